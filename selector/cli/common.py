@@ -1,0 +1,80 @@
+"""What every CLI command shares: error handling, logging and option parsing helpers.
+
+Commands are thin: they parse options, call the library, and print. :func:`handles_errors` turns a
+:class:`~selector.errors.SelectorError` into one line on stderr and exit code 2, and any other exception into
+exit code 1 with a hint; ``SELECTOR_DEBUG=1`` shows the full traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from selector.errors import SelectorError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("SELECTOR_DEBUG", "").strip() not in ("", "0", "false", "no")
+
+
+def setup_logging(verbose: bool = False) -> None:
+    """Send the library's log records to stderr (INFO, or DEBUG with ``verbose``)."""
+    logger = logging.getLogger("selector")
+    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
+    if not any(getattr(h, "_selector_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        handler._selector_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.propagate = False
+
+
+def handles_errors(func: F) -> F:
+    """Decorate a command so user errors exit 2 with one line and internal errors exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except SelectorError as exc:
+            if debug_enabled():
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            typer.echo("interrupted", err=True)
+            raise typer.Exit(130) from None
+        except Exception as exc:
+            if debug_enabled():
+                raise
+            typer.echo(
+                f"internal error: {type(exc).__name__}: {exc} (run again with SELECTOR_DEBUG=1 for the traceback,"
+                " and please report it)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_mapping(items: list[str] | None) -> dict[str, str] | None:
+    """Parse ``--map FIELD=KEY`` options into a dict (``None`` when none were given)."""
+    if not items:
+        return None
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, key = item.partition("=")
+        if not sep or not name.strip() or not key.strip():
+            raise SelectorError(f"--map expects FIELD=KEY (for example prompt=question), got {item!r}")
+        out[name.strip()] = key.strip()
+    return out

@@ -1,0 +1,66 @@
+"""The canonical sample that every stage works on.
+
+Each input record becomes one :class:`Sample` (a record holding several instances, such as a self-instruct task
+or a Super-NaturalInstructions task file, becomes one sample per instance). The original record is kept untouched
+in :attr:`Sample.record` so that the output can be written back in the user's own format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Role = Literal["system", "user", "assistant"]
+ROLES: tuple[str, ...] = ("system", "user", "assistant")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One turn of a conversation."""
+
+    role: Role
+    content: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(slots=True)
+class Sample:
+    """One instruction-tuning example, in canonical form, with a handle on its original record.
+
+    Attributes:
+        id: the record's own ``id`` when it has one, else ``<file name>:<row>``; unique within a run.
+        source: the ``--source-field`` value, else the input file's stem.
+        task: the ``--task-field`` value (the file stem for Super-NaturalInstructions task files), or ``None``.
+        messages: the conversation, roles ``system | user | assistant``.
+        record: the original record as read (for nested formats, the whole parent record).
+        format: name of the record format (``alpaca``, ``sharegpt``, ...), see ``selector.formats``.
+        file: the input path as given by the user.
+        row: 0-based index of the record within its file.
+        line: 1-based line where the record starts, when the container has lines (JSON, JSONL, CSV).
+        instance: for nested formats, the 0-based index of the instance within the record; else ``None``.
+        meta: free-form per-stage annotations (filled by later stages, never written into the records).
+    """
+
+    id: str
+    source: str
+    task: str | None
+    messages: list[Message]
+    record: Any
+    format: str
+    file: str
+    row: int
+    line: int | None = None
+    instance: int | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def prompt(self) -> str:
+        """System and user turns joined by blank lines."""
+        return "\n\n".join(m.content for m in self.messages if m.role != "assistant")
+
+    @property
+    def response(self) -> str:
+        """Assistant turns joined by blank lines (what LIMA's length and style rules look at)."""
+        return "\n\n".join(m.content for m in self.messages if m.role == "assistant")
