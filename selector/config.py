@@ -49,9 +49,7 @@ def from_mapping(cls: type[T], data: Mapping[str, Any] | None, where: str = "") 
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise ConfigError(
-            f"unknown config key '{where}{unknown[0]}'; valid keys here: {', '.join(sorted(fields))}"
-        )
+        raise ConfigError(f"unknown config key '{where}{unknown[0]}'; valid keys here: {', '.join(sorted(fields))}")
     kwargs: dict[str, Any] = {}
     for name, value in data.items():
         kwargs[name] = _coerce(hints[name], value, f"{where}{name}")

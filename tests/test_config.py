@@ -32,7 +32,7 @@ def test_unknown_key_is_named_with_its_path():
 
 
 def test_wrong_type_is_named():
-    with pytest.raises(ConfigError, match="inner.min_chars' must be an integer"):
+    with pytest.raises(ConfigError, match=r"inner\.min_chars' must be an integer"):
         from_mapping(Outer, {"inner": {"min_chars": "ten"}})
 
 
