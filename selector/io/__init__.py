@@ -1,0 +1,16 @@
+"""Reading and writing: every container and format in, the same container and shape out.
+
+- :func:`read_corpus` reads files, folders and Hub names into a :class:`Corpus` of samples.
+- :func:`write_records` writes a subset of the records back, unchanged, in the input's own container and shape.
+- :func:`write_jsonl` and :func:`atomic_path` are what the other stages use to write their own outputs.
+- :func:`map_sample_text` edits the text of a sample (the cleaning transform), keeping the record's shape.
+"""
+
+from __future__ import annotations
+
+from selector.io.atomic import atomic_path, write_jsonl
+from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
+from selector.io.reader import read_corpus
+from selector.io.transform import map_sample_text
+
+__all__ = ["Corpus", "FileInfo", "Layout", "Skipped", "atomic_path", "map_sample_text", "read_corpus", "write_jsonl"]

@@ -1,0 +1,92 @@
+"""From the paths a user typed to a list of inputs: files, dataset folders, Hub names.
+
+Folders are walked recursively in sorted order (hidden entries skipped); files with data extensions are read,
+other files (README.md, LICENSE, ...) are skipped silently, and a folder written by ``save_to_disk`` is one input.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from selector.errors import InputError, SelectorError
+from selector.io.tables import is_dataset_folder, looks_like_hub_name
+
+log = logging.getLogger(__name__)
+
+DATA_SUFFIXES = (".jsonl.gz", ".json.gz", ".ndjson.gz", ".jsonl", ".ndjson", ".json", ".parquet", ".csv")
+DATASET_FILES = frozenset({"dataset_dict.json", "state.json", "dataset_info.json"})
+
+
+@dataclass(frozen=True)
+class Input:
+    """One thing to read: ``kind`` is ``file``, ``dataset`` (a save_to_disk folder) or ``hub``."""
+
+    path: str
+    kind: str
+
+
+def data_suffix(name: str) -> str | None:
+    """The data extension of a file name (``.jsonl.gz``, ``.json``, ...), or ``None``."""
+    lower = name.lower()
+    return next((s for s in DATA_SUFFIXES if lower.endswith(s)), None)
+
+
+def stem(path: str) -> str:
+    """A file's name without its data extension(s): ``a/b/tasks.jsonl.gz`` -> ``tasks``; Hub ``o/name`` -> ``name``."""
+    name = Path(path.rstrip("/\\")).name
+    suffix = data_suffix(name)
+    return name[: -len(suffix)] if suffix else (Path(name).stem if Path(name).suffix in (".gz",) else name)
+
+
+def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Input]:
+    """Expand files, folders and Hub names into the ordered list of inputs (duplicates read once)."""
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    if not paths:
+        raise SelectorError("no input given; pass one or more files, folders or Hub dataset names")
+    out: list[Input] = []
+    seen: set[str] = set()
+    for given in paths:
+        text = os.fspath(given)
+        p = Path(text)
+        found: list[Input]
+        if p.is_dir():
+            found = [Input(text, "dataset")] if is_dataset_folder(p) else _walk(p)
+            if not found:
+                raise InputError(
+                    text,
+                    "folder holds no data files",
+                    hint="expected " + ", ".join(DATA_SUFFIXES) + " files or save_to_disk folders",
+                )
+        elif p.is_file():
+            found = [Input(text, "file")]
+        elif p.exists():
+            raise InputError(text, "is not a regular file or folder")
+        elif looks_like_hub_name(text):
+            found = [Input(text, "hub")]
+        else:
+            raise InputError(text, "no such file or folder", hint="check the path (a Hub dataset is named OWNER/NAME)")
+        for item in found:
+            key = os.path.realpath(item.path) if item.kind != "hub" else item.path
+            if key not in seen:
+                seen.add(key)
+                out.append(item)
+    return out
+
+
+def _walk(folder: Path) -> list[Input]:
+    found: list[Input] = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            found.extend([Input(str(entry), "dataset")] if is_dataset_folder(entry) else _walk(entry))
+        elif entry.is_file() and data_suffix(entry.name) and entry.name not in DATASET_FILES:
+            found.append(Input(str(entry), "file"))
+        else:
+            log.debug("skipping %s (not a data file)", entry)
+    return found

@@ -1,0 +1,265 @@
+"""``read_corpus``: every input file -> records -> one :class:`~selector.sample.Sample` per record or instance.
+
+Format detection is per file, from the first record; every later record must fit that format (an error naming
+its line, or skipped with ``skip_invalid``). An explicit mapping (``--map``) is used for a file when its first
+record holds the mapped keys; other files are still detected.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from selector.errors import InputError, SelectorError
+from selector.formats import Format, FormatError, as_text, detect_format, mapped_format
+from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
+from selector.io.discover import Input, data_suffix, discover, stem
+from selector.io.tables import parse_dataset_folder, parse_hub, parse_parquet
+from selector.io.text import GZIP_MAGIC, decode, decompress, parse_csv, parse_json, parse_jsonl, sniff_json
+from selector.sample import Sample
+
+log = logging.getLogger(__name__)
+
+FILE_STEM = "@file"  # --source-field/--task-field value meaning "the input file's stem"
+
+
+def read_corpus(
+    paths: Sequence[str | Path],
+    *,
+    source_field: str | None = None,
+    task_field: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    skip_invalid: bool = False,
+) -> Corpus:
+    """Read files, folders (recursively) and Hub dataset names into one :class:`Corpus`.
+
+    ``source_field``/``task_field`` name a record key whose value becomes ``Sample.source``/``Sample.task``
+    (``"@file"`` means the file stem; by default the source is the file stem and the task is ``None``, except for
+    Super-NaturalInstructions task files whose task is their stem). ``mapping`` maps ``prompt``, ``input``,
+    ``response``, ``system`` and ``id`` to record keys (``+`` joins several keys). With ``skip_invalid``, bad
+    records and unreadable files are left out and listed in ``Corpus.skipped`` instead of raising
+    :class:`~selector.errors.InputError`.
+    """
+    mapping = dict(mapping or {})
+    mapped = mapped_format(mapping) if set(mapping) - {"id"} else None
+    id_key = mapping.get("id")
+    inputs = discover(paths)
+    corpus = Corpus(samples=[], files=[], skipped=[])
+    ids = _Ids()
+    with tqdm(inputs, desc="reading", unit="file", disable=None, leave=False) as bar:
+        for item in bar:
+            try:
+                layout = _load(item, skip_invalid)
+                fmt = _choose_format(layout, mapped)
+            except SelectorError as exc:
+                if not skip_invalid:
+                    raise
+                reason = exc.reason if isinstance(exc, InputError) else str(exc)
+                corpus.skipped.append(Skipped(item.path, getattr(exc, "line", None), None, reason))
+                log.debug("skipped %s: %s", item.path, reason)
+                continue
+            info = _build(layout, fmt, corpus, ids, source_field, task_field, id_key, skip_invalid)
+            corpus.files.append(info)
+            corpus.layouts[layout.path] = layout
+            bar.set_postfix(samples=len(corpus.samples))
+    if ids.renamed:
+        log.warning("%d samples had an id already in use; they got <file>:<row> ids instead", ids.renamed)
+    if corpus.skipped:
+        log.warning("skipped %d invalid records or files (--skip-invalid)", len(corpus.skipped))
+    return corpus
+
+
+def _load(item: Input, skip: bool) -> Layout:
+    """Parse one input into a Layout (records, spans, style) and fill its sha256."""
+    if item.kind == "hub":
+        return parse_hub(item.path)
+    if item.kind == "dataset":
+        return parse_dataset_folder(item.path)
+    try:
+        raw = Path(item.path).read_bytes()
+    except OSError as exc:
+        raise InputError(item.path, f"cannot read the file ({exc.strerror})") from None
+    sha = hashlib.sha256(raw).hexdigest()
+    suffix = data_suffix(os.path.basename(item.path)) or ""
+    data = raw
+    gz = raw[:2] == GZIP_MAGIC
+    if gz:
+        data = decompress(item.path, raw)
+    if suffix == ".parquet" or data[:4] == b"PAR1":
+        layout = parse_parquet(item.path, data)
+    elif suffix == ".csv":
+        layout = parse_csv(item.path, decode(item.path, data, skip=skip), skip=skip)
+    else:
+        text = decode(item.path, data, skip=skip)
+        first = text.lstrip()[:1]
+        if first not in ("[", "{"):
+            raise InputError(
+                item.path,
+                "is not JSON, JSON Lines, CSV or Parquet data (unknown file type)",
+                hint="pass .json, .jsonl, .jsonl.gz, .parquet or .csv files",
+            )
+        kind = "jsonl" if suffix in (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz") else sniff_json(text)
+        layout = (parse_jsonl if kind == "jsonl" else parse_json)(item.path, text, skip=skip)
+    if gz:
+        layout.container += ".gz"
+        layout.style["gzip"] = True
+    layout.sha256 = sha
+    return layout
+
+
+def _choose_format(layout: Layout, mapped: Format | None) -> Format:
+    """The format of a file: the mapping when the first record holds its keys, else detected from the keys."""
+    row = next((i for i, r in enumerate(layout.records) if r is not None), None)
+    if row is None:
+        if layout.bad:
+            raise InputError(layout.path, "no valid record in the file")
+        raise InputError(layout.path, "holds no records", hint="remove it or point selector at a data file")
+    first = layout.records[row]
+    line = layout.lines[row] if layout.lines is not None else None
+    if mapped is not None and mapped.required <= first.keys():
+        return mapped
+    try:
+        return detect_format(first.keys())
+    except FormatError as exc:
+        if layout.single_object:
+            raise InputError(
+                layout.path,
+                "holds a JSON object that is neither a list of records nor a "
+                f"Super-NaturalInstructions task file (keys {sorted(first)[:6]}...)",
+                hint="pass a file holding an array of records, or one record per line",
+            ) from None
+        hint = None
+        if mapped is not None:
+            hint = f"(the --map keys {', '.join(sorted(mapped.required))} are not all in the first record either)"
+        raise InputError(layout.path, str(exc), line=line, row=None if line else row, hint=hint) from None
+
+
+def _build(
+    layout: Layout,
+    fmt: Format,
+    corpus: Corpus,
+    ids: _Ids,
+    source_field: str | None,
+    task_field: str | None,
+    id_key: str | None,
+    skip: bool,
+) -> FileInfo:
+    """Append the samples of one parsed file to ``corpus``; returns its FileInfo."""
+    path = layout.path
+    layout.format = fmt.name
+    file_stem = stem(path)
+    name = os.path.basename(path.rstrip("/\\")) or path
+    samples = corpus.samples
+    start = len(samples)
+    skipped = 0
+    for row, record in (layout.records and enumerate(layout.records)) or ():
+        line = layout.lines[row] if layout.lines is not None else None
+        if record is None:
+            bad_line, reason = layout.bad[row]
+            corpus.skipped.append(Skipped(path, bad_line, row, reason))
+            skipped += 1
+            continue
+        try:
+            count = fmt.count(record)
+            units = [None] if count is None else range(count)
+            if count == 0:
+                raise FormatError(f"{fmt.instances_key!r} is empty (a task with no instances)")
+        except FormatError as exc:
+            if not skip:
+                raise _located(path, exc, line, row) from None
+            corpus.skipped.append(Skipped(path, line, row, str(exc)))
+            skipped += 1
+            continue
+        for instance in units:
+            try:
+                messages = fmt.to_messages(record, instance)
+                inner = record[fmt.instances_key][instance] if instance is not None else None
+                source = _field(source_field, record, inner, file_stem) if source_field else file_stem
+                task = _field(task_field, record, inner, file_stem) if task_field else None
+            except FormatError as exc:
+                if not skip:
+                    raise _located(path, exc, line, row) from None
+                corpus.skipped.append(Skipped(path, line, row, str(exc)))
+                skipped += 1
+                continue
+            if task is None and fmt.name == "natural_instructions":
+                task = file_stem
+            own = _own_id(record, inner, id_key, instance, fmt, file_stem)
+            fallback = f"{name}:{row}" if instance is None else f"{name}:{row}/{instance}"
+            sample_id = ids.claim(own, fallback, path)
+            samples.append(Sample(sample_id, source, task, messages, record, fmt.name, path, row, line, instance))
+    n = len(samples) - start
+    records = sum(1 for r in layout.records if r is not None)
+    return FileInfo(path, layout.container, fmt.name, records, n, skipped, layout.sha256)
+
+
+def _located(path: str, exc: FormatError, line: int | None, row: int) -> InputError:
+    return InputError(
+        path,
+        str(exc),
+        line=line,
+        row=None if line else row,
+        hint="fix the record, or pass --skip-invalid to skip such records",
+    )
+
+
+def _field(key: str, record: Mapping[str, Any], inner: Mapping[str, Any] | None, file_stem: str) -> str:
+    """Value of a --source-field/--task-field key (instance first, then the record); ``@file`` is the stem."""
+    if key == FILE_STEM:
+        return file_stem
+    if inner is not None and key in inner:
+        return as_text(inner[key], key)
+    if key in record:
+        return as_text(record[key], key)
+    raise FormatError(f"record has no field {key!r} (named by --source-field/--task-field); keys: {sorted(record)}")
+
+
+def _own_id(
+    record: Mapping[str, Any],
+    inner: Mapping[str, Any] | None,
+    id_key: str | None,
+    instance: int | None,
+    fmt: Format,
+    file_stem: str,
+) -> str | None:
+    key = id_key or "id"
+    if inner is not None and isinstance(inner, Mapping) and inner.get(key) not in (None, ""):
+        return str(inner[key])
+    parent = record.get(key)
+    if instance is None:
+        return None if parent in (None, "") else str(parent)
+    if parent in (None, ""):
+        return f"{file_stem}/{instance}" if fmt.name == "natural_instructions" else None
+    return f"{parent}/{instance}"
+
+
+class _Ids:
+    """Keeps sample ids unique: the record's own id, else ``<file name>:<row>``, else the full path, else ``#n``."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.renamed = 0
+
+    def claim(self, own: str | None, fallback: str, path: str) -> str:
+        used = self.used
+        if own is not None and own not in used:
+            used.add(own)
+            return own
+        if own is not None:
+            self.renamed += 1
+        candidate = fallback
+        if candidate in used:
+            candidate = f"{path}:{fallback.partition(':')[2]}"
+        n = 1
+        base = candidate
+        while candidate in used:
+            n += 1
+            candidate = f"{base}#{n}"
+        used.add(candidate)
+        return candidate
