@@ -12,5 +12,16 @@ from selector.io.atomic import atomic_path, write_jsonl
 from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
 from selector.io.reader import read_corpus
 from selector.io.transform import map_sample_text
+from selector.io.writer import write_records
 
-__all__ = ["Corpus", "FileInfo", "Layout", "Skipped", "atomic_path", "map_sample_text", "read_corpus", "write_jsonl"]
+__all__ = [
+    "Corpus",
+    "FileInfo",
+    "Layout",
+    "Skipped",
+    "atomic_path",
+    "map_sample_text",
+    "read_corpus",
+    "write_jsonl",
+    "write_records",
+]
