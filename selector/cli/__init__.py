@@ -35,6 +35,9 @@ def _root(
 
 
 # Command registrations (one line per command module).
+from selector.cli.stats import stats  # noqa: E402
+
+app.command("stats")(stats)
 
 
 def main() -> None:

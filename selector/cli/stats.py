@@ -1,0 +1,119 @@
+"""``selector stats``: what is in a corpus, per file and per source, before selecting anything."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from selector.cli.common import handles_errors, parse_mapping, setup_logging
+from selector.io import read_corpus
+
+MAX_SKIPPED_SHOWN = 20
+
+
+@handles_errors
+def stats(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Files, folders (read recursively) or Hub dataset names (OWNER/NAME).")
+    ],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object (top-level 'records' = samples read).")
+    ] = False,
+    source_field: Annotated[
+        str | None,
+        typer.Option("--source-field", help="Record key whose value is the source (default: the file stem)."),
+    ] = None,
+    task_field: Annotated[
+        str | None, typer.Option("--task-field", help="Record key whose value is the task (@file = the file stem).")
+    ] = None,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--map",
+            help="FIELD=KEY for records of another shape (FIELD: prompt, input, response, system, id; KEY may join "
+            "several keys with +, e.g. --map prompt=premise+hypothesis --map response=label). Repeatable.",
+        ),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+) -> None:
+    """Per file: container, format and record count; per source: sample count; prompt and response lengths
+    (characters: min, quantiles, max, mean); empty prompts and responses; what --skip-invalid left out."""
+    setup_logging(verbose)
+    corpus = read_corpus(
+        inputs,
+        source_field=source_field,
+        task_field=task_field,
+        mapping=parse_mapping(maps),
+        skip_invalid=skip_invalid,
+    )
+    summary = corpus.stats()
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render(summary))
+
+
+def _table(header: list[str], rows: list[list[Any]], right: set[int]) -> list[str]:
+    cells = [header] + [[f"{v:,}" if isinstance(v, int) else str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    return [
+        "  ".join(
+            c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+        ).rstrip()
+        for r in cells
+    ]
+
+
+def render(summary: dict[str, Any]) -> str:
+    """The human-readable report of :meth:`Corpus.stats` (compact tables)."""
+    lines: list[str] = []
+    files = summary["files"]
+    rows = [[f["path"], f["container"], f["format"], f["records"], f["samples"], f["skipped"]] for f in files]
+    lines += _table(["file", "container", "format", "records", "samples", "skipped"], rows, {3, 4, 5})
+    skipped_files = [s for s in summary["skipped_items"] if s["row"] is None]
+    skipped_records = summary["skipped"] - len(skipped_files)
+    lines.append(
+        f"total: {summary['records']:,} samples from {len(files)} file(s)"
+        + (f"; {len(skipped_files)} file(s) not read" if skipped_files else "")
+        + (f"; {skipped_records:,} record(s) skipped" if skipped_records else "")
+    )
+    lines.append("")
+    lines += _table(["source", "samples"], [[k, v] for k, v in summary["sources"].items()], {1})
+    if summary["tasks"]:
+        lines.append("")
+        lines += _table(["task", "samples"], [[k, v] for k, v in summary["tasks"].items()], {1})
+    if summary["records"]:
+        lines.append("")
+        keys = list(summary["prompt_chars"])
+        rows = [[name] + [summary[f"{name}_chars"][k] for k in keys] for name in ("prompt", "response")]
+        lines += _table(
+            ["chars"] + ["min" if k == "p0" else "max" if k == "p100" else k for k in keys],
+            rows,
+            set(range(1, len(keys) + 1)),
+        )
+    lines.append(f"empty prompts: {summary['empty_prompts']:,}   empty responses: {summary['empty_responses']:,}")
+    items = summary["skipped_items"]
+    if items:
+        lines.append("")
+        lines.append("skipped (--skip-invalid):")
+        known = ""
+        for s in skipped_files:
+            reason, sep, rest = s["reason"].partition("; formats known: ")
+            if sep:
+                known, _, tail = rest.partition("; ")
+                reason = f"{reason}; {tail}"
+            lines.append(f"  {s['file']}: {reason}")
+        if known:
+            lines.append(f"  (formats known: {known})")
+        records = [s for s in items if s["row"] is not None]
+        for s in records[:MAX_SKIPPED_SHOWN]:
+            where = f"{s['file']}:{s['line']}" if s["line"] is not None else f"{s['file']} (record {s['row']})"
+            lines.append(f"  {where}: {s['reason']}")
+        if len(records) > MAX_SKIPPED_SHOWN:
+            lines.append(f"  ... and {len(records) - MAX_SKIPPED_SHOWN:,} more skipped records (see --json)")
+    return "\n".join(lines)
