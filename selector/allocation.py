@@ -52,7 +52,9 @@ class AllocationConfig:
     def __post_init__(self) -> None:
         check_tau(self.tau, "allocation.tau")
         if self.max_pool is not None and self.max_pool < 1:
-            raise ConfigError(f"config key 'allocation.max_pool' must be a positive integer or null, got {self.max_pool}")
+            raise ConfigError(
+                f"config key 'allocation.max_pool' must be a positive integer or null, got {self.max_pool}"
+            )
 
 
 def check_tau(tau: float, name: str = "tau") -> None:
@@ -115,14 +117,14 @@ def temperature_quotas(
         raise SelectorError(f"the budget to allocate must be a non-negative integer, got {total!r}")
     if isinstance(sizes, Mapping):
         keys = list(sizes)
-        return dict(zip(keys, _round(list(sizes.values()), int(total), tau)))
+        return dict(zip(keys, _round(list(sizes.values()), int(total), tau), strict=True))
     return _round(list(sizes), int(total), tau)
 
 
 def _round(sizes: list[int], total: int, tau: float) -> list[int]:
     shares = temperature_shares(sizes, total, tau)
     target = min(total, sum(sizes))
-    quotas = [min(int(math.floor(s)), n) for s, n in zip(shares, sizes)]
+    quotas = [min(math.floor(s), n) for s, n in zip(shares, sizes, strict=True)]
     # Largest remainder: the units left over go to the largest fractional parts, ties to the lower index.
     order = sorted(range(len(sizes)), key=lambda i: (-(shares[i] - quotas[i]), i))
     left = target - sum(quotas)

@@ -40,7 +40,7 @@ def test_bad_arguments_are_user_errors():
         temperature_quotas([1, -2], 2)
     with pytest.raises(SelectorError, match="budget"):
         temperature_quotas([1, 2], -1)
-    with pytest.raises(ConfigError, match="allocation.tau"):
+    with pytest.raises(ConfigError, match=r"allocation\.tau"):
         AllocationConfig(tau=-1.0)
 
 
@@ -49,7 +49,7 @@ def test_bad_arguments_are_user_errors():
 def test_sum_and_caps(sizes, total, tau):
     q = temperature_quotas(sizes, total, tau)
     assert sum(q) == min(total, sum(sizes))
-    assert all(0 <= qi <= n for qi, n in zip(q, sizes))
+    assert all(0 <= qi <= n for qi, n in zip(q, sizes, strict=True))
 
 
 @settings(max_examples=300, deadline=None)
@@ -57,7 +57,7 @@ def test_sum_and_caps(sizes, total, tau):
 def test_tau_one_is_proportional_within_one(sizes, data):
     total = data.draw(st.integers(min_value=0, max_value=sum(sizes)))
     q = temperature_quotas(sizes, total, tau=1.0)
-    for qi, n in zip(q, sizes):
+    for qi, n in zip(q, sizes, strict=True):
         assert abs(qi - total * n / sum(sizes)) < 1 + 1e-9  # proportional shares never exceed n: no cap binds
 
 
@@ -67,7 +67,7 @@ def test_quotas_round_the_capped_shares(sizes, total, tau):
     shares = temperature_shares(sizes, total, tau)
     q = temperature_quotas(sizes, total, tau)
     assert math.isclose(sum(shares), min(total, sum(sizes)), rel_tol=1e-9, abs_tol=1e-6)
-    assert all(math.floor(s + 1e-9) <= qi <= math.ceil(s - 1e-9) for s, qi in zip(shares, q))
+    assert all(math.floor(s + 1e-9) <= qi <= math.ceil(s - 1e-9) for s, qi in zip(shares, q, strict=True))
 
 
 @settings(max_examples=200, deadline=None)

@@ -1,0 +1,144 @@
+"""The filter contract and the pipeline that applies filters in order and counts what each one dropped.
+
+A filter is a small object with ``check(sample) -> reason | None``: ``None`` keeps the sample, a reason code
+drops it. The pipeline asks the filters in a fixed order and stops at the first reason, so every dropped sample
+carries exactly one reason code, counted per rule and per source. Reason codes are stable strings that tests and
+downstream tools rely on: :data:`REASONS`.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from tqdm.auto import tqdm
+
+from selector.sample import Sample
+
+__all__ = ["REASONS", "Filter", "FilterPipeline", "FilterResult"]
+
+logger = logging.getLogger(__name__)
+
+#: Every reason code, in the order the built-in rules are applied.
+REASONS: tuple[str, ...] = (
+    "empty",
+    "too_short",
+    "too_long",
+    "low_score",
+    "first_person",
+    "refers_to_other_answers",
+    "duplicate",
+)
+
+
+class Filter(ABC):
+    """One rule: ``check`` returns one of :attr:`reasons` to drop a sample, ``None`` to keep it.
+
+    Filters may keep state across calls (the duplicate rule remembers what it kept); :meth:`reset` clears it.
+    :meth:`kept` is called for every sample that passed the whole pipeline, so a stateful rule learns only from
+    samples that are actually kept.
+    """
+
+    #: Short name of the rule (used in logs and manifests).
+    name: ClassVar[str]
+    #: The reason codes :meth:`check` can return.
+    reasons: ClassVar[tuple[str, ...]]
+
+    @abstractmethod
+    def check(self, sample: Sample) -> str | None:
+        """A reason code when ``sample`` must be dropped, else ``None``."""
+
+    def kept(self, sample: Sample) -> None:  # noqa: B027 - deliberately empty default hook
+        """Called once for each sample the pipeline keeps."""
+
+    def reset(self) -> None:  # noqa: B027 - deliberately empty default hook
+        """Forget state from earlier runs."""
+
+    def describe(self) -> dict[str, Any]:
+        """Parameters of the rule, for manifests."""
+        return {}
+
+
+@dataclass
+class FilterResult:
+    """What :func:`~selector.filters.apply_filters` returns.
+
+    Attributes:
+        kept: the samples that passed every rule, in input order.
+        rejected: ``(sample, reason)`` for every dropped sample, in input order; one reason each.
+        stats: ``{"input", "kept", "rejected", "by_reason": {code: n}, "by_source": {source: {"input", "kept",
+            "rejected", "by_reason"}}, "rules": [...]}``; ``input == kept + rejected`` and ``rejected`` is the sum
+            of ``by_reason``, overall and for every source.
+    """
+
+    kept: list[Sample]
+    rejected: list[tuple[Sample, str]]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class FilterPipeline:
+    """Applies ``filters`` in order; the first reason wins."""
+
+    def __init__(self, filters: Sequence[Filter]) -> None:
+        self.filters = list(filters)
+
+    @property
+    def reasons(self) -> list[str]:
+        """The reason codes this pipeline can produce, in order."""
+        return [r for f in self.filters for r in f.reasons]
+
+    def check(self, sample: Sample) -> str | None:
+        """The first reason any filter gives for ``sample``; notifies the filters when it is kept."""
+        for f in self.filters:
+            reason = f.check(sample)
+            if reason is not None:
+                return reason
+        for f in self.filters:
+            f.kept(sample)
+        return None
+
+    def run(self, samples: Iterable[Sample], *, progress: bool = True) -> FilterResult:
+        """Filter ``samples`` (consumed once) and count drops per rule and per source."""
+        for f in self.filters:
+            f.reset()
+        reasons = self.reasons
+        kept: list[Sample] = []
+        rejected: list[tuple[Sample, str]] = []
+        by_reason = dict.fromkeys(reasons, 0)
+        by_source: dict[str, dict[str, Any]] = {}
+        total = len(samples) if isinstance(samples, Sequence) else None
+        bar = tqdm(samples, total=total, desc="filter", unit="rec", disable=not progress or None, leave=False)
+        for sample in bar:
+            src = by_source.get(sample.source)
+            if src is None:
+                src = by_source[sample.source] = {"input": 0, "kept": 0, "rejected": 0, "by_reason": {}}
+            src["input"] += 1
+            reason = self.check(sample)
+            if reason is None:
+                kept.append(sample)
+                src["kept"] += 1
+                continue
+            rejected.append((sample, reason))
+            by_reason[reason] = by_reason.get(reason, 0) + 1
+            src["rejected"] += 1
+            src["by_reason"][reason] = src["by_reason"].get(reason, 0) + 1
+        for src in by_source.values():
+            src["by_reason"] = {r: src["by_reason"].get(r, 0) for r in by_reason}
+        stats = {
+            "input": len(kept) + len(rejected),
+            "kept": len(kept),
+            "rejected": len(rejected),
+            "by_reason": by_reason,
+            "by_source": dict(sorted(by_source.items())),
+            "rules": [{"name": f.name, **f.describe()} for f in self.filters],
+        }
+        logger.info(
+            "filters kept %d of %d samples (%s)",
+            len(kept),
+            stats["input"],
+            ", ".join(f"{r}: {n}" for r, n in by_reason.items() if n) or "nothing dropped",
+        )
+        return FilterResult(kept, rejected, stats)

@@ -1,0 +1,60 @@
+"""Exact duplicates (``duplicate``): the same conversation after normalising case and white space.
+
+The key of a sample is a BLAKE2b digest (16 bytes) of its turns, each as ``role`` and content case-folded with
+every run of white space collapsed to one space and the ends stripped; so two samples are duplicates when they
+have the same normalised prompt and the same normalised response. The first one kept wins: the rule remembers
+only samples that passed every rule, so a copy of a record dropped for another reason can still be kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from selector.filters.base import Filter
+from selector.sample import Sample
+
+__all__ = ["DuplicateFilter", "dedup_key", "normalise"]
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalise(text: str) -> str:
+    """Case-folded ``text`` with runs of white space collapsed to one space, ends stripped."""
+    return _SPACE.sub(" ", text.casefold()).strip()
+
+
+def dedup_key(sample: Sample) -> bytes:
+    """16-byte digest of the sample's normalised turns (roles included)."""
+    h = hashlib.blake2b(digest_size=16)
+    for m in sample.messages:
+        h.update(m.role.encode())
+        h.update(b"\x1f")
+        h.update(normalise(m.content).encode("utf-8", "surrogatepass"))
+        h.update(b"\x1e")
+    return h.digest()
+
+
+class DuplicateFilter(Filter):
+    """Drops a sample whose :func:`dedup_key` equals one already kept."""
+
+    name = "duplicate"
+    reasons = ("duplicate",)
+
+    def __init__(self) -> None:
+        self._seen: set[bytes] = set()
+        self._last: tuple[Sample | None, bytes] = (None, b"")
+
+    def check(self, sample: Sample) -> str | None:
+        key = dedup_key(sample)
+        self._last = (sample, key)
+        return "duplicate" if key in self._seen else None
+
+    def kept(self, sample: Sample) -> None:
+        last, key = self._last
+        self._seen.add(key if last is sample else dedup_key(sample))
+        self._last = (None, b"")
+
+    def reset(self) -> None:
+        self._seen.clear()
+        self._last = (None, b"")

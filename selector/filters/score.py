@@ -1,0 +1,75 @@
+"""The score rule (``low_score``): LIMA keeps Stack Exchange answers with a score of at least 10.
+
+The score is read from the original record (for nested formats, the parent record) under ``score_field``, a key
+or a dotted path into nested objects (``meta.score``). Numbers and numeric strings (CSV) are accepted; a record
+without the field, or with a value that is not a number, is an error naming the file and record, because a
+silently unscored record would be kept or dropped by accident.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from selector.errors import InputError
+from selector.filters.base import Filter
+from selector.sample import Sample
+
+__all__ = ["LowScoreFilter", "read_score"]
+
+
+def read_score(record: Any, field: str) -> float | None:
+    """The number under the dotted path ``field`` of ``record``; ``None`` when the path is absent."""
+    value = record
+    for part in field.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    if isinstance(value, bool):
+        raise ValueError(f"a boolean ({value})")
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise ValueError(f"the string {value!r}") from None
+    raise ValueError(f"{type(value).__name__} {value!r}")
+
+
+class LowScoreFilter(Filter):
+    """Drops samples whose record's ``score_field`` is below ``min_score`` (``low_score``)."""
+
+    name = "low_score"
+    reasons = ("low_score",)
+
+    def __init__(self, score_field: str, min_score: float) -> None:
+        self.score_field = score_field
+        self.min_score = min_score
+
+    def check(self, sample: Sample) -> str | None:
+        try:
+            score = read_score(sample.record, self.score_field)
+        except ValueError as exc:
+            raise InputError(
+                sample.file,
+                f"field '{self.score_field}' is not a number: {exc}",
+                line=sample.line,
+                row=sample.row,
+                hint="fix the record, or set filters.score_field to the right field (null switches the rule off)",
+            ) from None
+        if score is None:
+            raise InputError(
+                sample.file,
+                f"record has no score field '{self.score_field}'",
+                line=sample.line,
+                row=sample.row,
+                hint="set filters.score_field to the field holding the score, or to null to switch the rule off",
+            )
+        if math.isnan(score) or score < self.min_score:
+            return "low_score"
+        return None
+
+    def describe(self) -> dict[str, Any]:
+        return {"score_field": self.score_field, "min_score": self.min_score}

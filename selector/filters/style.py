@@ -1,0 +1,130 @@
+"""Style rules on the assistant text: first person (``first_person``) and references to other answers
+(``refers_to_other_answers``).
+
+LIMA drops Stack Exchange answers written in the first person ("I", "my") and answers that refer to other
+answers ("as mentioned", "Stack Exchange", ...). Both rules read only the prose of the answer: fenced, indented
+and inline code and HTML ``<pre>``/``<code>`` are ignored (:mod:`selector.filters.markup`), and so, by default,
+is quoted text (double quotes, single-quoted strings, curly and corner quotes), which is someone else's voice or
+a string literal in unfenced code. The matching rules of the word lists are in :mod:`selector.filters.wordlists`.
+
+Each rule compiles all its terms into one regular expression (one alternation per rule, not one search per
+word); ``benchmarks/bench_filters.py`` compares it with the per-word loop.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from selector.errors import ConfigError
+from selector.filters.base import Filter
+from selector.filters.markup import prose
+from selector.sample import Sample
+
+__all__ = ["FirstPersonFilter", "ReferenceFilter", "TermMatcher", "compile_terms"]
+
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+# A latin term never counts when glued to code-like context: ``$my``, ``self.my``, ``/me/``, ``my-app``,
+# ``I/O``, ``me@host``, ``my.attr``, ``I(x)``, ``I = 5``, ``I += 1``, ``I[0]``.
+_BEFORE = r"(?<![\w.$@#/\\])(?<!\w-)"
+_AFTER = r"(?![\w/@(])(?!-\w)(?!\.\w)(?!\s*(?:[-+*/%<>!]?=|\[))"
+_QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*』|(?<![\w'])'[^'\n]*'(?![\w'])")
+
+
+def _term_regex(term: str) -> str:
+    if _CJK.search(term):
+        return re.escape(term)
+    body = r"\s+".join(re.escape(w) for w in term.split())
+    if term == term.lower():
+        body = f"(?i:{body})"
+    return _BEFORE + body + _AFTER
+
+
+def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
+    """One regex matching any of ``terms`` under the rules of :mod:`selector.filters.wordlists`.
+
+    Longer terms come first so that the longest match wins; ``None`` when there are no terms.
+    """
+    unique = sorted({t.strip() for t in terms if t.strip()}, key=lambda t: (-len(t), t))
+    if not unique:
+        return None
+    return re.compile("|".join(_term_regex(t) for t in unique))
+
+
+def _flatten(lists: Mapping[str, Iterable[str]], key: str) -> list[str]:
+    out: list[str] = []
+    for lang, terms in lists.items():
+        if isinstance(terms, str) or not all(isinstance(t, str) for t in terms):
+            raise ConfigError(f"config key '{key}.{lang}' must be a list of strings, got {terms!r}")
+        out.extend(terms)
+    return out
+
+
+class TermMatcher:
+    """Finds the first listed term in the prose of a text, after masking exclusions (and quotes)."""
+
+    def __init__(
+        self,
+        terms: Mapping[str, Iterable[str]],
+        exclude: Mapping[str, Iterable[str]] | None = None,
+        *,
+        ignore_quoted: bool = True,
+        key: str = "terms",
+    ) -> None:
+        self.pattern = compile_terms(_flatten(terms, key))
+        self.exclude = compile_terms(_flatten(exclude or {}, key + "_exclude"))
+        self.ignore_quoted = ignore_quoted
+
+    def visible(self, text: str) -> str:
+        """The part of ``text`` the rule reads: prose, with quotes and exclusions blanked."""
+        text = prose(text)
+        if self.ignore_quoted and ("'" in text or '"' in text or "“" in text or "「" in text or "『" in text):
+            text = _QUOTED.sub(" ", text)
+        if self.exclude is not None:
+            text = self.exclude.sub(" ", text)
+        return text
+
+    def search(self, text: str) -> str | None:
+        """The first matching term as it appears in ``text``, or ``None``."""
+        if self.pattern is None or not text:
+            return None
+        m = self.pattern.search(self.visible(text))
+        return m.group(0) if m else None
+
+
+class _TermFilter(Filter):
+    def __init__(self, matcher: TermMatcher) -> None:
+        self.matcher = matcher
+
+    def check(self, sample: Sample) -> str | None:
+        hit = self.matcher.search(sample.response)
+        if hit is None:
+            return None
+        sample.meta.setdefault("filter_match", hit)
+        return self.reasons[0]
+
+
+class FirstPersonFilter(_TermFilter):
+    """Drops answers written in the first person singular (``first_person``)."""
+
+    name = "first_person"
+    reasons = ("first_person",)
+
+    def __init__(
+        self,
+        words: Mapping[str, Iterable[str]],
+        exclude: Mapping[str, Iterable[str]] | None = None,
+        *,
+        ignore_quoted: bool = True,
+    ) -> None:
+        super().__init__(TermMatcher(words, exclude, ignore_quoted=ignore_quoted, key="filters.first_person_words"))
+
+
+class ReferenceFilter(_TermFilter):
+    """Drops answers that refer to other answers or to the forum they came from (``refers_to_other_answers``)."""
+
+    name = "refers_to_other_answers"
+    reasons = ("refers_to_other_answers",)
+
+    def __init__(self, phrases: Mapping[str, Iterable[str]], *, ignore_quoted: bool = True) -> None:
+        super().__init__(TermMatcher(phrases, None, ignore_quoted=ignore_quoted, key="filters.reference_phrases"))
