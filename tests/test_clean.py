@@ -85,3 +85,14 @@ def test_clean_samples_rewrites_the_record_and_counts():
     }
     same, off = clean_samples([sample], CleanConfig(enabled=False))
     assert same[0] is sample and off["records_cleaned"] == 0
+
+
+def test_unfenced_code_and_tag_mentions_are_not_cleaned():
+    for text in [
+        "func f() -> [Int] {\n    var s = [Int]()\n    return s\n}",  # [Int]() is not a link
+        "gsub(/([A-Z]+)([A-Z][a-z])/, '\\1_\\2')",  # [A-Z][a-z] is a regex, not a reference link
+        "const L = ({ items }) => (\n  <ul>\n    <li key={x.id}>{x.name}</li>\n  </ul>\n);",  # JSX
+        "The HTML tag <pre> defines preformatted text.",
+        "One class for this <h2> tag would be 'h2-class'.",
+    ]:
+        assert clean_text(text) == text, text

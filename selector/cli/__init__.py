@@ -36,8 +36,10 @@ def _root(
 
 # Command registrations (one line per command module).
 from selector.cli.stats import stats  # noqa: E402
+from selector.cli.filter import filter_command  # noqa: E402
 
 app.command("stats")(stats)
+app.command("filter")(filter_command)
 
 
 def main() -> None:

@@ -50,14 +50,18 @@ CODE_TAGS = frozenset(
     )
 )
 _TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b((?:[^<>\"']|\"[^\"]*\"|'[^']*')*)/?>")
-_CODE_SIGNS = re.compile(r"<!doctype|<\?[a-z]|['\"`]\s*</?[a-z][a-z0-9]*[\s>/]", re.IGNORECASE)
-_IMG_MD = re.compile(r"!\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
-_LINK_MD = re.compile(
-    r"(?<![\w\])!\\])\[([^\[\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+_CODE_SIGNS = re.compile(
+    r"(?i:<!doctype|<\?[a-z]|['\"`]\s*</?[a-z][a-z0-9]*[\s>/])"  # doctype, <?php, a tag in a string literal
+    r"|<[a-z][^<>]*=\{|>\s*\{|</?[A-Z][A-Za-z0-9]*[\s/>]|\s(?:v-|@|\*ng|ng-)[\w-]*="  # JSX, Vue, Angular
+    r"|(?m:^[ \t]*(?:import|export|const|let|var|function|def|class|public|private|package|using|#include)\b)"
+    r"|(?m:[;{][ \t]*$)"  # statements and blocks of unfenced source code
 )
-_LINK_REF = re.compile(r"(?<![\w\])!\\])\[([^\[\]\n]+)\]\[[^\[\]\n]*\]")
+_IMG_MD = re.compile(r"!\[[^\]\n]*\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+_URL = r"(?:[^()\s\[\]{}<>|\\^*'\"`]|\([^()\s]*\))+"  # a non-empty address: no brackets, braces, quotes
+_LINK_MD = re.compile(r"(?<![\w\])!\\])\[([^\[\]\n\\]+)\]\(<?" + _URL + r">?(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+_LINK_REF = re.compile(r"(?<![\w\])!\\])\[([^\[\]\n\\]+)\]\[([^\[\]\n]*)\]")
 _LINK_DEF = re.compile(
-    r"(?m)^[ ]{0,3}\[[^\[\]\n]+\]:[ \t]+\S+(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*\n?"
+    r"(?m)^[ ]{0,3}\[([^\[\]\n]+)\]:[ \t]+\S+(?:[ \t]+(?:\"[^\"\n]*\"|'[^'\n]*'|\([^)\n]*\)))?[ \t]*\n?"
 )
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>", re.IGNORECASE)
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
@@ -86,8 +90,10 @@ class CleanConfig:
 
 def is_html_prose(text: str) -> bool:
     """Whether ``text`` holds HTML tags to clean: prose tags only, and no sign of being source code."""
-    names = {m.group(2).lower() for m in _TAG.finditer(text)}
-    if not names & PROSE_TAGS:
+    tags = [(m.group(1), m.group(2).lower(), m.group(3)) for m in _TAG.finditer(text)]
+    names = {name for _, name, _ in tags}
+    # a tag merely named in prose ("the <pre> tag") is not markup: require a closed element or a sourced image
+    if not any((slash and name in PROSE_TAGS) or (name == "img" and "src=" in attrs) for slash, name, attrs in tags):
         return False
     return not (names & CODE_TAGS) and not _CODE_SIGNS.search(text)
 
@@ -180,7 +186,15 @@ def _clean_prose(piece: str, cfg: CleanConfig, as_html: bool, changed: list[str]
             changed.append("images")
             piece = new
     if cfg.links and "[" in piece:
-        new = _LINK_DEF.sub("", _LINK_REF.sub(r"\1", _LINK_MD.sub(r"\1", piece)))
+        new = _LINK_MD.sub(r"\1", piece)
+        defined = {m.group(1).strip().casefold() for m in _LINK_DEF.finditer(new)}
+        if defined:  # [text][ref] is a link only when [ref]: url is defined (else it is code, e.g. a regex)
+
+            def ref(m: re.Match[str]) -> str:
+                label = (m.group(2) or m.group(1)).strip().casefold()
+                return m.group(1) if label in defined else m.group(0)
+
+            new = _LINK_DEF.sub("", _LINK_REF.sub(ref, new))
         if new != piece:
             changed.append("links")
             piece = new

@@ -19,8 +19,8 @@ __all__ = ["CODE_RE", "prose", "split_code"]
 
 CODE_RE = re.compile(
     r"(?P<fence>^[ \t]{0,3}(?P<f>`{3,}|~{3,})[^\n]*\n(?:.*?(?:^[ \t]{0,3}(?P=f)[`~]*[ \t]*$|\Z)|.*\Z))"
-    r"|(?P<html_pre><pre\b[^>]*>.*?(?:</pre\s*>|\Z))"
-    r"|(?P<html_code><code\b[^>]*>.*?(?:</code\s*>|\Z))"
+    r"|(?P<html_pre><pre\b[^>]*>.*?</pre\s*>)"
+    r"|(?P<html_code><code\b[^>]*>.*?</code\s*>)"
     r"|(?P<indent>(?:(?<=\n\n)|\A)(?:(?:[ ]{4}|\t)[^\n]*(?:\n|\Z))+)"
     r"|(?P<inline>(?P<b>`+)[^`\n](?:[^\n]*?[^`\n])??(?P=b)(?!`))",
     re.DOTALL | re.MULTILINE | re.IGNORECASE,
