@@ -80,7 +80,7 @@ class Format(ABC):
             raise FormatError(f"expected a JSON object (a record), got {type(record).__name__}")
         missing = [k for k in sorted(self.required) if k not in record]
         if missing:
-            what = "its response " if set(missing) & self.response_keys else ""
+            what = "its response " if set(missing) <= self.response_keys else ""
             raise FormatError(
                 f"record is missing {what}field{'s' if len(missing) > 1 else ''} {', '.join(map(repr, missing))} "
                 f"({self.name} format, detected from the first record)"

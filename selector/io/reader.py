@@ -97,8 +97,7 @@ def _load(item: Input, skip: bool) -> Layout:
         layout = parse_csv(item.path, decode(item.path, data, skip=skip), skip=skip)
     else:
         text = decode(item.path, data, skip=skip)
-        first = text.lstrip()[:1]
-        if first not in ("[", "{"):
+        if not suffix and text.lstrip()[:1] not in ("[", "{"):
             raise InputError(
                 item.path,
                 "is not JSON, JSON Lines, CSV or Parquet data (unknown file type)",

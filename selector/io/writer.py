@@ -58,7 +58,7 @@ class _Unit:
 def write_records(corpus: Corpus, samples: Sequence[Sample], out_dir: str | Path, stem: str) -> list[Path]:
     """Write the records of ``samples`` (in this order) under ``out_dir``; returns the paths written.
 
-    One container kind among the inputs (and flat formats, or a single input file): one file
+    One container kind and one format among the inputs (and flat formats, or a single input file): one file
     ``out_dir/<stem>.<ext>`` (a folder for ``save_to_disk`` inputs; Hub inputs become ``.jsonl``). Otherwise a
     folder ``out_dir/<stem>/`` with one file per input file under its own name (relative to the inputs' common
     folder). Atomic; raises :class:`SelectorError` rather than overwrite an input.
@@ -69,7 +69,8 @@ def write_records(corpus: Corpus, samples: Sequence[Sample], out_dir: str | Path
     layouts = [corpus.layouts[p] for p in involved if p in corpus.layouts]
     kinds = {KIND[lay.container] for lay in layouts} or {"jsonl"}
     nested = any(lay.single_object or get_format(lay.format).nested for lay in layouts)
-    single = len(kinds) == 1 and (len(layouts) <= 1 or (not nested and _compatible(layouts)))
+    formats = {lay.format for lay in layouts}
+    single = len(kinds) == 1 and (len(layouts) <= 1 or (not nested and len(formats) == 1 and _compatible(layouts)))
     inputs = {os.path.realpath(p) for p, lay in corpus.layouts.items() if lay.container != "hub"}
     if single:
         kind = kinds.pop()

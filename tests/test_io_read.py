@@ -1,0 +1,132 @@
+"""Reading: every container x format, ids, sources and tasks, folders, mappings."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from io_fixtures import CONTAINERS, FLAT_STRING_FORMATS, RECORDS, write_container
+
+from selector.errors import SelectorError
+from selector.formats import FORMATS
+from selector.io import read_corpus
+
+CASES = [
+    (fmt, container)
+    for fmt in RECORDS
+    for container in CONTAINERS
+    if container != "csv" or fmt in FLAT_STRING_FORMATS
+    if not (fmt == "natural_instructions" and container not in ("json",))
+]
+
+
+@pytest.mark.parametrize(("fmt", "container"), CASES)
+def test_every_container_and_format_reads(tmp_path: Path, fmt: str, container: str) -> None:
+    records = RECORDS[fmt]
+    path = write_container(tmp_path, "data", container, records)
+    corpus = read_corpus([path])
+    expected = [
+        FORMATS[fmt].to_messages(r, i)
+        for r in records
+        for i in ([None] if not FORMATS[fmt].nested else range(len(r[FORMATS[fmt].instances_key])))
+    ]
+    assert [s.messages for s in corpus.samples] == expected
+    assert {s.format for s in corpus.samples} == {fmt}
+    assert corpus.files[0].container == container
+    assert corpus.files[0].samples == len(expected)
+    assert all(s.source == "data" for s in corpus.samples)
+
+
+def test_extra_keys_are_kept_in_the_record(tmp_path: Path) -> None:
+    record = {"instruction": "x", "input": "", "output": "y", "response": "y", "meta": {"lang": "en"}}
+    path = write_container(tmp_path, "extra", "jsonl", [record])
+    assert read_corpus([path]).samples[0].record == record
+
+
+def test_ids_own_then_file_row_and_unique(tmp_path: Path) -> None:
+    a = write_container(
+        tmp_path, "a", "jsonl", [{"id": "x", "prompt": "p", "completion": "c"}, {"prompt": "q", "completion": "d"}]
+    )
+    b = write_container(tmp_path, "b", "jsonl", [{"id": "x", "prompt": "r", "completion": "e"}])
+    ids = [s.id for s in read_corpus([a, b]).samples]
+    assert ids == ["x", "a.jsonl:1", "b.jsonl:0"]
+
+
+def test_nested_ids_and_tasks(tmp_path: Path) -> None:
+    si = write_container(tmp_path, "seed", "jsonl", RECORDS["self_instruct"])
+    ni = write_container(tmp_path, "task42_yes_no", "json", RECORDS["natural_instructions"])
+    samples = read_corpus([si, ni]).samples
+    assert [s.id for s in samples] == ["t1/0", "t1/1", "t2/0", "task42_yes_no/0", "task42_yes_no/1", "task42_yes_no/2"]
+    assert [s.instance for s in samples] == [0, 1, 0, 0, 1, 2]
+    assert [s.task for s in samples] == [None] * 3 + ["task42_yes_no"] * 3
+
+
+def test_source_and_task_fields(tmp_path: Path) -> None:
+    records = [
+        {"prompt": "p", "completion": "c", "src": "web", "kind": 3},
+        {"prompt": "q", "completion": "d", "src": "books", "kind": 4},
+    ]
+    path = write_container(tmp_path, "d", "jsonl", records)
+    samples = read_corpus([path], source_field="src", task_field="kind").samples
+    assert [(s.source, s.task) for s in samples] == [("web", "3"), ("books", "4")]
+    assert [s.task for s in read_corpus([path], task_field="@file").samples] == ["d", "d"]
+
+
+def test_missing_source_field_names_the_line(tmp_path: Path) -> None:
+    path = write_container(tmp_path, "d", "jsonl", [{"prompt": "p", "completion": "c"}])
+    with pytest.raises(SelectorError, match=r"d\.jsonl:1: record has no field 'src'"):
+        read_corpus([path], source_field="src")
+
+
+def test_folder_is_read_recursively_in_sorted_order_skipping_non_data_files(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    write_container(tmp_path / "sub", "b", "jsonl", RECORDS["prompt_completion"])
+    write_container(tmp_path, "a", "json", RECORDS["alpaca"])
+    (tmp_path / "README.md").write_text("# notes\n")
+    (tmp_path / "LICENSE").write_text("text\n")
+    corpus = read_corpus([tmp_path])
+    assert [Path(f.path).name for f in corpus.files] == ["a.json", "b.jsonl"]
+    assert len(corpus.samples) == 4
+
+
+def test_folder_with_a_non_record_json_object_is_an_error_or_skipped(tmp_path: Path) -> None:
+    write_container(tmp_path, "a", "jsonl", RECORDS["alpaca"])
+    (tmp_path / "MANIFEST.json").write_text(json.dumps({"a.jsonl": {"sha256": "0"}}))
+    with pytest.raises(SelectorError, match=r"MANIFEST\.json: holds a JSON object that is neither"):
+        read_corpus([tmp_path])
+    corpus = read_corpus([tmp_path], skip_invalid=True)
+    assert len(corpus.samples) == 2
+    assert [s.file for s in corpus.skipped] == [str(tmp_path / "MANIFEST.json")]
+
+
+def test_mapping_applies_to_files_holding_its_keys(tmp_path: Path) -> None:
+    cb = write_container(
+        tmp_path, "cb", "jsonl", [{"premise": "P.", "hypothesis": "H.", "label": "entailment", "idx": 1}]
+    )
+    other = write_container(tmp_path, "o", "jsonl", RECORDS["alpaca"])
+    corpus = read_corpus([cb, other], mapping={"prompt": "premise+hypothesis", "response": "label"})
+    assert corpus.samples[0].prompt == "P.\n\nH." and corpus.samples[0].response == "entailment"
+    assert corpus.samples[0].record == {"premise": "P.", "hypothesis": "H.", "label": "entailment", "idx": 1}
+    assert corpus.samples[1].format == "alpaca"
+
+
+def test_id_mapping(tmp_path: Path) -> None:
+    path = write_container(tmp_path, "q", "jsonl", [{"question_id": 7, "question": "q", "answer": "a"}])
+    assert read_corpus([path], mapping={"id": "question_id"}).samples[0].id == "7"
+
+
+def test_json_extension_holding_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "lines.json"
+    path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS["alpaca"]))
+    corpus = read_corpus([path])
+    assert len(corpus.samples) == 2 and corpus.files[0].container == "jsonl"
+
+
+def test_stats_counts(tmp_path: Path) -> None:
+    records = [{"prompt": "abc", "completion": ""}, {"prompt": "", "completion": "xy"}]
+    stats = read_corpus([write_container(tmp_path, "s", "jsonl", records)]).stats()
+    assert stats["records"] == 2
+    assert stats["empty_prompts"] == 1 and stats["empty_responses"] == 1
+    assert stats["sources"] == {"s": 2}
+    assert stats["response_chars"]["p100"] == 2
