@@ -1,0 +1,197 @@
+"""The two inner loops of :mod:`selector.coreset`: they keep the squared min-distances and answer argmax/radius.
+
+Both keep one ``(n,)`` float32 vector of squared distances to the nearest pick and compute, per pick, ``d2 =
+max(0, |x|^2 + |c|^2 - 2 x.c)`` with one matrix-vector product per chunk of rows.
+
+- :class:`DenseEngine` (torch, CPU or CUDA): updates every row on every pick, then one masked argmax over n.
+- :class:`PrunedEngine` (CPU): rows copied in cluster order; per cluster it keeps the largest squared
+  min-distance over all rows, over the candidates and over the still-pickable rows. A pick ``c`` cannot lower any
+  value in cluster ``C`` (mean ``mu``, radius ``r``) when ``(||c - mu|| - r)^2 > max_C + eps``, where ``eps``
+  bounds the float32 rounding of a computed ``d2`` (``(8 d + 32) 2^-24 max|x|^2``): then every computed ``d2`` is
+  at least the stored value and ``min`` would leave it unchanged, so skipping ``C`` changes nothing. The argmax
+  only looks inside the clusters holding the largest pickable value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+
+def resolve_device(device: str) -> torch.device:
+    """``"auto"`` -> CUDA when available, else CPU; otherwise the named torch device."""
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        return torch.device(device)
+    except RuntimeError as exc:
+        from selector.errors import ConfigError
+
+        raise ConfigError(f"unknown device {device!r}; use 'auto', 'cpu' or 'cuda'") from exc
+
+
+class DenseEngine:
+    """Every row updated on every pick; torch on any device."""
+
+    def __init__(self, X: np.ndarray, sqn: np.ndarray, eligible: np.ndarray, chunk: int, device: torch.device):
+        self.device = device
+        self.X = torch.from_numpy(X).to(device)
+        self.sqn = torch.from_numpy(sqn).to(device)
+        self.elig = torch.from_numpy(eligible).to(device)
+        self.pick = self.elig.clone()
+        self.mind = torch.full((X.shape[0],), float("inf"), dtype=torch.float32, device=device)
+        self.chunk = chunk if device.type == "cpu" else max(chunk, 1 << 20)
+        self.neg_inf = torch.tensor(float("-inf"), device=device)
+        self.rows_computed = 0
+
+    def update(self, i: int) -> None:
+        c = self.X[i]
+        nc = self.sqn[i]
+        n = self.X.shape[0]
+        for s in range(0, n, self.chunk):
+            e = min(n, s + self.chunk)
+            d2 = torch.addmv(self.sqn[s:e] + nc, self.X[s:e], c, alpha=-2.0).clamp_(min=0.0)
+            torch.minimum(self.mind[s:e], d2, out=self.mind[s:e])
+        self.mind[i] = 0.0
+        self.rows_computed += n
+
+    def disable(self, idx: np.ndarray) -> None:
+        self.pick[torch.from_numpy(np.asarray(idx, dtype=np.int64)).to(self.device)] = False
+
+    def argmax(self) -> int:
+        vals = torch.where(self.pick, self.mind, self.neg_inf)
+        j = int(torch.argmax(vals))
+        return j if bool(self.pick[j]) else -1
+
+    def radius(self) -> float:
+        m = float(torch.where(self.elig, self.mind, self.neg_inf).max())
+        return float(np.sqrt(m)) if m > -np.inf else 0.0
+
+    def min_dist(self) -> np.ndarray:
+        return self.mind.sqrt().cpu().numpy()
+
+    def stats(self) -> dict:
+        return {"engine": "dense", "rows_computed": self.rows_computed}
+
+
+class PrunedEngine:
+    """Rows in cluster order; clusters whose bound shows no value can drop are skipped (CPU only)."""
+
+    def __init__(self, X: np.ndarray, sqn: np.ndarray, eligible: np.ndarray, clusters: np.ndarray, chunk: int):
+        n, d = X.shape
+        self.X = X
+        self.sqn_orig = sqn
+        self.chunk = chunk
+        order = np.argsort(clusters, kind="stable")
+        self.order = order
+        self.pos = np.empty(n, dtype=np.int64)
+        self.pos[order] = np.arange(n)
+        self.Xs = torch.from_numpy(X[order])
+        self.sqn = torch.from_numpy(sqn[order])
+        labs = np.asarray(clusters)[order]
+        self.starts = np.flatnonzero(np.r_[True, labs[1:] != labs[:-1]])
+        self.ends = np.r_[self.starts[1:], n]
+        nb = len(self.starts)
+        self.block_of = np.repeat(np.arange(nb), self.ends - self.starts)
+        mu = np.zeros((nb, d), dtype=np.float64)
+        rad = np.zeros(nb, dtype=np.float64)
+        for b in range(nb):
+            rows = self.Xs[self.starts[b] : self.ends[b]].numpy().astype(np.float64)
+            mu[b] = rows.mean(axis=0)
+            rad[b] = np.sqrt(((rows - mu[b]) ** 2).sum(axis=1).max())
+        self.mu = mu
+        self.mu_sq = (mu**2).sum(axis=1)
+        self.rad = rad * (1 + 1e-9) + 1e-12
+        self.eps = (8 * d + 32) * 2.0**-24 * float(sqn.max())
+        self.mind_t = torch.full((n,), float("inf"), dtype=torch.float32)
+        self.mind = self.mind_t.numpy()
+        self.elig = eligible[order]
+        self.pick = self.elig.copy()
+        has_elig = np.maximum.reduceat(self.elig, self.starts)
+        self.max_all = np.full(nb, np.inf)
+        self.max_elig = np.where(has_elig, np.inf, -np.inf)
+        self.max_pick = self.max_elig.copy()
+        self.rows_computed = 0
+        self.picks = 0
+
+    def _runs(self, active: np.ndarray) -> list[tuple[int, int]]:
+        """Block runs ``[b0, b1]`` covering the active blocks; gaps of a few rows are merged (recomputing a
+        skipped block is harmless: its values cannot change)."""
+        blocks = np.flatnonzero(active)
+        if blocks.size == 0:
+            return []
+        runs = []
+        b0 = prev = int(blocks[0])
+        for b in blocks[1:].tolist():
+            if self.starts[b] - self.ends[prev] > 512:
+                runs.append((b0, prev))
+                b0 = b
+            prev = b
+        runs.append((b0, prev))
+        return runs
+
+    def _refresh(self, b0: int, b1: int) -> None:
+        s, e = int(self.starts[b0]), int(self.ends[b1])
+        seg = self.mind[s:e]
+        offs = self.starts[b0 : b1 + 1] - s
+        self.max_all[b0 : b1 + 1] = np.maximum.reduceat(seg, offs)
+        self.max_elig[b0 : b1 + 1] = np.maximum.reduceat(np.where(self.elig[s:e], seg, -np.inf), offs)
+        self.max_pick[b0 : b1 + 1] = np.maximum.reduceat(np.where(self.pick[s:e], seg, -np.inf), offs)
+
+    def update(self, i: int) -> None:
+        c64 = self.X[i].astype(np.float64)
+        nc = float(self.sqn_orig[i])
+        dc = np.sqrt(np.maximum(self.mu_sq + nc - 2.0 * (self.mu @ c64), 0.0))
+        lb = dc - self.rad
+        active = ~((lb > 0) & (lb * lb > self.max_all + self.eps))
+        q = int(self.pos[i])
+        active[self.block_of[q]] = True
+        runs = self._runs(active)
+        c = torch.from_numpy(self.X[i])
+        nc_t = torch.tensor(nc, dtype=torch.float32)
+        for b0, b1 in runs:
+            s, e = int(self.starts[b0]), int(self.ends[b1])
+            for cs in range(s, e, self.chunk):
+                ce = min(e, cs + self.chunk)
+                d2 = torch.addmv(self.sqn[cs:ce] + nc_t, self.Xs[cs:ce], c, alpha=-2.0).clamp_(min=0.0)
+                torch.minimum(self.mind_t[cs:ce], d2, out=self.mind_t[cs:ce])
+            self.rows_computed += e - s
+        self.mind[q] = 0.0
+        self.pick[q] = False
+        for b0, b1 in runs:
+            self._refresh(b0, b1)
+        self.picks += 1
+
+    def disable(self, idx: np.ndarray) -> None:
+        q = self.pos[np.asarray(idx, dtype=np.int64)]
+        self.pick[q] = False
+        for b in np.unique(self.block_of[q]).tolist():
+            s, e = int(self.starts[b]), int(self.ends[b])
+            vals = np.where(self.pick[s:e], self.mind[s:e], -np.inf)
+            self.max_pick[b] = vals.max()
+
+    def argmax(self) -> int:
+        m = self.max_pick.max()
+        if m == -np.inf:
+            return -1
+        best = -1
+        for b in np.flatnonzero(self.max_pick == m).tolist():
+            s, e = int(self.starts[b]), int(self.ends[b])
+            vals = np.where(self.pick[s:e], self.mind[s:e], -np.inf)
+            j = int(self.order[s + int(np.argmax(vals))])
+            best = j if best < 0 else min(best, j)
+        return best
+
+    def radius(self) -> float:
+        m = self.max_elig.max()
+        return float(np.sqrt(m)) if m > -np.inf else 0.0
+
+    def min_dist(self) -> np.ndarray:
+        out = np.empty_like(self.mind)
+        out[self.order] = np.sqrt(self.mind)
+        return out
+
+    def stats(self) -> dict:
+        n = len(self.mind)
+        frac = self.rows_computed / max(1, n * self.picks)
+        return {"engine": "pruned", "clusters": len(self.starts), "rows_computed_fraction": round(frac, 4)}

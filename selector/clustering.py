@@ -1,0 +1,137 @@
+"""Spherical K-Means with faiss (ALGORITHMS.md section 4).
+
+The embeddings are unit vectors, so the clustering is spherical: centroids are re-normalised after every
+update and points are assigned by largest inner product (cosine). faiss trains on a random subsample of at most
+``k * max_points_per_centroid`` points (the subsample size is reported in the stats) and then every point is
+assigned to its nearest centroid.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import faiss
+import numpy as np
+
+from selector.errors import ConfigError, SelectorError
+
+log = logging.getLogger(__name__)
+
+MAX_DEFAULT_K = 1000
+
+
+@dataclass(frozen=True)
+class KMeansResult:
+    """Outcome of :func:`kmeans`.
+
+    ``centroids`` is ``(k, d)`` float32 with unit rows; ``labels`` is ``(n,)`` int64 in ``[0, k)``; ``stats`` holds
+    ``k``, ``n``, ``niter``, ``seed``, ``train_size`` (the subsample faiss trained on), ``objective`` (faiss's
+    final objective: the sum over the training points of their inner product with their centroid),
+    ``mean_cosine`` (mean cosine of every point to its centroid), ``cluster_sizes`` (list of k ints), ``gpu`` and
+    ``seconds``.
+    """
+
+    centroids: np.ndarray
+    labels: np.ndarray
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def default_k(n: int) -> int:
+    """Default number of clusters for ``n`` points: ``round(sqrt(n / 2))`` clipped to ``[1, 1000]``.
+
+    The classic rule of thumb; it gives 32 clusters for 2,000 samples, 224 for 100k and 1,000 (the cap) from 2M.
+    The paper does not state its k; this keeps clusters large enough (about ``sqrt(2 n)`` members) for a task to
+    dominate one, and small enough that a cluster is one kind of request.
+    """
+    if n <= 0:
+        return 1
+    return int(min(MAX_DEFAULT_K, max(1, round(math.sqrt(n / 2)))))
+
+
+def _use_gpu(gpu: bool | str) -> bool:
+    if gpu == "auto":
+        return faiss.get_num_gpus() > 0
+    if isinstance(gpu, bool):
+        if gpu and faiss.get_num_gpus() == 0:
+            raise ConfigError("gpu=True but faiss sees no GPU (faiss-cpu is installed); use gpu='auto' or False")
+        return gpu
+    raise ConfigError(f"gpu must be 'auto', True or False, not {gpu!r}")
+
+
+def kmeans(
+    X: np.ndarray,
+    k: int | None = None,
+    *,
+    seed: int = 0,
+    niter: int = 20,
+    max_points_per_centroid: int = 256,
+    gpu: bool | str = "auto",
+) -> KMeansResult:
+    """Spherical K-Means of the rows of ``X`` with faiss; seeded and deterministic.
+
+    X: ``(n, d)`` float array of embeddings (unit rows expected; any rows work, the clustering is by cosine).
+    k: number of clusters; ``None`` means :func:`default_k`. ``k > n`` is lowered to ``n`` with a warning.
+    seed: faiss's seed for the initial centroids and the training subsample.
+    niter: Lloyd iterations (faiss default 25; 10-30 is typical).
+    max_points_per_centroid: faiss trains on at most ``k * max_points_per_centroid`` random points.
+    gpu: ``"auto"`` uses a GPU when faiss has one.
+    """
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    if X.ndim != 2:
+        raise SelectorError(f"kmeans needs a 2-D (n, d) array of embeddings, got shape {X.shape}")
+    n, d = X.shape
+    if n == 0:
+        raise SelectorError("kmeans got 0 embeddings: nothing to cluster (did every sample get filtered out?)")
+    if k is None:
+        k = default_k(n)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigError(f"k (number of clusters) must be a positive integer, got {k!r}")
+    if niter < 1:
+        raise ConfigError(f"niter must be at least 1, got {niter!r}")
+    k = int(k)
+    if k > n:
+        log.warning("k=%d clusters requested for %d points: using k=%d", k, n, n)
+        k = n
+    use_gpu = _use_gpu(gpu)
+    start = time.perf_counter()
+    km = faiss.Kmeans(
+        d,
+        k,
+        niter=niter,
+        seed=seed,
+        spherical=True,
+        max_points_per_centroid=max_points_per_centroid,
+        min_points_per_centroid=1,
+        gpu=use_gpu,
+        verbose=False,
+    )
+    km.train(X)
+    centroids = np.ascontiguousarray(km.centroids, dtype=np.float32)
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    centroids = centroids / np.maximum(norms, np.float32(1e-12))
+    index = faiss.IndexFlatIP(d)
+    index.add(centroids)
+    sims, labels = index.search(X, 1)
+    labels = labels[:, 0].astype(np.int64)
+    sizes = np.bincount(labels, minlength=k)
+    seconds = time.perf_counter() - start
+    stats = {
+        "k": k,
+        "n": n,
+        "d": d,
+        "niter": niter,
+        "seed": seed,
+        "train_size": int(min(n, k * max_points_per_centroid)),
+        "objective": float(km.obj[-1]) if len(km.obj) else 0.0,
+        "mean_cosine": float(sims[:, 0].mean()),
+        "cluster_sizes": sizes.tolist(),
+        "empty_clusters": int((sizes == 0).sum()),
+        "gpu": use_gpu,
+        "seconds": round(seconds, 3),
+    }
+    log.info("k-means: %d points, k=%d, trained on %d, %.1fs", n, k, stats["train_size"], seconds)
+    return KMeansResult(centroids=centroids, labels=labels, stats=stats)
