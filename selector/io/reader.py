@@ -7,6 +7,7 @@ record holds the mapped keys; other files are still detected.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -52,6 +53,30 @@ def read_corpus(
     inputs = discover(paths)
     corpus = Corpus(samples=[], files=[], skipped=[])
     ids = _Ids()
+    paused = gc.isenabled()
+    gc.disable()  # millions of small objects, no cycles: the cyclic collector would only rescan them over and over
+    try:
+        _read_all(inputs, corpus, ids, mapped, source_field, task_field, id_key, skip_invalid)
+    finally:
+        if paused:
+            gc.enable()
+    if ids.renamed:
+        log.warning("%d samples had an id already in use; they got <file>:<row> ids instead", ids.renamed)
+    if corpus.skipped:
+        log.warning("skipped %d invalid records or files (--skip-invalid)", len(corpus.skipped))
+    return corpus
+
+
+def _read_all(
+    inputs: list[Input],
+    corpus: Corpus,
+    ids: _Ids,
+    mapped: Format | None,
+    source_field: str | None,
+    task_field: str | None,
+    id_key: str | None,
+    skip_invalid: bool,
+) -> None:
     with tqdm(inputs, desc="reading", unit="file", disable=None, leave=False) as bar:
         for item in bar:
             try:
@@ -68,11 +93,6 @@ def read_corpus(
             corpus.files.append(info)
             corpus.layouts[layout.path] = layout
             bar.set_postfix(samples=len(corpus.samples))
-    if ids.renamed:
-        log.warning("%d samples had an id already in use; they got <file>:<row> ids instead", ids.renamed)
-    if corpus.skipped:
-        log.warning("skipped %d invalid records or files (--skip-invalid)", len(corpus.skipped))
-    return corpus
 
 
 def _load(item: Input, skip: bool) -> Layout:
