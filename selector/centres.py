@@ -14,6 +14,7 @@ candidate rule), and no task information (:func:`cluster_medoids`, clusters as p
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -168,7 +169,7 @@ def cluster_medoids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     order = np.argsort(labels, kind="stable")
     bounds = np.flatnonzero(np.r_[True, labels[order][1:] != labels[order][:-1], True])
     out = []
-    for s, e in zip(bounds[:-1], bounds[1:]):
+    for s, e in itertools.pairwise(bounds):
         rows = order[s:e]
         total = X[rows].sum(axis=0, dtype=np.float64)
         out.append(_best_row(X, rows, total.astype(np.float32))[0])

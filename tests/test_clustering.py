@@ -23,7 +23,7 @@ def test_recovers_separated_blobs_and_is_deterministic():
     a = kmeans(X, 2, seed=3)
     b = kmeans(X, 2, seed=3)
     assert np.array_equal(a.labels, b.labels) and np.array_equal(a.centroids, b.centroids)
-    pairs = {(t, c) for t, c in zip(truth.tolist(), a.labels.tolist())}
+    pairs = {(t, c) for t, c in zip(truth.tolist(), a.labels.tolist(), strict=True)}
     assert len(pairs) == 2  # each blob is one cluster
     assert np.allclose(np.linalg.norm(a.centroids, axis=1), 1, atol=1e-5)
     assert a.stats["cluster_sizes"] == [100, 100]
