@@ -11,4 +11,15 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 # Public API (names are added here as stages land).
-__all__ = ["__version__"]
+from selector.allocation import temperature_quotas
+from selector.filters import CleanConfig, FilterConfig, FilterResult, apply_filters, clean_samples
+
+__all__ = [
+    "CleanConfig",
+    "FilterConfig",
+    "FilterResult",
+    "__version__",
+    "apply_filters",
+    "clean_samples",
+    "temperature_quotas",
+]
