@@ -46,7 +46,7 @@ class AllocationConfig:
     """
 
     tau: float = 3.0
-    group_by: Literal["source", "task"] = "source"
+    group_by: Literal["source", "task", "cluster"] = "source"
     max_pool: int | None = None
 
     def __post_init__(self) -> None:

@@ -11,14 +11,79 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from selector.allocation import AllocationConfig
 from selector.config import from_mapping, load_yaml, to_dict
 from selector.filters.clean import CleanConfig
 from selector.filters.config import FilterConfig
 
-__all__ = ["RunConfig", "load_run_config", "run_config_to_dict"]
+__all__ = [
+    "ClusteringConfig",
+    "CoresetConfig",
+    "EncoderConfig",
+    "RunConfig",
+    "load_run_config",
+    "run_config_to_dict",
+]
+
+
+@dataclass
+class EncoderConfig:
+    """How samples are embedded (the ``encoder:`` section).
+
+    Attributes:
+        model: local path or Hub id of a ``transformers`` encoder; ``None`` is the bundled all-MiniLM-L6-v2.
+        max_length: tokens per sample; ``None`` is the model's own limit (256 for the default model).
+        template: how a sample is rendered before embedding (``default``: instruction, input, then the answer).
+        device: ``auto`` (cuda, mps, cpu, in that order), or a torch device name.
+        batch_tokens: token budget per batch (padded length x rows); ``None`` lets the encoder choose.
+        cache_dir: embedding cache folder; ``None`` is ``$SELECTOR_CACHE_DIR`` or the user's cache folder.
+        trust_remote_code: allow a model's own Python code to run (off unless you trust the model).
+    """
+
+    model: str | None = None
+    max_length: int | None = None
+    template: str = "default"
+    device: str = "auto"
+    batch_tokens: int | None = None
+    cache_dir: str | None = None
+    trust_remote_code: bool = False
+
+
+@dataclass
+class ClusteringConfig:
+    """faiss spherical K-Means (the ``clustering:`` section).
+
+    Attributes:
+        k: number of clusters; ``None`` is ``round(sqrt(n / 2))`` capped at 1,000 (see ``selector.clustering``).
+        niter: Lloyd iterations (10-30 typical).
+        max_points_per_centroid: faiss trains on at most ``k`` times this many points (faiss's own default: 256).
+    """
+
+    k: int | None = None
+    niter: int = 20
+    max_points_per_centroid: int = 256
+
+
+@dataclass
+class CoresetConfig:
+    """How the subset is picked (the ``coreset:`` section).
+
+    Attributes:
+        strategy: ``kcenter`` (KCenterGreedy) or ``random`` (a seeded random baseline under the same rules).
+        seeding: first picks: ``task_centre`` (the sample nearest each task's distribution centre), ``medoids``
+            (the sample nearest each cluster centroid, largest clusters first), or ``none``.
+        candidate_factor: with ``--target``, keep adding the clusters nearest the target until the candidates
+            number at least this many times the budget (the paper's setting needs about 4).
+        balance: split the budget across groups (``allocation.group_by``: sources, or tasks when they are
+            known) by temperature; ``false`` lets the coreset pick freely.
+    """
+
+    strategy: Literal["kcenter", "random"] = "kcenter"
+    seeding: Literal["task_centre", "medoids", "none"] = "task_centre"
+    candidate_factor: float = 4.0
+    balance: bool = True
 
 
 @dataclass
@@ -29,11 +94,21 @@ class RunConfig:
         filters: LIMA-style filter rules (:class:`~selector.filters.FilterConfig`).
         cleaning: the cleaning transform (:class:`~selector.filters.CleanConfig`).
         allocation: temperature balancing across groups (:class:`~selector.allocation.AllocationConfig`).
+        encoder, clustering, coreset: the embedding, K-Means and selection stages.
+        budget: how many samples to select (``--budget``), or
+        fraction: the share of the filtered pool to select (``--fraction``; the paper's 0.5% is 0.005).
+        seed: seeds K-Means, the random baseline and any pre-sampling.
     """
 
     filters: FilterConfig = field(default_factory=FilterConfig)
     cleaning: CleanConfig = field(default_factory=CleanConfig)
     allocation: AllocationConfig = field(default_factory=AllocationConfig)
+    encoder: EncoderConfig = field(default_factory=EncoderConfig)
+    clustering: ClusteringConfig = field(default_factory=ClusteringConfig)
+    coreset: CoresetConfig = field(default_factory=CoresetConfig)
+    budget: int | None = None
+    fraction: float | None = None
+    seed: int = 0
 
 
 def load_run_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> RunConfig:

@@ -35,11 +35,13 @@ def _root(
 
 
 # Command registrations (one line per command module).
-from selector.cli.stats import stats  # noqa: E402
 from selector.cli.filter import filter_command  # noqa: E402
+from selector.cli.select import select  # noqa: E402
+from selector.cli.stats import stats  # noqa: E402
 
 app.command("stats")(stats)
 app.command("filter")(filter_command)
+app.command("select")(select)
 
 
 def main() -> None:

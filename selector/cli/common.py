@@ -25,16 +25,26 @@ def debug_enabled() -> bool:
     return os.environ.get("SELECTOR_DEBUG", "").strip() not in ("", "0", "false", "no")
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of each record (test runners swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
 def setup_logging(verbose: bool = False) -> None:
     """Send the library's log records to stderr (INFO, or DEBUG with ``verbose``)."""
     logger = logging.getLogger("selector")
     logger.setLevel(logging.DEBUG if verbose else logging.INFO)
-    if not any(getattr(h, "_selector_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stderr)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        handler._selector_cli = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
-    logger.propagate = False
 
 
 def handles_errors(func: F) -> F:

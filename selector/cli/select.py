@@ -1,0 +1,100 @@
+"""``selector select``: the whole pipeline, from corpora to the chosen records, manifest and report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from selector.cli.common import handles_errors, parse_mapping, setup_logging
+
+
+@handles_errors
+def select(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Files, folders (read recursively) or Hub dataset names (OWNER/NAME).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new or empty).")],
+    budget: Annotated[int | None, typer.Option("--budget", "-n", help="How many samples to select.")] = None,
+    fraction: Annotated[
+        float | None,
+        typer.Option("--fraction", help="Share of the filtered pool to select (0.005 = the paper's 0.5%)."),
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML config (see configs/); default: configs/default.yaml.")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="Seed for K-Means and the random baseline.")] = None,
+    source_field: Annotated[
+        str | None, typer.Option("--source-field", help="Record key whose value is the source (default: file stem).")
+    ] = None,
+    task_field: Annotated[
+        str | None, typer.Option("--task-field", help="Record key whose value is the task (@file = the file stem).")
+    ] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Select for this task only (needs --task-field).")] = None,
+    target: Annotated[
+        Path | None, typer.Option("--target", help="A file of a few examples of the downstream task to select for.")
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option("--model", help="Encoder: local path or Hub id (default: bundled all-MiniLM-L6-v2).")
+    ] = None,
+    embeddings: Annotated[
+        Path | None,
+        typer.Option("--embeddings", help="Precomputed .npy vectors, one row per sample as read (`selector embed`)."),
+    ] = None,
+    device: Annotated[str | None, typer.Option("--device", help="auto, cpu, cuda, cuda:1, mps.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="FIELD=KEY for records of another shape (see `selector stats --help`)."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier selector run in --out.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+) -> None:
+    """Select the samples worth training on: filter, embed, cluster, pick a KCenterGreedy coreset, write.
+
+    Writes OUT/selected.<ext> (the records in your format, best first), OUT/selection.jsonl (rank, id, source,
+    task, cluster, distance at pick), OUT/rejected.jsonl, OUT/manifest.json and OUT/report.md with plots.
+    """
+    from selector.pipeline import select as run_select
+
+    setup_logging(verbose)
+    result = run_select(
+        inputs,
+        budget=budget,
+        fraction=fraction,
+        out=out,
+        config=config,
+        seed=seed,
+        source_field=source_field,
+        task_field=task_field,
+        task=task,
+        target=target,
+        model=model,
+        embeddings=embeddings,
+        device=device,
+        cache_dir=cache_dir,
+        mapping=parse_mapping(maps),
+        skip_invalid=skip_invalid,
+        overwrite=overwrite,
+        progress=not quiet,
+    )
+    m = result.manifest
+    counts = m["counts"]
+    cov = m["coverage"]
+    typer.echo(
+        f"selected {counts['selected']:,} of {counts['read']:,} samples "
+        f"({counts['after_filters']:,} after filters, {counts['candidates']:,} candidates)"
+    )
+    typer.echo(
+        f"coverage radius {cov['selection']['radius']:.4f} (random: {cov['random']['radius']:.4f}); "
+        f"mean distance {cov['selection']['mean_distance']:.4f} (random: {cov['random']['mean_distance']:.4f})"
+    )
+    sel = m["sources"]["selected"]
+    if sel:
+        typer.echo("per source: " + ", ".join(f"{k} {v:,}" for k, v in sel.items()))
+    typer.echo(f"wrote {out}/ ({', '.join(m['outputs'])}) in {m['seconds']['total']:.1f} s")

@@ -1,0 +1,161 @@
+"""What the coreset picks from, what it starts with, and how the budget is split (ALGORITHMS.md section 4).
+
+Four settings, chosen from what the user gave:
+
+========================  ==========================================  ======================  ==================
+setting                   candidates                                  first pick(s)           budget split by
+========================  ==========================================  ======================  ==================
+``--target FILE``         pool samples of the target's dominant       the task centre         sources
+                          cluster, grown cluster by cluster to
+                          ``candidate_factor x budget``
+``--task NAME``           that task's samples                         the task centre         sources
+several tasks, no --task  the whole pool                              each task's centre      tasks
+no task information       the whole pool                              the pool's centre       sources (or
+                                                                                              ``group_by``)
+========================  ==========================================  ======================  ==================
+
+"Split by" applies when ``coreset.balance`` is on: the budget is divided among the groups present in the
+candidates by temperature (``allocation.tau``; :func:`selector.allocation.temperature_quotas`), and the coreset
+stops picking from a group that reached its quota. ``allocation.group_by: cluster`` makes K-Means clusters the
+groups (pseudo-tasks). ``coreset.seeding`` can replace the task centres by cluster medoids (largest cluster
+first) or by nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from selector.allocation import temperature_quotas
+from selector.centres import cluster_medoids, target_centre, task_centres
+from selector.clustering import KMeansResult
+from selector.errors import ConfigError, SelectorError
+from selector.sample import Sample
+
+
+@dataclass
+class Plan:
+    """Inputs of the coreset step.
+
+    Attributes:
+        eligible: ``(n,)`` bool, the candidates.
+        seeds: pool indices of the first picks, in order.
+        groups: ``(n,)`` int group id per pool sample, or ``None`` when the budget is not split.
+        quotas: most picks per group id, or ``None``.
+        group_by: ``source``, ``task``, ``cluster`` or ``none``.
+        quota_by_name: group name -> quota, for the manifest.
+        stats: what the manifest records about the centres.
+    """
+
+    eligible: np.ndarray
+    seeds: list[int]
+    groups: np.ndarray | None = None
+    quotas: list[int] | None = None
+    group_by: str = "none"
+    quota_by_name: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def plan_selection(
+    pool: Sequence[Sample],
+    X: np.ndarray,
+    km: KMeansResult,
+    budget: int,
+    cfg: Any,
+    *,
+    task: str | None = None,
+    target: np.ndarray | None = None,
+) -> Plan:
+    """Candidates, seeds and group quotas for selecting ``budget`` of ``pool`` (rows of ``X``)."""
+    n = len(pool)
+    labels, centroids = km.labels, km.centroids
+    tasks = [s.task for s in pool]
+    known = sorted({t for t in tasks if t is not None})
+    group_by = cfg.allocation.group_by
+    if target is not None and task is not None:
+        raise ConfigError("give either --task NAME or --target FILE, not both")
+
+    if target is not None:
+        tc = target_centre(X, labels, centroids, target, budget, candidate_factor=cfg.coreset.candidate_factor)
+        eligible = np.zeros(n, dtype=bool)
+        eligible[tc.candidates] = True
+        centres = [tc.centre]
+        stats: dict[str, Any] = {"mode": "target", "cluster": tc.cluster, "clusters": tc.clusters, **tc.stats}
+        stats["centre_id"] = pool[tc.centre].id
+    elif task is not None:
+        if not known:
+            raise ConfigError(f"--task {task!r} needs --task-field F (the record key that names each sample's task)")
+        if task not in known:
+            shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
+            raise SelectorError(f"--task {task!r} is not among the {len(known)} tasks in the pool: {shown}")
+        (tc,) = task_centres(X, labels, centroids, [t if t == task else None for t in tasks])
+        eligible = np.zeros(n, dtype=bool)
+        eligible[tc.members] = True
+        centres = [tc.centre]
+        stats = {"mode": "task", "task": task, "cluster": tc.cluster, "centre_id": pool[tc.centre].id, **tc.stats}
+    elif known:
+        found = task_centres(X, labels, centroids, tasks)
+        eligible = np.ones(n, dtype=bool)
+        centres = [c.centre for c in found]
+        group_by = "task"
+        stats = {
+            "mode": "tasks",
+            "tasks": {str(c.task): {"cluster": c.cluster, "centre_id": pool[c.centre].id, **c.stats} for c in found},
+        }
+    else:
+        (tc,) = task_centres(X, labels, centroids, ["pool"] * n)
+        eligible = np.ones(n, dtype=bool)
+        centres = [tc.centre]
+        stats = {"mode": "pool", "cluster": tc.cluster, "centre_id": pool[tc.centre].id, **tc.stats}
+
+    seeding = cfg.coreset.seeding
+    if seeding == "task_centre":
+        seeds = centres
+    elif seeding == "medoids":
+        seeds = _medoid_seeds(X, labels, eligible)
+    else:
+        seeds = []
+    stats["seeding"] = seeding
+    stats["seeds"] = len(seeds)
+
+    plan = Plan(eligible=eligible, seeds=[int(s) for s in seeds], stats=stats)
+    if cfg.coreset.balance:
+        _split_budget(plan, pool, labels, budget, group_by, cfg.allocation.tau)
+    return plan
+
+
+def _medoid_seeds(X: np.ndarray, labels: np.ndarray, eligible: np.ndarray) -> list[int]:
+    """Medoids of the clusters that hold candidates, largest cluster first (ties: lowest cluster id)."""
+    medoids = cluster_medoids(X[eligible], labels[eligible])
+    rows = np.flatnonzero(eligible)[medoids]
+    sizes = np.bincount(labels[eligible])
+    order = sorted(range(len(rows)), key=lambda j: (-sizes[labels[rows[j]]], labels[rows[j]]))
+    return [int(rows[j]) for j in order]
+
+
+def _split_budget(
+    plan: Plan, pool: Sequence[Sample], labels: np.ndarray, budget: int, group_by: str, tau: float
+) -> None:
+    if group_by == "source":
+        keys = [s.source for s in pool]
+    elif group_by == "task":
+        if all(s.task is None for s in pool):
+            raise ConfigError("allocation.group_by is 'task' but no sample has a task; pass --task-field F")
+        keys = [str(s.task) for s in pool]
+    elif group_by == "cluster":
+        keys = [f"cluster {int(c)}" for c in labels]
+    else:
+        raise ConfigError(f"allocation.group_by must be source, task or cluster, got {group_by!r}")
+    names = sorted(set(keys))
+    ids = {name: i for i, name in enumerate(names)}
+    groups = np.fromiter((ids[k] for k in keys), dtype=np.int64, count=len(keys))
+    sizes = Counter(keys[i] for i in np.flatnonzero(plan.eligible))
+    quota = temperature_quotas({name: sizes.get(name, 0) for name in names}, budget, tau)
+    plan.groups = groups
+    plan.quotas = [int(quota[name]) for name in names]
+    plan.group_by = group_by
+    plan.quota_by_name = {name: int(quota[name]) for name in names if sizes.get(name, 0)}

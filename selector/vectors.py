@@ -1,0 +1,91 @@
+"""Embeddings for the pipeline: encode the pool, or load the user's own vectors, and per-pick distances.
+
+``--embeddings FILE.npy`` brings precomputed vectors: one row per sample *as read* (the order ``selector embed``
+writes, before any filter), so that the same file serves every filter setting. They are L2-normalised here in
+float32 (the selection works on unit vectors), and a row of zeros or a non-finite value is an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selector.errors import SelectorError
+from selector.sample import Sample
+
+CHUNK = 2048
+
+
+def embed_samples(samples: Sequence[Sample], config: Any, *, progress: bool = True) -> tuple[np.ndarray, dict]:
+    """Render each sample as its training input and encode it; returns ``(X, encoder info for the manifest)``.
+
+    ``config`` is the ``encoder:`` section of the run config (:class:`~selector.settings.EncoderConfig`).
+    """
+    from selector.encoder import Encoder
+    from selector.render import render
+
+    encoder = Encoder(
+        config.model,
+        max_length=config.max_length,
+        device=config.device,
+        batch_tokens=config.batch_tokens,
+        cache_dir=config.cache_dir,
+        template=config.template,
+        trust_remote_code=config.trust_remote_code,
+    )
+    texts = [render(s, config.template) for s in samples]
+    X = encoder.encode(texts, progress=progress)
+    return X, encoder.describe()
+
+
+def load_embeddings(path: str | Path, rows: Sequence[int], n_total: int) -> np.ndarray:
+    """Rows ``rows`` of the ``(n_total, d)`` array in ``path``, as unit float32 rows."""
+    path = Path(path)
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except FileNotFoundError:
+        raise SelectorError(f"--embeddings {path}: file not found") from None
+    except ValueError as exc:
+        raise SelectorError(f"--embeddings {path}: not a .npy array file ({exc})") from None
+    if arr.ndim != 2:
+        raise SelectorError(f"--embeddings {path}: expected a 2-D array (samples x dims), got shape {arr.shape}")
+    if arr.shape[0] != n_total:
+        raise SelectorError(
+            f"--embeddings {path} has {arr.shape[0]:,} rows but the inputs hold {n_total:,} samples; the rows must "
+            "align with the samples as read (write them with `selector embed` on the same inputs)"
+        )
+    X = np.ascontiguousarray(arr[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+    if not np.isfinite(X).all():
+        raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    zero = np.flatnonzero(norms[:, 0] == 0)
+    if zero.size:
+        raise SelectorError(f"--embeddings {path}: row {rows[int(zero[0])]} is all zeros; it cannot be normalised")
+    return X / norms
+
+
+def distances_at_pick(X: np.ndarray, picks: np.ndarray) -> np.ndarray:
+    """For each pick, the Euclidean distance to the nearest earlier pick (``inf`` for the first).
+
+    ``X`` is ``(n, d)`` float32 with unit rows; ``picks`` ``(m,)`` indices in order. Computed in row blocks of the
+    picks' Gram matrix, so memory stays ``O(CHUNK x m)``.
+    """
+    picks = np.asarray(picks, dtype=np.int64)
+    m = picks.size
+    out = np.full(m, np.inf, dtype=np.float64)
+    if m < 2:
+        return out
+    P = np.ascontiguousarray(X[picks], dtype=np.float32)
+    sq = np.einsum("ij,ij->i", P, P, dtype=np.float64)
+    for start in range(1, m, CHUNK):
+        stop = min(m, start + CHUNK)
+        G = P[start:stop] @ P[:stop].T  # (b, stop)
+        d2 = sq[start:stop, None] + sq[None, :stop] - 2.0 * G
+        # Only earlier picks count: mask j >= i.
+        rows = np.arange(start, stop)[:, None]
+        d2 = np.where(np.arange(stop)[None, :] < rows, d2, np.inf)
+        out[start:stop] = np.sqrt(np.maximum(d2.min(axis=1), 0.0))
+    return out
