@@ -118,6 +118,8 @@ def plot_clusters(data: ReportData, path: Path) -> None:
     ax2 = ax1.twinx()
     ax2.plot(x, picked[order], "o", color="tab:red", markersize=3, label="picks in cluster")
     ax2.set_ylabel("picks in cluster", color="tab:red")
+    ax2.set_ylim(bottom=0)
+    ax1.set_xlim(-1, k)
     ax1.set_title(f"K-Means clusters and picks ({int((picked > 0).sum())} of {k} clusters picked from)")
     _save(fig, path)
     plt.close(fig)
