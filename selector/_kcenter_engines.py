@@ -30,45 +30,80 @@ def resolve_device(device: str) -> torch.device:
         raise ConfigError(f"unknown device {device!r}; use 'auto', 'cpu' or 'cuda'") from exc
 
 
+def cpu_update(
+    Xt: torch.Tensor, sqn: np.ndarray, mind: np.ndarray, c: torch.Tensor, nc: float, s: int, e: int, chunk: int
+) -> None:
+    """``mind[s:e] = min(mind[s:e], |x|^2 + |c|^2 - 2 x.c)`` in chunks: torch's matvec (MKL), then numpy for the
+    elementwise part (torch's small parallel elementwise ops stall on a busy shared CPU; numpy's do not)."""
+    for cs in range(s, e, chunk):
+        ce = min(e, cs + chunk)
+        d2 = sqn[cs:ce] + np.float32(nc)
+        d2 -= 2.0 * torch.mv(Xt[cs:ce], c).numpy()
+        np.maximum(d2, 0.0, out=d2)
+        np.minimum(mind[cs:ce], d2, out=mind[cs:ce])
+
+
 class DenseEngine:
-    """Every row updated on every pick; torch on any device."""
+    """Every row updated on every pick; on CPU torch matvec + numpy, on CUDA all torch."""
 
     def __init__(self, X: np.ndarray, sqn: np.ndarray, eligible: np.ndarray, chunk: int, device: torch.device):
         self.device = device
+        self.cpu = device.type == "cpu"
         self.X = torch.from_numpy(X).to(device)
-        self.sqn = torch.from_numpy(sqn).to(device)
-        self.elig = torch.from_numpy(eligible).to(device)
-        self.pick = self.elig.clone()
-        self.mind = torch.full((X.shape[0],), float("inf"), dtype=torch.float32, device=device)
-        self.chunk = chunk if device.type == "cpu" else max(chunk, 1 << 20)
-        self.neg_inf = torch.tensor(float("-inf"), device=device)
         self.rows_computed = 0
+        n = X.shape[0]
+        if self.cpu:
+            self.sqn = sqn
+            self.elig = eligible
+            self.pick = eligible.copy()
+            self.mind = np.full(n, np.inf, dtype=np.float32)
+            self.chunk = chunk
+        else:
+            self.sqn_t = torch.from_numpy(sqn).to(device)
+            self.elig_t = torch.from_numpy(eligible).to(device)
+            self.pick_t = self.elig_t.clone()
+            self.mind_t = torch.full((n,), float("inf"), dtype=torch.float32, device=device)
+            self.chunk = max(chunk, 1 << 20)
+            self.neg_inf = torch.tensor(float("-inf"), device=device)
 
     def update(self, i: int) -> None:
-        c = self.X[i]
-        nc = self.sqn[i]
         n = self.X.shape[0]
-        for s in range(0, n, self.chunk):
-            e = min(n, s + self.chunk)
-            d2 = torch.addmv(self.sqn[s:e] + nc, self.X[s:e], c, alpha=-2.0).clamp_(min=0.0)
-            torch.minimum(self.mind[s:e], d2, out=self.mind[s:e])
-        self.mind[i] = 0.0
+        c = self.X[i]
+        if self.cpu:
+            cpu_update(self.X, self.sqn, self.mind, c, float(self.sqn[i]), 0, n, self.chunk)
+            self.mind[i] = 0.0
+        else:
+            nc = self.sqn_t[i]
+            for s in range(0, n, self.chunk):
+                e = min(n, s + self.chunk)
+                d2 = torch.addmv(self.sqn_t[s:e] + nc, self.X[s:e], c, alpha=-2.0).clamp_(min=0.0)
+                torch.minimum(self.mind_t[s:e], d2, out=self.mind_t[s:e])
+            self.mind_t[i] = 0.0
         self.rows_computed += n
 
     def disable(self, idx: np.ndarray) -> None:
-        self.pick[torch.from_numpy(np.asarray(idx, dtype=np.int64)).to(self.device)] = False
+        idx = np.asarray(idx, dtype=np.int64)
+        if self.cpu:
+            self.pick[idx] = False
+        else:
+            self.pick_t[torch.from_numpy(idx).to(self.device)] = False
 
     def argmax(self) -> int:
-        vals = torch.where(self.pick, self.mind, self.neg_inf)
-        j = int(torch.argmax(vals))
-        return j if bool(self.pick[j]) else -1
+        if self.cpu:
+            j = int(np.argmax(np.where(self.pick, self.mind, -np.inf)))
+            return j if self.pick[j] else -1
+        j = int(torch.argmax(torch.where(self.pick_t, self.mind_t, self.neg_inf)))
+        return j if bool(self.pick_t[j]) else -1
 
     def radius(self) -> float:
-        m = float(torch.where(self.elig, self.mind, self.neg_inf).max())
+        if self.cpu:
+            m = float(np.where(self.elig, self.mind, -np.inf).max())
+        else:
+            m = float(torch.where(self.elig_t, self.mind_t, self.neg_inf).max())
         return float(np.sqrt(m)) if m > -np.inf else 0.0
 
     def min_dist(self) -> np.ndarray:
-        return self.mind.sqrt().cpu().numpy()
+        return np.sqrt(self.mind) if self.cpu else self.mind_t.sqrt().cpu().numpy()
 
     def stats(self) -> dict:
         return {"engine": "dense", "rows_computed": self.rows_computed}
@@ -87,7 +122,7 @@ class PrunedEngine:
         self.pos = np.empty(n, dtype=np.int64)
         self.pos[order] = np.arange(n)
         self.Xs = torch.from_numpy(X[order])
-        self.sqn = torch.from_numpy(sqn[order])
+        self.sqn = sqn[order]
         labs = np.asarray(clusters)[order]
         self.starts = np.flatnonzero(np.r_[True, labs[1:] != labs[:-1]])
         self.ends = np.r_[self.starts[1:], n]
@@ -103,8 +138,7 @@ class PrunedEngine:
         self.mu_sq = (mu**2).sum(axis=1)
         self.rad = rad * (1 + 1e-9) + 1e-12
         self.eps = (8 * d + 32) * 2.0**-24 * float(sqn.max())
-        self.mind_t = torch.full((n,), float("inf"), dtype=torch.float32)
-        self.mind = self.mind_t.numpy()
+        self.mind = np.full(n, np.inf, dtype=np.float32)
         self.elig = eligible[order]
         self.pick = self.elig.copy()
         has_elig = np.maximum.reduceat(self.elig, self.starts)
@@ -148,13 +182,9 @@ class PrunedEngine:
         active[self.block_of[q]] = True
         runs = self._runs(active)
         c = torch.from_numpy(self.X[i])
-        nc_t = torch.tensor(nc, dtype=torch.float32)
         for b0, b1 in runs:
             s, e = int(self.starts[b0]), int(self.ends[b1])
-            for cs in range(s, e, self.chunk):
-                ce = min(e, cs + self.chunk)
-                d2 = torch.addmv(self.sqn[cs:ce] + nc_t, self.Xs[cs:ce], c, alpha=-2.0).clamp_(min=0.0)
-                torch.minimum(self.mind_t[cs:ce], d2, out=self.mind_t[cs:ce])
+            cpu_update(self.Xs, self.sqn, self.mind, c, nc, s, e, self.chunk)
             self.rows_computed += e - s
         self.mind[q] = 0.0
         self.pick[q] = False

@@ -193,7 +193,7 @@ class KCenterGreedy:
         return self
 
 
-def _first_pick(X: np.ndarray, eligible: np.ndarray, pickable: np.ndarray, chunk: int = 65536) -> int:
+def _first_pick(X: np.ndarray, eligible: np.ndarray, pickable: np.ndarray, chunk: int = 4096) -> int:
     """The pickable row with the largest inner product with the sum of the eligible rows (ties: lowest index)."""
     total = np.zeros(X.shape[1], dtype=np.float64)
     for s in range(0, X.shape[0], chunk):
