@@ -35,7 +35,7 @@ from selector.report import ReportData, render_markdown, write_plots
 from selector.sample import Sample
 from selector.settings import RunConfig, load_run_config, run_config_to_dict
 from selector.targeting import Plan, plan_selection
-from selector.vectors import distances_at_pick, embed_samples, load_embeddings
+from selector.vectors import distances_at_pick, embed_samples, load_embeddings, load_encoder
 
 log = logging.getLogger(__name__)
 
@@ -163,12 +163,14 @@ def select(
             chosen = presample_indices(keys, cfg.allocation.max_pool, cfg.allocation.tau, seed=cfg.seed)
             pool = [kept[i] for i in sorted(chosen)]
 
+    encoder = None
     with timer("embed"):
         if embeddings is not None:
             X = load_embeddings(embeddings, [position[s.id] for s in pool], len(corpus.samples))
             encoder_info: dict[str, Any] = {"model": f"precomputed: {embeddings}", "dim": int(X.shape[1])}
         else:
-            X, encoder_info = embed_samples(pool, cfg.encoder, progress=progress)
+            encoder = load_encoder(cfg.encoder)
+            X, encoder_info = embed_samples(pool, encoder, cfg.encoder.template, progress=progress)
 
     with timer("cluster"):
         km = kmeans(
@@ -186,7 +188,11 @@ def select(
             target_corpus = read_corpus([target], mapping=mapping, skip_invalid=skip_invalid)
             if not target_corpus.samples:
                 raise SelectorError(f"--target {target}: no samples were read")
-            target_X, _ = embed_samples(target_corpus.samples, cfg.encoder, progress=progress)
+            if encoder is None:
+                raise ConfigError(
+                    "--target needs the encoder that embedded the pool; it cannot be combined with --embeddings"
+                )
+            target_X, _ = embed_samples(target_corpus.samples, encoder, cfg.encoder.template, progress=progress)
             target_info = {"path": str(target), "samples": len(target_corpus.samples)}
             target_info["sha256"] = target_corpus.files[0].sha256 if target_corpus.files else None
 

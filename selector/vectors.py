@@ -19,26 +19,33 @@ from selector.sample import Sample
 CHUNK = 2048
 
 
-def embed_samples(samples: Sequence[Sample], config: Any, *, progress: bool = True) -> tuple[np.ndarray, dict]:
-    """Render each sample as its training input and encode it; returns ``(X, encoder info for the manifest)``.
-
-    ``config`` is the ``encoder:`` section of the run config (:class:`~selector.settings.EncoderConfig`).
-    """
+def load_encoder(config: Any) -> Any:
+    """The :class:`~selector.encoder.Encoder` described by the ``encoder:`` section of a run config."""
     from selector.encoder import Encoder
-    from selector.render import render
 
-    encoder = Encoder(
+    return Encoder(
         config.model,
         max_length=config.max_length,
         device=config.device,
         batch_tokens=config.batch_tokens,
         cache_dir=config.cache_dir,
-        template=config.template,
         trust_remote_code=config.trust_remote_code,
     )
-    texts = [render(s, config.template) for s in samples]
-    X = encoder.encode(texts, progress=progress)
-    return X, encoder.describe()
+
+
+def embed_samples(
+    samples: Sequence[Sample], encoder: Any, template: str, *, progress: bool = True
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Render each sample as its training input and encode it; returns ``(X, manifest info)``.
+
+    ``X`` is ``(n, d)`` float32 with unit rows, in the order of ``samples``; the info holds the model identity and
+    what the call did (texts encoded, served from the cache, truncated at the model's limit).
+    """
+    from selector.render import render
+
+    texts = [render(s, template) for s in samples]
+    X = encoder.encode(texts, template=template, progress=progress)
+    return X, {**encoder.info(), "template": template, **encoder.stats_.to_dict()}
 
 
 def load_embeddings(path: str | Path, rows: Sequence[int], n_total: int) -> np.ndarray:

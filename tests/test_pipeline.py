@@ -195,23 +195,19 @@ def encoder_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def p3_slice(shared_data, tmp_path_factory) -> Path:
-    """The 10 P3 task files, 60 records each (the file stem is the task)."""
-    folder = tmp_path_factory.mktemp("p3")
-    for f in sorted((shared_data / "p3_t0_train_50k").glob("*.jsonl")):
-        lines = f.read_text(encoding="utf-8").splitlines()[:60]
-        (folder / f.name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return folder
+def p3(shared_data) -> Path:
+    """The 10 P3 task files, 200 records each (the file stem is the task)."""
+    return shared_data / "p3_t0_train_50k"
 
 
-def test_target_run_on_p3_picks_mostly_from_the_target_task(tmp_path, p3_slice, shared_data, encoder_cache):
+def test_target_run_on_p3_picks_mostly_from_the_target_task(tmp_path, p3, encoder_cache):
     task = "ag_news_classify_with_choices"
-    # A few examples of the downstream task that are not in the pool: records 100-104 of the full file.
-    lines = (shared_data / "p3_t0_train_50k" / f"{task}.jsonl").read_text(encoding="utf-8").splitlines()[100:105]
+    # A few examples of the downstream task (records 100-104 of its file) as the target.
+    lines = (p3 / f"{task}.jsonl").read_text(encoding="utf-8").splitlines()[100:105]
     target = tmp_path / "target.jsonl"
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
     res = select(
-        [p3_slice],
+        [p3],
         budget=20,
         target=target,
         config=REPO / "configs" / "task.yaml",
@@ -225,10 +221,12 @@ def test_target_run_on_p3_picks_mostly_from_the_target_task(tmp_path, p3_slice, 
     assert res.manifest["centres"]["mode"] == "target"
 
 
-def test_real_encoder_run_is_byte_identical(tmp_path, p3_slice, encoder_cache):
+def test_real_encoder_run_is_byte_identical(tmp_path, p3, encoder_cache):
     kwargs = {"budget": 25, "task_field": "@file", "cache_dir": encoder_cache, "progress": False}
-    select([p3_slice], out=tmp_path / "a", **kwargs)
-    b = select([p3_slice], out=tmp_path / "b", **kwargs)
+    a = select([p3], out=tmp_path / "a", **kwargs)
+    b = select([p3], out=tmp_path / "b", **kwargs)
+    assert a.manifest["encoder"]["sha256"] == "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+    assert b.manifest["encoder"]["n_encoded"] == 0  # the second run is served from the cache
     for fname in ("selected.jsonl", "selection.jsonl"):
         assert (tmp_path / "a" / fname).read_bytes() == (tmp_path / "b" / fname).read_bytes()
     # Ten tasks, tau = 3: each task gets its temperature quota.
