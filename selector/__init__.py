@@ -14,8 +14,34 @@ __version__ = "0.1.0"
 from selector.allocation import temperature_quotas
 from selector.filters import CleanConfig, FilterConfig, FilterResult, apply_filters, clean_samples
 
+_LAZY = {
+    "select": "selector.pipeline",
+    "SelectResult": "selector.pipeline",
+    "read_corpus": "selector.io",
+    "write_records": "selector.io",
+    "RunConfig": "selector.settings",
+    "load_run_config": "selector.settings",
+}
+
+
+def __getattr__(name: str):  # noqa: ANN202
+    """Import the heavy stages (torch, faiss) only when their names are first used."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'selector' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
 __all__ = [
     "CleanConfig",
+    "RunConfig",
+    "SelectResult",
+    "load_run_config",
+    "read_corpus",
+    "select",
+    "write_records",
     "FilterConfig",
     "FilterResult",
     "__version__",
