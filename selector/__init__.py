@@ -24,7 +24,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):  # noqa: ANN202
+def __getattr__(name: str):
     """Import the heavy stages (torch, faiss) only when their names are first used."""
     module = _LAZY.get(name)
     if module is None:
@@ -36,16 +36,16 @@ def __getattr__(name: str):  # noqa: ANN202
 
 __all__ = [
     "CleanConfig",
-    "RunConfig",
-    "SelectResult",
-    "load_run_config",
-    "read_corpus",
-    "select",
-    "write_records",
     "FilterConfig",
     "FilterResult",
+    "RunConfig",
+    "SelectResult",
     "__version__",
     "apply_filters",
     "clean_samples",
+    "load_run_config",
+    "read_corpus",
+    "select",
     "temperature_quotas",
+    "write_records",
 ]
