@@ -5,10 +5,9 @@ How a call runs (ALGORITHMS.md section 3):
 1. hash every text (blake2b); texts already in the on-disk cache (:mod:`selector.cache`) and repeats within the
    call are not encoded again;
 2. tokenize the rest once with the fast tokenizer, truncating at ``max_length`` and counting truncated texts;
-3. sort by token length and cut batches by a token budget (``batch_tokens`` = rows x padded length); every batch
-   holds texts of one padded length (a multiple of ``pad_multiple``), so padding is small and, because a row's
-   result does not depend on its batch mates, a text gets the same vector in any run (a resumed run gives exactly
-   the array an uninterrupted one would);
+3. sort by token length (ties by text hash, so the batches depend on the set of texts, not on their order) and cut
+   batches by a token budget (``batch_tokens`` >= rows x longest row), padding each batch to its own longest row
+   only; a resumed run cuts the same batches as the run it resumes, so it returns exactly the same array;
 4. run the model under ``torch.inference_mode()`` (bf16 on CUDA, fp16 where bf16 is missing, float32 elsewhere),
    pool (:mod:`selector.pooling`), normalise in float32, move each batch to the CPU at once, and write chunks to
    the cache as they fill; on CUDA out-of-memory a batch is halved and retried;
@@ -93,7 +92,6 @@ class Encoder:
         device: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
         dtype: ``auto`` (bf16 on CUDA, fp16 where bf16 is missing, else float32) or an explicit dtype name.
         batch_tokens: token budget per forward pass (rows x padded length); 4k-16k on CPU, 32k-256k on a GPU.
-        pad_multiple: padded lengths are rounded up to this; 1 (exact) up to 16. Part of the cache key.
         pooling: ``mean`` (default) or ``cls``.
         cache: keep embeddings on disk under ``cache_dir`` (default :func:`selector.cache.default_cache_dir`).
         chunk_size: rows per cache chunk (what a killed run can lose at most).
@@ -112,7 +110,6 @@ class Encoder:
         device: str = "auto",
         dtype: str = "auto",
         batch_tokens: int | None = None,
-        pad_multiple: int = 1,
         pooling: str = "mean",
         cache: bool = True,
         cache_dir: str | Path | None = None,
@@ -123,11 +120,8 @@ class Encoder:
         import torch
 
         self.pooling = check_pooling(pooling)
-        if pad_multiple < 1:
-            raise ConfigError(f"pad_multiple must be >= 1, got {pad_multiple}")
         if max_length is not None and max_length < 2:
             raise ConfigError(f"max_length must be >= 2 tokens, got {max_length}")
-        self.pad_multiple = int(pad_multiple)
         self.device = _pick_device(device)
         self.dtype = _pick_dtype(dtype, self.device)
         default_budget = 8192 if self.device == "cpu" else 65536
@@ -173,7 +167,6 @@ class Encoder:
             "device": self.device,
             "dtype": self.dtype,
             "batch_tokens": self.batch_tokens,
-            "pad_multiple": self.pad_multiple,
         }
 
     def cache_fields(self, template: str | None) -> dict[str, Any]:
@@ -184,7 +177,6 @@ class Encoder:
             "template": template,
             "pooling": self.pooling,
             "dtype": self.dtype,
-            "pad_multiple": self.pad_multiple,
         }
 
     def open_cache(self, template: str | None = None) -> EmbeddingCache:
@@ -210,19 +202,15 @@ class Encoder:
         return ids, truncated
 
     def _batches(self, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
-        """(row indices, padded length) per batch: rows sorted by length, one padded length per batch, at most
-        ``batch_tokens`` tokens (and at least one row)."""
-        m = self.pad_multiple
-        padded = np.minimum(-(-lengths // m) * m, max(self.max_length, 1))
-        order = np.lexsort((np.arange(len(lengths)), padded))
+        """(row indices, padded length) per batch: rows sorted by (length, index), each batch padded to its longest
+        row and holding at most ``batch_tokens`` tokens including padding (at least one row)."""
+        order = np.argsort(lengths, kind="stable")
         start = 0
         while start < len(order):
-            width = int(padded[order[start]])
-            rows = max(1, self.batch_tokens // max(width, 1))
             stop = start + 1
-            while stop < len(order) and stop - start < rows and padded[order[stop]] == width:
+            while stop < len(order) and (stop + 1 - start) * int(lengths[order[stop]]) <= self.batch_tokens:
                 stop += 1
-            yield order[start:stop], width
+            yield order[start:stop], int(lengths[order[stop - 1]])
             start = stop
 
     # encoding ------------------------------------------------------------------------------------------

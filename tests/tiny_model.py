@@ -49,6 +49,19 @@ def build_tiny_bert(path: str | Path, *, seed: int = 0, max_position_embeddings:
     return path
 
 
+def tiny_texts(n: int, *, seed: int = 0, max_words: int = 40) -> list[str]:
+    """``n`` distinct texts of 1 to ``max_words`` words from the tiny vocabulary (varied lengths), seeded."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    words = WORDS + list(string.ascii_lowercase)
+    out = []
+    for i in range(n):
+        k = int(rng.integers(1, max_words + 1))
+        out.append(f"{i} " + " ".join(words[j] for j in rng.integers(0, len(words), size=k)))
+    return out
+
+
 if __name__ == "__main__":  # pragma: no cover - handy for manual checks
     import sys
 

@@ -1,0 +1,112 @@
+"""``selector embed``: embed every sample as read, one row per sample in input order, into a ``.npy`` file.
+
+Beside ``FILE.npy`` it writes ``FILE.json``: the model (name, path, weights sha256, revision), dims, max length,
+pooling, template, dtype and device, the ids in row order, and what the run did (encoded, from the cache,
+truncated). The array is what ``selector select --embeddings FILE.npy`` reads for the same inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+from selector import __version__
+from selector.cli.common import handles_errors, parse_mapping, setup_logging
+from selector.errors import SelectorError
+from selector.render import TEMPLATES, check_template, render_all
+
+
+@handles_errors
+def embed(
+    inputs: Annotated[
+        list[str], typer.Argument(help="Files, folders (read recursively) or Hub dataset names (OWNER/NAME).")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output .npy file (a FILE.json sidecar goes beside it).")],
+    model: Annotated[
+        str | None,
+        typer.Option("--model", "-m", help="Local model folder or cached Hub id (default: all-MiniLM-L6-v2)."),
+    ] = None,
+    cache_dir: Annotated[
+        Path | None,
+        typer.Option("--cache-dir", help="Embedding cache folder (default: $SELECTOR_CACHE_DIR or ~/.cache/selector)."),
+    ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the embedding cache.")] = False,
+    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
+    batch_tokens: Annotated[
+        int | None, typer.Option("--batch-tokens", help="Token budget per batch (default 8192 on CPU, 65536 on GPU).")
+    ] = None,
+    max_length: Annotated[
+        int | None, typer.Option("--max-length", help="Tokens per sample (default: the model's own limit).")
+    ] = None,
+    template: Annotated[
+        str, typer.Option("--template", help=f"How a sample becomes text: {', '.join(TEMPLATES)}.")
+    ] = "default",
+    source_field: Annotated[
+        str | None,
+        typer.Option("--source-field", help="Record key whose value is the source (default: the file stem)."),
+    ] = None,
+    maps: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="FIELD=KEY for records of another shape (see `selector stats --help`)."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
+    ] = False,
+    trust_remote_code: Annotated[
+        bool, typer.Option("--trust-remote-code", help="Run the model folder's own Python code (trusted models only).")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+) -> None:
+    """Embed every sample (rendered as its training input) into OUT.npy, rows in input order, plus OUT.json."""
+    from selector.encoder import Encoder
+    from selector.io import atomic_path, read_corpus
+
+    setup_logging(verbose)
+    check_template(template)
+    if out.suffix != ".npy":
+        raise SelectorError(f"--out {out}: the output must be a .npy file")
+    sidecar = out.with_suffix(".json")
+    corpus = read_corpus(inputs, source_field=source_field, mapping=parse_mapping(maps), skip_invalid=skip_invalid)
+    real_inputs = {os.path.realpath(f.path) for f in corpus.files}
+    for target in (out, sidecar):
+        if os.path.realpath(target) in real_inputs:
+            raise SelectorError(f"refusing to overwrite the input {target}; choose another --out")
+    if not corpus.samples:
+        raise SelectorError("the inputs hold no samples to embed")
+
+    encoder = Encoder(
+        model,
+        max_length=max_length,
+        device=device,
+        batch_tokens=batch_tokens,
+        cache=not no_cache,
+        cache_dir=cache_dir,
+        trust_remote_code=trust_remote_code,
+    )
+    texts = render_all(corpus.samples, template)
+    X = encoder.encode(texts, template=template, progress=True)
+    stats = encoder.stats_
+    meta = {
+        "selector_version": __version__,
+        **encoder.info(),
+        "template": template,
+        "rows": int(X.shape[0]),
+        "inputs": [str(p) for p in inputs],
+        "files": [{"path": f.path, "sha256": f.sha256} for f in corpus.files],
+        "stats": stats.to_dict(),
+        "ids": [s.id for s in corpus.samples],
+    }
+    with atomic_path(out) as tmp:
+        np.save(tmp, X)
+    with atomic_path(sidecar) as tmp:
+        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    typer.echo(
+        f"embedded {stats.n:,} samples ({stats.n_encoded:,} encoded, {stats.n_cached:,} from the cache, "
+        f"{stats.n_truncated:,} truncated at {encoder.max_length} tokens) in {stats.seconds:.1f}s with "
+        f"{encoder.name} on {encoder.device}; wrote {out} {X.shape[0]}x{X.shape[1]} and {sidecar}"
+    )

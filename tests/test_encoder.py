@@ -1,0 +1,213 @@
+"""The encoder on a tiny random-weight BERT: pooling, order, batching invariance, cache, resume, errors."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from selector import models
+from selector.encoder import Encoder
+from selector.errors import SelectorError
+from selector.pooling import mean_pool, normalize, pool
+from tests.tiny_model import build_tiny_bert, tiny_texts
+
+TESTS = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread() -> object:
+    """The tiny model's matrices are too small to gain from threads; one thread is faster on a shared CI box."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture(scope="module")
+def tiny_other(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert-2"), seed=1)
+
+
+# pooling -------------------------------------------------------------------------------------------------
+
+
+def test_mean_pool_ignores_padding_and_clamps_empty_rows() -> None:
+    g = torch.Generator().manual_seed(0)
+    hidden = torch.randn(3, 5, 8, generator=g)
+    mask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1], [0, 0, 0, 0, 0]])
+    out = mean_pool(hidden, mask)
+    torch.testing.assert_close(out[0], hidden[0, :3].mean(0))
+    torch.testing.assert_close(out[1], hidden[1].mean(0))
+    assert torch.equal(out[2], torch.zeros(8))  # no NaN from 0/0
+
+
+def test_pool_gives_unit_float32_rows_even_from_bf16() -> None:
+    hidden = torch.randn(4, 6, 16, generator=torch.Generator().manual_seed(1)).to(torch.bfloat16)
+    mask = torch.ones(4, 6, dtype=torch.long)
+    out = pool(hidden, mask)
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out.norm(dim=1), torch.ones(4))
+    assert torch.equal(normalize(torch.zeros(2, 3)), torch.zeros(2, 3))
+    torch.testing.assert_close(pool(hidden, mask, "cls"), normalize(hidden[:, 0].float()))
+
+
+# tiny model through the real loading path --------------------------------------------------------------
+
+
+def test_tiny_bert_loads_and_encodes_unit_rows_in_input_order(tiny: Path) -> None:
+    enc = Encoder(tiny, cache=False, device="cpu")
+    assert (enc.dim, enc.max_length, enc.dtype, enc.device) == (32, 128, "float32", "cpu")
+    assert enc.sha256 == models.file_sha256(tiny / "model.safetensors")
+    texts = tiny_texts(50)
+    X = enc.encode(texts, progress=False)
+    assert X.shape == (50, 32) and X.dtype == np.float32 and X.flags.c_contiguous
+    np.testing.assert_allclose(np.linalg.norm(X, axis=1), 1.0, atol=1e-6)
+    # input order: each row equals the text encoded alone
+    for i in (0, 17, 49):
+        np.testing.assert_allclose(enc.encode([texts[i]], progress=False)[0], X[i], atol=1e-6)
+
+
+def test_matches_plain_transformers_forward(tiny: Path) -> None:
+    from transformers import AutoModel, AutoTokenizer
+
+    texts = tiny_texts(12, seed=3)
+    tok = AutoTokenizer.from_pretrained(tiny)
+    net = AutoModel.from_pretrained(tiny).eval()
+    batch = tok(texts, padding=True, truncation=True, max_length=128, return_tensors="pt")
+    with torch.no_grad():
+        h = net(**batch).last_hidden_state
+    m = batch["attention_mask"].unsqueeze(-1).float()
+    ref = torch.nn.functional.normalize((h * m).sum(1) / m.sum(1), dim=-1).numpy()
+    X = Encoder(tiny, cache=False).encode(texts, progress=False)
+    assert np.abs(X - ref).max() < 1e-5
+
+
+def test_vectors_do_not_depend_on_input_order_and_barely_on_batching(tiny: Path) -> None:
+    texts = tiny_texts(80, seed=5)
+    a = Encoder(tiny, cache=False, batch_tokens=64).encode(texts, progress=False)
+    b = Encoder(tiny, cache=False, batch_tokens=64).encode(texts[::-1], progress=False)[::-1]
+    np.testing.assert_array_equal(a, b)  # batches follow (length, text hash), not input order
+    c = Encoder(tiny, cache=False, batch_tokens=100_000).encode(texts, progress=False)
+    d = Encoder(tiny, cache=False).encode(texts[30:40], progress=False)
+    np.testing.assert_allclose(c, a, atol=1e-6)  # other batch mates: float rounding only
+    np.testing.assert_allclose(d, a[30:40], atol=1e-6)
+
+
+def test_truncation_is_counted_and_duplicates_encoded_once(tiny: Path) -> None:
+    enc = Encoder(tiny, cache=False, max_length=8)
+    long_text = "write the code and explain the answer to the question"  # 10 words + 2 special tokens
+    X = enc.encode([long_text, "a b", long_text, "a b"], progress=False)
+    s = enc.stats_
+    assert (s.n, s.n_unique, s.n_encoded, s.n_truncated) == (4, 2, 2, 1)
+    np.testing.assert_array_equal(X[0], X[2])
+    # truncation really cut: the long text equals its first 6 tokens
+    np.testing.assert_array_equal(X[0], enc.encode(["write the code and explain the"], progress=False)[0])
+
+
+def test_empty_input_gives_empty_array(tiny: Path) -> None:
+    X = Encoder(tiny, cache=False).encode([], progress=False)
+    assert X.shape == (0, 32) and X.dtype == np.float32
+
+
+# cache ---------------------------------------------------------------------------------------------------
+
+
+def test_cache_hits_and_invalidation(tiny: Path, tiny_other: Path, tmp_path: Path) -> None:
+    texts = tiny_texts(40, seed=7)
+    first = Encoder(tiny, cache_dir=tmp_path)
+    X = first.encode(texts, progress=False)
+    assert (first.stats_.n_cached, first.stats_.n_encoded) == (0, 40)
+
+    again = Encoder(tiny, cache_dir=tmp_path)
+    Y = again.encode([*texts[::2], "new text"], progress=False)
+    assert (again.stats_.n_cached, again.stats_.n_encoded) == (20, 1)
+    np.testing.assert_array_equal(Y[:20], X[::2])
+
+    for label, enc, template in [
+        ("max length", Encoder(tiny, cache_dir=tmp_path, max_length=16), None),
+        ("model", Encoder(tiny_other, cache_dir=tmp_path), None),
+        ("template", Encoder(tiny, cache_dir=tmp_path), "roles"),
+    ]:
+        enc.encode(texts, template=template, progress=False)
+        assert enc.stats_.n_cached == 0, label
+
+
+def test_killed_run_resumes_with_identical_array(tiny: Path, tmp_path: Path) -> None:
+    n = 1500
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1]);"
+        "from tiny_model import tiny_texts; from selector.encoder import Encoder;"
+        "enc = Encoder(sys.argv[2], cache_dir=sys.argv[3], chunk_size=32, batch_tokens=48);"
+        f"enc.encode(tiny_texts({n}), progress=False)"
+    )
+    cache_dir = tmp_path / "cache"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-c", script, str(TESTS), str(tiny), str(cache_dir)], env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(cache_dir.glob("embeddings/*/*.done")):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the encoding subprocess ended (rc={proc.returncode}) before writing a chunk")
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+
+    texts = tiny_texts(n)
+    resumed = Encoder(tiny, cache_dir=cache_dir, chunk_size=32, batch_tokens=48)
+    X = resumed.encode(texts, progress=False)
+    assert 0 < resumed.stats_.n_cached < n
+    assert resumed.stats_.n_encoded == n - resumed.stats_.n_cached
+    whole = Encoder(tiny, cache=False, batch_tokens=48).encode(texts, progress=False)
+    np.testing.assert_array_equal(X, whole)
+
+
+# errors --------------------------------------------------------------------------------------------------
+
+
+def test_missing_folder_and_uncached_hub_id_are_clear_errors() -> None:
+    with pytest.raises(SelectorError, match="does not exist"):
+        Encoder("./no/such/model-folder", cache=False)
+    t = time.monotonic()
+    with pytest.raises(SelectorError, match="selector-tests/not-a-cached-model"):
+        Encoder("selector-tests/not-a-cached-model", cache=False)
+    assert time.monotonic() - t < 30  # offline: no network wait
+
+
+def test_folder_without_weights_or_config_is_named(tmp_path: Path, tiny: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SelectorError, match="no weights"):
+        Encoder(tmp_path / "empty", cache=False)
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "model.safetensors").write_bytes((tiny / "model.safetensors").read_bytes())
+    (broken / "config.json").write_text('{"model_type": "no-such-architecture"}')
+    with pytest.raises(SelectorError, match="broken"):
+        Encoder(broken, cache=False)
+
+
+def test_default_model_checksum_mismatch_names_the_file(tmp_path: Path) -> None:
+    ref = models.ModelRef(models.DEFAULT_MODEL_NAME, tmp_path)
+    with pytest.raises(SelectorError, match=r"model\.safetensors.*expected 53aa5117"):
+        models.verify_default(ref, "0" * 64)
+
+
+def test_bad_settings_list_the_choices(tiny: Path) -> None:
+    with pytest.raises(SelectorError, match="cpu"):
+        Encoder(tiny, device="tpu", cache=False)
+    with pytest.raises(SelectorError, match="mean"):
+        Encoder(tiny, pooling="max", cache=False)
