@@ -21,6 +21,9 @@ _LAZY = {
     "write_records": "selector.io",
     "RunConfig": "selector.settings",
     "load_run_config": "selector.settings",
+    "encode": "selector.encoder",
+    "Encoder": "selector.encoder",
+    "render": "selector.render",
 }
 
 
@@ -36,6 +39,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "CleanConfig",
+    "Encoder",
     "FilterConfig",
     "FilterResult",
     "RunConfig",
@@ -43,8 +47,10 @@ __all__ = [
     "__version__",
     "apply_filters",
     "clean_samples",
+    "encode",
     "load_run_config",
     "read_corpus",
+    "render",
     "select",
     "temperature_quotas",
     "write_records",
