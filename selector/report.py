@@ -3,7 +3,7 @@
 Five PNG plots (matplotlib, Agg backend, fixed sizes and no timestamps, so the same run gives the same files):
 
 - ``sources.png``: the share of each source in the pool (after filters) and in the selection;
-- ``lengths.png``: response-length histogram (characters, log bins), pool vs selection, as densities;
+- ``lengths.png``: response-length histogram (characters, log bins), pool vs selection, as shares of each;
 - ``clusters.png``: K-Means cluster sizes with the number of picks in each cluster;
 - ``coverage.png``: coverage radius (distance from the farthest candidate to its nearest pick) against the number
   of picks, for the KCenterGreedy ranking and for a seeded random selection of the same candidates;
@@ -90,13 +90,18 @@ def plot_lengths(data: ReportData, path: Path) -> None:
     lengths = np.maximum(np.asarray(data.lengths, dtype=np.float64), 1.0)
     bins = np.logspace(0, np.log10(max(lengths.max(), 10.0)) + 0.05, 40)
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    ax.hist(lengths, bins=bins, density=True, alpha=0.5, label=f"pool (median {np.median(lengths):.0f})")
+    # Each bar is the share of samples in that length bin, so pool and selection compare at any size.
+    share = np.full(len(lengths), 100.0 / max(len(lengths), 1))
+    ax.hist(lengths, bins=bins, weights=share, alpha=0.5, label=f"pool (median {np.median(lengths):.0f})")
     if len(data.picks):
         sel = lengths[data.picks]
-        ax.hist(sel, bins=bins, density=True, alpha=0.5, label=f"selected (median {np.median(sel):.0f})")
+        ax.hist(
+            sel, bins=bins, weights=np.full(len(sel), 100.0 / len(sel)), alpha=0.5,
+            label=f"selected (median {np.median(sel):.0f})",
+        )  # fmt: skip
     ax.set_xscale("log")
     ax.set_xlabel("response length (characters, log scale)")
-    ax.set_ylabel("density")
+    ax.set_ylabel("share of samples (%)")
     ax.set_title("Response length: pool vs selection")
     ax.legend()
     _save(fig, path)
