@@ -7,13 +7,14 @@ cosine to the sub-topic centre about 0.7, like sentence embeddings). For each si
 - ``reference``: google/active-learning's ``kcenter_greedy.py`` style, one ``sklearn.metrics.pairwise_distances``
   of the new pick against all points per pick, then ``np.minimum``; started from our first pick;
 - ``torch loop``: a plain torch loop, one full ``X @ c`` per pick, ``torch.minimum``, ``argmax``;
-- ``ours dense`` (``prune=False``) and ``ours pruned`` (cluster bounds; K-Means setup timed apart and included);
+- ``ours``: ``kcenter_greedy`` (default, no pruning), always the full budget; at the first size also
+  ``prune=True`` (cluster bounds, its K-Means included);
 - seconds, seconds per pick, ratio to the reference, peak extra RSS, bytes of X read per second, and whether the
-  picks equal ours. Runs marked ``~`` were timed on a prefix of picks and extrapolated per pick (``--prefix``);
-  their picks are compared on that prefix.
+  picks equal ours. Baseline runs marked ``~`` were timed on the first ``--prefix`` picks and extrapolated per
+  pick; their picks are compared on that prefix.
 
 Usage: ``python benchmarks/bench_coreset.py`` (100k x 384 budget 500, then 1M x 384 budget 5,000; about 30 min
-on 2 shared cores), ``--quick`` (100k budget 200 and 300k budget 600; a few minutes).
+on 2 shared cores), ``--quick`` (100k budget 200 and 300k budget 600; about 8 minutes).
 """
 
 from __future__ import annotations
@@ -123,7 +124,7 @@ def bandwidth(X: np.ndarray) -> tuple[float, float]:
     return X.nbytes / min(sums) / 1e9, X.nbytes / min(mvs) / 1e9
 
 
-def bench_size(n: int, d: int, budget: int, prefix: int, full_reference: bool, seed: int) -> None:
+def bench_size(n: int, d: int, budget: int, prefix: int, full_reference: bool, with_pruned: bool, seed: int) -> None:
     X = make_embeddings(n, d, seed)
     gb = X.nbytes / 1e9
     read_bw, mv_bw = bandwidth(X)
@@ -131,15 +132,17 @@ def bench_size(n: int, d: int, budget: int, prefix: int, full_reference: bool, s
     print(f"plain read X.sum(axis=0): {read_bw:.1f} GB/s; plain matvec X @ c: {mv_bw:.1f} GB/s")
     rows = []
 
-    km, t_km, _ = timed(kmeans, X, int(min(4096, round(np.sqrt(n)))), seed=0, niter=10, max_points_per_centroid=64)
-    pruned, t_pruned, mem_pruned = timed(kcenter_greedy, X, budget, clusters=km.labels, prune=True, progress=False)
-    ours = pruned.indices.tolist()
-    frac = pruned.stats["rows_computed_fraction"]
-    rows.append(("ours pruned (+k-means)", t_pruned + t_km, budget, mem_pruned, gb * frac, ours))
+    dense, t_dense, mem_dense = timed(kcenter_greedy, X, budget, prune=False, device="cpu", progress=False)
+    ours = dense.indices.tolist()
+    rows.append(("ours (kcenter_greedy)", t_dense, budget, mem_dense, gb, ours))
 
-    dense_picks = budget if full_reference else prefix
-    dense, t_dense, mem_dense = timed(kcenter_greedy, X, dense_picks, prune=False, device="cpu", progress=False)
-    rows.append(("ours dense" + ("" if full_reference else " ~"), t_dense, dense_picks, mem_dense, gb, dense.indices))
+    pruned = None
+    if with_pruned:
+        k_p = int(min(4096, round(np.sqrt(n))))
+        km, t_km, _ = timed(kmeans, X, k_p, seed=0, niter=10, max_points_per_centroid=64)
+        pruned, t_pruned, mem_pruned = timed(kcenter_greedy, X, budget, clusters=km.labels, prune=True, progress=False)
+        frac = pruned.stats["rows_computed_fraction"]
+        rows.append(("ours, prune=True (+k-means)", t_pruned + t_km, budget, mem_pruned, gb * frac, pruned.indices))
 
     picks = budget if full_reference else prefix
     tl, t_tl, mem_tl = timed(torch_loop, X, ours[0], picks)
@@ -160,10 +163,12 @@ def bench_size(n: int, d: int, budget: int, prefix: int, full_reference: bool, s
             f"{name:26s} {npk:6d} {sec:9.1f} {per_pick * 1e3:8.1f} {total:12.1f} {ref_per_pick / per_pick:7.1f} "
             f"{mem:8.0f} {gb_per_pick / per_pick:9.1f} {'yes' if same else 'NO':>10s}"
         )
-    print(
-        f"(pruned: k-means {t_km:.1f}s for {km.stats['k']} clusters included; it computed {frac:.1%} of the rows; "
-        f"GB/s for pruned = bytes actually read; final radius {pruned.radii[-1]:.4f})"
-    )
+    print(f"final coverage radius {dense.radii[-1]:.4f}; '~' = timed on the first {picks} picks, total extrapolated")
+    if pruned is not None:
+        print(
+            f"prune=True: k-means {t_km:.1f}s for {km.stats['k']} clusters included; it computed {frac:.1%} of the "
+            "rows (its GB/s counts the rows it read)"
+        )
 
     k = default_k(n)
     sub = X[: min(n, 100_000)]
@@ -178,7 +183,7 @@ def bench_size(n: int, d: int, budget: int, prefix: int, full_reference: bool, s
         f"{t_s / t_f:.1f}x"
     )
     assert ours[:picks] == ref[:picks] == tl[:picks], "picks differ from the reference"
-    assert dense.indices.tolist() == ours[:dense_picks], "pruning changed a pick"
+    assert pruned is None or pruned.indices.tolist() == ours, "pruning changed a pick"
 
 
 def main() -> None:
@@ -189,11 +194,11 @@ def main() -> None:
     args = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} CPUs")
     if args.quick:
-        bench_size(100_000, 384, 200, args.prefix, True, args.seed)
-        bench_size(300_000, 384, 600, args.prefix, False, args.seed)
+        bench_size(100_000, 384, 200, args.prefix, True, True, args.seed)
+        bench_size(300_000, 384, 600, args.prefix, False, False, args.seed)
     else:
-        bench_size(100_000, 384, 500, args.prefix, True, args.seed)
-        bench_size(1_000_000, 384, 5_000, args.prefix, False, args.seed)
+        bench_size(100_000, 384, 500, args.prefix, True, True, args.seed)
+        bench_size(1_000_000, 384, 5_000, args.prefix, False, False, args.seed)
 
 
 if __name__ == "__main__":
