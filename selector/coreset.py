@@ -208,7 +208,9 @@ def _first_pick(X: np.ndarray, eligible: np.ndarray, pickable: np.ndarray, chunk
     return best_i
 
 
-def _greedy(X, budget, seeds, eligible, groups, quotas, engine, progress, first=None):
+def _greedy(X, budget, seeds, eligible, groups, quotas, engine, progress, choose=None):
+    """The selection loop shared by the strategies: ``choose(pickable) -> row or -1`` picks the next row (default:
+    the engine's farthest candidate, and the cosine medoid first when there are no seeds)."""
     n = X.shape[0]
     picks: list[int] = []
     radii: list[float] = []
@@ -246,10 +248,10 @@ def _greedy(X, budget, seeds, eligible, groups, quotas, engine, progress, first=
     if len(seeds) > budget:
         log.warning("%d seeds given for a budget of %d: only the first %d are used", len(seeds), budget, budget)
     if budget > 0 and not picks and pickable.any():
-        take(first(pickable) if first is not None else _first_pick(X, eligible, pickable))
+        take(choose(pickable) if choose is not None else _first_pick(X, eligible, pickable))
         bar.update()
     while len(picks) < budget:
-        i = engine.argmax()
+        i = choose(pickable) if choose is not None else engine.argmax()
         if i < 0:
             break
         take(i)
@@ -311,17 +313,8 @@ def random_selection(
     X, budget, seed_list, eligible, groups, quotas = _check_inputs(X, budget, seeds, eligible, groups, quotas)
     rng = np.random.default_rng(seed)
     engine = DenseEngine(X, np.einsum("ij,ij->i", X, X, dtype=np.float32), eligible, chunk_size, resolve_device(device))
-    mask = eligible.copy()
-    engine.argmax = lambda: _random_pick(rng, mask)  # type: ignore[method-assign]
-    disable = engine.disable
-
-    def disable_and_mask(idx: np.ndarray) -> None:
-        disable(idx)
-        mask[idx] = False
-
-    engine.disable = disable_and_mask  # type: ignore[method-assign]
     picks, radii = _greedy(
-        X, budget, seed_list, eligible, groups, quotas, engine, True, first=lambda p: _random_pick(rng, p)
+        X, budget, seed_list, eligible, groups, quotas, engine, True, choose=lambda p: _random_pick(rng, p)
     )
     stats = {"n": X.shape[0], "budget": budget, "selected": len(picks), "seed": seed, "strategy": "random"}
     return CoresetResult(

@@ -240,3 +240,14 @@ def test_bad_input_is_a_clear_error():
     bad[0, 0] = np.nan
     with pytest.raises(SelectorError, match="NaN"):
         kcenter_greedy(bad, 2)
+
+
+def test_random_selection_follows_the_same_rules():
+    X = make_data("clustered", 200, 6, seed=6)
+    eligible = np.arange(200) % 3 != 0
+    groups = np.arange(200) % 4
+    res = random_selection(X, 30, seeds=[0], eligible=eligible, groups=groups, quotas=[1, 5, 5, 50], seed=1)
+    assert res.indices[0] == 0 and len(res.indices) == 30 and len(set(res.indices.tolist())) == 30
+    assert eligible[res.indices[1:]].all()
+    assert np.bincount(groups[res.indices], minlength=4)[:3].tolist() == [1, 5, 5]
+    assert np.all(np.diff(res.radii) <= 1e-6)
