@@ -61,7 +61,7 @@ def _check_inputs(X, budget, seeds, eligible, groups, quotas):
     n = X.shape[0]
     if n == 0:
         raise SelectorError("the coreset got 0 embeddings: nothing to select from")
-    if not np.isfinite(X).all():
+    if not all(np.isfinite(X[s : s + 8192]).all() for s in range(0, n, 8192)):  # chunked: no n x d mask
         raise SelectorError("the embeddings contain NaN or infinite values; re-run the encoder")
     if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 0:
         raise ConfigError(f"budget must be a non-negative integer, got {budget!r}")
