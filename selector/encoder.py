@@ -91,7 +91,8 @@ class Encoder:
         max_length: tokens per text (longer texts are truncated and counted); ``None`` = the model's own limit.
         device: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
         dtype: ``auto`` (bf16 on CUDA, fp16 where bf16 is missing, else float32) or an explicit dtype name.
-        batch_tokens: token budget per forward pass (rows x padded length); 4k-16k on CPU, 32k-256k on a GPU.
+        batch_tokens: token budget per forward pass (rows x padded length); ``None`` = 4096 on CPU (2k-8k all
+            do well there), 65536 on a GPU (32k-256k).
         pooling: ``mean`` (default) or ``cls``.
         cache: keep embeddings on disk under ``cache_dir`` (default :func:`selector.cache.default_cache_dir`).
         chunk_size: rows per cache chunk (what a killed run can lose at most).
@@ -124,7 +125,7 @@ class Encoder:
             raise ConfigError(f"max_length must be >= 2 tokens, got {max_length}")
         self.device = _pick_device(device)
         self.dtype = _pick_dtype(dtype, self.device)
-        default_budget = 8192 if self.device == "cpu" else 65536
+        default_budget = 4096 if self.device == "cpu" else 65536
         self.batch_tokens = int(batch_tokens or default_budget)
         if self.batch_tokens < 1:
             raise ConfigError(f"batch_tokens must be >= 1, got {batch_tokens}")

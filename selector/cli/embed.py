@@ -38,7 +38,7 @@ def embed(
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the embedding cache.")] = False,
     device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
     batch_tokens: Annotated[
-        int | None, typer.Option("--batch-tokens", help="Token budget per batch (default 8192 on CPU, 65536 on GPU).")
+        int | None, typer.Option("--batch-tokens", help="Token budget per batch (default 4096 on CPU, 65536 on GPU).")
     ] = None,
     max_length: Annotated[
         int | None, typer.Option("--max-length", help="Tokens per sample (default: the model's own limit).")
