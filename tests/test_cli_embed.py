@@ -7,11 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny_model import build_tiny_bert
 from typer.testing import CliRunner
 
 from selector.cli import app
 from selector.encoder import Encoder
-from tests.tiny_model import build_tiny_bert
 
 runner = CliRunner()
 

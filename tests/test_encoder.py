@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from tiny_model import build_tiny_bert, tiny_texts
 
 from selector import models
 from selector.encoder import Encoder
 from selector.errors import SelectorError
 from selector.pooling import mean_pool, normalize, pool
-from tests.tiny_model import build_tiny_bert, tiny_texts
 
 TESTS = Path(__file__).resolve().parent
 
