@@ -194,12 +194,17 @@ class Encoder:
         tok.enable_truncation(self.max_length, stride=0, direction=side)
         return tok
 
-    def tokenize(self, texts: Sequence[str]) -> tuple[list[list[int]], np.ndarray]:
-        """Token ids of each text (with special tokens, cut at ``max_length``) and a (n,) bool array of which
-        texts were truncated."""
-        encodings = self._tok.encode_batch(list(texts), add_special_tokens=True)
-        ids = [e.ids for e in encodings]
-        truncated = np.fromiter((bool(e.overflowing) for e in encodings), dtype=bool, count=len(encodings))
+    def tokenize(self, texts: Sequence[str], block: int = 8192) -> tuple[list[np.ndarray], np.ndarray]:
+        """Token ids of each text as int32 arrays (with special tokens, cut at ``max_length``) and a (n,) bool
+        array of which texts were truncated. Tokenized ``block`` texts at a time, so a million texts hold about
+        4 bytes per token instead of the tokenizer's full per-text objects."""
+        ids: list[np.ndarray] = []
+        truncated = np.zeros(len(texts), dtype=bool)
+        for start in range(0, len(texts), block):
+            encodings = self._tok.encode_batch(list(texts[start : start + block]), add_special_tokens=True)
+            for k, e in enumerate(encodings):
+                ids.append(np.asarray(e.ids, dtype=np.int32))
+                truncated[start + k] = bool(e.overflowing)
         return ids, truncated
 
     def _batches(self, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
@@ -215,21 +220,22 @@ class Encoder:
             start = stop
 
     # encoding ------------------------------------------------------------------------------------------
-    def _forward(self, ids: list[list[int]], width: int) -> np.ndarray:
+    def _forward(self, ids: list[np.ndarray], width: int) -> np.ndarray:
         import torch
 
         b = len(ids)
-        input_ids = torch.full((b, width), self.pad_id, dtype=torch.long)
-        mask = torch.zeros((b, width), dtype=torch.long)
+        tokens = np.full((b, width), self.pad_id, dtype=np.int64)
+        present = np.zeros((b, width), dtype=np.int64)
         for r, row in enumerate(ids):
-            input_ids[r, : len(row)] = torch.as_tensor(row, dtype=torch.long)
-            mask[r, : len(row)] = 1
-        input_ids, mask = input_ids.to(self.device), mask.to(self.device)
+            tokens[r, : len(row)] = row
+            present[r, : len(row)] = 1
+        input_ids = torch.from_numpy(tokens).to(self.device)
+        mask = torch.from_numpy(present).to(self.device)
         with torch.inference_mode():
             hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
             return pool(hidden, mask, self.pooling).cpu().numpy()
 
-    def _forward_safe(self, ids: list[list[int]], width: int) -> np.ndarray:
+    def _forward_safe(self, ids: list[np.ndarray], width: int) -> np.ndarray:
         """:meth:`_forward`, halving the batch (and the budget for later batches) on CUDA out-of-memory."""
         import torch
 
