@@ -262,7 +262,9 @@ def select(
                 embeddings=X,
                 seed=cfg.seed,
             )
-            result.out_dir = write_outputs(result, filtered.rejected, report, out, inputs, overwrite)
+            # Rejected records are written as read, before cleaning (as `selector filter` does).
+            rejected = [(corpus.samples[position[s.id]], reason) for s, reason in filtered.rejected]
+            result.out_dir = write_outputs(result, rejected, report, out, inputs, overwrite)
         manifest["seconds"] = timer.as_dict()
     return result
 

@@ -12,7 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -88,3 +88,28 @@ def parse_mapping(items: list[str] | None) -> dict[str, str] | None:
             raise SelectorError(f"--map expects FIELD=KEY (for example prompt=question), got {item!r}")
         out[name.strip()] = key.strip()
     return out
+
+
+# Options that several commands share, declared once so their names and help stay the same everywhere.
+Inputs = Annotated[
+    list[str], typer.Argument(help="Files, folders (read recursively) or Hub dataset names (OWNER/NAME).")
+]
+SourceField = Annotated[
+    str | None,
+    typer.Option("--source-field", help="Record key whose value is the source (default: the file stem)."),
+]
+TaskField = Annotated[
+    str | None, typer.Option("--task-field", help="Record key whose value is the task (@file = the file stem).")
+]
+Maps = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        help="FIELD=KEY for records of another shape (FIELD: prompt, input, response, system, id; KEY may join "
+        "several keys with +, e.g. --map prompt=premise+hypothesis --map response=label). Repeatable.",
+    ),
+]
+SkipInvalid = Annotated[
+    bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
+]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")]

@@ -16,16 +16,23 @@ import numpy as np
 import typer
 
 from selector import __version__
-from selector.cli.common import handles_errors, parse_mapping, setup_logging
+from selector.cli.common import (
+    Inputs,
+    Maps,
+    SkipInvalid,
+    SourceField,
+    Verbose,
+    handles_errors,
+    parse_mapping,
+    setup_logging,
+)
 from selector.errors import SelectorError
 from selector.render import TEMPLATES, check_template, render_all
 
 
 @handles_errors
 def embed(
-    inputs: Annotated[
-        list[str], typer.Argument(help="Files, folders (read recursively) or Hub dataset names (OWNER/NAME).")
-    ],
+    inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .npy file (a FILE.json sidecar goes beside it).")],
     model: Annotated[
         str | None,
@@ -46,21 +53,13 @@ def embed(
     template: Annotated[
         str, typer.Option("--template", help=f"How a sample becomes text: {', '.join(TEMPLATES)}.")
     ] = "default",
-    source_field: Annotated[
-        str | None,
-        typer.Option("--source-field", help="Record key whose value is the source (default: the file stem)."),
-    ] = None,
-    maps: Annotated[
-        list[str] | None,
-        typer.Option("--map", help="FIELD=KEY for records of another shape (see `selector stats --help`)."),
-    ] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
-    ] = False,
+    source_field: SourceField = None,
+    maps: Maps = None,
+    skip_invalid: SkipInvalid = False,
     trust_remote_code: Annotated[
         bool, typer.Option("--trust-remote-code", help="Run the model folder's own Python code (trusted models only).")
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Embed every sample (rendered as its training input) into OUT.npy, rows in input order, plus OUT.json."""
     from selector.encoder import Encoder

@@ -19,7 +19,16 @@ from typing import Annotated, Any
 import typer
 
 from selector import __version__
-from selector.cli.common import handles_errors, parse_mapping, setup_logging
+from selector.cli.common import (
+    Inputs,
+    Maps,
+    SkipInvalid,
+    SourceField,
+    Verbose,
+    handles_errors,
+    parse_mapping,
+    setup_logging,
+)
 from selector.errors import SelectorError
 from selector.filters import apply_filters, clean_samples
 from selector.io import atomic_path, read_corpus, write_jsonl, write_records
@@ -30,26 +39,16 @@ OUTPUT_NAMES = ("kept", "rejected.jsonl", "manifest.json")
 
 @handles_errors
 def filter_command(
-    inputs: Annotated[
-        list[str], typer.Argument(help="Files, folders (read recursively) or Hub dataset names (OWNER/NAME).")
-    ],
+    inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; must not hold an input).")],
     config: Annotated[
         Path | None,
         typer.Option("--config", "-c", help="YAML run config (e.g. configs/lima.yaml); default: gentle defaults."),
     ] = None,
-    source_field: Annotated[
-        str | None,
-        typer.Option("--source-field", help="Record key whose value is the source (default: the file stem)."),
-    ] = None,
-    maps: Annotated[
-        list[str] | None,
-        typer.Option("--map", help="FIELD=KEY for records of another shape (see `selector stats --help`)."),
-    ] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
-    ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+    source_field: SourceField = None,
+    maps: Maps = None,
+    skip_invalid: SkipInvalid = False,
+    verbose: Verbose = False,
 ) -> None:
     """Clean and filter records by LIMA-style rules; write kept.<ext>, rejected.jsonl and manifest.json."""
     setup_logging(verbose)

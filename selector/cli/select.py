@@ -7,14 +7,22 @@ from typing import Annotated
 
 import typer
 
-from selector.cli.common import handles_errors, parse_mapping, setup_logging
+from selector.cli.common import (
+    Inputs,
+    Maps,
+    SkipInvalid,
+    SourceField,
+    TaskField,
+    Verbose,
+    handles_errors,
+    parse_mapping,
+    setup_logging,
+)
 
 
 @handles_errors
 def select(
-    inputs: Annotated[
-        list[str], typer.Argument(help="Files, folders (read recursively) or Hub dataset names (OWNER/NAME).")
-    ],
+    inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new or empty).")],
     budget: Annotated[int | None, typer.Option("--budget", "-n", help="How many samples to select.")] = None,
     fraction: Annotated[
@@ -25,12 +33,8 @@ def select(
         Path | None, typer.Option("--config", "-c", help="YAML config (see configs/); default: configs/default.yaml.")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for K-Means and the random baseline.")] = None,
-    source_field: Annotated[
-        str | None, typer.Option("--source-field", help="Record key whose value is the source (default: file stem).")
-    ] = None,
-    task_field: Annotated[
-        str | None, typer.Option("--task-field", help="Record key whose value is the task (@file = the file stem).")
-    ] = None,
+    source_field: SourceField = None,
+    task_field: TaskField = None,
     task: Annotated[str | None, typer.Option("--task", help="Select for this task only (needs --task-field).")] = None,
     target: Annotated[
         Path | None, typer.Option("--target", help="A file of a few examples of the downstream task to select for.")
@@ -44,16 +48,11 @@ def select(
     ] = None,
     device: Annotated[str | None, typer.Option("--device", help="auto, cpu, cuda, cuda:1, mps.")] = None,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
-    maps: Annotated[
-        list[str] | None,
-        typer.Option("--map", help="FIELD=KEY for records of another shape (see `selector stats --help`)."),
-    ] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
-    ] = False,
+    maps: Maps = None,
+    skip_invalid: SkipInvalid = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier selector run in --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Select the samples worth training on: filter, embed, cluster, pick a KCenterGreedy coreset, write.
 

@@ -7,7 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from selector.cli.common import handles_errors, parse_mapping, setup_logging
+from selector.cli.common import (
+    Inputs,
+    Maps,
+    SkipInvalid,
+    SourceField,
+    TaskField,
+    Verbose,
+    handles_errors,
+    parse_mapping,
+    setup_logging,
+)
 from selector.io import read_corpus
 
 MAX_SKIPPED_SHOWN = 20
@@ -15,31 +25,15 @@ MAX_SKIPPED_SHOWN = 20
 
 @handles_errors
 def stats(
-    inputs: Annotated[
-        list[str], typer.Argument(help="Files, folders (read recursively) or Hub dataset names (OWNER/NAME).")
-    ],
+    inputs: Inputs,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object (top-level 'records' = samples read).")
     ] = False,
-    source_field: Annotated[
-        str | None,
-        typer.Option("--source-field", help="Record key whose value is the source (default: the file stem)."),
-    ] = None,
-    task_field: Annotated[
-        str | None, typer.Option("--task-field", help="Record key whose value is the task (@file = the file stem).")
-    ] = None,
-    maps: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--map",
-            help="FIELD=KEY for records of another shape (FIELD: prompt, input, response, system, id; KEY may join "
-            "several keys with +, e.g. --map prompt=premise+hypothesis --map response=label). Repeatable.",
-        ),
-    ] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
-    ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")] = False,
+    source_field: SourceField = None,
+    task_field: TaskField = None,
+    maps: Maps = None,
+    skip_invalid: SkipInvalid = False,
+    verbose: Verbose = False,
 ) -> None:
     """Per file: container, format and record count; per source: sample count; prompt and response lengths
     (characters: min, quantiles, max, mean); empty prompts and responses; what --skip-invalid left out."""
