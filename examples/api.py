@@ -1,6 +1,6 @@
 """The Python API: the same run as `selector select`, plus the stages one by one.
 
-    python examples/api.py
+python examples/api.py
 """
 
 from __future__ import annotations
