@@ -258,7 +258,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _escapes_non_ascii(text: str) -> bool:
-    """Whether the file writes non-ASCII as ``\\uXXXX`` escapes (so re-serialized records should too)."""
+    """Whether the file writes non-ASCII as ``\\u`` escapes (e.g. ``\\u00e9``) (so re-serialized records should too)."""
     return text.isascii() and re.search(r"\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])", text) is not None
 
 
