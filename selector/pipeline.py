@@ -24,13 +24,14 @@ import numpy as np
 from selector import __version__
 from selector.allocation import presample_indices
 from selector.clustering import kmeans
+from selector.config import from_mapping
 from selector.coreset import STRATEGIES, random_selection
 from selector.errors import ConfigError, SelectorError
 from selector.filters import apply_filters
 from selector.filters.clean import clean_samples
 from selector.io import Corpus, read_corpus, write_jsonl, write_records
 from selector.manifest import StageTimer, versions
-from selector.outputs import MARKER_KEY, staged_out_dir
+from selector.outputs import MARKER_KEY, check_out_dir, staged_out_dir
 from selector.report import ReportData, render_markdown, write_plots
 from selector.sample import Sample
 from selector.settings import RunConfig, load_run_config, run_config_to_dict
@@ -81,10 +82,12 @@ def resolve_budget(budget: int | None, fraction: float | None, pool_size: int) -
 
 
 def _config(config: RunConfig | str | Path | None, overrides: Mapping[str, Any]) -> RunConfig:
+    """The run config from a path, ``None`` (defaults) or an object, with the call's arguments merged over it."""
     if isinstance(config, RunConfig):
-        if overrides:
-            raise ConfigError("pass overrides inside the RunConfig object, or give the config as a path")
-        return config
+        data = run_config_to_dict(config)
+        for key, value in overrides.items():
+            data[key] = {**data[key], **value} if isinstance(value, dict) else value
+        return from_mapping(RunConfig, data)
     return load_run_config(config, overrides=dict(overrides))
 
 
@@ -127,10 +130,9 @@ def select(
         overrides["encoder"] = {k: str(v) for k, v in enc.items()}
     cfg = _config(config, overrides)
     inputs = [str(p) for p in inputs]
+    protected = inputs + ([str(target)] if target else [])
     if out is not None:
-        from selector.outputs import check_out_dir
-
-        check_out_dir(Path(out), inputs + ([str(target)] if target else []), overwrite)
+        check_out_dir(Path(out), protected, overwrite)  # fail before the expensive stages
     timer = StageTimer()
 
     with timer("read"):
@@ -264,7 +266,7 @@ def select(
             )
             # Rejected records are written as read, before cleaning (as `selector filter` does).
             rejected = [(corpus.samples[position[s.id]], reason) for s, reason in filtered.rejected]
-            result.out_dir = write_outputs(result, rejected, report, out, inputs, overwrite)
+            result.out_dir = write_outputs(result, rejected, report, out, protected, overwrite)
         manifest["seconds"] = timer.as_dict()
     return result
 

@@ -231,3 +231,14 @@ def test_real_encoder_run_is_byte_identical(tmp_path, p3, encoder_cache):
         assert (tmp_path / "a" / fname).read_bytes() == (tmp_path / "b" / fname).read_bytes()
     # Ten tasks, tau = 3: each task gets its temperature quota.
     assert dict(Counter(s.task for s in b.samples)) == b.manifest["allocation"]["quotas"]
+
+
+def test_config_object_and_arguments_combine(demo_vectors):
+    from selector.settings import load_run_config
+
+    cfg = load_run_config(REPO / "configs" / "lima.yaml")  # budget 1000, LIMA filters
+    res = select([DEMO], config=cfg, budget=2, seed=3, embeddings=demo_vectors, progress=False)
+    assert len(res.samples) == 2
+    assert res.manifest["config"]["budget"] == 2 and res.manifest["seed"] == 3
+    assert res.manifest["config"]["filters"]["min_chars"] == 1200
+    assert cfg.budget == 1000  # the caller's object is untouched
