@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 from tqdm.auto import tqdm
 
-from selector._kcenter_engines import DenseEngine, PrunedEngine, resolve_device
+from selector._kcenter_engines import DenseEngine, LazyEngine, PrunedEngine, resolve_device
 from selector.errors import ConfigError, SelectorError
 
 log = logging.getLogger(__name__)
@@ -112,6 +112,10 @@ class KCenterGreedy:
     pipeline's K-Means labels); when pruning without them, a quick K-Means (sqrt(n) clusters) is run.
     Pruning keeps a cluster-ordered copy of the embeddings (n x d float32) beside the input.
     progress: show a tqdm bar on stderr (only on a terminal).
+    lazy: exact lazy evaluation (:class:`~selector._kcenter_engines.LazyEngine`): min-distances kept as upper
+    bounds and refreshed only for the rows that could be the farthest. ``"auto"`` uses it on the CPU from
+    ``LAZY_MIN_N`` rows, where it reads a small share of X per pick instead of all of it; the picks are the
+    dense loop's (tested).
 
     After :meth:`fit`: ``ranking_``, ``radii_``, ``min_dist_``, ``n_seeds_``, ``stats_``.
     """
@@ -126,8 +130,10 @@ class KCenterGreedy:
         prune: bool | Literal["auto"] = "auto",
         clusters: np.ndarray | None = None,
         progress: bool = True,
+        lazy: bool | Literal["auto"] = "auto",
     ) -> None:
         self.budget = budget
+        self.lazy = lazy
         self.seeds = seeds
         self.chunk_size = chunk_size
         self.device = device
@@ -167,7 +173,9 @@ class KCenterGreedy:
             clusters = np.asarray(clusters)
             if clusters.shape != (n,):
                 raise SelectorError(f"clusters must be one label per row, shape ({n},), got {clusters.shape}")
-            engine: DenseEngine | PrunedEngine = PrunedEngine(X, sqn, eligible, clusters, self.chunk_size)
+            engine: DenseEngine | PrunedEngine | LazyEngine = PrunedEngine(X, sqn, eligible, clusters, self.chunk_size)
+        elif _use_lazy(self.lazy, device, n):
+            engine = LazyEngine(X, sqn, eligible, self.chunk_size)
         else:
             engine = DenseEngine(X, sqn, eligible, self.chunk_size, device)
         setup = time.perf_counter() - start
@@ -191,6 +199,22 @@ class KCenterGreedy:
             **engine.stats(),
         }
         return self
+
+
+LAZY_MIN_N = 50_000
+"""``lazy="auto"`` uses lazy evaluation on the CPU from this many rows: below it X is small enough that the dense
+loop's full passes are cheaper than the bookkeeping (measured on 8.5k real embeddings: 0.15 s dense, 0.2 s lazy)."""
+
+
+def _use_lazy(lazy: bool | str, device: Any, n: int) -> bool:
+    """Lazy evaluation is the CPU default for large inputs (it reads a small share of X per pick)."""
+    if lazy == "auto":
+        return device.type == "cpu" and n >= LAZY_MIN_N
+    if not isinstance(lazy, bool):
+        raise ConfigError(f"lazy must be 'auto', True or False, not {lazy!r}")
+    if lazy and device.type != "cpu":
+        raise ConfigError("lazy evaluation runs on the CPU; use device='cpu' or lazy=False on a GPU")
+    return lazy
 
 
 def _first_pick(X: np.ndarray, eligible: np.ndarray, pickable: np.ndarray, chunk: int = 4096) -> int:
@@ -280,6 +304,7 @@ def kcenter_greedy(
     device: str = "auto",
     prune: bool | Literal["auto"] = "auto",
     progress: bool = True,
+    lazy: bool | Literal["auto"] = "auto",
 ) -> CoresetResult:
     """Greedy k-center selection of ``budget`` rows of ``X`` (``(n, d)`` float32 embeddings).
 
@@ -288,7 +313,14 @@ def kcenter_greedy(
     and ``quotas[g]`` the most picks group ``g`` may get (e.g. from the temperature allocation).
     """
     sel = KCenterGreedy(
-        budget, seeds=seeds, chunk_size=chunk_size, device=device, prune=prune, clusters=clusters, progress=progress
+        budget,
+        seeds=seeds,
+        chunk_size=chunk_size,
+        device=device,
+        prune=prune,
+        clusters=clusters,
+        progress=progress,
+        lazy=lazy,
     ).fit(X, eligible=eligible, groups=groups, quotas=quotas)
     return CoresetResult(sel.ranking_, sel.radii_, sel.min_dist_, sel.n_seeds_, sel.stats_)
 
@@ -312,7 +344,13 @@ def random_selection(
     """
     X, budget, seed_list, eligible, groups, quotas = _check_inputs(X, budget, seeds, eligible, groups, quotas)
     rng = np.random.default_rng(seed)
-    engine = DenseEngine(X, np.einsum("ij,ij->i", X, X, dtype=np.float32), eligible, chunk_size, resolve_device(device))
+    sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
+    dev = resolve_device(device)
+    engine: DenseEngine | LazyEngine = (
+        LazyEngine(X, sqn, eligible, chunk_size)
+        if _use_lazy("auto", dev, X.shape[0])
+        else DenseEngine(X, sqn, eligible, chunk_size, dev)
+    )
     picks, radii = _greedy(
         X, budget, seed_list, eligible, groups, quotas, engine, True, choose=lambda p: _random_pick(rng, p)
     )

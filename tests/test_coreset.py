@@ -125,7 +125,7 @@ def check_greedy(X, picks, budget, seeds=(), eligible=None, groups=None, quotas=
 def test_same_picks_as_reference_with_and_without_pruning(problem, chunk):
     X, budget, seeds, eligible, groups, quotas, clusters = problem
     runs = {}
-    for prune in (False, True):
+    for prune, lazy in ((False, False), (True, False), (False, True)):
         res = kcenter_greedy(
             X,
             budget,
@@ -135,12 +135,13 @@ def test_same_picks_as_reference_with_and_without_pruning(problem, chunk):
             quotas=quotas,
             clusters=clusters,
             prune=prune,
+            lazy=lazy,
             chunk_size=chunk,
             device="cpu",
         )
         picks = res.indices.tolist()
         check_greedy(X, picks, budget, seeds, eligible, groups, quotas)
-        runs[prune] = picks
+        runs[prune, lazy] = picks
         assert len(set(picks)) == len(picks)
         assert len(res.radii) == len(picks)
         assert np.all(np.diff(res.radii) <= 1e-6)
@@ -151,7 +152,30 @@ def test_same_picks_as_reference_with_and_without_pruning(problem, chunk):
             counts = np.bincount(groups[res.indices[res.n_seeds :]], minlength=len(quotas))
             assert (counts <= quotas).all()
     if np.array_equal(X, np.round(X)):
-        assert runs[True] == runs[False]
+        assert runs[True, False] == runs[False, False] == runs[False, True]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(["random", "clustered"]))
+def test_lazy_evaluation_changes_no_pick_or_radius(seed, kind):
+    X = make_data(kind, 3000, 48, seed)
+    rng = np.random.default_rng(seed)
+    eligible = rng.random(3000) < 0.8
+    groups = rng.integers(0, 4, 3000)
+    quotas = np.array([5, 20, 30, 40])
+    kwargs = {
+        "eligible": eligible,
+        "groups": groups,
+        "quotas": quotas,
+        "device": "cpu",
+        "seeds": [int(rng.integers(3000))],
+    }
+    dense = kcenter_greedy(X, 80, lazy=False, **kwargs)
+    lazy = kcenter_greedy(X, 80, lazy=True, **kwargs)
+    assert dense.indices.tolist() == lazy.indices.tolist()
+    assert np.allclose(dense.radii, lazy.radii, rtol=1e-6, atol=1e-6)
+    assert np.allclose(dense.min_dist, lazy.min_dist, rtol=1e-5, atol=1e-5)
+    assert lazy.stats["engine"] == "lazy"
 
 
 @settings(max_examples=30, deadline=None)
