@@ -336,6 +336,7 @@ def random_selection(
     seed: int | None = 0,
     chunk_size: int = 16384,
     device: str = "auto",
+    progress: bool = True,
 ) -> CoresetResult:
     """A uniformly random selection under the same rules (seeds first, eligibility, quotas), with its radii.
 
@@ -352,7 +353,7 @@ def random_selection(
         else DenseEngine(X, sqn, eligible, chunk_size, dev)
     )
     picks, radii = _greedy(
-        X, budget, seed_list, eligible, groups, quotas, engine, True, choose=lambda p: _random_pick(rng, p)
+        X, budget, seed_list, eligible, groups, quotas, engine, progress, choose=lambda p: _random_pick(rng, p)
     )
     stats = {"n": X.shape[0], "budget": budget, "selected": len(picks), "seed": seed, "strategy": "random"}
     return CoresetResult(

@@ -213,7 +213,13 @@ def select(
         )
     with timer("coverage"):
         rnd = random_selection(
-            X, len(res.indices), eligible=plan.eligible, groups=plan.groups, quotas=plan.quotas, seed=cfg.seed
+            X,
+            len(res.indices),
+            eligible=plan.eligible,
+            groups=plan.groups,
+            quotas=plan.quotas,
+            seed=cfg.seed,
+            progress=progress,
         )
         at_pick = distances_at_pick(X, res.indices)
 
@@ -290,7 +296,7 @@ def write_outputs(
         plots = write_plots(report, tmp)
         result.manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", *plots])
         (tmp / "report.md").write_text(render_markdown(result.manifest, plots), encoding="utf-8")
-        text = json.dumps(result.manifest, ensure_ascii=False, indent=2, default=_json_default)
+        text = json.dumps(_finite(result.manifest), ensure_ascii=False, indent=2, default=_json_default)
         (tmp / "manifest.json").write_text(text + "\n", encoding="utf-8")
     return out
 
@@ -300,6 +306,17 @@ def _rejected_row(sample: Sample, reason: str) -> dict[str, Any]:
     if sample.instance is not None:
         row["instance"] = sample.instance
     return row
+
+
+def _finite(value: Any) -> Any:
+    """The manifest with non-finite floats as strings (``"inf"``), so it is strict JSON (tau may be infinite)."""
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _json_default(value: Any) -> Any:

@@ -242,3 +242,17 @@ def test_config_object_and_arguments_combine(demo_vectors):
     assert res.manifest["config"]["budget"] == 2 and res.manifest["seed"] == 3
     assert res.manifest["config"]["filters"]["min_chars"] == 1200
     assert cfg.budget == 1000  # the caller's object is untouched
+
+
+def test_manifest_is_strict_json_with_uniform_temperature(tmp_path, demo_vectors):
+    cfg = tmp_path / "uniform.yaml"
+    cfg.write_text("allocation:\n  tau: .inf\n")
+    kwargs = {"source_field": "source", "embeddings": demo_vectors, "progress": False}
+    res = select([DEMO], config=cfg, budget=10, out=tmp_path / "o", **kwargs)
+    assert set(res.manifest["sources"]["quota"].values()) == {2}  # tau = inf: uniform over the 5 sources
+
+    def refuse(name):
+        raise AssertionError(f"manifest.json holds {name}, which is not JSON")
+
+    manifest = json.loads((tmp_path / "o" / "manifest.json").read_text(), parse_constant=refuse)
+    assert manifest["config"]["allocation"]["tau"] == "inf"
