@@ -8,6 +8,7 @@ comparison of two manifests can leave that key out.
 from __future__ import annotations
 
 import importlib.metadata
+import math
 import platform
 import time
 from collections.abc import Iterator
@@ -55,3 +56,17 @@ class StageTimer:
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.seconds, "total": round(sum(self.seconds.values()), 4)}
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with non-finite floats as strings (``"inf"``), so that ``json.dumps`` writes strict JSON.
+
+    Python's json writes ``Infinity``, which most JSON readers reject; a config may hold ``tau: .inf``.
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value

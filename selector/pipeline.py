@@ -30,7 +30,7 @@ from selector.errors import ConfigError, SelectorError
 from selector.filters import apply_filters
 from selector.filters.clean import clean_samples
 from selector.io import Corpus, read_corpus, write_jsonl, write_records
-from selector.manifest import StageTimer, versions
+from selector.manifest import StageTimer, finite_json, versions
 from selector.outputs import MARKER_KEY, check_out_dir, staged_out_dir
 from selector.report import ReportData, render_markdown, write_plots
 from selector.sample import Sample
@@ -296,7 +296,7 @@ def write_outputs(
         plots = write_plots(report, tmp)
         result.manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", *plots])
         (tmp / "report.md").write_text(render_markdown(result.manifest, plots), encoding="utf-8")
-        text = json.dumps(_finite(result.manifest), ensure_ascii=False, indent=2, default=_json_default)
+        text = json.dumps(finite_json(result.manifest), ensure_ascii=False, indent=2, default=_json_default)
         (tmp / "manifest.json").write_text(text + "\n", encoding="utf-8")
     return out
 
@@ -306,17 +306,6 @@ def _rejected_row(sample: Sample, reason: str) -> dict[str, Any]:
     if sample.instance is not None:
         row["instance"] = sample.instance
     return row
-
-
-def _finite(value: Any) -> Any:
-    """The manifest with non-finite floats as strings (``"inf"``), so it is strict JSON (tau may be infinite)."""
-    if isinstance(value, float) and not np.isfinite(value):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
 
 
 def _json_default(value: Any) -> Any:

@@ -32,6 +32,7 @@ from selector.cli.common import (
 from selector.errors import SelectorError
 from selector.filters import apply_filters, clean_samples
 from selector.io import atomic_path, read_corpus, write_jsonl, write_records
+from selector.manifest import finite_json
 from selector.settings import load_run_config, run_config_to_dict
 
 OUTPUT_NAMES = ("kept", "rejected.jsonl", "manifest.json")
@@ -96,7 +97,7 @@ def filter_command(
         "outputs": {"kept": [str(p) for p in kept_paths], "rejected": str(rejected_path)},
     }
     with atomic_path(out / "manifest.json") as tmp:
-        tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        tmp.write_text(json.dumps(finite_json(manifest), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     typer.echo(render_summary(manifest))
 
 
