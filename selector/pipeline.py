@@ -129,6 +129,7 @@ def select(
     if enc:
         overrides["encoder"] = {k: str(v) for k, v in enc.items()}
     cfg = _config(config, overrides)
+    resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
     inputs = [str(p) for p in inputs]
     protected = inputs + ([str(target)] if target else [])
     if out is not None:
