@@ -1,0 +1,57 @@
+"""Lazy vs dense KCenterGreedy on the CPU: where exact lazy evaluation pays, side by side in one process.
+
+Data sets: clustered 384-d unit vectors (100k), near-uniform random unit vectors (50k, the case where bounds help
+least), and optionally real embeddings from ``selector embed`` (``--real FILE.npy``). Both engines must give the
+same picks; the table shows seconds, the speed-up and the lazy engine's work as a share of the dense loop's.
+
+    python benchmarks/bench_lazy.py
+    selector embed ../shared/data/code_alpaca_2k.json ../shared/data/p3_t0_train_50k --out /tmp/real.npy
+    python benchmarks/bench_lazy.py --real /tmp/real.npy
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from selector.coreset import kcenter_greedy
+
+
+def clustered(n: int, d: int = 384, k: int = 200, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((k, d)).astype(np.float32)
+    X = centres[rng.integers(0, k, n)] + 0.6 * rng.standard_normal((n, d)).astype(np.float32)
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def uniform(n: int, d: int = 384, seed: int = 1) -> np.ndarray:
+    X = np.random.default_rng(seed).standard_normal((n, d)).astype(np.float32)
+    return X / np.linalg.norm(X, axis=1, keepdims=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--real", help="a .npy of real embeddings to add to the table")
+    args = ap.parse_args()
+    sets = [("clustered 100k x 384", clustered(100_000), 500), ("uniform 50k x 384", uniform(50_000), 300)]
+    if args.real:
+        X = np.load(args.real).astype(np.float32)
+        sets.append((f"real {X.shape[0]:,} x {X.shape[1]}", X, 500))
+    print(f"{'data':<24} {'budget':>6} {'dense s':>8} {'lazy s':>8} {'speed-up':>9} {'lazy work':>10} same picks")
+    for name, X, budget in sets:
+        start = time.perf_counter()
+        dense = kcenter_greedy(X, budget, lazy=False, progress=False, device="cpu")
+        t_dense = time.perf_counter() - start
+        start = time.perf_counter()
+        lazy = kcenter_greedy(X, budget, lazy=True, progress=False, device="cpu")
+        t_lazy = time.perf_counter() - start
+        same = dense.indices.tolist() == lazy.indices.tolist()
+        work = lazy.stats["share_of_dense"]
+        print(f"{name:<24} {budget:>6} {t_dense:>8.2f} {t_lazy:>8.2f} {t_dense / t_lazy:>8.2f}x {work:>9.2f}x {same}")
+    print("\nlazy work: distances the lazy engine computed, per pick, over n (refreshes are small matrix products).")
+
+
+if __name__ == "__main__":
+    main()
