@@ -14,6 +14,7 @@ The cache dir defaults to ``$SELECTOR_CACHE_DIR``, else ``$XDG_CACHE_HOME/select
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -146,16 +147,9 @@ class EmbeddingCache:
             _atomic_write_bytes(key_file, json.dumps(self.fields, indent=2, sort_keys=True).encode())
         name = hashlib.blake2b(hashes.tobytes(), digest_size=16).hexdigest()
         data = self.dir / f"{name}.npz"
-        fd, tmp = tempfile.mkstemp(dir=self.dir, prefix=f".{name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                np.savez(f, hashes=hashes, vectors=vectors)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, data)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        buf = io.BytesIO()
+        np.savez(buf, hashes=hashes, vectors=vectors)
+        _atomic_write_bytes(data, buf.getvalue())
         _atomic_write_bytes(self.dir / f"{name}.done", json.dumps({"rows": len(hashes)}).encode())
         self.chunks_written += 1
         if self._index is not None:

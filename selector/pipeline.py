@@ -12,6 +12,7 @@ chosen (a labelled task, an external target, several tasks, or none) is in :mod:
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -287,8 +288,6 @@ def write_outputs(
     overwrite: bool,
 ) -> Path:
     """Write a run's files into ``out`` (as a whole: staged, then renamed)."""
-    import json
-
     out = Path(out)
     with staged_out_dir(out, inputs, overwrite) as tmp:
         files = [p.name for p in write_records(result.corpus, result.samples, tmp, "selected")]

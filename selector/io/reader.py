@@ -190,10 +190,7 @@ def _build(
             if count == 0:
                 raise FormatError(f"{fmt.instances_key!r} is empty (a task with no instances)")
         except FormatError as exc:
-            if not skip:
-                raise _located(path, exc, line, row) from None
-            corpus.skipped.append(Skipped(path, line, row, str(exc)))
-            skipped += 1
+            skipped += _skip_or_raise(corpus, skip, path, exc, line, row)
             continue
         for instance in units:
             try:
@@ -202,10 +199,7 @@ def _build(
                 source = _field(source_field, record, inner, file_stem) if source_field else file_stem
                 task = _field(task_field, record, inner, file_stem) if task_field else None
             except FormatError as exc:
-                if not skip:
-                    raise _located(path, exc, line, row) from None
-                corpus.skipped.append(Skipped(path, line, row, str(exc)))
-                skipped += 1
+                skipped += _skip_or_raise(corpus, skip, path, exc, line, row)
                 continue
             if task is None and fmt.name == "natural_instructions":
                 task = file_stem
@@ -216,6 +210,14 @@ def _build(
     n = len(samples) - start
     records = sum(1 for r in layout.records if r is not None)
     return FileInfo(path, layout.container, fmt.name, records, n, skipped, layout.sha256)
+
+
+def _skip_or_raise(corpus: Corpus, skip: bool, path: str, exc: FormatError, line: int | None, row: int) -> int:
+    """With ``--skip-invalid``, record the bad record in ``corpus.skipped`` and return 1; else raise it, located."""
+    if not skip:
+        raise _located(path, exc, line, row) from None
+    corpus.skipped.append(Skipped(path, line, row, str(exc)))
+    return 1
 
 
 def _located(path: str, exc: FormatError, line: int | None, row: int) -> InputError:
