@@ -33,8 +33,8 @@ import torch
 from sklearn.cluster import KMeans
 from sklearn.metrics import pairwise_distances
 
-from selector.clustering import default_k, kmeans
-from selector.coreset import kcenter_greedy
+from selector.selection.clustering import default_k, kmeans
+from selector.selection.coreset import kcenter_greedy
 
 
 def make_embeddings(n: int, d: int, seed: int = 0) -> np.ndarray:

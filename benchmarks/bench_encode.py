@@ -20,10 +20,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from selector.encoder import Encoder
+from selector.embedding.encoder import Encoder
+from selector.embedding.models import default_model_path
+from selector.embedding.templates import render_all
 from selector.io import read_corpus
-from selector.models import default_model_path
-from selector.render import render_all
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 FILES = ["code_alpaca_2k.json", "alpaca_chinese_zh-data-part-00.json", "new_codealpaca.json", "p3_t0_train_50k"]

@@ -17,10 +17,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
+from selector.config import load_run_config
 from selector.filters import Filter, FilterConfig, FilterPipeline, apply_filters, build_filters, clean_samples
 from selector.filters.style import FirstPersonFilter, ReferenceFilter, TermMatcher, _term_regex
 from selector.io import read_corpus
-from selector.settings import load_run_config
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"

@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from selector.coreset import kcenter_greedy
+from selector.selection.coreset import kcenter_greedy
 
 
 def clustered(n: int, d: int = 384, k: int = 200, seed: int = 0) -> np.ndarray:

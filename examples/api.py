@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 
 import selector
-from selector.allocation import temperature_quotas
-from selector.clustering import kmeans
-from selector.coreset import kcenter_greedy
+from selector.config import load_run_config
+from selector.embedding.templates import render
 from selector.filters import apply_filters
 from selector.io import read_corpus
-from selector.render import render
-from selector.settings import load_run_config
+from selector.selection.allocation import temperature_quotas
+from selector.selection.clustering import kmeans
+from selector.selection.coreset import kcenter_greedy
 
 DEMO = Path(__file__).resolve().parent / "data" / "demo.jsonl"
 

@@ -1,50 +1,43 @@
 """selector: pick the few instruction-tuning samples worth training on.
 
-The pipeline, one module per stage: reading (``selector.io``, ``selector.formats``), filters and cleaning
-(``selector.filters``), temperature allocation (``selector.allocation``), encoding (``selector.encoder``),
-clustering and task centres (``selector.clustering``), the KCenterGreedy coreset (``selector.coreset``), and
-the end-to-end run (``selector.pipeline``).
+One package per pipeline stage: reading (``selector.io``, ``selector.formats``), filters and cleaning
+(``selector.filters``), embedding (``selector.embedding``), selection: allocation, K-Means, centres and the
+KCenterGreedy coreset (``selector.selection``), and the end-to-end run with its manifest, outputs and report
+(``selector.pipeline``). ``selector.config`` holds the run config; ``selector.device`` the one device rule.
 """
 
 from __future__ import annotations
 
 __version__ = "0.1.0"
 
-# Public API (names are added here as stages land).
-from selector.allocation import temperature_quotas
+from selector._lazy import lazy_exports
 from selector.filters import CleanConfig, FilterConfig, FilterResult, apply_filters, clean_samples
 
 _LAZY = {
-    "select": "selector.pipeline",
-    "SelectResult": "selector.pipeline",
+    "temperature_quotas": "selector.selection.allocation",
+    "select": "selector.pipeline.run",
+    "SelectResult": "selector.pipeline.run",
+    "ReadOptions": "selector.io",
     "read_corpus": "selector.io",
     "write_records": "selector.io",
-    "RunConfig": "selector.settings",
-    "load_run_config": "selector.settings",
-    "encode": "selector.encoder",
-    "Encoder": "selector.encoder",
-    "render": "selector.render",
-    "kmeans": "selector.clustering",
-    "KMeansResult": "selector.clustering",
-    "kcenter_greedy": "selector.coreset",
-    "KCenterGreedy": "selector.coreset",
-    "CoresetResult": "selector.coreset",
-    "random_selection": "selector.coreset",
-    "task_centres": "selector.centres",
-    "target_centre": "selector.centres",
-    "cluster_medoids": "selector.centres",
+    "RunConfig": "selector.config",
+    "load_run_config": "selector.config",
+    "encode": "selector.embedding.encoder",
+    "Encoder": "selector.embedding.encoder",
+    "render": "selector.embedding.templates",
+    "kmeans": "selector.selection.clustering",
+    "KMeansResult": "selector.selection.clustering",
+    "kcenter_greedy": "selector.selection.coreset",
+    "KCenterGreedy": "selector.selection.coreset",
+    "CoresetResult": "selector.selection.coreset",
+    "random_selection": "selector.selection.coreset",
+    "task_centres": "selector.selection.centres",
+    "target_centre": "selector.selection.centres",
+    "cluster_medoids": "selector.selection.centres",
 }
 
 
-def __getattr__(name: str):
-    """Import the heavy stages (torch, faiss) only when their names are first used."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'selector' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
-
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 __all__ = [
     "CleanConfig",
@@ -54,6 +47,7 @@ __all__ = [
     "FilterResult",
     "KCenterGreedy",
     "KMeansResult",
+    "ReadOptions",
     "RunConfig",
     "SelectResult",
     "__version__",

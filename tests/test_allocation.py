@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selector.allocation import AllocationConfig, presample_indices, temperature_quotas, temperature_shares
 from selector.errors import ConfigError, SelectorError
+from selector.selection.allocation import AllocationConfig, presample_indices, temperature_quotas, temperature_shares
 
 sizes_st = st.lists(st.integers(min_value=0, max_value=500), min_size=1, max_size=8)
 tau_st = st.one_of(st.floats(min_value=0.25, max_value=20), st.just(math.inf))

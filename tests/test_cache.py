@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from selector.cache import EmbeddingCache, cache_key, default_cache_dir, text_hash, text_hashes
+from selector.embedding.cache import EmbeddingCache, cache_key, default_cache_dir, text_hash, text_hashes
 
 FIELDS = {"model_sha256": "abc", "max_length": 16, "template": "default", "pooling": "mean", "dtype": "float32"}
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from selector.centres import cluster_medoids, target_centre, task_centres
-from selector.clustering import kmeans
+from selector.selection.centres import cluster_medoids, target_centre, task_centres
+from selector.selection.clustering import kmeans
 
 
 def unit(X):
@@ -76,9 +76,9 @@ def test_p3_task_centres_land_in_clusters_their_task_dominates(shared_data):
     cluster whose most common task is that task. Coarser settings do not hold for every task: with the default k
     of these 400 samples (14), commonsense_qa's and cosmos_qa's most frequent clusters are led by quarel and
     social_i_qa; at 128 tokens and k=30, cosmos_qa's is led by social_i_qa (its long contexts get cut)."""
-    from selector.encoder import encode
+    from selector.embedding.encoder import encode
+    from selector.embedding.templates import render
     from selector.io import read_corpus
-    from selector.render import render
 
     files = sorted((shared_data / "p3_t0_train_50k").glob("*.jsonl"))
     assert len(files) == 10

@@ -11,7 +11,7 @@ from tiny_model import build_tiny_bert
 from typer.testing import CliRunner
 
 from selector.cli import app
-from selector.encoder import Encoder
+from selector.embedding.encoder import Encoder
 
 runner = CliRunner()
 

@@ -87,7 +87,7 @@ def test_refuses_to_overwrite_an_input_and_names_bad_config_keys(tmp_path):
     src = _write(out / "rejected.jsonl", RECORDS)
     src.rename(out / "kept.json")
     res = runner.invoke(app, ["filter", str(out / "kept.json"), "--out", str(out)])
-    assert res.exit_code == 2 and "refusing to overwrite the input" in res.output
+    assert res.exit_code == 2 and "would replace the input" in res.output
     assert json.loads((out / "kept.json").read_text()) == RECORDS
     cfg = tmp_path / "c.yaml"
     cfg.write_text("filters: {min_char: 3}\n")

@@ -7,8 +7,8 @@ import logging
 import numpy as np
 import pytest
 
-from selector.clustering import default_k, kmeans
 from selector.errors import SelectorError
+from selector.selection.clustering import default_k, kmeans
 
 
 def blobs(n_per=100, k=5, d=16, seed=0):

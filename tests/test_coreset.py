@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selector.coreset import STRATEGIES, KCenterGreedy, kcenter_greedy, random_selection
 from selector.errors import ConfigError, SelectorError
+from selector.selection.coreset import STRATEGIES, KCenterGreedy, kcenter_greedy, random_selection
 
 
 def reference(X, budget, seeds=(), eligible=None, groups=None, quotas=None):

@@ -14,10 +14,10 @@ import pytest
 import torch
 from tiny_model import build_tiny_bert, tiny_texts
 
-from selector import models
-from selector.encoder import Encoder
+from selector.embedding import models
+from selector.embedding.encoder import Encoder
+from selector.embedding.pooling import mean_pool, normalize, pool
 from selector.errors import SelectorError
-from selector.pooling import mean_pool, normalize, pool
 
 TESTS = Path(__file__).resolve().parent
 
@@ -149,7 +149,7 @@ def test_killed_run_resumes_with_identical_array(tiny: Path, tmp_path: Path) -> 
     n = 1500
     script = (
         "import sys; sys.path.insert(0, sys.argv[1]);"
-        "from tiny_model import tiny_texts; from selector.encoder import Encoder;"
+        "from tiny_model import tiny_texts; from selector.embedding.encoder import Encoder;"
         "enc = Encoder(sys.argv[2], cache_dir=sys.argv[3], chunk_size=32, batch_tokens=48);"
         f"enc.encode(tiny_texts({n}), progress=False)"
     )

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from selector import models
-from selector.encoder import Encoder
+from selector.embedding import models
+from selector.embedding.encoder import Encoder
+from selector.embedding.templates import render_all
 from selector.io import read_corpus
-from selector.render import render_all
 
 
 @pytest.fixture(scope="module")

@@ -4,9 +4,8 @@ import math
 
 import pytest
 
-from selector.config import load_yaml
+from selector.config import RunConfig, load_run_config, load_yaml, run_config_to_dict
 from selector.errors import ConfigError
-from selector.settings import RunConfig, load_run_config, run_config_to_dict
 from tests.conftest import REPO
 
 CONFIGS = REPO / "configs"

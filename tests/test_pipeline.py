@@ -135,7 +135,7 @@ def test_embeddings_shape_mismatch_is_a_clear_error(tmp_path):
 def test_out_folder_rules(tmp_path, demo_vectors):
     out = tmp_path / "o"
     select([DEMO], budget=5, embeddings=demo_vectors, out=out, progress=False)
-    with pytest.raises(SelectorError, match="not empty"):
+    with pytest.raises(SelectorError, match="already exists"):
         select([DEMO], budget=5, embeddings=demo_vectors, out=out, progress=False)
     select([DEMO], budget=6, embeddings=demo_vectors, out=out, overwrite=True, progress=False)
     assert len((out / "selection.jsonl").read_text().splitlines()) == 6
@@ -149,7 +149,7 @@ def test_out_folder_rules(tmp_path, demo_vectors):
     data = tmp_path / "data"
     data.mkdir()
     (data / "demo.jsonl").write_bytes(DEMO.read_bytes())
-    with pytest.raises(SelectorError, match="contains the input"):
+    with pytest.raises(SelectorError, match="would replace the input"):
         select([data / "demo.jsonl"], budget=5, out=data, overwrite=True, progress=False)
 
 
@@ -167,7 +167,7 @@ def test_cli_select_writes_outputs_and_reports(tmp_path, demo_vectors):
     for png in ("sources.png", "lengths.png", "clusters.png", "coverage.png", "projection.png"):
         assert f"({png})" in report and (out / png).stat().st_size > 1000
     again = runner.invoke(app, [*args, "--embeddings", str(demo_vectors), "-q"])
-    assert again.exit_code == 2 and "not empty" in again.output
+    assert again.exit_code == 2 and "already exists" in again.output
     neither = runner.invoke(app, ["select", str(DEMO), "--out", str(tmp_path / "p"), "-q"])
     assert neither.exit_code == 2 and "--budget N" in neither.output
 
@@ -234,7 +234,7 @@ def test_real_encoder_run_is_byte_identical(tmp_path, p3, encoder_cache):
 
 
 def test_config_object_and_arguments_combine(demo_vectors):
-    from selector.settings import load_run_config
+    from selector.config import load_run_config
 
     cfg = load_run_config(REPO / "configs" / "lima.yaml")  # budget 1000, LIMA filters
     res = select([DEMO], config=cfg, budget=2, seed=3, embeddings=demo_vectors, progress=False)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from selector.embedding.templates import TEMPLATES, render, render_all
 from selector.errors import ConfigError
-from selector.render import TEMPLATES, render, render_all
 from selector.sample import Message, Sample
 
 

@@ -12,6 +12,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -113,3 +114,8 @@ SkipInvalid = Annotated[
     bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help="YAML run config (e.g. configs/lima.yaml); default: configs/default.yaml."),
+]
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an earlier run of this same command at --out.")]

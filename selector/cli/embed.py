@@ -7,18 +7,16 @@ truncated). The array is what ``selector select --embeddings FILE.npy`` reads fo
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Annotated
 
 import numpy as np
 import typer
 
-from selector import __version__
 from selector.cli.common import (
     Inputs,
     Maps,
+    Overwrite,
     SkipInvalid,
     SourceField,
     Verbose,
@@ -26,8 +24,8 @@ from selector.cli.common import (
     parse_mapping,
     setup_logging,
 )
+from selector.embedding.templates import TEMPLATES, check_template, render_all
 from selector.errors import SelectorError
-from selector.render import TEMPLATES, check_template, render_all
 
 
 @handles_errors
@@ -56,25 +54,25 @@ def embed(
     source_field: SourceField = None,
     maps: Maps = None,
     skip_invalid: SkipInvalid = False,
+    overwrite: Overwrite = False,
     trust_remote_code: Annotated[
         bool, typer.Option("--trust-remote-code", help="Run the model folder's own Python code (trusted models only).")
     ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Embed every sample (rendered as its training input) into OUT.npy, rows in input order, plus OUT.json."""
-    from selector.encoder import Encoder
-    from selector.io import atomic_path, read_corpus
+    from selector.embedding.encoder import Encoder
+    from selector.io import ReadOptions, atomic_path, output_guard
+    from selector.pipeline.manifest import run_header
+    from selector.pipeline.outputs import write_manifest
 
     setup_logging(verbose)
     check_template(template)
     if out.suffix != ".npy":
         raise SelectorError(f"--out {out}: the output must be a .npy file")
-    sidecar = out.with_suffix(".json")
-    corpus = read_corpus(inputs, source_field=source_field, mapping=parse_mapping(maps), skip_invalid=skip_invalid)
-    real_inputs = {os.path.realpath(f.path) for f in corpus.files}
-    for target in (out, sidecar):
-        if os.path.realpath(target) in real_inputs:
-            raise SelectorError(f"refusing to overwrite the input {target}; choose another --out")
+    guard = output_guard(out, "embed", inputs, overwrite=overwrite, kind="file")
+    corpus = ReadOptions(source_field, None, parse_mapping(maps), skip_invalid).read(inputs)
+    guard.check([f.path for f in corpus.files], overwrite)  # inputs found inside folders too
     if not corpus.samples:
         raise SelectorError("the inputs hold no samples to embed")
 
@@ -90,22 +88,24 @@ def embed(
     texts = render_all(corpus.samples, template)
     X = encoder.encode(texts, template=template, progress=True)
     stats = encoder.stats_
-    meta = {
-        "selector_version": __version__,
-        **encoder.info(),
-        "template": template,
-        "rows": int(X.shape[0]),
-        "inputs": [str(p) for p in inputs],
-        "files": [{"path": f.path, "sha256": f.sha256} for f in corpus.files],
-        "stats": stats.to_dict(),
-        "ids": [s.id for s in corpus.samples],
-    }
-    with atomic_path(out) as tmp:
-        np.save(tmp, X)
-    with atomic_path(sidecar) as tmp:
-        tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    meta = run_header("embed", None, corpus)
+    meta.update(
+        {
+            **encoder.info(),
+            "template": template,
+            "rows": int(X.shape[0]),
+            "stats": stats.to_dict(),
+            "outputs": [out.name],
+            "ids": [s.id for s in corpus.samples],
+        }
+    )
+    with guard.locked():
+        guard.check([f.path for f in corpus.files], overwrite)
+        with atomic_path(out) as tmp:
+            np.save(tmp, X)
+        write_manifest(guard.marker, meta, indent=1)
     typer.echo(
         f"embedded {stats.n:,} samples ({stats.n_encoded:,} encoded, {stats.n_cached:,} from the cache, "
         f"{stats.n_truncated:,} truncated at {encoder.max_length} tokens) in {stats.seconds:.1f}s with "
-        f"{encoder.name} on {encoder.device}; wrote {out} {X.shape[0]}x{X.shape[1]} and {sidecar}"
+        f"{encoder.name} on {encoder.device}; wrote {out} {X.shape[0]}x{X.shape[1]} and {guard.marker}"
     )

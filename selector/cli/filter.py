@@ -3,25 +3,27 @@
 Writes into ``--out DIR``:
 
 * ``kept.<ext>``: the records that passed, as cleaned, in the input's own container and shape;
-* ``rejected.jsonl``: one line per dropped sample, ``{"reason": CODE, "record": ORIGINAL_RECORD}`` (plus
-  ``"instance": i`` for formats holding several instances per record), the record as read, before cleaning;
+* ``rejected.jsonl``: one line per dropped sample, ``{"reason": CODE, "id": ID, "record": ORIGINAL_RECORD}``
+  (plus ``"instance": i`` for formats holding several instances per record), the record as read, before
+  cleaning: the same shape ``selector select`` writes;
 * ``manifest.json``: the resolved config, the input files, and the counts (per rule, per source, cleaned), with
   ``input == kept + sum(rejected)``.
+
+The folder is written whole or not at all, under the same guard as every command (``selector.io.guard``).
 """
 
 from __future__ import annotations
 
-import json
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from selector import __version__
 from selector.cli.common import (
+    ConfigOption,
     Inputs,
     Maps,
+    Overwrite,
     SkipInvalid,
     SourceField,
     Verbose,
@@ -29,91 +31,57 @@ from selector.cli.common import (
     parse_mapping,
     setup_logging,
 )
-from selector.errors import SelectorError
+from selector.config import load_run_config
 from selector.filters import apply_filters, clean_samples
-from selector.io import atomic_path, read_corpus, write_jsonl, write_records
-from selector.manifest import finite_json
-from selector.settings import load_run_config, run_config_to_dict
-
-OUTPUT_NAMES = ("kept", "rejected.jsonl", "manifest.json")
+from selector.io import ReadOptions, output_guard, write_records
+from selector.pipeline.manifest import run_header
+from selector.pipeline.outputs import staged_output, write_manifest, write_rejected
 
 
 @handles_errors
 def filter_command(
     inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (created; must not hold an input).")],
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", "-c", help="YAML run config (e.g. configs/lima.yaml); default: gentle defaults."),
-    ] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new, or an earlier filter run).")],
+    config: ConfigOption = None,
     source_field: SourceField = None,
     maps: Maps = None,
     skip_invalid: SkipInvalid = False,
+    overwrite: Overwrite = False,
     verbose: Verbose = False,
 ) -> None:
     """Clean and filter records by LIMA-style rules; write kept.<ext>, rejected.jsonl and manifest.json."""
     setup_logging(verbose)
     run_config = load_run_config(config)
-    corpus = read_corpus(inputs, source_field=source_field, mapping=parse_mapping(maps), skip_invalid=skip_invalid)
-    input_paths = [p for p, lay in corpus.layouts.items() if lay.container != "hub"] or [f.path for f in corpus.files]
-    refuse_overwriting_inputs(out, input_paths)
-
+    guard = output_guard(out, "filter", inputs, overwrite=overwrite)
+    corpus = ReadOptions(source_field, None, parse_mapping(maps), skip_invalid).read(inputs)
     originals = {s.id: s for s in corpus.samples}
     cleaned, clean_stats = clean_samples(corpus.samples, run_config.cleaning)
     result = apply_filters(cleaned, run_config.filters)
 
-    kept_paths = write_records(corpus, result.kept, out, "kept")
-    rows = []
-    for sample, reason in result.rejected:
-        original = originals[sample.id]
-        row: dict[str, Any] = {"reason": reason, "record": original.record}
-        if original.instance is not None:
-            row["instance"] = original.instance
-        rows.append(row)
-    rejected_path = write_jsonl(out / "rejected.jsonl", rows)
-
     stats = result.stats
-    manifest = {
-        "command": "filter",
-        "selector_version": __version__,
-        "inputs": [str(p) for p in inputs],
-        "files": [
-            {"path": f.path, "sha256": f.sha256, "format": f.format, "records": f.records, "samples": f.samples}
-            for f in corpus.files
-        ],
-        "config_file": str(config) if config is not None else None,
-        "config": run_config_to_dict(run_config),
-        "counts": {
-            "input": stats["input"],
-            "kept": stats["kept"],
-            "rejected": stats["rejected"],
-            "by_reason": stats["by_reason"],
-            "records_cleaned": clean_stats["records_cleaned"],
-            "skipped_invalid": len(corpus.skipped),
-        },
-        "by_source": stats["by_source"],
-        "cleaning": clean_stats,
-        "rules": stats["rules"],
-        "outputs": {"kept": [str(p) for p in kept_paths], "rejected": str(rejected_path)},
-    }
-    with atomic_path(out / "manifest.json") as tmp:
-        tmp.write_text(json.dumps(finite_json(manifest), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    typer.echo(render_summary(manifest))
-
-
-def refuse_overwriting_inputs(out: Path, inputs: list[str]) -> None:
-    """Raise :class:`SelectorError` when an output under ``out`` would replace (or sit over) an input."""
-    real_out = os.path.realpath(out)
-    if os.path.isfile(real_out):
-        raise SelectorError(f"--out {out} is a file; give a folder for kept/rejected/manifest")
-    for path in inputs:
-        real = os.path.realpath(path)
-        for name in OUTPUT_NAMES:
-            target = os.path.join(real_out, name)
-            if real == target or real.startswith(target + ".") or real.startswith(target + os.sep):
-                raise SelectorError(
-                    f"refusing to overwrite the input {path} with output {target}; choose another --out"
-                )
+    manifest = run_header("filter", run_config, corpus)
+    manifest.update(
+        {
+            "config_file": str(config) if config is not None else None,
+            "counts": {
+                "input": stats["input"],
+                "kept": stats["kept"],
+                "rejected": stats["rejected"],
+                "by_reason": stats["by_reason"],
+                "records_cleaned": clean_stats["records_cleaned"],
+                "skipped_invalid": len(corpus.skipped),
+            },
+            "by_source": stats["by_source"],
+            "cleaning": clean_stats,
+            "rules": stats["rules"],
+        }
+    )
+    with staged_output(guard, inputs, overwrite) as tmp:
+        kept = [p.relative_to(tmp).as_posix() for p in write_records(corpus, result.kept, tmp, "kept")]
+        write_rejected(tmp / "rejected.jsonl", ((originals[s.id], reason) for s, reason in result.rejected))
+        manifest["outputs"] = sorted([*kept, "rejected.jsonl"])
+        write_manifest(tmp / "manifest.json", manifest)
+    typer.echo(render_summary(manifest, out))
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -125,7 +93,7 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     ]
 
 
-def render_summary(manifest: dict[str, Any]) -> str:
+def render_summary(manifest: dict[str, Any], out: Path) -> str:
     """Readable summary: drops per rule, then kept and drops per source."""
     counts = manifest["counts"]
     n = counts["input"]
@@ -146,6 +114,5 @@ def render_summary(manifest: dict[str, Any]) -> str:
         f" cleaned {counts['records_cleaned']:,}"
         + (f"; skipped {counts['skipped_invalid']:,} invalid" if counts["skipped_invalid"] else "")
     )
-    outputs = manifest["outputs"]
-    lines.append(f"wrote {', '.join(outputs['kept'])}, {outputs['rejected']} and the manifest")
+    lines.append(f"wrote {out}/ ({', '.join([*manifest['outputs'], 'manifest.json'])})")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""LIMA-style quality filters and cleaning (ALGORITHMS.md section 1).
+"""LIMA-style quality filters and cleaning (``docs/algorithms.md`` section 1).
 
 :func:`apply_filters` runs the rules switched on in a :class:`FilterConfig`, in the fixed order of
 :data:`REASONS`, and gives each dropped sample exactly one reason code; :func:`clean_samples` is the cleaning

@@ -29,10 +29,11 @@ import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from selector.filters.markup import split_code
-from selector.sample import Sample
+from selector.formats.transform import map_sample_text
+from selector.sample import Role, Sample
 
 __all__ = ["CleanConfig", "clean_samples", "clean_text", "clean_text_steps"]
 
@@ -66,8 +67,6 @@ _LINK_DEF = re.compile(
 _AUTOLINK = re.compile(r"<((?:https?|ftp|mailto):[^<>\s]+)>", re.IGNORECASE)
 _BLANKS = re.compile(r"\n[ \t]*\n(?:[ \t]*\n)+")
 _WIKIHOW = re.compile(r"\A(\s*)This article\b")
-
-Role = Literal["system", "user", "assistant"]
 
 
 @dataclass
@@ -228,8 +227,6 @@ def clean_samples(samples: Iterable[Sample], config: CleanConfig) -> tuple[list[
     Returns ``(samples, stats)`` with ``stats == {"enabled", "records_cleaned", "by_step": {step: n}}``: how
     many samples changed, and how many were changed by each step. With ``enabled`` false nothing is touched.
     """
-    from selector.io import map_sample_text
-
     samples = list(samples)
     by_step = {"links": 0, "images": 0, "html": 0, "wikihow_intro": 0}
     stats: dict[str, Any] = {"enabled": config.enabled, "records_cleaned": 0, "by_step": by_step}

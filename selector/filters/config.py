@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from selector.errors import ConfigError
-from selector.filters.wordlists import FIRST_PERSON, FIRST_PERSON_EXCLUDE, REFERENCES, copy_lists
+from selector.filters.length import check_bounds
+from selector.filters.wordlists import FIRST_PERSON, FIRST_PERSON_EXCLUDE, REFERENCES, copy_lists, flatten_terms
 
 __all__ = ["FilterConfig"]
 
@@ -54,15 +54,6 @@ class FilterConfig:
 
     def __post_init__(self) -> None:
         for key in ("first_person_words", "first_person_exclude", "reference_phrases"):
-            lists = getattr(self, key)
-            for lang, terms in lists.items():
-                if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
-                    raise ConfigError(f"config key 'filters.{key}.{lang}' must be a list of strings, got {terms!r}")
-        for key in ("min_chars", "max_chars", "min_tokens", "max_tokens"):
-            value = getattr(self, key)
-            if value is not None and value < 0:
-                raise ConfigError(f"config key 'filters.{key}' must be >= 0 or null, got {value}")
-        for unit in ("chars", "tokens"):
-            lo, hi = getattr(self, f"min_{unit}"), getattr(self, f"max_{unit}")
-            if lo is not None and hi is not None and lo > hi:
-                raise ConfigError(f"config keys 'filters.min_{unit}' ({lo}) and 'filters.max_{unit}' ({hi}): min > max")
+            flatten_terms(getattr(self, key), f"filters.{key}")
+        check_bounds(self.min_chars, self.max_chars, "chars")
+        check_bounds(self.min_tokens, self.max_tokens, "tokens")

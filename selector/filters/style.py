@@ -16,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from selector.errors import ConfigError
 from selector.filters.base import Filter
 from selector.filters.markup import prose
+from selector.filters.wordlists import flatten_terms
 from selector.sample import Sample
 
 __all__ = ["FirstPersonFilter", "ReferenceFilter", "TermMatcher", "compile_terms"]
@@ -65,15 +65,6 @@ def compile_terms(terms: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(parts))
 
 
-def _flatten(lists: Mapping[str, Iterable[str]], key: str) -> list[str]:
-    out: list[str] = []
-    for lang, terms in lists.items():
-        if isinstance(terms, str) or not all(isinstance(t, str) for t in terms):
-            raise ConfigError(f"config key '{key}.{lang}' must be a list of strings, got {terms!r}")
-        out.extend(terms)
-    return out
-
-
 class TermMatcher:
     """Finds the first listed term in the prose of a text, after masking exclusions (and quotes)."""
 
@@ -85,8 +76,8 @@ class TermMatcher:
         ignore_quoted: bool = True,
         key: str = "terms",
     ) -> None:
-        self.pattern = compile_terms(_flatten(terms, key))
-        self.exclude = compile_terms(_flatten(exclude or {}, key + "_exclude"))
+        self.pattern = compile_terms(flatten_terms(terms, key))
+        self.exclude = compile_terms(flatten_terms(exclude or {}, key + "_exclude"))
         self.ignore_quoted = ignore_quoted
 
     def visible(self, text: str) -> str:

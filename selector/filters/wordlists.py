@@ -20,6 +20,10 @@ list (they are separate words, and whole-word matching keeps them from matching 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
+from selector.errors import ConfigError
+
 FIRST_PERSON: dict[str, list[str]] = {
     "en": ["I", "me", "my", "mine", "myself"],
     "zh": ["我", "本人"],
@@ -93,3 +97,16 @@ REFERENCES: dict[str, list[str]] = {
 def copy_lists(lists: dict[str, list[str]]) -> dict[str, list[str]]:
     """A deep copy, so that a config never shares (and mutates) the defaults."""
     return {lang: list(terms) for lang, terms in lists.items()}
+
+
+def flatten_terms(lists: Mapping[str, Iterable[str]], key: str) -> list[str]:
+    """All terms of per-language ``lists``, checked: each language's value must be a list of strings.
+
+    ``key`` is the config key the lists came from (``filters.first_person_words``), named in the error.
+    """
+    out: list[str] = []
+    for lang, terms in lists.items():
+        if isinstance(terms, str) or not isinstance(terms, (list, tuple)) or not all(isinstance(t, str) for t in terms):
+            raise ConfigError(f"config key '{key}.{lang}' must be a list of strings, got {terms!r}")
+        out.extend(terms)
+    return out

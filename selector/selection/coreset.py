@@ -1,4 +1,4 @@
-"""KCenterGreedy coreset: greedy farthest-first traversal (ALGORITHMS.md section 5).
+"""KCenterGreedy coreset: greedy farthest-first traversal (``docs/algorithms.md`` section 5).
 
 Sener & Savarese (arXiv 1708.00489): keep, for every point, its distance to the nearest selected point; repeatedly
 select the eligible point farthest from the selection; update. This is a 2-approximation of k-center, and the picks
@@ -9,7 +9,7 @@ Exactness and speed. Each pick costs one matrix-vector product over the embeddin
 matrix). With ``prune`` on (CPU), points are grouped by K-Means cluster; a cluster with centre ``mu`` and radius
 ``r`` is skipped when ``(||c - mu|| - r)^2`` exceeds the largest squared min-distance inside it by more than the
 float32 rounding error of a distance, so a skipped cluster is one whose values could not change: the picks are
-those of the unpruned loop (see :mod:`selector._kcenter_engines`).
+those of the unpruned loop (see :mod:`selector.selection._engines`).
 
 Conventions (documented choices):
 
@@ -33,10 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-from tqdm.auto import tqdm
+import torch
 
-from selector._kcenter_engines import DenseEngine, LazyEngine, PrunedEngine, resolve_device
+from selector.device import resolve_device
 from selector.errors import ConfigError, SelectorError
+from selector.selection._engines import DenseEngine, PrunedEngine
+from selector.selection._greedy import check_inputs, greedy_loop
+from selector.selection._lazy_engine import LazyEngine
 
 log = logging.getLogger(__name__)
 
@@ -54,50 +57,6 @@ class CoresetResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_inputs(X, budget, seeds, eligible, groups, quotas):
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    if X.ndim != 2:
-        raise SelectorError(f"the coreset needs a 2-D (n, d) array of embeddings, got shape {X.shape}")
-    n = X.shape[0]
-    if n == 0:
-        raise SelectorError("the coreset got 0 embeddings: nothing to select from")
-    if not all(np.isfinite(X[s : s + 8192]).all() for s in range(0, n, 8192)):  # chunked: no n x d mask
-        raise SelectorError("the embeddings contain NaN or infinite values; re-run the encoder")
-    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 0:
-        raise ConfigError(f"budget must be a non-negative integer, got {budget!r}")
-    if eligible is None:
-        eligible = np.ones(n, dtype=bool)
-    else:
-        eligible = np.asarray(eligible)
-        if eligible.shape != (n,) or eligible.dtype != bool:
-            raise SelectorError(f"eligible must be a bool mask of shape ({n},), got {eligible.dtype} {eligible.shape}")
-    seed_list: list[int] = []
-    if seeds is not None:
-        arr = np.asarray(seeds).reshape(-1)
-        if arr.size and (not np.issubdtype(arr.dtype, np.integer) or arr.min() < 0 or arr.max() >= n):
-            raise SelectorError(f"seeds must be integer row indices in [0, {n}), got {arr[:10].tolist()}")
-        seen: set[int] = set()
-        for s in arr.tolist():
-            if s not in seen:
-                seen.add(s)
-                seed_list.append(s)
-        if len(seed_list) < arr.size:
-            log.warning("%d duplicate seed(s) ignored", arr.size - len(seed_list))
-    if (groups is None) != (quotas is None):
-        raise ConfigError("groups and quotas go together: give both (a group id per row, a quota per group) or neither")
-    if groups is not None:
-        groups = np.asarray(groups)
-        quotas = np.asarray(quotas)
-        if groups.shape != (n,) or not np.issubdtype(groups.dtype, np.integer) or (n and groups.min() < 0):
-            got = f"{groups.dtype} {groups.shape}"
-            raise SelectorError(f"groups must be ({n},) non-negative integer group ids, got {got}")
-        if quotas.ndim != 1 or not np.issubdtype(quotas.dtype, np.integer) or (quotas < 0).any():
-            raise SelectorError("quotas must be a 1-D array of non-negative integers, one per group id")
-        if groups.max() >= len(quotas):
-            raise SelectorError(f"group id {int(groups.max())} has no quota (only {len(quotas)} quotas given)")
-    return X, int(budget), seed_list, eligible, groups, quotas
-
-
 class KCenterGreedy:
     """Greedy k-center selection, scikit-learn style: parameters in ``__init__``, work in :meth:`fit`.
 
@@ -112,7 +71,7 @@ class KCenterGreedy:
     pipeline's K-Means labels); when pruning without them, a quick K-Means (sqrt(n) clusters) is run.
     Pruning keeps a cluster-ordered copy of the embeddings (n x d float32) beside the input.
     progress: show a tqdm bar on stderr (only on a terminal).
-    lazy: exact lazy evaluation (:class:`~selector._kcenter_engines.LazyEngine`): min-distances kept as upper
+    lazy: exact lazy evaluation (:class:`~selector.selection._engines.LazyEngine`): min-distances kept as upper
     bounds and refreshed only for the rows that could be the farthest. ``"auto"`` uses it on the CPU from
     ``LAZY_MIN_N`` rows, where it reads a small share of X per pick instead of all of it; the picks are the
     dense loop's (tested).
@@ -149,11 +108,11 @@ class KCenterGreedy:
         quotas: np.ndarray | list[int] | None = None,
     ) -> KCenterGreedy:
         """Select from the rows of ``X`` (``(n, d)`` float32, unit rows expected); see the module docstring."""
-        X, budget, seeds, eligible, groups, quotas = _check_inputs(X, self.budget, self.seeds, eligible, groups, quotas)
+        X, budget, seeds, eligible, groups, quotas = check_inputs(X, self.budget, self.seeds, eligible, groups, quotas)
         if self.chunk_size < 1:
             raise ConfigError(f"chunk_size must be positive, got {self.chunk_size!r}")
         n = X.shape[0]
-        device = resolve_device(self.device)
+        device = torch.device(resolve_device(self.device, mps=False))
         prune = self.prune
         if prune == "auto":  # the bound skips nothing on 384-d embedding-like data (bench_coreset.py)
             prune = False
@@ -166,7 +125,7 @@ class KCenterGreedy:
         if prune:
             clusters = self.clusters
             if clusters is None:
-                from selector.clustering import kmeans
+                from selector.selection.clustering import kmeans
 
                 k = int(min(4096, max(1, round(np.sqrt(n)))))
                 clusters = kmeans(X, k, seed=0, niter=10, max_points_per_centroid=64).labels
@@ -179,7 +138,7 @@ class KCenterGreedy:
         else:
             engine = DenseEngine(X, sqn, eligible, self.chunk_size, device)
         setup = time.perf_counter() - start
-        picks, radii = _greedy(X, budget, seeds, eligible, groups, quotas, engine, self.progress)
+        picks, radii = greedy_loop(X, budget, seeds, eligible, groups, quotas, engine, self.progress)
         self.ranking_ = np.asarray(picks, dtype=np.int64)
         self.radii_ = np.asarray(radii, dtype=np.float64)
         self.min_dist_ = engine.min_dist()
@@ -216,80 +175,6 @@ def _use_lazy(lazy: bool | str, device: Any, n: int) -> bool:
     if lazy and device.type != "cpu":
         raise ConfigError("lazy evaluation runs on the CPU; use device='cpu' or lazy=False on a GPU")
     return lazy
-
-
-def _first_pick(X: np.ndarray, eligible: np.ndarray, pickable: np.ndarray, chunk: int = 4096) -> int:
-    """The pickable row with the largest inner product with the sum of the eligible rows (ties: lowest index)."""
-    total = np.zeros(X.shape[1], dtype=np.float64)
-    for s in range(0, X.shape[0], chunk):
-        total += X[s : s + chunk][eligible[s : s + chunk]].sum(axis=0, dtype=np.float64)
-    best, best_i = -np.inf, -1
-    for s in range(0, X.shape[0], chunk):
-        scores = X[s : s + chunk].astype(np.float64) @ total
-        scores[~pickable[s : s + chunk]] = -np.inf
-        j = int(np.argmax(scores))
-        if scores[j] > best:
-            best, best_i = scores[j], s + j
-    return best_i
-
-
-def _greedy(X, budget, seeds, eligible, groups, quotas, engine, progress, choose=None):
-    """The selection loop shared by the strategies: ``choose(pickable) -> row or -1`` picks the next row (default:
-    the engine's farthest candidate, and the cosine medoid first when there are no seeds)."""
-    n = X.shape[0]
-    picks: list[int] = []
-    radii: list[float] = []
-    pickable = eligible.copy()
-    counts = full = members = None
-    if groups is not None:
-        order = np.argsort(groups, kind="stable")
-        bounds = np.searchsorted(groups[order], np.arange(len(quotas) + 1))
-        members = [order[bounds[g] : bounds[g + 1]] for g in range(len(quotas))]
-        counts = np.zeros(len(quotas), dtype=np.int64)
-        full = np.zeros(len(quotas), dtype=bool)
-        for g in np.flatnonzero(quotas == 0):
-            full[g] = True
-            pickable[members[g]] = False
-            engine.disable(members[g])
-
-    def take(i: int) -> None:
-        engine.update(i)
-        engine.disable(np.array([i]))
-        pickable[i] = False
-        picks.append(i)
-        if groups is not None:
-            g = groups[i]
-            counts[g] += 1
-            if counts[g] >= quotas[g] and not full[g]:
-                full[g] = True
-                pickable[members[g]] = False
-                engine.disable(members[g])
-        radii.append(engine.radius())
-
-    bar = tqdm(total=budget, desc="kcenter", unit="pick", disable=None if progress else True, leave=False)
-    for s in seeds[:budget]:
-        take(s)
-        bar.update()
-    if len(seeds) > budget:
-        log.warning("%d seeds given for a budget of %d: only the first %d are used", len(seeds), budget, budget)
-    if budget > 0 and not picks and pickable.any():
-        take(choose(pickable) if choose is not None else _first_pick(X, eligible, pickable))
-        bar.update()
-    while len(picks) < budget:
-        i = choose(pickable) if choose is not None else engine.argmax()
-        if i < 0:
-            break
-        take(i)
-        bar.update()
-    bar.close()
-    if len(picks) < budget:
-        log.warning(
-            "budget %d exceeds the %d points that can be selected (of %d; eligibility and quotas): all of them taken",
-            budget,
-            len(picks),
-            n,
-        )
-    return picks, radii
 
 
 def kcenter_greedy(
@@ -344,16 +229,16 @@ def random_selection(
     The baseline the run report compares the coreset's coverage radius against. ``seed`` seeds a
     ``numpy.random.Generator``.
     """
-    X, budget, seed_list, eligible, groups, quotas = _check_inputs(X, budget, seeds, eligible, groups, quotas)
+    X, budget, seed_list, eligible, groups, quotas = check_inputs(X, budget, seeds, eligible, groups, quotas)
     rng = np.random.default_rng(seed)
     sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
-    dev = resolve_device(device)
+    dev = torch.device(resolve_device(device, mps=False))
     engine: DenseEngine | LazyEngine = (
         LazyEngine(X, sqn, eligible, chunk_size)
         if _use_lazy("auto", dev, X.shape[0])
         else DenseEngine(X, sqn, eligible, chunk_size, dev)
     )
-    picks, radii = _greedy(
+    picks, radii = greedy_loop(
         X, budget, seed_list, eligible, groups, quotas, engine, progress, choose=lambda p: _random_pick(rng, p)
     )
     stats = {"n": X.shape[0], "budget": budget, "selected": len(picks), "seed": seed, "strategy": "random"}

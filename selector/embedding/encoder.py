@@ -1,16 +1,16 @@
 """Embed texts with a transformers encoder: mean-pooled, L2-normalised float32 vectors, fast and cached.
 
-How a call runs (ALGORITHMS.md section 3):
+How a call runs (``docs/algorithms.md`` section 3):
 
-1. hash every text (blake2b); texts already in the on-disk cache (:mod:`selector.cache`) and repeats within the
-   call are not encoded again;
+1. hash every text (blake2b); texts already in the on-disk cache (:mod:`selector.embedding.cache`) and repeats
+   within the call are not encoded again;
 2. tokenize the rest once with the fast tokenizer, truncating at ``max_length`` and counting truncated texts;
 3. sort by token length (ties by text hash, so the batches depend on the set of texts, not on their order) and cut
    batches by a token budget (``batch_tokens`` >= rows x longest row), padding each batch to its own longest row
    only; a resumed run cuts the same batches as the run it resumes, so it returns exactly the same array;
 4. run the model under ``torch.inference_mode()`` (bf16 on CUDA, fp16 where bf16 is missing, float32 elsewhere),
-   pool (:mod:`selector.pooling`), normalise in float32, move each batch to the CPU at once, and write chunks to
-   the cache as they fill; on CUDA out-of-memory a batch is halved and retried;
+   pool (:mod:`selector.embedding.pooling`), normalise in float32, move each batch to the CPU at once, and write
+   chunks to the cache as they fill; on CUDA out-of-memory a batch is halved and retried;
 5. return rows in input order.
 """
 
@@ -25,14 +25,14 @@ from typing import Any
 
 import numpy as np
 
-from selector import models
-from selector.cache import EmbeddingCache, default_cache_dir, text_hashes
+from selector.device import resolve_device
+from selector.embedding import models
+from selector.embedding.cache import EmbeddingCache, default_cache_dir, text_hashes
+from selector.embedding.pooling import check_pooling, pool
 from selector.errors import ConfigError
-from selector.pooling import check_pooling, pool
 
 log = logging.getLogger(__name__)
 
-DEVICES = ("auto", "cpu", "cuda", "mps")
 DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
@@ -53,21 +53,6 @@ class EncodeStats:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _pick_device(device: str) -> str:
-    import torch
-
-    if device not in DEVICES and not device.startswith(("cuda:", "mps:")):
-        raise ConfigError(f"unknown device {device!r}; choose one of: {', '.join(DEVICES)} (or cuda:N)")
-    if device == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        mps = getattr(torch.backends, "mps", None)
-        return "mps" if mps is not None and mps.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"device {device!r} requested but CUDA is not available; use --device cpu or auto")
-    return device
 
 
 def _pick_dtype(dtype: str, device: str) -> str:
@@ -94,7 +79,7 @@ class Encoder:
         batch_tokens: token budget per forward pass (rows x padded length); ``None`` = 4096 on CPU (2k-8k all
             do well there), 65536 on a GPU (32k-256k).
         pooling: ``mean`` (default) or ``cls``.
-        cache: keep embeddings on disk under ``cache_dir`` (default :func:`selector.cache.default_cache_dir`).
+        cache: keep embeddings on disk under ``cache_dir`` (default :func:`selector.embedding.cache.default_cache_dir`).
         chunk_size: rows per cache chunk (what a killed run can lose at most).
         num_threads: torch CPU threads for the forward passes (``None``: leave torch's setting).
         trust_remote_code: run the model folder's own Python code; only for models you trust.
@@ -123,7 +108,7 @@ class Encoder:
         self.pooling = check_pooling(pooling)
         if max_length is not None and max_length < 2:
             raise ConfigError(f"max_length must be >= 2 tokens, got {max_length}")
-        self.device = _pick_device(device)
+        self.device = resolve_device(device)
         self.dtype = _pick_dtype(dtype, self.device)
         default_budget = 4096 if self.device == "cpu" else 65536
         self.batch_tokens = int(batch_tokens or default_budget)
@@ -171,7 +156,7 @@ class Encoder:
         }
 
     def cache_fields(self, template: str | None) -> dict[str, Any]:
-        """Everything that changes a vector: the cache key (see :mod:`selector.cache`)."""
+        """Everything that changes a vector: the cache key (see :mod:`selector.embedding.cache`)."""
         return {
             "model_sha256": self.sha256,
             "max_length": self.max_length,
@@ -253,7 +238,7 @@ class Encoder:
     def encode(self, texts: Sequence[str], *, template: str | None = None, progress: bool = True) -> np.ndarray:
         """Embed ``texts``: returns (n, dim) float32, unit rows (zero rows for texts with no tokens), input order.
 
-        ``template`` names how the texts were rendered (``selector.render``); it only scopes the cache.
+        ``template`` names how the texts were rendered (``selector.embedding.templates``); it only scopes the cache.
         """
         import torch
         from tqdm.auto import tqdm

@@ -1,4 +1,4 @@
-"""Spherical K-Means with faiss (ALGORITHMS.md section 4).
+"""Spherical K-Means with faiss (``docs/algorithms.md`` section 4).
 
 The embeddings are unit vectors, so the clustering is spherical: centroids are re-normalised after every
 update and points are assigned by largest inner product (cosine). faiss trains on a random subsample of at most
@@ -17,6 +17,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from selector.device import faiss_uses_gpu
 from selector.errors import ConfigError, SelectorError
 
 log = logging.getLogger(__name__)
@@ -52,16 +53,6 @@ def default_k(n: int) -> int:
     return int(min(MAX_DEFAULT_K, max(1, round(math.sqrt(n / 2)))))
 
 
-def _use_gpu(gpu: bool | str) -> bool:
-    if gpu == "auto":
-        return faiss.get_num_gpus() > 0
-    if isinstance(gpu, bool):
-        if gpu and faiss.get_num_gpus() == 0:
-            raise ConfigError("gpu=True but faiss sees no GPU (faiss-cpu is installed); use gpu='auto' or False")
-        return gpu
-    raise ConfigError(f"gpu must be 'auto', True or False, not {gpu!r}")
-
-
 def kmeans(
     X: np.ndarray,
     k: int | None = None,
@@ -69,7 +60,7 @@ def kmeans(
     seed: int = 0,
     niter: int = 20,
     max_points_per_centroid: int = 256,
-    gpu: bool | str = "auto",
+    device: str = "auto",
 ) -> KMeansResult:
     """Spherical K-Means of the rows of ``X`` with faiss; seeded and deterministic.
 
@@ -78,7 +69,8 @@ def kmeans(
     seed: faiss's seed for the initial centroids and the training subsample.
     niter: Lloyd iterations (faiss default 25; 10-30 is typical).
     max_points_per_centroid: faiss trains on at most ``k * max_points_per_centroid`` random points.
-    gpu: ``"auto"`` uses a GPU when faiss has one.
+    device: the run's device (:func:`selector.device.resolve_device`); faiss uses a GPU only for a CUDA device
+        and only when it was built with GPU support (faiss-cpu has none).
     """
     X = np.ascontiguousarray(X, dtype=np.float32)
     if X.ndim != 2:
@@ -96,7 +88,7 @@ def kmeans(
     if k > n:
         log.warning("k=%d clusters requested for %d points: using k=%d", k, n, n)
         k = n
-    use_gpu = _use_gpu(gpu)
+    use_gpu = faiss_uses_gpu(device)
     start = time.perf_counter()
     km = faiss.Kmeans(
         d,

@@ -1,6 +1,6 @@
-"""Task distribution centres, task centres and the coreset's candidates (ALGORITHMS.md section 4).
+"""Task distribution centres, task centres and the coreset's candidates (``docs/algorithms.md`` section 4).
 
-Given the K-Means of the pool (:func:`selector.clustering.kmeans`):
+Given the K-Means of the pool (:func:`selector.selection.clustering.kmeans`):
 
 - the **distribution centre** of a task is the centroid of the cluster its samples fall in most often (ties: the
   lowest cluster id);

@@ -1,4 +1,4 @@
-"""What the coreset picks from, what it starts with, and how the budget is split (ALGORITHMS.md section 4).
+"""What the coreset picks from, what it starts with, and how the budget is split (``docs/algorithms.md`` section 4).
 
 Four settings, chosen from what the user gave:
 
@@ -15,8 +15,8 @@ no task information       the whole pool                              the pool's
 ========================  ==========================================  ======================  ==================
 
 "Split by" applies when ``coreset.balance`` is on: the budget is divided among the groups present in the
-candidates by temperature (``allocation.tau``; :func:`selector.allocation.temperature_quotas`), and the coreset
-stops picking from a group that reached its quota. ``allocation.group_by: cluster`` makes K-Means clusters the
+candidates by temperature (``allocation.tau``; :func:`selector.selection.allocation.temperature_quotas`), and the
+coreset stops picking from a group that reached its quota. ``allocation.group_by: cluster`` makes K-Means clusters the
 groups (pseudo-tasks). ``coreset.seeding`` can replace the task centres by cluster medoids (largest cluster
 first) or by nothing.
 """
@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from selector.allocation import temperature_quotas
-from selector.centres import cluster_medoids, target_centre, task_centres
-from selector.clustering import KMeansResult
 from selector.errors import ConfigError, SelectorError
 from selector.sample import Sample
+from selector.selection.allocation import temperature_quotas
+from selector.selection.centres import cluster_medoids, target_centre, task_centres
+from selector.selection.clustering import KMeansResult
 
 
 @dataclass

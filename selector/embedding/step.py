@@ -1,4 +1,4 @@
-"""Embeddings for the pipeline: encode the pool, or load the user's own vectors, and per-pick distances.
+"""Embeddings for the pipeline: encode the pool (and a ``--target`` file), or load the user's own vectors.
 
 ``--embeddings FILE.npy`` brings precomputed vectors: one row per sample *as read* (the order ``selector embed``
 writes, before any filter), so that the same file serves every filter setting. They are L2-normalised here in
@@ -16,12 +16,10 @@ import numpy as np
 from selector.errors import SelectorError
 from selector.sample import Sample
 
-CHUNK = 2048
-
 
 def load_encoder(config: Any) -> Any:
-    """The :class:`~selector.encoder.Encoder` described by the ``encoder:`` section of a run config."""
-    from selector.encoder import Encoder
+    """The :class:`~selector.embedding.encoder.Encoder` described by the ``encoder:`` section of a run config."""
+    from selector.embedding.encoder import Encoder
 
     return Encoder(
         config.model,
@@ -41,7 +39,7 @@ def embed_samples(
     ``X`` is ``(n, d)`` float32 with unit rows, in the order of ``samples``; the info holds the model identity and
     what the call did (texts encoded, served from the cache, truncated at the model's limit).
     """
-    from selector.render import render
+    from selector.embedding.templates import render
 
     texts = [render(s, template) for s in samples]
     X = encoder.encode(texts, template=template, progress=progress)
@@ -74,25 +72,16 @@ def load_embeddings(path: str | Path, rows: Sequence[int], n_total: int) -> np.n
     return X / norms
 
 
-def distances_at_pick(X: np.ndarray, picks: np.ndarray) -> np.ndarray:
-    """For each pick, the Euclidean distance to the nearest earlier pick (``inf`` for the first).
+def embed_target(
+    path: str | Path, encoder: Any, template: str, *, read_options: Any, progress: bool = True
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Read and embed the ``--target`` file with the pool's encoder; returns ``(X, manifest info)``."""
+    from selector.io import read_corpus
 
-    ``X`` is ``(n, d)`` float32 with unit rows; ``picks`` ``(m,)`` indices in order. Computed in row blocks of the
-    picks' Gram matrix, so memory stays ``O(CHUNK x m)``.
-    """
-    picks = np.asarray(picks, dtype=np.int64)
-    m = picks.size
-    out = np.full(m, np.inf, dtype=np.float64)
-    if m < 2:
-        return out
-    P = np.ascontiguousarray(X[picks], dtype=np.float32)
-    sq = np.einsum("ij,ij->i", P, P, dtype=np.float64)
-    for start in range(1, m, CHUNK):
-        stop = min(m, start + CHUNK)
-        G = P[start:stop] @ P[:stop].T  # (b, stop)
-        d2 = sq[start:stop, None] + sq[None, :stop] - 2.0 * G
-        # Only earlier picks count: mask j >= i.
-        rows = np.arange(start, stop)[:, None]
-        d2 = np.where(np.arange(stop)[None, :] < rows, d2, np.inf)
-        out[start:stop] = np.sqrt(np.maximum(d2.min(axis=1), 0.0))
-    return out
+    corpus = read_corpus([path], mapping=read_options.mapping, skip_invalid=read_options.skip_invalid)
+    if not corpus.samples:
+        raise SelectorError(f"--target {path}: no samples were read")
+    X, _ = embed_samples(corpus.samples, encoder, template, progress=progress)
+    info = {"path": str(path), "samples": len(corpus.samples)}
+    info["sha256"] = corpus.files[0].sha256 if corpus.files else None
+    return X, info

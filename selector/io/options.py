@@ -1,0 +1,47 @@
+"""How inputs are read, as one object that ``select()``, the commands and the evaluation pass around."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from selector.io.corpus import Corpus
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """The reading options shared by every command.
+
+    Attributes:
+        source_field: record key holding the source (default: the file stem).
+        task_field: record key holding the task (``@file``: the file stem; ``None``: no tasks).
+        mapping: ``FIELD -> KEY`` for records of another shape (``--map``).
+        skip_invalid: skip bad records and unreadable files, count them and say why, instead of failing.
+    """
+
+    source_field: str | None = None
+    task_field: str | None = None
+    mapping: Mapping[str, str] | None = None
+    skip_invalid: bool = False
+
+    def read(self, inputs: Sequence[str | os.PathLike[str]]) -> Corpus:
+        """:func:`~selector.io.read_corpus` of ``inputs`` with these options."""
+        from selector.io.reader import read_corpus
+
+        return read_corpus(
+            list(inputs),
+            source_field=self.source_field,
+            task_field=self.task_field,
+            mapping=dict(self.mapping) if self.mapping else None,
+            skip_invalid=self.skip_invalid,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source_field": self.source_field,
+            "task_field": self.task_field,
+            "mapping": dict(self.mapping) if self.mapping else None,
+            "skip_invalid": self.skip_invalid,
+        }

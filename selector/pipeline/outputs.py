@@ -1,0 +1,94 @@
+"""A command's output folder: locked, checked, staged beside its final place, renamed into it whole.
+
+:func:`staged_output` is what ``select`` and ``filter`` write through (``embed`` writes one file through the same
+guard): the guard (:mod:`selector.io.guard`) refuses inputs, foreign folders and concurrent runs before any
+work; the files go into a hidden temporary folder that becomes ``--out`` only when all of them are complete.
+Rejected samples are written in one shape by every command (:func:`rejected_row`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selector.io import Corpus, atomic_path, write_jsonl, write_records
+from selector.io.guard import OutputGuard
+from selector.pipeline.manifest import finite_json
+from selector.pipeline.report import ReportData, render_markdown, write_plots
+from selector.sample import Sample
+
+
+@contextlib.contextmanager
+def staged_output(guard: OutputGuard, inputs: Collection[str | os.PathLike[str]], overwrite: bool) -> Iterator[Path]:
+    """Yield a temporary folder for the outputs; on success it replaces ``guard.path`` as a whole.
+
+    The guard's lock is held throughout, and the check runs again under it (another run may have written the
+    folder since the early check).
+    """
+    with guard.locked():
+        guard.check(inputs, overwrite)
+        with atomic_path(guard.path) as tmp:
+            tmp.mkdir(parents=True)
+            yield tmp
+
+
+def write_selection(
+    guard: OutputGuard,
+    inputs: Collection[str],
+    overwrite: bool,
+    corpus: Corpus,
+    chosen: Sequence[Sample],
+    rows: Sequence[dict[str, Any]],
+    rejected: Sequence[tuple[Sample, str]],
+    manifest: dict[str, Any],
+    report: ReportData,
+) -> Path:
+    """Write a selection's folder: ``selected.<ext>``, ``selection.jsonl``, ``rejected.jsonl``, the report and its
+    plots, and ``manifest.json`` (its ``outputs`` key lists every file, which is what lets a later ``--overwrite``
+    replace the folder)."""
+    with staged_output(guard, inputs, overwrite) as tmp:
+        files = [p.relative_to(tmp).as_posix() for p in write_records(corpus, chosen, tmp, "selected")]
+        write_jsonl(tmp / "selection.jsonl", rows)
+        write_rejected(tmp / "rejected.jsonl", rejected)
+        plots = write_plots(report, tmp)
+        manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", *plots])
+        (tmp / "report.md").write_text(render_markdown(manifest, plots), encoding="utf-8")
+        write_manifest(tmp / "manifest.json", manifest)
+    return guard.path
+
+
+def rejected_row(sample: Sample, reason: str) -> dict[str, Any]:
+    """One line of ``rejected.jsonl``: the reason code, the sample's id, the record as read (+ its instance)."""
+    row: dict[str, Any] = {"reason": reason, "id": sample.id, "record": sample.record}
+    if sample.instance is not None:
+        row["instance"] = sample.instance
+    return row
+
+
+def write_rejected(path: Path, rejected: Iterable[tuple[Sample, str]]) -> Path:
+    """Write ``rejected.jsonl`` (see :func:`rejected_row`)."""
+    return write_jsonl(path, (rejected_row(s, reason) for s, reason in rejected))
+
+
+def write_manifest(path: Path, manifest: dict[str, Any], indent: int = 2) -> Path:
+    """Write a manifest as strict JSON (non-finite floats as strings, numpy values as plain numbers)."""
+    text = json.dumps(finite_json(manifest), ensure_ascii=False, indent=indent, default=_json_default)
+    with atomic_path(path) as tmp:
+        tmp.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

@@ -1,0 +1,313 @@
+"""The whole selection, end to end: read, clean, filter, embed, cluster, find task centres, pick, write.
+
+:func:`select` is the Python API behind ``selector select``; it returns a :class:`SelectResult` with the chosen
+samples in ranking order and the run manifest, and (given ``out``) leaves behind the files described in
+``docs/algorithms.md`` section 6: ``selected.<ext>``, ``selection.jsonl``, ``rejected.jsonl``, ``manifest.json``,
+``report.md`` and its plots.
+
+Budget: ``budget`` (a count) or ``fraction`` (of the pool after filters, rounded half up, at least 1; the paper's
+0.5% is ``fraction=0.005``), from the arguments or else the config. How candidates, seeds and group quotas are
+chosen (a labelled task, an external target, several tasks, or none) is in :mod:`selector.selection.targeting`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selector.config import RunConfig, load_run_config
+from selector.device import resolve_device
+from selector.errors import ConfigError, SelectorError
+from selector.filters import apply_filters
+from selector.filters.clean import clean_samples
+from selector.io import Corpus, ReadOptions, output_guard
+from selector.pipeline.manifest import StageResults, StageTimer, select_manifest
+from selector.pipeline.outputs import write_selection
+from selector.pipeline.report import ReportData
+from selector.sample import Sample
+from selector.selection.allocation import presample_indices
+from selector.selection.clustering import kmeans
+from selector.selection.coreset import STRATEGIES, random_selection
+from selector.selection.coverage import distances_at_pick
+from selector.selection.targeting import plan_selection
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SelectResult:
+    """The outcome of :func:`select`.
+
+    Attributes:
+        samples: the selected samples in ranking order (any prefix is a valid smaller selection).
+        indices: ``(m,)`` positions of the selected samples in ``corpus.samples``.
+        manifest: the run manifest (what ``manifest.json`` holds).
+        corpus: everything that was read.
+        out_dir: the output folder, when one was written.
+    """
+
+    samples: list[Sample]
+    indices: np.ndarray
+    manifest: dict[str, Any]
+    corpus: Corpus
+    out_dir: Path | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[Any]:
+        """The selected records as the input holds them (cleaned when cleaning is on)."""
+        return [s.record for s in self.samples]
+
+
+def resolve_budget(budget: int | None, fraction: float | None, pool_size: int) -> int:
+    """The number of samples to select from a pool of ``pool_size``: exactly one of ``budget`` and ``fraction``."""
+    if budget is not None and fraction is not None:
+        raise ConfigError("give either a budget (--budget N) or a fraction (--fraction F), not both")
+    if budget is None and fraction is None:
+        raise ConfigError("no budget: pass --budget N (a count) or --fraction F (e.g. 0.005 for the paper's 0.5%)")
+    if budget is not None:
+        if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
+            raise ConfigError(f"--budget must be a positive integer, got {budget!r}")
+        return int(budget)
+    if not 0 < float(fraction) <= 1:  # type: ignore[arg-type]
+        raise ConfigError(f"--fraction must be in (0, 1], got {fraction!r}")
+    return max(1, int(float(fraction) * pool_size + 0.5))  # type: ignore[arg-type]
+
+
+def select(
+    inputs: Sequence[str | Path],
+    *,
+    budget: int | None = None,
+    fraction: float | None = None,
+    out: str | Path | None = None,
+    config: RunConfig | str | Path | None = None,
+    seed: int | None = None,
+    source_field: str | None = None,
+    task_field: str | None = None,
+    task: str | None = None,
+    target: str | Path | None = None,
+    model: str | Path | None = None,
+    embeddings: str | Path | None = None,
+    device: str | None = None,
+    cache_dir: str | Path | None = None,
+    mapping: Mapping[str, str] | None = None,
+    skip_invalid: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> SelectResult:
+    """Select the samples worth training on from ``inputs`` (files, folders or Hub names).
+
+    Arguments left as ``None`` take their value from ``config`` (a :class:`~selector.config.RunConfig`, a YAML
+    path, or ``None`` for the defaults of ``configs/default.yaml``). With ``out``, the outputs are written into
+    that folder as a whole (it must be new or empty, or an earlier ``select`` run with ``overwrite=True``).
+    """
+    cfg = load_run_config(config, _overrides(budget, fraction, seed, model, device, cache_dir))
+    resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
+    inputs = [str(p) for p in inputs]
+    options = ReadOptions(source_field, task_field, mapping, skip_invalid)
+    protected = inputs + ([str(target)] if target else [])
+    guard = output_guard(out, "select", protected, overwrite=overwrite) if out is not None else None
+    timer = StageTimer()
+
+    with timer("read"):
+        corpus = options.read(inputs)
+    if not corpus.samples:
+        raise SelectorError(f"no samples were read from {', '.join(inputs)}")
+    position = {s.id: i for i, s in enumerate(corpus.samples)}
+
+    samples = corpus.samples
+    clean_stats: dict[str, Any] = {}
+    if cfg.cleaning.enabled:
+        with timer("clean"):
+            samples, clean_stats = clean_samples(samples, cfg.cleaning)
+    with timer("filter"):
+        filtered = apply_filters(samples, cfg.filters, progress=progress)
+    if not filtered.kept:
+        raise SelectorError(
+            f"every one of the {len(samples):,} samples was filtered out ({_top_reasons(filtered.stats)}); "
+            "loosen the filters in the config"
+        )
+    n_budget = resolve_budget(cfg.budget, cfg.fraction, len(filtered.kept))
+    pool = _presample(filtered.kept, cfg, timer)
+
+    with timer("embed"):
+        X, encoder_info, encoder = _embed_pool(pool, cfg, embeddings, [position[s.id] for s in pool], corpus, progress)
+    with timer("cluster"):
+        km = kmeans(
+            X,
+            cfg.clustering.k,
+            seed=cfg.seed,
+            niter=cfg.clustering.niter,
+            max_points_per_centroid=cfg.clustering.max_points_per_centroid,
+            device=cfg.encoder.device,
+        )
+
+    target_info: dict[str, Any] | None = None
+    target_X = None
+    if target is not None:
+        with timer("target"):
+            if encoder is None:
+                raise ConfigError(
+                    "--target needs the encoder that embedded the pool; it cannot be combined with --embeddings"
+                )
+            from selector.embedding.step import embed_target
+
+            target_X, target_info = embed_target(
+                target, encoder, cfg.encoder.template, read_options=options, progress=progress
+            )
+
+    with timer("centres"):
+        plan = plan_selection(pool, X, km, n_budget, cfg, task=task, target=target_X)
+
+    device_name = resolve_device(cfg.encoder.device, mps=False)
+    rules = {"seeds": plan.seeds, "eligible": plan.eligible, "groups": plan.groups, "quotas": plan.quotas}
+    with timer("coreset"):
+        if cfg.coreset.strategy == "kcenter":
+            kwargs: dict[str, Any] = {"clusters": km.labels, "progress": progress, "device": device_name}
+        else:
+            kwargs = {"seed": cfg.seed, "device": device_name}
+        res = STRATEGIES[cfg.coreset.strategy](X, n_budget, **rules, **kwargs)
+    with timer("coverage"):
+        rnd_rules = {k: v for k, v in rules.items() if k != "seeds"}
+        rnd = random_selection(X, len(res.indices), **rnd_rules, seed=cfg.seed, device=device_name, progress=progress)
+        at_pick = distances_at_pick(X, res.indices)
+
+    picks = np.asarray(res.indices, dtype=np.int64)
+    chosen = [pool[i] for i in picks]
+    rows = _selection_rows(chosen, picks, km.labels, at_pick, res.n_seeds)
+    stages = StageResults(
+        config=cfg,
+        corpus=corpus,
+        cleaned=samples,
+        clean_stats=clean_stats,
+        filtered=filtered,
+        pool=pool,
+        encoder_info=encoder_info,
+        kmeans=km,
+        plan=plan,
+        coreset=res,
+        random=rnd,
+        picks=picks,
+        target_info=target_info,
+    )
+    manifest = select_manifest(stages)
+    manifest["options"] = {
+        "inputs": inputs,
+        "source_field": source_field,
+        "task_field": task_field,
+        "task": task,
+        "target": str(target) if target else None,
+        "embeddings": str(embeddings) if embeddings else None,
+        "mapping": dict(mapping) if mapping else None,
+        "skip_invalid": skip_invalid,
+    }
+    manifest["seconds"] = timer.as_dict()
+    result = SelectResult(
+        samples=chosen,
+        indices=np.asarray([position[s.id] for s in chosen], dtype=np.int64),
+        manifest=manifest,
+        corpus=corpus,
+        rows=rows,
+    )
+    if guard is not None:
+        with timer("write"):
+            report = ReportData(
+                sources=[s.source for s in pool],
+                lengths=np.asarray([len(s.response) for s in pool]),
+                labels=km.labels,
+                picks=picks,
+                radii=np.asarray(res.radii),
+                random_radii=np.asarray(rnd.radii),
+                embeddings=X,
+                seed=cfg.seed,
+            )
+            # Rejected records are written as read, before cleaning (as `selector filter` does).
+            rejected = [(corpus.samples[position[s.id]], reason) for s, reason in filtered.rejected]
+            write_selection(guard, protected, overwrite, corpus, chosen, rows, rejected, manifest, report)
+            result.out_dir = guard.path
+        manifest["seconds"] = timer.as_dict()
+    return result
+
+
+def _overrides(
+    budget: int | None,
+    fraction: float | None,
+    seed: int | None,
+    model: str | Path | None,
+    device: str | None,
+    cache_dir: str | Path | None,
+) -> dict[str, Any]:
+    """The config keys that ``select()``'s own arguments set (``None`` leaves the config's value)."""
+    overrides: dict[str, Any] = {}
+    if seed is not None:
+        overrides["seed"] = seed
+    if budget is not None or fraction is not None:  # one replaces the other
+        overrides["budget"] = budget
+        overrides["fraction"] = fraction
+    enc = {k: v for k, v in (("model", model), ("device", device), ("cache_dir", cache_dir)) if v is not None}
+    if enc:
+        overrides["encoder"] = {k: str(v) for k, v in enc.items()}
+    return overrides
+
+
+def _presample(kept: list[Sample], cfg: RunConfig, timer: StageTimer) -> list[Sample]:
+    """At most ``allocation.max_pool`` samples, drawn by temperature across groups (all of them when unset)."""
+    if cfg.allocation.max_pool is None or len(kept) <= cfg.allocation.max_pool:
+        return kept
+    with timer("presample"):
+        keys = [_group_key(s, cfg.allocation.group_by) for s in kept]
+        chosen = presample_indices(keys, cfg.allocation.max_pool, cfg.allocation.tau, seed=cfg.seed)
+        return [kept[i] for i in sorted(chosen)]
+
+
+def _embed_pool(
+    pool: Sequence[Sample],
+    cfg: RunConfig,
+    embeddings: str | Path | None,
+    rows: list[int],
+    corpus: Corpus,
+    progress: bool,
+) -> tuple[np.ndarray, dict[str, Any], Any]:
+    """The pool's ``(n, d)`` unit vectors, the manifest's encoder info, and the encoder (``None`` when loaded)."""
+    from selector.embedding.step import embed_samples, load_embeddings, load_encoder
+
+    if embeddings is not None:
+        X = load_embeddings(embeddings, rows, len(corpus.samples))
+        return X, {"model": f"precomputed: {embeddings}", "dim": int(X.shape[1])}, None
+    encoder = load_encoder(cfg.encoder)
+    X, info = embed_samples(pool, encoder, cfg.encoder.template, progress=progress)
+    return X, info, encoder
+
+
+def _selection_rows(
+    chosen: Sequence[Sample], picks: np.ndarray, labels: np.ndarray, at_pick: np.ndarray, n_seeds: int
+) -> list[dict[str, Any]]:
+    """The rows of ``selection.jsonl``: one per pick, in ranking order."""
+    return [
+        {
+            "rank": r,
+            "id": s.id,
+            "source": s.source,
+            "task": s.task,
+            "cluster": int(labels[i]),
+            "distance": None if not np.isfinite(at_pick[r]) else round(float(at_pick[r]), 6),
+            "seed": r < n_seeds,
+        }
+        for r, (i, s) in enumerate(zip(picks, chosen, strict=True))
+    ]
+
+
+def _group_key(sample: Sample, group_by: str) -> str:
+    # Clusters are not known before embedding: pre-sampling by cluster balances sources instead.
+    return str(sample.task) if group_by == "task" else sample.source
+
+
+def _top_reasons(stats: Mapping[str, Any]) -> str:
+    by_reason = stats.get("by_reason", {})
+    top = sorted(((k, v) for k, v in by_reason.items() if v), key=lambda kv: -kv[1])[:3]
+    return ", ".join(f"{k}: {v:,}" for k, v in top) or "no reason"
