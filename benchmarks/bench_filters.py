@@ -5,7 +5,7 @@ Run: ``python benchmarks/bench_filters.py [--repeat 3]`` (needs ../shared/data).
 process on the same samples, with the same prose extraction (code, quotes and exclusions masked) and the same
 other rules; only the word matching differs, and the script checks that both keep exactly the same samples.
 The chain is LIMA's rules with the length bounds switched off, so that every rule runs on every record; a
-second table times the cleaning transform and the full ``configs/lima.yaml`` chain.
+second table times the cleaning transform and the full ``the lima config`` chain.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def main() -> None:
         raise SystemExit(f"shared corpora not found: {', '.join(missing)}")
     samples = read_corpus(paths).samples
     n = len(samples)
-    lima = load_run_config(REPO / "configs" / "lima.yaml")
+    lima = load_run_config("lima")
     chain = dataclasses.replace(lima.filters, min_chars=None, max_chars=None)
 
     rows = []
@@ -92,9 +92,9 @@ def main() -> None:
     rows.append(("filter chain, per-word re.search (baseline)", t_naive))
     rows.append(("filter chain, one compiled regex per rule", t_fast))
     t_clean, _ = best_of(args.repeat, lambda: clean_samples(samples, lima.cleaning))
-    rows.append(("cleaning transform (configs/lima.yaml)", t_clean))
+    rows.append(("cleaning transform (the lima config)", t_clean))
     t_lima, _ = best_of(args.repeat, lambda: apply_filters(samples, lima.filters, progress=False))
-    rows.append(("configs/lima.yaml filters (length first)", t_lima))
+    rows.append(("the lima config filters (length first)", t_lima))
 
     print(f"{n:,} records from {len(FILES)} Alpaca files; best of {args.repeat} runs, one process")
     print(f"kept by the chain: {len(fast.kept):,}; drops: {fast.stats['by_reason']}")

@@ -25,7 +25,7 @@ RUNS = {
     "demo": (["examples/data/demo.jsonl"], {"source_field": "source", "budget": 40}),
     "demo-lima": (
         ["examples/data/demo.jsonl"],
-        {"source_field": "source", "budget": 25, "config": "configs/lima.yaml"},
+        {"source_field": "source", "budget": 25, "config": "lima"},
     ),
     "p3": ([str(P3)], {"task_field": "@file", "budget": 60}),
     "p3-task": ([str(P3)], {"task_field": "@file", "budget": 20, "task": "ag_news_classify_with_choices"}),
@@ -70,7 +70,6 @@ def main() -> None:
             print(f"{name}: skipped ({inputs[0]} is absent)")
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            kwargs = {k: (str(ROOT / v) if k == "config" else v) for k, v in kwargs.items()}
             selector.select([str(ROOT / p) for p in inputs], out=Path(tmp) / "out", progress=False, **kwargs)
             for file, sha in digest(Path(tmp) / "out").items():
                 print(f"{name}\t{file}\t{sha}")

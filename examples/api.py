@@ -29,7 +29,7 @@ print("coverage radius", result.manifest["coverage"]["selection"]["radius"],
 
 # 2. Stage by stage, with the same building blocks.
 corpus = read_corpus([DEMO], source_field="source")
-config = load_run_config(None)  # the defaults of configs/default.yaml
+config = load_run_config(None)  # the defaults of the default config
 kept = apply_filters(corpus.samples, config.filters, progress=False).kept
 X = selector.encode([render(s) for s in kept], progress=False)  # (n, 384) float32, unit rows
 km = kmeans(X, seed=0)

@@ -20,7 +20,7 @@ echo "== 1. What is in the corpora (files of unknown shape are listed with the r
 selector stats "$DATA" --skip-invalid
 
 echo "== 2. LIMA-style curation of the code corpora: filters, cleaning, then 200 diverse samples"
-selector filter "$DATA/code_alpaca_2k.json" "$DATA/new_codealpaca.json" --config configs/lima.yaml \
+selector filter "$DATA/code_alpaca_2k.json" "$DATA/new_codealpaca.json" --config lima \
   --out "$OUT/code-filtered"
 # LIMA's 1,200-character floor leaves almost no code answers; the default config keeps them and removes duplicates.
 selector select "$DATA/code_alpaca_2k.json" "$DATA/new_codealpaca.json" --budget 200 \
@@ -28,7 +28,7 @@ selector select "$DATA/code_alpaca_2k.json" "$DATA/new_codealpaca.json" --budget
 
 echo "== 3. Task-targeted selection: 20 P3 samples for a task known only from five examples"
 sed -n '101,105p' "$DATA/p3_t0_train_50k/ag_news_classify_with_choices.jsonl" > "$OUT/target.jsonl"
-selector select "$DATA/p3_t0_train_50k" --config configs/task.yaml --budget 20 --target "$OUT/target.jsonl" \
+selector select "$DATA/p3_t0_train_50k" --config task --budget 20 --target "$OUT/target.jsonl" \
   --out "$OUT/p3-target" --overwrite
 
 echo "== 4. Every P3 task at once: the paper's 0.5%, budget split across tasks by temperature (tau = 3)"

@@ -150,7 +150,7 @@ def test_low_score_reads_the_record_and_fails_clearly_without_it():
     assert [(s.id, r) for s, r in result.rejected] == [("f:0", "low_score"), ("f:3", "low_score")]
     nested = [make("a", record={"meta": {"votes": 20}})]
     assert apply_filters(nested, FilterConfig(score_field="meta.votes", min_score=10), progress=False).kept
-    # the score rule needs both keys: min_score alone (as in configs/lima.yaml) is off
+    # the score rule needs both keys: min_score alone (as in the lima config) is off
     assert apply_filters(samples, FilterConfig(min_score=10), progress=False).rejected == []
     with pytest.raises(InputError, match=r"f\.json:2: record has no score field 'score'"):
         apply_filters([make("a", record={})], FilterConfig(score_field="score", min_score=10), progress=False)

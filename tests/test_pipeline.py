@@ -175,7 +175,7 @@ def test_cli_select_writes_outputs_and_reports(tmp_path, demo_vectors):
 def test_lima_config_cleans_and_filters(tmp_path, demo_vectors):
     res = select(
         [DEMO],
-        config=REPO / "configs" / "lima.yaml",
+        config="lima",
         budget=3,
         source_field="source",
         embeddings=demo_vectors,
@@ -210,7 +210,7 @@ def test_target_run_on_p3_picks_mostly_from_the_target_task(tmp_path, p3, encode
         [p3],
         budget=20,
         target=target,
-        config=REPO / "configs" / "task.yaml",
+        config="task",
         cache_dir=encoder_cache,
         out=tmp_path / "o",
         progress=False,

@@ -116,6 +116,8 @@ SkipInvalid = Annotated[
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")]
 ConfigOption = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="YAML run config (e.g. configs/lima.yaml); default: configs/default.yaml."),
+    typer.Option(
+        "--config", "-c", help="YAML run config: a path, or a shipped name (`selector configs`: default, lima, task)."
+    ),
 ]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an earlier run of this same command at --out.")]

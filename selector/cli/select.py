@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from selector.cli.common import (
+    ConfigOption,
     Inputs,
     Maps,
     SkipInvalid,
@@ -29,9 +30,7 @@ def select(
         float | None,
         typer.Option("--fraction", help="Share of the filtered pool to select (0.005 = the paper's 0.5%)."),
     ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", "-c", help="YAML config (see configs/); default: configs/default.yaml.")
-    ] = None,
+    config: ConfigOption = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for K-Means and the random baseline.")] = None,
     source_field: SourceField = None,
     task_field: TaskField = None,

@@ -2,7 +2,7 @@
 
 :func:`load_run_config` is the one place a config file, the call's overrides and config objects are merged
 (``select()``, ``selector filter`` and ``selector embed`` all go through it); unknown keys and wrongly typed
-values are errors naming the dotted key. ``configs/default.yaml`` equals the dataclass defaults.
+values are errors naming the dotted key. ``the default config`` equals the dataclass defaults.
 """
 
 from selector.config.loader import from_mapping, load_yaml, to_dict

@@ -1,8 +1,9 @@
 """The run configuration: one dataclass per section of the YAML file, composed into :class:`RunConfig`.
 
 Top-level keys are strict (an unknown key is an error naming it and listing the valid ones). The dataclass
-defaults *are* ``configs/default.yaml`` (a test checks that the file and the defaults agree), so an installed
-package without the ``configs/`` folder behaves exactly like ``--config configs/default.yaml``.
+defaults *are* ``presets/default.yaml`` (a test checks that the file and the defaults agree). The presets ship
+inside the package, so ``--config lima`` works wherever selector is installed (``configs/lima.yaml``, the path of
+a checkout before they moved, still finds it).
 
 To add a section, give it a dataclass with defaults and add one field here.
 """
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from selector.config.loader import from_mapping, load_yaml, to_dict
+from selector.errors import ConfigError
 from selector.filters.clean import CleanConfig
 from selector.filters.config import FilterConfig
 from selector.selection.allocation import AllocationConfig
@@ -68,6 +70,13 @@ class ClusteringConfig:
     niter: int = 20
     max_points_per_centroid: int = 256
 
+    def __post_init__(self) -> None:
+        for key in ("k", "niter", "max_points_per_centroid"):
+            value = getattr(self, key)
+            if value is not None and value < 1:
+                hint = " (null: the default, round(sqrt(n / 2)))" if key == "k" else ""
+                raise ConfigError(f"config key 'clustering.{key}' must be a positive integer{hint}, got {value}")
+
 
 @dataclass
 class CoresetConfig:
@@ -87,6 +96,13 @@ class CoresetConfig:
     seeding: Literal["task_centre", "medoids", "none"] = "task_centre"
     candidate_factor: float = 4.0
     balance: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.candidate_factor >= 1:
+            raise ConfigError(
+                f"config key 'coreset.candidate_factor' must be at least 1 (candidates per pick), "
+                f"got {self.candidate_factor}"
+            )
 
 
 @dataclass
@@ -117,7 +133,7 @@ class RunConfig:
 def load_run_config(
     config: RunConfig | str | Path | None = None, overrides: Mapping[str, Any] | None = None
 ) -> RunConfig:
-    """The run config from a YAML path, a :class:`RunConfig`, or ``None`` (the defaults of ``configs/default.yaml``).
+    """The run config from a YAML path or shipped name (``lima``), a :class:`RunConfig`, or ``None`` (the defaults).
 
     ``overrides`` is a nested mapping merged over it section by section before validation (the CLI options and
     ``select()`` arguments that set config keys). This is the only place configs are merged. Unknown keys and
@@ -126,13 +142,37 @@ def load_run_config(
     if isinstance(config, RunConfig):
         data: dict[str, Any] = run_config_to_dict(config)
     else:
-        data = load_yaml(config) if config is not None else {}
+        data = load_yaml(config_path(config)) if config is not None else {}
     for key, value in (overrides or {}).items():
         if isinstance(value, Mapping) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}
         else:
             data[key] = value
     return from_mapping(RunConfig, data)
+
+
+PRESETS = Path(__file__).resolve().parent / "presets"
+"""The configs shipped with the package (``default``, ``lima``, ``task``): ``--config lima`` names one."""
+
+
+def presets() -> dict[str, Path]:
+    """The shipped configs by name."""
+    return {p.stem: p for p in sorted(PRESETS.glob("*.yaml"))}
+
+
+def config_path(config: str | Path) -> Path:
+    """The YAML file ``config`` names: an existing file, else a shipped config's name (``lima``, ``lima.yaml``)."""
+    path = Path(config)
+    if path.is_file():
+        return path
+    known = presets()
+    name = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else path.name
+    if name in known and (path.parent == Path(".") or path.parent.name == "configs"):
+        return known[name]
+    raise ConfigError(
+        f"config {str(config)!r}: no such file, and not a shipped config ({', '.join(known)}); "
+        "give a YAML path or one of those names (`selector configs` lists them)"
+    )
 
 
 def run_config_to_dict(config: RunConfig) -> dict[str, Any]:

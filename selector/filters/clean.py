@@ -71,7 +71,7 @@ _WIKIHOW = re.compile(r"\A(\s*)This article\b")
 
 @dataclass
 class CleanConfig:
-    """The ``cleaning:`` section of a run config (off by default; ``configs/lima.yaml`` switches it on).
+    """The ``cleaning:`` section of a run config (off by default; ``the lima config`` switches it on).
 
     Attributes:
         enabled: run the cleaning transform at all.

@@ -1,8 +1,8 @@
 """The ``filters:`` section of a run config.
 
 Every threshold is ``X | None`` and ``None`` (YAML ``null``) switches that check off; booleans switch whole
-rules. The defaults are the gentle ones of ``configs/default.yaml`` (empty and duplicate on, a loose upper bound
-on length); ``configs/lima.yaml`` holds LIMA's rules.
+rules. The defaults are the gentle ones of ``the default config`` (empty and duplicate on, a loose upper bound
+on length); ``the lima config`` holds LIMA's rules.
 """
 
 from __future__ import annotations

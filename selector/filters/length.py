@@ -79,8 +79,9 @@ class LengthFilter(Filter):
 class TokenLengthFilter(Filter):
     """Like :class:`LengthFilter`, counting tokens (no special tokens) of a Hugging Face tokenizer.
 
-    ``tokenizer`` is a local folder or Hub id; ``None`` is the default encoder's tokenizer. It is loaded on the
-    first check, so configs without token bounds never import ``transformers``.
+    ``tokenizer`` is a local folder, or a Hub id already in the local Hugging Face cache (nothing is downloaded:
+    an id that is not cached is an error at once); ``None`` is the default encoder's tokenizer. It is loaded on
+    the first check, so configs without token bounds never import ``transformers``.
     """
 
     name = "token_length"
@@ -101,11 +102,12 @@ class TokenLengthFilter(Filter):
             path = self.tokenizer_name or str(default_model_path())
             logger.info("loading tokenizer %s for the token length rule", path)
             try:
-                self._tokenizer = AutoTokenizer.from_pretrained(path)
+                self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
             except (OSError, ValueError) as exc:
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 raise ConfigError(
-                    f"config key 'filters.tokenizer': cannot load tokenizer {path!r} ({exc}); give a local model"
-                    " folder, or null for the default encoder's tokenizer"
+                    f"config key 'filters.tokenizer': cannot load tokenizer {path!r} from this machine ({reason}); "
+                    "selector never downloads: give a local tokenizer folder, or null for the default encoder's"
                 ) from None
         return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 

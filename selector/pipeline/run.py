@@ -30,7 +30,7 @@ from selector.pipeline.manifest import StageResults, StageTimer, select_manifest
 from selector.pipeline.outputs import write_selection
 from selector.pipeline.report import ReportData
 from selector.sample import Sample
-from selector.selection.allocation import presample_indices
+from selector.selection.allocation import group_name, presample_indices, resolve_group_by
 from selector.selection.clustering import kmeans
 from selector.selection.coreset import STRATEGIES, random_selection
 from selector.selection.coverage import distances_at_pick
@@ -103,13 +103,14 @@ def select(
     """Select the samples worth training on from ``inputs`` (files, folders or Hub names).
 
     Arguments left as ``None`` take their value from ``config`` (a :class:`~selector.config.RunConfig`, a YAML
-    path, or ``None`` for the defaults of ``configs/default.yaml``). With ``out``, the outputs are written into
+    path, or ``None`` for the defaults of ``the default config``). With ``out``, the outputs are written into
     that folder as a whole (it must be new or empty, or an earlier ``select`` run with ``overwrite=True``).
     """
     cfg = load_run_config(config, _overrides(budget, fraction, seed, model, device, cache_dir))
     resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
     inputs = [str(p) for p in inputs]
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
+    _check_options(task, task_field, target, embeddings)
     protected = inputs + ([str(target)] if target else [])
     guard = output_guard(out, "select", protected, overwrite=overwrite) if out is not None else None
     timer = StageTimer()
@@ -133,7 +134,10 @@ def select(
             "loosen the filters in the config"
         )
     n_budget = resolve_budget(cfg.budget, cfg.fraction, len(filtered.kept))
-    pool = _presample(filtered.kept, cfg, timer)
+    if task is not None:
+        _check_task(task, filtered.kept)
+    several_tasks = task is None and target is None and any(s.task is not None for s in filtered.kept)
+    pool = _presample(filtered.kept, cfg, several_tasks, timer)
 
     with timer("embed"):
         X, encoder_info, encoder = _embed_pool(pool, cfg, embeddings, [position[s.id] for s in pool], corpus, progress)
@@ -151,10 +155,6 @@ def select(
     target_X = None
     if target is not None:
         with timer("target"):
-            if encoder is None:
-                raise ConfigError(
-                    "--target needs the encoder that embedded the pool; it cannot be combined with --embeddings"
-                )
             from selector.embedding.step import embed_target
 
             target_X, target_info = embed_target(
@@ -234,6 +234,30 @@ def select(
     return result
 
 
+def _check_options(
+    task: str | None, task_field: str | None, target: str | Path | None, embeddings: str | Path | None
+) -> None:
+    """Checks that need no data, made before anything is read."""
+    if task is not None and target is not None:
+        raise ConfigError("give either --task NAME or --target FILE, not both")
+    if task is not None and task_field is None:
+        raise ConfigError(f"--task {task!r} needs --task-field F (the record key naming each sample's task, or @file)")
+    if target is not None and not Path(target).exists():
+        raise ConfigError(f"--target {target}: file not found; give a file of a few examples of the downstream task")
+    if target is not None and embeddings is not None:
+        raise ConfigError("--target needs the encoder that embedded the pool; it cannot be combined with --embeddings")
+    if embeddings is not None and not Path(embeddings).is_file():
+        raise ConfigError(f"--embeddings {embeddings}: file not found (write one with `selector embed`)")
+
+
+def _check_task(task: str, kept: Sequence[Sample]) -> None:
+    """``--task`` must name a task among the samples that passed the filters (checked before embedding)."""
+    known = sorted({str(s.task) for s in kept if s.task is not None})
+    if task not in known:
+        shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
+        raise ConfigError(f"--task {task!r} is not among the {len(known)} tasks after filtering: {shown or 'none'}")
+
+
 def _overrides(
     budget: int | None,
     fraction: float | None,
@@ -255,12 +279,14 @@ def _overrides(
     return overrides
 
 
-def _presample(kept: list[Sample], cfg: RunConfig, timer: StageTimer) -> list[Sample]:
+def _presample(kept: list[Sample], cfg: RunConfig, several_tasks: bool, timer: StageTimer) -> list[Sample]:
     """At most ``allocation.max_pool`` samples, drawn by temperature across groups (all of them when unset)."""
     if cfg.allocation.max_pool is None or len(kept) <= cfg.allocation.max_pool:
         return kept
     with timer("presample"):
-        keys = [_group_key(s, cfg.allocation.group_by) for s in kept]
+        # Clusters are not known before embedding: pre-sampling by cluster balances sources instead.
+        group_by = resolve_group_by(cfg.allocation.group_by, several_tasks)
+        keys = [group_name(s, "source" if group_by == "cluster" else group_by) for s in kept]
         chosen = presample_indices(keys, cfg.allocation.max_pool, cfg.allocation.tau, seed=cfg.seed)
         return [kept[i] for i in sorted(chosen)]
 
@@ -300,11 +326,6 @@ def _selection_rows(
         }
         for r, (i, s) in enumerate(zip(picks, chosen, strict=True))
     ]
-
-
-def _group_key(sample: Sample, group_by: str) -> str:
-    # Clusters are not known before embedding: pre-sampling by cluster balances sources instead.
-    return str(sample.task) if group_by == "task" else sample.source
 
 
 def _top_reasons(stats: Mapping[str, Any]) -> str:

@@ -28,8 +28,28 @@ from typing import Literal, overload
 import numpy as np
 
 from selector.errors import ConfigError, SelectorError
+from selector.sample import Sample
 
 __all__ = ["AllocationConfig", "presample_indices", "temperature_quotas", "temperature_shares"]
+
+
+NO_TASK = "(no task)"
+"""The group name of samples without a task when the budget is split by task."""
+
+
+def group_name(sample: Sample, group_by: str) -> str:
+    """The group of ``sample`` under ``group_by`` (``source`` or ``task``; a missing task is :data:`NO_TASK`)."""
+    if group_by == "task":
+        return NO_TASK if sample.task is None else str(sample.task)
+    return sample.source
+
+
+def resolve_group_by(group_by: str, several_tasks: bool) -> str:
+    """``auto`` becomes ``task`` when the run selects across several tasks (no ``--task``, no ``--target``), else
+    ``source``; other values are returned as they are."""
+    if group_by != "auto":
+        return group_by
+    return "task" if several_tasks else "source"
 
 
 @dataclass
@@ -39,14 +59,17 @@ class AllocationConfig:
     Attributes:
         tau: temperature, > 0; 1 is proportional to group size, larger flattens the split, ``.inf`` is uniform.
             LIMA uses 3; typical range 1-10.
-        group_by: what the groups are: ``source`` (the ``--source-field`` value or the input file's stem) or
-            ``task`` (the ``--task-field`` value).
+        group_by: what the groups are: ``auto`` (tasks when selecting across several tasks, else sources),
+            ``source`` (the
+            ``--source-field`` value or the input file's stem), ``task`` (the ``--task-field`` value; samples
+            without a task form the group :data:`NO_TASK`) or ``cluster`` (K-Means clusters as pseudo-tasks). The
+            manifest's ``allocation.group_by`` says which grouping a run used.
         max_pool: pre-sample the filtered pool down to at most this many samples before embedding, by
             temperature across groups, to cap the encoder's cost; ``None`` keeps the whole pool.
     """
 
     tau: float = 3.0
-    group_by: Literal["source", "task", "cluster"] = "source"
+    group_by: Literal["auto", "source", "task", "cluster"] = "auto"
     max_pool: int | None = None
 
     def __post_init__(self) -> None:

@@ -10,11 +10,12 @@ setting                   candidates                                  first pick
                           ``candidate_factor x budget``
 ``--task NAME``           that task's samples                         the task centre         sources
 several tasks, no --task  the whole pool                              each task's centre      tasks
-no task information       the whole pool                              the pool's centre       sources (or
-                                                                                              ``group_by``)
+no task information       the whole pool                              the pool's centre       sources
 ========================  ==========================================  ======================  ==================
 
-"Split by" applies when ``coreset.balance`` is on: the budget is divided among the groups present in the
+"Split by" is what ``allocation.group_by: auto`` (the default) does; an explicit ``source``, ``task`` or
+``cluster`` is followed as given, and samples without a task form their own group (``(no task)``). It applies when
+``coreset.balance`` is on: the budget is divided among the groups present in the
 candidates by temperature (``allocation.tau``; :func:`selector.selection.allocation.temperature_quotas`), and the
 coreset stops picking from a group that reached its quota. ``allocation.group_by: cluster`` makes K-Means clusters the
 groups (pseudo-tasks). ``coreset.seeding`` can replace the task centres by cluster medoids (largest cluster
@@ -32,7 +33,7 @@ import numpy as np
 
 from selector.errors import ConfigError, SelectorError
 from selector.sample import Sample
-from selector.selection.allocation import temperature_quotas
+from selector.selection.allocation import group_name, resolve_group_by, temperature_quotas
 from selector.selection.centres import cluster_medoids, target_centre, task_centres
 from selector.selection.clustering import KMeansResult
 
@@ -101,7 +102,6 @@ def plan_selection(
         found = task_centres(X, labels, centroids, tasks)
         eligible = np.ones(n, dtype=bool)
         centres = [c.centre for c in found]
-        group_by = "task"
         stats = {
             "mode": "tasks",
             "tasks": {str(c.task): {"cluster": c.cluster, "centre_id": pool[c.centre].id, **c.stats} for c in found},
@@ -124,7 +124,9 @@ def plan_selection(
 
     plan = Plan(eligible=eligible, seeds=[int(s) for s in seeds], stats=stats)
     if cfg.coreset.balance:
-        _split_budget(plan, pool, labels, budget, group_by, cfg.allocation.tau)
+        _split_budget(
+            plan, pool, labels, budget, resolve_group_by(group_by, stats["mode"] == "tasks"), cfg.allocation.tau
+        )
     return plan
 
 
@@ -140,12 +142,10 @@ def _medoid_seeds(X: np.ndarray, labels: np.ndarray, eligible: np.ndarray) -> li
 def _split_budget(
     plan: Plan, pool: Sequence[Sample], labels: np.ndarray, budget: int, group_by: str, tau: float
 ) -> None:
-    if group_by == "source":
-        keys = [s.source for s in pool]
-    elif group_by == "task":
-        if all(s.task is None for s in pool):
+    if group_by in ("source", "task"):
+        if group_by == "task" and all(s.task is None for s in pool):
             raise ConfigError("allocation.group_by is 'task' but no sample has a task; pass --task-field F")
-        keys = [str(s.task) for s in pool]
+        keys = [group_name(s, group_by) for s in pool]
     elif group_by == "cluster":
         keys = [f"cluster {int(c)}" for c in labels]
     else:
