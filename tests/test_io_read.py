@@ -106,6 +106,13 @@ def test_folder_skips_a_non_record_json_file_with_a_warning(tmp_path: Path, capl
         read_corpus([manifest])  # named explicitly: still an error
 
 
+def test_natural_instructions_folder_reads_past_its_manifest(shared_data: Path) -> None:
+    folder = shared_data / "natural_instructions"
+    corpus = read_corpus([folder])
+    assert [Path(s.file).name for s in corpus.skipped] == ["MANIFEST.json"]
+    assert {f.format for f in corpus.files} == {"natural_instructions"} and len(corpus.files) >= 1
+
+
 def test_folder_still_fails_on_a_broken_data_file(tmp_path: Path) -> None:
     write_container(tmp_path, "a", "jsonl", RECORDS["alpaca"])
     (tmp_path / "b.json").write_text('[{"instruction": "x", "output": ')
