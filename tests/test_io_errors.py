@@ -162,13 +162,13 @@ def test_json_nested_100000_levels_is_an_input_error(tmp_path: Path, name: str, 
 
 
 @pytest.mark.parametrize(
-    ("encoding", "named"), [("utf-16", "UTF-16LE"), ("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")]
+    ("encoding", "named"), [("utf-16", "UTF-16"), ("utf-16-le", "UTF-16LE"), ("utf-16-be", "UTF-16BE")]
 )
 def test_utf16_file_says_utf16_and_how_to_convert(tmp_path: Path, encoding: str, named: str) -> None:
     path = _file(tmp_path, "wide.jsonl", (GOOD + "\n" + GOOD + "\n").encode(encoding))
     with pytest.raises(InputError, match=f"looks like {named} text, not UTF-8") as info:
         read_corpus([path])
-    assert f"iconv -f {named} -t UTF-8 {path}" in str(info.value)
+    assert f"iconv -f {named} -t UTF-8 {path} > {tmp_path / 'wide-utf8.jsonl'}" in str(info.value)
     assert "binary" not in str(info.value)
 
 

@@ -44,10 +44,13 @@ def decode(path: str, data: bytes, *, skip: bool) -> str:
     """
     wide = _wide_encoding(data)
     if wide is not None:
+        folder, _, name = path.replace("\\", "/").rpartition("/")
+        base, dot, rest = name.partition(".")
+        converted = (folder + "/" if folder else "") + f"{base}-utf8{dot}{rest}"
         raise InputError(
             path,
             f"looks like {wide} text, not UTF-8",
-            hint=f"convert it to UTF-8 first, e.g. iconv -f {wide} -t UTF-8 {path} > {path}.utf8 (then rename it back)",
+            hint=f"convert it to UTF-8 first, e.g. iconv -f {wide} -t UTF-8 {path} > {converted}",
         )
     if not data.strip():
         raise InputError(path, "file is empty", hint="remove it or point selector at a data file")
@@ -72,14 +75,13 @@ def decode(path: str, data: bytes, *, skip: bool) -> str:
 
 
 def _wide_encoding(data: bytes) -> str | None:
-    """``UTF-16LE``/``UTF-16BE``/``UTF-32`` when ``data`` starts with that byte-order mark or, without one, when
-    the first bytes look like ASCII text in UTF-16 (every other byte NUL); else ``None``."""
+    """The encoding name iconv knows for a wide text file: ``UTF-32`` or ``UTF-16`` when ``data`` starts with that
+    byte-order mark; ``UTF-16LE``/``UTF-16BE`` when, without one, the first bytes look like ASCII text in UTF-16
+    (every other byte NUL); else ``None``."""
     if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
         return "UTF-32"
-    if data[:2] == b"\xff\xfe":
-        return "UTF-16LE"
-    if data[:2] == b"\xfe\xff":
-        return "UTF-16BE"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
     head = data[:4096]
     if len(head) < 4:
         return None
@@ -159,6 +161,7 @@ def _loads(loads: Any, line: str) -> Any:
 
 
 _TOO_DEEP = f"JSON nested too deeply to read (more than about {sys.getrecursionlimit()} levels of arrays/objects)"
+_FLATTEN = "fix the record: instruction data nests a few levels deep at most"
 
 
 def _check_text(record: Any) -> None:
@@ -215,7 +218,7 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
         except json.JSONDecodeError as exc:
             raise InputError(path, f"malformed JSON: {exc.msg}", line=exc.lineno, hint="fix the file") from None
         except RecursionError:
-            raise InputError(path, _TOO_DEEP, line=text.count("\n", 0, pos) + 1, hint="fix the file") from None
+            raise InputError(path, _TOO_DEEP, line=text.count("\n", 0, pos) + 1, hint=_FLATTEN) from None
         if not isinstance(record, dict):
             raise NotRecordsError(path, f"holds a JSON {_json_kind(record)}, expected an array of records")
         if _SURROGATE_ESCAPE.search(text):
@@ -266,12 +269,11 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
                     style["sep"] = text[end:k]
                 i = k
     except (json.JSONDecodeError, IndexError, RecursionError) as exc:
-        if isinstance(exc, json.JSONDecodeError):
-            where, msg = exc.pos, exc.msg
-        elif isinstance(exc, RecursionError):
-            where, msg = i, _TOO_DEEP  # the element that starts at i is the one nested too deeply
-        else:
-            where, msg = len(text), "unexpected end of file"
+        if isinstance(exc, RecursionError):  # the element that starts at i is the one nested too deeply
+            raise InputError(path, _TOO_DEEP, line=text.count("\n", 0, i) + 1, hint=_FLATTEN) from None
+        where, msg = (
+            (exc.pos, exc.msg) if isinstance(exc, json.JSONDecodeError) else (len(text), "unexpected end of file")
+        )
         raise InputError(
             path,
             f"malformed JSON array: {msg}",
