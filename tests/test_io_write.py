@@ -11,7 +11,6 @@ from io_fixtures import CONTAINERS, FLAT_STRING_FORMATS, RECORDS, write_containe
 
 from selector.errors import SelectorError
 from selector.io import atomic_path, map_sample_text, read_corpus, write_jsonl, write_records
-from selector.render import render
 
 FLAT = [(f, c) for f in RECORDS if f not in ("self_instruct", "natural_instructions") for c in CONTAINERS
         if c != "csv" or f in FLAT_STRING_FORMATS]  # fmt: skip
@@ -187,8 +186,8 @@ def test_openai_tool_call_records_are_read_and_written_back_byte_for_byte(tmp_pa
     assert [s.format for s in corpus.samples] == ["openai", "openai"]
     assert corpus.samples[0].prompt == "Weather in Paris?\n\n18 C"
     assert corpus.samples[0].response == 'get_weather({"city": "Paris"})\n\nIt is 18 C.'
-    embedded = render(corpus.samples[0])  # the text that gets embedded holds the call and the tool's answer
-    assert embedded == 'Weather in Paris?\n\nget_weather({"city": "Paris"})\n\n18 C\n\nIt is 18 C.'
+    turns = [m.content for m in corpus.samples[0].messages]  # all embedded, call and tool answer too
+    assert turns == ["Weather in Paris?", 'get_weather({"city": "Paris"})', "18 C", "It is 18 C."]
     (out,) = write_records(corpus, corpus.samples, tmp_path / "out", "sel")
     assert out.read_bytes() == src.read_bytes()
     (one,) = write_records(corpus, corpus.samples[1:], tmp_path / "one", "sel")
