@@ -49,3 +49,11 @@ class InputError(SelectorError):
 
 class ConfigError(SelectorError):
     """A bad configuration file, key or value."""
+
+
+class NotRecordsError(InputError):
+    """A file that parses as data but holds no records of any known format (an index, a manifest, a schema).
+
+    Inside a folder such a file is skipped with a warning (the natural-instructions ``MANIFEST.json``); a file the
+    user named explicitly still fails with this error.
+    """

@@ -50,7 +50,7 @@ def test_writes_rows_in_input_order_with_sidecar(tiny: Path, data: Path, tmp_pat
     np.testing.assert_allclose(X, Encoder(tiny, cache=False).encode(texts, progress=False), atol=1e-6)
     meta = json.loads(out.with_suffix(".json").read_text())
     assert meta["rows"] == 4 and meta["dim"] == 32 and meta["template"] == "default"
-    assert meta["ids"] == ["alpaca.json:0", "alpaca.json:1", "alpaca.json:2", "alpaca.json:3"]
+    assert meta["ids"] == ["alpaca.json#0", "alpaca.json#1", "alpaca.json#2", "alpaca.json#3"]
     assert meta["sha256"] and meta["max_length"] == 128
     assert meta["stats"]["n_encoded"] == 3  # the repeated record is encoded once
 

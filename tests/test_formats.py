@@ -110,3 +110,80 @@ def test_map_text_leaves_unchanged_values_as_they_were() -> None:
     fmt = mapped_format({"prompt": "p", "response": "label"})
     record = {"p": "q", "label": False}
     assert fmt.map_text(record, lambda t: t, ["assistant"]) is record
+
+
+TOOL_CHAT = {
+    "messages": [
+        {"role": "user", "content": "Weather in Paris?"},
+        {"role": "assistant", "content": None, "tool_calls": [
+            {"id": "call_1", "type": "function",
+             "function": {"name": "get_weather", "arguments": "{\"city\": \"Paris\"}"}}]},
+        {"role": "tool", "tool_call_id": "call_1", "content": "18 C, sunny"},
+        {"role": "assistant", "content": "It is 18 C and sunny."},
+    ]
+}  # fmt: skip
+
+
+def test_openai_tool_calls_and_tool_turns_are_part_of_the_conversation() -> None:
+    messages = FORMATS["openai"].to_messages(TOOL_CHAT)
+    assert messages == [
+        Message("user", "Weather in Paris?"),
+        Message("assistant", 'get_weather({"city": "Paris"})'),
+        Message("user", "18 C, sunny"),
+        Message("assistant", "It is 18 C and sunny."),
+    ]
+
+
+def test_openai_call_without_content_key_with_text_and_legacy_function_call() -> None:
+    record = {
+        "messages": [
+            {"role": "user", "content": "Add 2 and 3."},
+            {
+                "role": "assistant",
+                "tool_calls": [{"type": "function", "function": {"name": "add", "arguments": {"a": 2}}}],
+            },
+            {"role": "tool", "content": "5"},
+            {"role": "assistant", "content": "Calling.", "function_call": {"name": "log", "arguments": "{}"}},
+            {"role": "function", "name": "log", "content": "ok"},
+            {"role": "assistant", "content": "5"},
+        ]
+    }
+    texts = [(m.role, m.content) for m in FORMATS["openai"].to_messages(record)]
+    assert texts == [
+        ("user", "Add 2 and 3."),
+        ("assistant", 'add({"a": 2})'),
+        ("user", "5"),
+        ("assistant", "Calling.\n\nlog({})"),
+        ("user", "ok"),
+        ("assistant", "5"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("turn", "message"),
+    [
+        ({"role": "assistant", "tool_calls": "get_weather"}, r"messages\[1\]\.tool_calls holds a str"),
+        ({"role": "assistant", "tool_calls": [{"id": "c"}]}, r"messages\[1\]\.tool_calls\[0\] must name the function"),
+        ({"role": "user", "tool_calls": [{"function": {"name": "f"}}]}, r"has tool calls but its role is 'user'"),
+        ({"role": "assistant"}, r"messages\[1\] must be an object with 'role' and 'content'"),
+    ],
+)
+def test_malformed_tool_calls_are_named(turn: dict, message: str) -> None:
+    record = {"messages": [{"role": "user", "content": "x"}, turn, {"role": "assistant", "content": "y"}]}
+    with pytest.raises(FormatError, match=message):
+        FORMATS["openai"].to_messages(record)
+
+
+def test_cleaning_tool_chats_edits_content_never_call_arguments() -> None:
+    fmt = FORMATS["openai"]
+    out = fmt.map_text(TOOL_CHAT, str.upper, ["assistant", "user"])
+    assert out["messages"][1] is TOOL_CHAT["messages"][1]  # content null, arguments untouched
+    assert out["messages"][2]["content"] == "18 C, SUNNY" and out["messages"][3]["content"] == "IT IS 18 C AND SUNNY."
+    assert fmt.map_text(TOOL_CHAT, lambda t: t, ["assistant"]) is TOOL_CHAT
+
+
+def test_sharegpt_function_call_and_observation_turns() -> None:
+    turns = [("human", "Time?"), ("function_call", '{"name": "now"}'), ("observation", "12:00"), ("gpt", "Noon.")]
+    record = {"conversations": [{"from": who, "value": text} for who, text in turns]}
+    roles = [m.role for m in FORMATS["sharegpt"].to_messages(record)]
+    assert roles == ["user", "assistant", "user", "assistant"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_ids_own_then_file_row_and_unique(tmp_path: Path) -> None:
     )
     b = write_container(tmp_path, "b", "jsonl", [{"id": "x", "prompt": "r", "completion": "e"}])
     ids = [s.id for s in read_corpus([a, b]).samples]
-    assert ids == ["x", "a.jsonl:1", "b.jsonl:0"]
+    assert ids == ["x", "a.jsonl#1", "b.jsonl#0"]
 
 
 def test_nested_ids_and_tasks(tmp_path: Path) -> None:
@@ -90,14 +91,33 @@ def test_folder_is_read_recursively_in_sorted_order_skipping_non_data_files(tmp_
     assert len(corpus.samples) == 4
 
 
-def test_folder_with_a_non_record_json_object_is_an_error_or_skipped(tmp_path: Path) -> None:
+def test_folder_skips_a_non_record_json_file_with_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     write_container(tmp_path, "a", "jsonl", RECORDS["alpaca"])
-    (tmp_path / "MANIFEST.json").write_text(json.dumps({"a.jsonl": {"sha256": "0"}}))
-    with pytest.raises(SelectorError, match=r"MANIFEST\.json: holds a JSON object that is neither"):
-        read_corpus([tmp_path])
-    corpus = read_corpus([tmp_path], skip_invalid=True)
+    manifest = tmp_path / "MANIFEST.json"
+    manifest.write_text(json.dumps({"a.jsonl": {"sha256": "0"}}))
+    with caplog.at_level(logging.WARNING, logger="selector.io.reader"):
+        corpus = read_corpus([tmp_path])
     assert len(corpus.samples) == 2
-    assert [s.file for s in corpus.skipped] == [str(tmp_path / "MANIFEST.json")]
+    assert [(s.file, s.row) for s in corpus.skipped] == [(str(manifest), None)]
+    assert "holds a JSON object that is neither" in corpus.skipped[0].reason
+    assert f"no records of a known format: {manifest}" in caplog.text
+    assert "--skip-invalid" not in caplog.text
+    with pytest.raises(SelectorError, match=r"MANIFEST\.json: holds a JSON object that is neither"):
+        read_corpus([manifest])  # named explicitly: still an error
+
+
+def test_natural_instructions_folder_reads_past_its_manifest(shared_data: Path) -> None:
+    folder = shared_data / "natural_instructions"
+    corpus = read_corpus([folder])
+    assert [Path(s.file).name for s in corpus.skipped] == ["MANIFEST.json"]
+    assert {f.format for f in corpus.files} == {"natural_instructions"} and len(corpus.files) >= 1
+
+
+def test_folder_still_fails_on_a_broken_data_file(tmp_path: Path) -> None:
+    write_container(tmp_path, "a", "jsonl", RECORDS["alpaca"])
+    (tmp_path / "b.json").write_text('[{"instruction": "x", "output": ')
+    with pytest.raises(SelectorError, match=r"b\.json:1: malformed JSON array"):
+        read_corpus([tmp_path])
 
 
 def test_mapping_applies_to_files_holding_its_keys(tmp_path: Path) -> None:

@@ -164,3 +164,32 @@ def test_atomic_path_replaces_a_folder_whole(tmp_path: Path) -> None:
 def test_write_jsonl_keeps_non_ascii(tmp_path: Path) -> None:
     path = write_jsonl(tmp_path / "index.jsonl", [{"id": "a", "text": "été"}, {"id": "b"}])
     assert path.read_text(encoding="utf-8") == '{"id": "a", "text": "été"}\n{"id": "b"}\n'
+
+
+TOOL_LINES = [
+    '{"messages": [{"role": "user", "content": "Weather in Paris?"}, {"role": "assistant", "content": null, '
+    '"tool_calls": [{"id": "call_1", "type": "function", "function": {"name": "get_weather", '
+    '"arguments": "{\\"city\\": \\"Paris\\"}"}}]}, {"role": "tool", "tool_call_id": "call_1", "content": "18 C"}, '
+    '{"role": "assistant", "content": "It is 18 C."}], '
+    '"tools": [{"type": "function", "function": {"name": "get_weather"}}]}',
+    '{"messages":[{"role":"system","content":"Be terse."},{"role":"user","content":"2+3?"},'
+    '{"role":"assistant","tool_calls":[{"type":"function","function":{"name":"add","arguments":"{\\"a\\":2,\\"b\\":3}"}}]},'
+    '{"role":"tool","content":"5"},{"role":"assistant","content":"5"}]}',
+]
+
+
+@pytest.mark.parametrize("container", ["jsonl", "json"])
+def test_openai_tool_call_records_are_read_and_written_back_byte_for_byte(tmp_path: Path, container: str) -> None:
+    src = tmp_path / f"tools.{container}"
+    text = "\n".join(TOOL_LINES) + "\n" if container == "jsonl" else "[\n" + ",\n".join(TOOL_LINES) + "\n]\n"
+    src.write_text(text, encoding="utf-8")
+    corpus = read_corpus([src])
+    assert [s.format for s in corpus.samples] == ["openai", "openai"]
+    assert corpus.samples[0].prompt == "Weather in Paris?\n\n18 C"
+    assert corpus.samples[0].response == 'get_weather({"city": "Paris"})\n\nIt is 18 C.'
+    turns = [m.content for m in corpus.samples[0].messages]  # all embedded, call and tool answer too
+    assert turns == ["Weather in Paris?", 'get_weather({"city": "Paris"})', "18 C", "It is 18 C."]
+    (out,) = write_records(corpus, corpus.samples, tmp_path / "out", "sel")
+    assert out.read_bytes() == src.read_bytes()
+    (one,) = write_records(corpus, corpus.samples[1:], tmp_path / "one", "sel")
+    assert TOOL_LINES[1].encode() in one.read_bytes()

@@ -23,10 +23,15 @@ DATASET_FILES = frozenset({"dataset_dict.json", "state.json", "dataset_info.json
 
 @dataclass(frozen=True)
 class Input:
-    """One thing to read: ``kind`` is ``file``, ``dataset`` (a save_to_disk folder) or ``hub``."""
+    """One thing to read: ``kind`` is ``file``, ``dataset`` (a save_to_disk folder) or ``hub``.
+
+    ``in_folder`` is true for a file found by walking a folder (not named by the user): such a file is skipped,
+    with a warning, when it holds no records of a known format (a folder's ``MANIFEST.json``).
+    """
 
     path: str
     kind: str
+    in_folder: bool = False
 
 
 def data_suffix(name: str) -> str | None:
@@ -86,7 +91,7 @@ def _walk(folder: Path) -> list[Input]:
         if entry.is_dir():
             found.extend([Input(str(entry), "dataset")] if is_dataset_folder(entry) else _walk(entry))
         elif entry.is_file() and data_suffix(entry.name) and entry.name not in DATASET_FILES:
-            found.append(Input(str(entry), "file"))
+            found.append(Input(str(entry), "file", in_folder=True))
         else:
             log.debug("skipping %s (not a data file)", entry)
     return found

@@ -3,6 +3,14 @@
 Format detection is per file, from the first record; every later record must fit that format (an error naming
 its line, or skipped with ``skip_invalid``). An explicit mapping (``--map``) is used for a file when its first
 record holds the mapped keys; other files are still detected.
+
+Inside a folder, a file that parses but holds no records of any known format (an index or manifest such as
+natural-instructions' ``MANIFEST.json``) is skipped with a warning listing it, and listed in ``Corpus.skipped``; a
+file named explicitly still fails.
+
+Sample ids are the record's own ``id`` when it has one, else ``<file name>#<row>`` (``#<row>/<instance>`` for
+nested formats), where ``row`` is the 0-based index of the record in its file. Positions in error messages are
+``<file>:<line>`` with 1-based lines: the ``#`` keeps the two notations apart.
 """
 
 from __future__ import annotations
@@ -17,8 +25,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from selector.errors import InputError, SelectorError
-from selector.formats import Format, FormatError, as_text, detect_format, mapped_format
+from selector.errors import InputError, NotRecordsError, SelectorError
+from selector.formats import FORMATS, Format, FormatError, as_text, detect_format, mapped_format
 from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
 from selector.io.discover import Input, data_suffix, discover, stem
 from selector.io.tables import parse_dataset_folder, parse_hub, parse_parquet
@@ -56,14 +64,21 @@ def read_corpus(
     paused = gc.isenabled()
     gc.disable()  # millions of small objects, no cycles: the cyclic collector would only rescan them over and over
     try:
-        _read_all(inputs, corpus, ids, mapped, source_field, task_field, id_key, skip_invalid)
+        not_records = _read_all(inputs, corpus, ids, mapped, source_field, task_field, id_key, skip_invalid)
     finally:
         if paused:
             gc.enable()
     if ids.renamed:
-        log.warning("%d samples had an id already in use; they got <file>:<row> ids instead", ids.renamed)
-    if corpus.skipped:
-        log.warning("skipped %d invalid records or files (--skip-invalid)", len(corpus.skipped))
+        log.warning("%d samples had an id already in use; they got <file>#<row> ids instead", ids.renamed)
+    if not_records:
+        log.warning(
+            "skipped %d file(s) in the input folder(s) that hold no records of a known format: %s",
+            len(not_records),
+            ", ".join(not_records),
+        )
+    invalid = len(corpus.skipped) - len(not_records)
+    if invalid:
+        log.warning("skipped %d invalid records or files (--skip-invalid)", invalid)
     return corpus
 
 
@@ -76,23 +91,29 @@ def _read_all(
     task_field: str | None,
     id_key: str | None,
     skip_invalid: bool,
-) -> None:
+) -> list[str]:
+    """Read every input into ``corpus``; returns the folder files skipped as holding no records."""
+    not_records: list[str] = []
     with tqdm(inputs, desc="reading", unit="file", disable=None, leave=False) as bar:
         for item in bar:
             try:
                 layout = _load(item, skip_invalid)
                 fmt = _choose_format(layout, mapped)
             except SelectorError as exc:
-                if not skip_invalid:
+                stray = item.in_folder and isinstance(exc, NotRecordsError)
+                if not (skip_invalid or stray):
                     raise
                 reason = exc.reason if isinstance(exc, InputError) else str(exc)
                 corpus.skipped.append(Skipped(item.path, getattr(exc, "line", None), None, reason))
+                if stray:
+                    not_records.append(item.path)
                 log.debug("skipped %s: %s", item.path, reason)
                 continue
             info = _build(layout, fmt, corpus, ids, source_field, task_field, id_key, skip_invalid)
             corpus.files.append(info)
             corpus.layouts[layout.path] = layout
             bar.set_postfix(samples=len(corpus.samples))
+    return not_records
 
 
 def _load(item: Input, skip: bool) -> Layout:
@@ -133,7 +154,11 @@ def _load(item: Input, skip: bool) -> Layout:
 
 
 def _choose_format(layout: Layout, mapped: Format | None) -> Format:
-    """The format of a file: the mapping when the first record holds its keys, else detected from the keys."""
+    """The format of a file: the mapping when the first record holds its keys, else detected from the keys.
+
+    Raises :class:`NotRecordsError` when the first record has the required keys of no format (the file is not
+    instruction data), and a plain :class:`InputError` when it fits several formats equally.
+    """
     row = next((i for i, r in enumerate(layout.records) if r is not None), None)
     if row is None:
         if layout.bad:
@@ -147,7 +172,7 @@ def _choose_format(layout: Layout, mapped: Format | None) -> Format:
         return detect_format(first.keys())
     except FormatError as exc:
         if layout.single_object:
-            raise InputError(
+            raise NotRecordsError(
                 layout.path,
                 "holds a JSON object that is neither a list of records nor a "
                 f"Super-NaturalInstructions task file (keys {sorted(first)[:6]}...)",
@@ -156,7 +181,9 @@ def _choose_format(layout: Layout, mapped: Format | None) -> Format:
         hint = None
         if mapped is not None:
             hint = f"(the --map keys {', '.join(sorted(mapped.required))} are not all in the first record either)"
-        raise InputError(layout.path, str(exc), line=line, row=None if line else row, hint=hint) from None
+        fits_none = not any(f.required <= first.keys() for f in FORMATS.values())
+        error = NotRecordsError if fits_none else InputError
+        raise error(layout.path, str(exc), line=line, row=None if line else row, hint=hint) from None
 
 
 def _build(
@@ -204,7 +231,7 @@ def _build(
             if task is None and fmt.name == "natural_instructions":
                 task = file_stem
             own = _own_id(record, inner, id_key, instance, fmt, file_stem)
-            fallback = f"{name}:{row}" if instance is None else f"{name}:{row}/{instance}"
+            fallback = f"{name}#{row}" if instance is None else f"{name}#{row}/{instance}"
             sample_id = ids.claim(own, fallback, path)
             samples.append(Sample(sample_id, source, task, messages, record, fmt.name, path, row, line, instance))
     n = len(samples) - start
@@ -261,7 +288,8 @@ def _own_id(
 
 
 class _Ids:
-    """Keeps sample ids unique: the record's own id, else ``<file name>:<row>``, else the full path, else ``#n``."""
+    """Keeps sample ids unique: the record's own id, else ``<file name>#<row>``, else ``<full path>#<row>``, else
+    that with ``~n`` appended (n = 2, 3, ...)."""
 
     def __init__(self) -> None:
         self.used: set[str] = set()
@@ -276,11 +304,11 @@ class _Ids:
             self.renamed += 1
         candidate = fallback
         if candidate in used:
-            candidate = f"{path}:{fallback.partition(':')[2]}"
+            candidate = f"{path}#{fallback.partition('#')[2]}"
         n = 1
         base = candidate
         while candidate in used:
             n += 1
-            candidate = f"{base}#{n}"
+            candidate = f"{base}~{n}"
         used.add(candidate)
         return candidate

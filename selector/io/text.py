@@ -12,16 +12,19 @@ import csv
 import gzip
 import json
 import re
+import sys
 import zlib
 from array import array
 from typing import Any
 
-from selector.errors import InputError
+from selector.errors import InputError, NotRecordsError
 from selector.io.corpus import Layout
 
 _WS = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
-_SURROGATE = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\udc80-\udcff]")  # bytes that were not UTF-8, kept by the surrogateescape decoding
+_ANY_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")  # a \uD800-\uDFFF escape in JSON source
 GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -39,6 +42,16 @@ def decode(path: str, data: bytes, *, skip: bool) -> str:
     Invalid UTF-8 is an :class:`InputError` naming the line; with ``skip`` the text is decoded with
     ``surrogateescape`` so that the line-based parsers can skip just the lines that carry bad bytes.
     """
+    wide = _wide_encoding(data)
+    if wide is not None:
+        folder, _, name = path.replace("\\", "/").rpartition("/")
+        base, dot, rest = name.partition(".")
+        converted = (folder + "/" if folder else "") + f"{base}-utf8{dot}{rest}"
+        raise InputError(
+            path,
+            f"looks like {wide} text, not UTF-8",
+            hint=f"convert it to UTF-8 first, e.g. iconv -f {wide} -t UTF-8 {path} > {converted}",
+        )
     if not data.strip():
         raise InputError(path, "file is empty", hint="remove it or point selector at a data file")
     if b"\x00" in data[:8192]:
@@ -61,6 +74,25 @@ def decode(path: str, data: bytes, *, skip: bool) -> str:
         ) from None
 
 
+def _wide_encoding(data: bytes) -> str | None:
+    """The encoding name iconv knows for a wide text file: ``UTF-32`` or ``UTF-16`` when ``data`` starts with that
+    byte-order mark; ``UTF-16LE``/``UTF-16BE`` when, without one, the first bytes look like ASCII text in UTF-16
+    (every other byte NUL); else ``None``."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "UTF-32"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16"
+    head = data[:4096]
+    if len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    if odd.count(0) >= 0.9 * len(odd) and even.count(0) <= 0.1 * len(even):
+        return "UTF-16LE"
+    if even.count(0) >= 0.9 * len(even) and odd.count(0) <= 0.1 * len(odd):
+        return "UTF-16BE"
+    return None
+
+
 def encode(text: str) -> bytes:
     """Inverse of :func:`decode` for writing (bytes that were invalid come back unchanged)."""
     return text.encode("utf-8", errors="surrogateescape")
@@ -73,6 +105,8 @@ def sniff_json(text: str) -> str:
         return "json"
     try:
         _, end = _DECODER.raw_decode(text, start)
+    except RecursionError:
+        return "json"  # one value nested too deeply: parse_json says so, naming the line
     except json.JSONDecodeError:
         return "jsonl"
     rest = _WS.match(text, end).end()
@@ -87,6 +121,7 @@ def parse_jsonl(path: str, text: str, *, skip: bool) -> Layout:
     loads = json.loads
     pos = 0
     check_bytes = skip and _SURROGATE.search(text) is not None
+    check_escapes = _SURROGATE_ESCAPE.search(text) is not None
     for lineno, line in enumerate(text.split("\n"), 1):
         end = pos + len(line)
         if line and not line.isspace():
@@ -94,11 +129,15 @@ def parse_jsonl(path: str, text: str, *, skip: bool) -> Layout:
             try:
                 if check_bytes and _SURROGATE.search(line):
                     raise ValueError("invalid UTF-8")
-                record = loads(line)
+                record = _loads(loads, line)
                 if not isinstance(record, dict):
                     raise ValueError(f"a JSON {_json_kind(record)}, expected an object (one record per line)")
+                if check_escapes and _SURROGATE_ESCAPE.search(line):
+                    _check_text(record)
             except ValueError as exc:
                 reason = _reason(exc)
+                if row == 0:
+                    _refuse_if_not_json_lines(path, line)
                 if not skip:
                     raise InputError(
                         path, reason, line=lineno, hint="fix the line, or pass --skip-invalid to skip bad records"
@@ -113,6 +152,59 @@ def parse_jsonl(path: str, text: str, *, skip: bool) -> Layout:
     return Layout(path, "jsonl", records, lines, starts, ends, {"ensure_ascii": _escapes_non_ascii(text)}, bad=bad)
 
 
+def _loads(loads: Any, line: str) -> Any:
+    """``json.loads`` with data nested too deeply to parse turned into a ValueError the caller can locate."""
+    try:
+        return loads(line)
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
+
+
+_TOO_DEEP = f"JSON nested too deeply to read (more than about {sys.getrecursionlimit()} levels of arrays/objects)"
+_FLATTEN = "fix the record: instruction data nests a few levels deep at most"
+
+
+def _check_text(record: Any) -> None:
+    """Raise ValueError when a string (or key) in ``record`` holds a lone UTF-16 surrogate.
+
+    JSON allows ``\\ud800`` escapes that decode to half of a surrogate pair, which is not a character: it passes
+    ``json.loads`` but fails any UTF-8 encoder later (a tokenizer, the output writer). The walk is iterative, so a
+    deeply nested record cannot overflow the stack.
+    """
+    stack: list[tuple[Any, str]] = [(record, "")]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, str):
+            bad = _ANY_SURROGATE.search(value)
+            if bad:
+                raise ValueError(
+                    f"invalid text: lone surrogate \\u{ord(bad.group()):04x} in {where or 'the record'} (half of a "
+                    "UTF-16 pair, not a character)"
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                stack.append((key, f"a key of {where or 'the record'}"))
+                stack.append((item, f"{where}.{key}" if where else repr(key)))
+        elif isinstance(value, list):
+            stack.extend((item, f"{where}[{i}]") for i, item in enumerate(value))
+
+
+def _refuse_if_not_json_lines(path: str, first_line: str) -> None:
+    """Raise a file-level :class:`InputError` when a JSON Lines file whose first line does not hold a record is
+    really a JSON array or pretty-printed JSON (a record spread over several lines); return otherwise."""
+    head = first_line.strip()
+    if head.startswith("["):
+        what = "a JSON array" + ("" if head != "[" else " (pretty-printed over several lines)")
+    elif head == "{":
+        what = "pretty-printed JSON (records spread over several lines)"
+    else:
+        return
+    hint = "rename it to .json, or write one record per line (e.g. jq -c '.[]' FILE > FILE.jsonl)"
+    if head == "{" and not path.lower().endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz")):
+        hint = "put the records in one JSON array, or write one record per line (e.g. jq -c . FILE > FILE.jsonl)"
+    raise InputError(path, f"holds {what}, not JSON Lines (one record per line)", line=1, hint=hint)
+
+
 def parse_json(path: str, text: str, *, skip: bool) -> Layout:
     """A JSON array of records, or one JSON object (a Super-NaturalInstructions task file is one record)."""
     if _SURROGATE.search(text):
@@ -125,8 +217,15 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
             record, end = _DECODER.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise InputError(path, f"malformed JSON: {exc.msg}", line=exc.lineno, hint="fix the file") from None
+        except RecursionError:
+            raise InputError(path, _TOO_DEEP, line=text.count("\n", 0, pos) + 1, hint=_FLATTEN) from None
         if not isinstance(record, dict):
-            raise InputError(path, f"holds a JSON {_json_kind(record)}, expected an array of records")
+            raise NotRecordsError(path, f"holds a JSON {_json_kind(record)}, expected an array of records")
+        if _SURROGATE_ESCAPE.search(text):
+            try:
+                _check_text(record)
+            except ValueError as exc:
+                raise InputError(path, str(exc), line=text.count("\n", 0, pos) + 1, hint="fix the file") from None
         style = {"ensure_ascii": ascii_style, "indent": _indent(text, pos), "tail": text[end:]}
         one = array("q", [pos])
         return Layout(
@@ -169,9 +268,12 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
                 if "sep" not in style:
                     style["sep"] = text[end:k]
                 i = k
-    except (json.JSONDecodeError, IndexError) as exc:
-        where = exc.pos if isinstance(exc, json.JSONDecodeError) else len(text)
-        msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "unexpected end of file"
+    except (json.JSONDecodeError, IndexError, RecursionError) as exc:
+        if isinstance(exc, RecursionError):  # the element that starts at i is the one nested too deeply
+            raise InputError(path, _TOO_DEEP, line=text.count("\n", 0, i) + 1, hint=_FLATTEN) from None
+        where, msg = (
+            (exc.pos, exc.msg) if isinstance(exc, json.JSONDecodeError) else (len(text), "unexpected end of file")
+        )
         raise InputError(
             path,
             f"malformed JSON array: {msg}",
@@ -184,9 +286,20 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
     style["indent"] = _indent(text, starts[0]) if records else None
     style["base"] = style["lead"].rpartition("\n")[2] if "\n" in style["lead"] else ""
     layout = Layout(path, "json", records, lines, starts, ends, style)
+    if records and not any(isinstance(r, dict) for r in records):
+        kinds = sorted({_json_kind(r) for r in records})
+        raise NotRecordsError(path, f"holds a JSON array of {' and '.join(kinds)} values, not of records (objects)")
+    check_escapes = _SURROGATE_ESCAPE.search(text) is not None
     for row, record in enumerate(records):
+        reason = ""
         if not isinstance(record, dict):
             reason = f"element {row} of the array is a JSON {_json_kind(record)}, expected an object (a record)"
+        elif check_escapes and _SURROGATE_ESCAPE.search(text, starts[row], ends[row]):
+            try:
+                _check_text(record)
+            except ValueError as exc:
+                reason = str(exc)
+        if reason:
             if not skip:
                 raise InputError(path, reason, line=lines[row], hint="fix it, or pass --skip-invalid to skip it")
             layout.bad[row] = (lines[row], reason)
