@@ -30,7 +30,8 @@ class Sample:
     """One instruction-tuning example, in canonical form, with a handle on its original record.
 
     Attributes:
-        id: the record's own ``id`` when it has one, else ``<file name>:<row>``; unique within a run.
+        id: the record's own ``id`` when it has one, else ``<file name>#<row>`` (row from 0; error positions
+            are ``file:line``, from 1); unique within a run.
         source: the ``--source-field`` value, else the input file's stem.
         task: the ``--task-field`` value (the file stem for Super-NaturalInstructions task files), or ``None``.
         messages: the conversation, roles ``system | user | assistant``.

@@ -92,8 +92,18 @@ def serialize(container: str, records: list[Any], *, ascii_only: bool) -> bytes:
     columns = list(dict.fromkeys(k for r in records if isinstance(r, dict) for k in r)) or ["x"]
     writer = csv.writer(buffer)
     writer.writerow(columns)
-    writer.writerows([r.get(c, "") for c in columns] if isinstance(r, dict) else [r] for r in records)
+    writer.writerows([_cell(r.get(c, "")) for c in columns] if isinstance(r, dict) else [_cell(r)] for r in records)
     return buffer.getvalue().encode("utf-8", errors="surrogatepass")
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell for ``value``: text as is; anything else as its repr, or a marker when it nests too deeply."""
+    if isinstance(value, str):
+        return value
+    try:
+        return repr(value)
+    except RecursionError:
+        return "[nested too deeply]"
 
 
 def _mutate_bytes(data: bytes, action: str, at: int, payload: bytes) -> bytes:

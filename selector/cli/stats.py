@@ -94,7 +94,7 @@ def render(summary: dict[str, Any]) -> str:
     items = summary["skipped_items"]
     if items:
         lines.append("")
-        lines.append("skipped (--skip-invalid):")
+        lines.append("skipped (invalid records with --skip-invalid; files that hold no records):")
         known = ""
         for s in skipped_files:
             reason, sep, rest = s["reason"].partition("; formats known: ")

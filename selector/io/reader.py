@@ -224,7 +224,8 @@ def _build(
                 messages = fmt.to_messages(record, instance)
                 inner = record[fmt.instances_key][instance] if instance is not None else None
                 source = _field(source_field, record, inner, file_stem) if source_field else file_stem
-                task = _field(task_field, record, inner, file_stem) if task_field else None
+                # A null or empty task value means the sample has no task.
+                task = (_field(task_field, record, inner, file_stem) or None) if task_field else None
             except FormatError as exc:
                 skipped += _skip_or_raise(corpus, skip, path, exc, line, row)
                 continue
