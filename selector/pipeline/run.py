@@ -32,8 +32,8 @@ from selector.pipeline.report import ReportData
 from selector.sample import Sample
 from selector.selection.allocation import group_name, presample_indices, resolve_group_by
 from selector.selection.clustering import kmeans
-from selector.selection.coreset import STRATEGIES, random_selection
-from selector.selection.coverage import distances_at_pick
+from selector.selection.coreset import STRATEGIES
+from selector.selection.coverage import distances_at_pick, versus_random
 from selector.selection.targeting import plan_selection
 
 log = logging.getLogger(__name__)
@@ -173,8 +173,16 @@ def select(
             kwargs = {"seed": cfg.seed, "device": device_name}
         res = STRATEGIES[cfg.coreset.strategy](X, n_budget, **rules, **kwargs)
     with timer("coverage"):
-        rnd_rules = {k: v for k, v in rules.items() if k != "seeds"}
-        rnd = random_selection(X, len(res.indices), **rnd_rules, seed=cfg.seed, device=device_name, progress=progress)
+        cov = versus_random(
+            X,
+            res,
+            eligible=plan.eligible,
+            groups=plan.groups,
+            quotas=plan.quotas,
+            seed=cfg.seed,
+            device=device_name,
+            progress=progress,
+        )
         at_pick = distances_at_pick(X, res.indices)
 
     picks = np.asarray(res.indices, dtype=np.int64)
@@ -191,7 +199,7 @@ def select(
         kmeans=km,
         plan=plan,
         coreset=res,
-        random=rnd,
+        coverage=cov,
         picks=picks,
         target_info=target_info,
     )
@@ -221,8 +229,8 @@ def select(
                 lengths=np.asarray([len(s.response) for s in pool]),
                 labels=km.labels,
                 picks=picks,
-                radii=np.asarray(res.radii),
-                random_radii=np.asarray(rnd.radii),
+                radii=cov.radii,
+                random_radii=cov.random_radii,
                 embeddings=X,
                 seed=cfg.seed,
             )

@@ -230,3 +230,31 @@ class PrunedEngine:
         n = len(self.mind)
         frac = self.rows_computed / max(1, n * self.picks)
         return {"engine": "pruned", "clusters": len(self.starts), "rows_computed_fraction": round(frac, 4)}
+
+
+class PicksOnlyEngine:
+    """Keeps no distances: for a random baseline whose coverage is measured elsewhere (on a row subsample).
+
+    The selection loop still enforces seeds, eligibility and quotas through ``disable``; ``radius`` is NaN.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def update(self, i: int) -> None:
+        pass
+
+    def disable(self, idx: np.ndarray) -> None:
+        pass
+
+    def argmax(self) -> int:
+        return -1
+
+    def radius(self) -> float:
+        return float("nan")
+
+    def min_dist(self) -> np.ndarray:
+        return np.full(self.n, np.nan, dtype=np.float32)
+
+    def stats(self) -> dict:
+        return {"engine": "picks-only"}

@@ -37,7 +37,7 @@ import torch
 
 from selector.device import resolve_device
 from selector.errors import ConfigError, SelectorError
-from selector.selection._engines import DenseEngine, PrunedEngine
+from selector.selection._engines import DenseEngine, PicksOnlyEngine, PrunedEngine
 from selector.selection._greedy import check_inputs, greedy_loop
 from selector.selection._lazy_engine import LazyEngine
 
@@ -223,21 +223,26 @@ def random_selection(
     chunk_size: int = 16384,
     device: str = "auto",
     progress: bool = True,
+    distances: bool = True,
 ) -> CoresetResult:
     """A uniformly random selection under the same rules (seeds first, eligibility, quotas), with its radii.
 
     The baseline the run report compares the coreset's coverage radius against. ``seed`` seeds a
-    ``numpy.random.Generator``.
+    ``numpy.random.Generator``. With ``distances=False`` no distance is tracked (``radii`` and ``min_dist`` are
+    NaN): the picks are the same, at a fraction of the cost, for callers that measure coverage themselves
+    (:func:`selector.selection.coverage.versus_random` on large pools).
     """
     X, budget, seed_list, eligible, groups, quotas = check_inputs(X, budget, seeds, eligible, groups, quotas)
     rng = np.random.default_rng(seed)
     sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
     dev = torch.device(resolve_device(device, mps=False))
-    engine: DenseEngine | LazyEngine = (
-        LazyEngine(X, sqn, eligible, chunk_size)
-        if _use_lazy("auto", dev, X.shape[0])
-        else DenseEngine(X, sqn, eligible, chunk_size, dev)
-    )
+    engine: DenseEngine | LazyEngine | PicksOnlyEngine
+    if not distances:
+        engine = PicksOnlyEngine(X.shape[0])
+    elif _use_lazy("auto", dev, X.shape[0]):
+        engine = LazyEngine(X, sqn, eligible, chunk_size)
+    else:
+        engine = DenseEngine(X, sqn, eligible, chunk_size, dev)
     picks, radii = greedy_loop(
         X, budget, seed_list, eligible, groups, quotas, engine, progress, choose=lambda p: _random_pick(rng, p)
     )
