@@ -119,3 +119,11 @@ ConfigOption = Annotated[
     typer.Option("--config", "-c", help="YAML run config (e.g. configs/lima.yaml); default: configs/default.yaml."),
 ]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an earlier run of this same command at --out.")]
+TrustRemoteCode = Annotated[
+    bool,
+    typer.Option(
+        "--trust-remote-code",
+        help="Let the model folder's own Python code run (config: encoder.trust_remote_code); trusted models only. "
+        "A warning names the code files.",
+    ),
+]
