@@ -189,7 +189,8 @@ def load(ref: ModelRef, *, trust_remote_code: bool = False) -> tuple[Any, Any]:
             if trust_remote_code
             else " (if it needs custom code you trust, pass --trust-remote-code or set encoder.trust_remote_code: true)"
         )
-        raise SelectorError(f"model {ref.name!r}: cannot read its config.json: {exc}{hint}") from exc
+        reason = " ".join(str(exc).split())  # transformers' messages span lines; the CLI prints one
+        raise SelectorError(f"model {ref.name!r}: cannot read its config.json: {reason}{hint}") from exc
     try:
         tokenizer = AutoTokenizer.from_pretrained(ref.path, local_files_only=True, trust_remote_code=trust_remote_code)
     except Exception as exc:
