@@ -159,3 +159,27 @@ def test_select_api_checks_alignment_too(embedded: tuple[Path, Path], tmp_path: 
     reversed_file = _write(tmp_path / "good.jsonl", _records()[::-1])
     with pytest.raises(SelectorError, match="another order"):
         select([reversed_file], budget=3, embeddings=vectors, progress=False)
+
+
+def test_older_or_damaged_sidecars(
+    embedded: tuple[Path, Path], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    good, vectors = embedded
+    meta = json.loads(vectors.with_suffix(".json").read_text())
+    copy = tmp_path / "v.npy"
+    copy.write_bytes(vectors.read_bytes())
+    samples = read_corpus([good]).samples
+    older = {k: v for k, v in meta.items() if k not in ("text_hashes", "row_hash")}  # before per-row hashes
+    copy.with_suffix(".json").write_text(json.dumps(older))
+    with caplog.at_level(logging.WARNING, logger="selector"):
+        assert load_embeddings(copy, range(N), samples).shape == (N, 32)
+    assert any("only the ids were checked" in r.getMessage() for r in caplog.records)
+    copy.with_suffix(".json").write_text(json.dumps({**older, "ids": older["ids"][::-1]}))
+    with pytest.raises(SelectorError, match=r"row 0 is 'good\.jsonl:29' but the inputs' sample 0 is 'good\.jsonl:0'"):
+        load_embeddings(copy, range(N), samples)
+    copy.with_suffix(".json").write_text(json.dumps({**meta, "text_hashes": meta["text_hashes"][:-1]}))
+    with pytest.raises(SelectorError, match=r"sidecar v\.json is damaged"):
+        load_embeddings(copy, range(N), samples)
+    copy.with_suffix(".json").write_text("{not json")
+    with pytest.raises(SelectorError, match=r"sidecar .*v\.json is unreadable"):
+        load_embeddings(copy, range(N), samples)

@@ -117,7 +117,7 @@ def check_alignment(
     if stored is None:  # a sidecar from before per-row hashes: the ids are all there is to compare
         now_ids = [s.id for s in samples]
         if ids != now_ids:
-            k = next(i for i, (a, b) in enumerate(zip(ids, now_ids, strict=False)) if a != b) if ids else 0
+            k = _first_difference(ids, now_ids)
             raise SelectorError(
                 f"--embeddings {path}: row {k} is {_id(ids, k)} but the inputs' sample {k} is "
                 f"{_id(now_ids, k)}; {_RERUN}"
@@ -127,8 +127,13 @@ def check_alignment(
             path,
         )
         return
+    if not isinstance(stored, list) or len(stored) != n_rows:
+        raise SelectorError(
+            f"--embeddings {path}: its sidecar {sidecar.name} is damaged (text_hashes does not hold one hash per "
+            f"row); {_RERUN}"
+        )
     now = row_hashes(samples, made_with)
-    if list(stored) == now:
+    if stored == now:
         return
     raise SelectorError(
         f"--embeddings {path} does not match the inputs: {_describe(path, stored, now, ids, samples, meta)}; {_RERUN}"
@@ -144,7 +149,7 @@ def _describe(
     meta: dict[str, Any],
 ) -> str:
     """What differs between the rows as embedded (``stored``) and the samples now (``now``), in words."""
-    k = next(i for i, (a, b) in enumerate(zip(stored, now, strict=True)) if a != b)
+    k = _first_difference(stored, now)
     where = f"row {k} is {_id(ids, k)} in {path.name} but {samples[k].id!r} in the inputs"
     if sorted(stored) == sorted(now):
         return f"the same samples in another order (the first difference: {where})"
@@ -152,6 +157,11 @@ def _describe(
     names = [str(i.get("path")) for i in meta.get("inputs", []) if isinstance(i, dict)]
     made_from = f"; it was embedded from {', '.join(names)}" if names else ""
     return f"{n_diff:,} of {len(now):,} rows hold other texts (the first: {where}){made_from}"
+
+
+def _first_difference(a: Sequence[Any], b: Sequence[Any]) -> int:
+    """The first index where ``a`` and ``b`` differ (the shorter length when one is a prefix of the other)."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
 def _id(ids: Sequence[str], k: int) -> str:
