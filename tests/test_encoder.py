@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -176,6 +178,94 @@ def test_killed_run_resumes_with_identical_array(tiny: Path, tmp_path: Path) -> 
     np.testing.assert_array_equal(X, whole)
 
 
+class _Stop(Exception):
+    """Raised from an ``on_batch`` callback to stop a run part-way."""
+
+
+@pytest.mark.parametrize("error", [KeyboardInterrupt, _Stop])
+def test_interrupted_run_saves_its_rows_and_the_rerun_encodes_only_the_rest(
+    tiny: Path, tmp_path: Path, error: type[BaseException]
+) -> None:
+    """Issue 10 item 11: a corpus smaller than one chunk (2,048 rows) used to lose every row on Ctrl-C."""
+    texts = tiny_texts(300, seed=11)
+    seen: list[int] = []
+
+    def stop_half_way(done: int, total: int) -> None:
+        seen.append(done)
+        if done >= total // 2:
+            raise error("stop")
+
+    first = Encoder(tiny, cache_dir=tmp_path, batch_tokens=48)  # default chunk_size: 2048 rows
+    with pytest.raises(error):
+        first.encode(texts, progress=False, on_batch=stop_half_way)
+    saved = seen[-1]
+    assert 0 < saved < len(texts)
+
+    resumed = Encoder(tiny, cache_dir=tmp_path, batch_tokens=48)
+    X = resumed.encode(texts, progress=False)
+    assert (resumed.stats_.n_cached, resumed.stats_.n_encoded) == (saved, len(texts) - saved)
+    whole = Encoder(tiny, cache=False, batch_tokens=48).encode(texts, progress=False)
+    np.testing.assert_array_equal(X, whole)
+
+
+def test_sigterm_saves_rows_and_the_rerun_resumes(tiny: Path, tmp_path: Path) -> None:
+    """SIGTERM (what ``kill`` and job schedulers send) ends a run after saving what it embedded."""
+    n = 400
+    done_file = tmp_path / "done.txt"
+    script = (
+        "import sys, time; sys.path.insert(0, sys.argv[1]);"
+        "from pathlib import Path; from tiny_model import tiny_texts;"
+        "from selector.embedding.cache import Terminated; from selector.embedding.encoder import Encoder;"
+        "out = Path(sys.argv[4]);"
+        "enc = Encoder(sys.argv[2], cache_dir=sys.argv[3], batch_tokens=48);"
+        "tick = lambda done, total: (out.write_text(str(done)), time.sleep(0.02));"
+        f"\ntry:\n enc.encode(tiny_texts({n}, seed=12), progress=False, on_batch=tick)"
+        "\nexcept Terminated:\n sys.exit(3)"
+    )
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    args = [sys.executable, "-c", script, str(TESTS), str(tiny), str(tmp_path / "cache"), str(done_file)]
+    proc = subprocess.Popen(args, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not (done_file.is_file() and int(done_file.read_text() or 0) >= 50):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the encoding subprocess ended (rc={proc.returncode}) before encoding 50 rows")
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+    finally:
+        proc.wait(timeout=60)
+    assert proc.returncode == 3  # Terminated was raised, after the rows were saved
+
+    texts = tiny_texts(n, seed=12)
+    resumed = Encoder(tiny, cache_dir=tmp_path / "cache", batch_tokens=48)
+    X = resumed.encode(texts, progress=False)
+    assert 50 <= resumed.stats_.n_cached < n
+    assert resumed.stats_.n_encoded == n - resumed.stats_.n_cached
+    np.testing.assert_array_equal(X, Encoder(tiny, cache=False, batch_tokens=48).encode(texts, progress=False))
+
+
+# remote code ---------------------------------------------------------------------------------------------
+
+
+def test_trust_remote_code_warns_naming_the_code_files(
+    tiny: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 10 item 9: ``trust_remote_code`` used to run a model's own code with no notice."""
+    folder = tmp_path / "with-code"
+    shutil.copytree(tiny, folder)
+    (folder / "modeling_custom.py").write_text("# a model's own code\n")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "helpers.py").write_text("# more\n")
+    with caplog.at_level(logging.WARNING, logger="selector"):
+        Encoder(folder, cache=False)
+    assert not [r for r in caplog.records if "trust_remote_code" in r.getMessage()]
+    with caplog.at_level(logging.WARNING, logger="selector"):
+        Encoder(folder, cache=False, trust_remote_code=True)
+    warnings = [r for r in caplog.records if "trust_remote_code is on" in r.getMessage()]
+    assert len(warnings) == 1 and warnings[0].levelno == logging.WARNING
+    assert "modeling_custom.py, sub/helpers.py" in warnings[0].getMessage()
+
+
 # errors --------------------------------------------------------------------------------------------------
 
 
@@ -196,7 +286,7 @@ def test_folder_without_weights_or_config_is_named(tmp_path: Path, tiny: Path) -
     broken.mkdir()
     (broken / "model.safetensors").write_bytes((tiny / "model.safetensors").read_bytes())
     (broken / "config.json").write_text('{"model_type": "no-such-architecture"}')
-    with pytest.raises(SelectorError, match="broken"):
+    with pytest.raises(SelectorError, match=r"broken.*--trust-remote-code or set encoder.trust_remote_code: true"):
         Encoder(broken, cache=False)
 
 

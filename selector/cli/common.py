@@ -121,3 +121,11 @@ ConfigOption = Annotated[
     ),
 ]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an earlier run of this same command at --out.")]
+TrustRemoteCode = Annotated[
+    bool,
+    typer.Option(
+        "--trust-remote-code",
+        help="Let the model folder's own Python code run (config: encoder.trust_remote_code); trusted models only. "
+        "A warning names the code files.",
+    ),
+]

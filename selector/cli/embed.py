@@ -1,8 +1,10 @@
 """``selector embed``: embed every sample as read, one row per sample in input order, into a ``.npy`` file.
 
 Beside ``FILE.npy`` it writes ``FILE.json``: the model (name, path, weights sha256, revision), dims, max length,
-pooling, template, dtype and device, the ids in row order, and what the run did (encoded, from the cache,
-truncated). The array is what ``selector select --embeddings FILE.npy`` reads for the same inputs.
+pooling, template, dtype and device, the ids and the hash of each row's text in row order, and what the run did
+(encoded, from the cache, truncated). The array is what ``selector select --embeddings FILE.npy`` reads for the
+same inputs; the hashes let it refuse other inputs or another order
+(:mod:`selector.embedding.precomputed`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from selector.cli.common import (
     Overwrite,
     SkipInvalid,
     SourceField,
+    TrustRemoteCode,
     Verbose,
     handles_errors,
     parse_mapping,
@@ -55,13 +58,12 @@ def embed(
     maps: Maps = None,
     skip_invalid: SkipInvalid = False,
     overwrite: Overwrite = False,
-    trust_remote_code: Annotated[
-        bool, typer.Option("--trust-remote-code", help="Run the model folder's own Python code (trusted models only).")
-    ] = False,
+    trust_remote_code: TrustRemoteCode = False,
     verbose: Verbose = False,
 ) -> None:
     """Embed every sample (rendered as its training input) into OUT.npy, rows in input order, plus OUT.json."""
     from selector.embedding.encoder import Encoder
+    from selector.embedding.precomputed import sidecar_rows
     from selector.io import ReadOptions, atomic_path, output_guard
     from selector.pipeline.manifest import run_header
     from selector.pipeline.outputs import write_manifest
@@ -96,7 +98,7 @@ def embed(
             "rows": int(X.shape[0]),
             "stats": stats.to_dict(),
             "outputs": [out.name],
-            "ids": [s.id for s in corpus.samples],
+            **sidecar_rows(corpus.samples, template),
         }
     )
     with guard.locked():

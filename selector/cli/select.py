@@ -14,6 +14,7 @@ from selector.cli.common import (
     SkipInvalid,
     SourceField,
     TaskField,
+    TrustRemoteCode,
     Verbose,
     handles_errors,
     parse_mapping,
@@ -51,6 +52,7 @@ def select(
     skip_invalid: SkipInvalid = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier selector run in --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    trust_remote_code: TrustRemoteCode = False,
     verbose: Verbose = False,
 ) -> None:
     """Select the samples worth training on: filter, embed, cluster, pick a KCenterGreedy coreset, write.
@@ -80,6 +82,7 @@ def select(
         skip_invalid=skip_invalid,
         overwrite=overwrite,
         progress=not quiet,
+        trust_remote_code=True if trust_remote_code else None,  # unset: the config's encoder.trust_remote_code
     )
     m = result.manifest
     counts = m["counts"]

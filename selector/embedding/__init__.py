@@ -5,8 +5,9 @@
 - :mod:`~selector.embedding.encoder`: length-sorted token-budget batches, masked mean pooling
   (:mod:`~selector.embedding.pooling`), order restored;
 - :mod:`~selector.embedding.cache`: the content-addressed, resumable embedding cache;
-- :mod:`~selector.embedding.step`: the pipeline's embed step (samples in, ``(n, d)`` float32 out) and
-  precomputed ``--embeddings`` files.
+- :mod:`~selector.embedding.step`: the pipeline's embed step (samples in, ``(n, d)`` float32 out);
+- :mod:`~selector.embedding.precomputed`: ``--embeddings`` files, checked row by row against the samples;
+- :mod:`~selector.embedding.progress`: progress bars on a terminal, a plain log line every few seconds elsewhere.
 
 See ``docs/algorithms.md`` section 3. torch is imported only when a name is first used.
 """
@@ -20,7 +21,7 @@ _NAMES = {
     "render_all": "selector.embedding.templates",
     "TEMPLATES": "selector.embedding.templates",
     "embed_samples": "selector.embedding.step",
-    "load_embeddings": "selector.embedding.step",
+    "load_embeddings": "selector.embedding.precomputed",
     "load_encoder": "selector.embedding.step",
 }
 __getattr__ = lazy_exports(__name__, _NAMES)

@@ -5,8 +5,10 @@ checksum, max length, template, pooling, compute dtype; see :func:`cache_key`). 
 files ``<name>.npz`` holding ``hashes`` (n,) ``S16`` (blake2b-128 of each UTF-8 text) and ``vectors`` (n, d)
 float32. A chunk is written to a temporary name, renamed, and only then marked complete by ``<name>.done``; readers
 ignore chunks without their marker, so a run killed at any moment leaves a readable cache and the next run
-resumes from the completed chunks. Chunk names are the hash of their text hashes, so two runs writing the same
-texts agree on names, and concurrent writers never clobber each other's partial files.
+resumes from the completed chunks. An interrupted run (Ctrl-C, or SIGTERM while :func:`saved_on_interrupt` is
+active) first writes the rows it holds as one more chunk, so even a corpus smaller than one chunk resumes.
+Chunk names are the hash of their text hashes, so two runs writing the same texts agree on names, and concurrent
+writers never clobber each other's partial files.
 
 The cache dir defaults to ``$SELECTOR_CACHE_DIR``, else ``$XDG_CACHE_HOME/selector``, else ``~/.cache/selector``.
 """
@@ -18,8 +20,11 @@ import io
 import json
 import logging
 import os
+import signal
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -123,6 +128,11 @@ class EmbeddingCache:
         return found, out
 
     # writing -------------------------------------------------------------------------------------------
+    @property
+    def pending(self) -> int:
+        """Rows added but not yet written (at most ``chunk_size - 1`` between calls)."""
+        return self._n_pending
+
     def add(self, hashes: np.ndarray, vectors: np.ndarray) -> None:
         """Buffer rows (hashes (b,) S16, vectors (b, d) float32); writes a chunk once ``chunk_size`` are pending."""
         self._pending_h.append(np.asarray(hashes, dtype=HASH_DTYPE))
@@ -156,6 +166,52 @@ class EmbeddingCache:
             for row, h in enumerate(hashes.tolist()):
                 self._index.setdefault(h, (name, row))
         log.debug("cache: wrote chunk %s (%d rows)", data, len(hashes))
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised as an interrupt inside :func:`saved_on_interrupt` so that embedded rows are saved first."""
+
+
+@contextmanager
+def saved_on_interrupt(cache: EmbeddingCache | None) -> Iterator[None]:
+    """Write ``cache``'s pending rows if the block ends by an exception (Ctrl-C included), then re-raise.
+
+    In the main thread, while the block runs, SIGTERM (left at its default, which kills without cleanup) raises
+    :class:`Terminated`, a :class:`KeyboardInterrupt`, so ``kill`` and job schedulers also leave a resumable
+    cache. SIGKILL cannot be caught: a run killed that way loses the rows of its unfinished chunk.
+    """
+    restore = _sigterm_raises()
+    try:
+        yield
+    except BaseException:
+        if cache is not None and cache.pending:
+            rows = cache.pending
+            try:
+                cache.flush()
+            except Exception as exc:  # the original error matters more than a failed save
+                log.warning("could not save %d embedded rows to the cache: %s", rows, exc)
+            else:
+                log.info("saved %d embedded rows to the cache %s; a rerun resumes from there", rows, cache.dir)
+        raise
+    finally:
+        restore()
+
+
+def _sigterm_raises() -> Callable[[], None]:
+    """Make SIGTERM raise :class:`Terminated` (main thread, default handler only); returns the undo."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    try:
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return lambda: None  # the application handles SIGTERM itself
+
+        def _raise(signum: int, frame: object) -> None:
+            raise Terminated(f"terminated by signal {signum}")
+
+        signal.signal(signal.SIGTERM, _raise)
+    except (ValueError, OSError):  # no signals here (an embedded interpreter)
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -10,7 +10,8 @@ How a call runs (``docs/algorithms.md`` section 3):
    only; a resumed run cuts the same batches as the run it resumes, so it returns exactly the same array;
 4. run the model under ``torch.inference_mode()`` (bf16 on CUDA, fp16 where bf16 is missing, float32 elsewhere),
    pool (:mod:`selector.embedding.pooling`), normalise in float32, move each batch to the CPU at once, and write
-   chunks to the cache as they fill; on CUDA out-of-memory a batch is halved and retried;
+   chunks to the cache as they fill (and the rows held so far when interrupted); on CUDA out-of-memory a batch
+   is halved and retried;
 5. return rows in input order.
 """
 
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -27,8 +28,9 @@ import numpy as np
 
 from selector.device import resolve_device
 from selector.embedding import models
-from selector.embedding.cache import EmbeddingCache, default_cache_dir, text_hashes
+from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
 from selector.embedding.pooling import check_pooling, pool
+from selector.embedding.progress import Progress
 from selector.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -235,13 +237,24 @@ class Encoder:
             half = len(ids) // 2
             return np.concatenate([self._forward_safe(ids[:half], width), self._forward_safe(ids[half:], width)])
 
-    def encode(self, texts: Sequence[str], *, template: str | None = None, progress: bool = True) -> np.ndarray:
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        template: str | None = None,
+        progress: bool = True,
+        on_batch: Callable[[int, int], None] | None = None,
+    ) -> np.ndarray:
         """Embed ``texts``: returns (n, dim) float32, unit rows (zero rows for texts with no tokens), input order.
 
         ``template`` names how the texts were rendered (``selector.embedding.templates``); it only scopes the cache.
+        ``progress`` shows a bar on a terminal, else logs a line every few seconds, with the time left estimated
+        from tokens (:mod:`selector.embedding.progress`). ``on_batch(done, total)`` is called after each batch
+        with the texts encoded so far and in all (cache hits excluded). If the call is interrupted (Ctrl-C,
+        SIGTERM, an exception from ``on_batch``), the rows already encoded are written to the cache first, so
+        calling again encodes only the rest and returns the same array as an uninterrupted call.
         """
         import torch
-        from tqdm.auto import tqdm
 
         start = time.perf_counter()
         texts = list(texts)
@@ -268,19 +281,24 @@ class Encoder:
             if self.num_threads:
                 torch.set_num_threads(self.num_threads)
             real = padded_total = 0
-            bar = tqdm(total=len(todo), desc="embedding", unit="samples", disable=not progress, leave=False)
+            bar = Progress(
+                len(todo), desc="embedding", unit="samples", enabled=progress, weight_total=int(lengths.sum())
+            )
             try:
-                for rows, width in self._batches(lengths):
-                    out = self._forward_safe([ids[r] for r in rows], width)
-                    vectors[todo[rows]] = out
+                with saved_on_interrupt(cache):
+                    for rows, width in self._batches(lengths):
+                        out = self._forward_safe([ids[r] for r in rows], width)
+                        vectors[todo[rows]] = out
+                        if cache is not None:
+                            cache.add(uniq[todo[rows]], out)
+                        stats.batches += 1
+                        real += int(lengths[rows].sum())
+                        padded_total += width * len(rows)
+                        bar.update(len(rows), weight=int(lengths[rows].sum()))
+                        if on_batch is not None:
+                            on_batch(bar.done, len(todo))
                     if cache is not None:
-                        cache.add(uniq[todo[rows]], out)
-                    stats.batches += 1
-                    real += int(lengths[rows].sum())
-                    padded_total += width * len(rows)
-                    bar.update(len(rows))
-                if cache is not None:
-                    cache.flush()
+                        cache.flush()
             finally:
                 bar.close()
                 if self.num_threads:

@@ -145,6 +145,32 @@ def default_max_length(path: Path, tokenizer: Any, config: Any) -> int:
     return min(candidates) if candidates else 512
 
 
+def code_files(path: Path) -> list[str]:
+    """The Python files in a model folder (relative paths, sorted): what ``trust_remote_code`` may run."""
+    return sorted(str(p.relative_to(path)) for p in path.rglob("*.py") if p.is_file())
+
+
+def warn_remote_code(ref: ModelRef) -> None:
+    """Log a WARNING that ``ref``'s own code may run, naming its ``*.py`` files (and ``auto_map`` entries that
+    point elsewhere), so that a config's ``trust_remote_code: true`` never runs code unnoticed."""
+    files = code_files(ref.path)
+    try:
+        config = json.loads((ref.path / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        config = {}
+    auto_map = config.get("auto_map") if isinstance(config, dict) else None
+    values = list(auto_map.values()) if isinstance(auto_map, dict) else []
+    refs = sorted({str(x) for v in values for x in (v if isinstance(v, list) else [v]) if x})
+    what = ", ".join(files) if files else "no .py files in the folder"
+    log.warning(
+        "trust_remote_code is on: model %s (%s) may run its own Python code: %s%s. Only use it for models you trust.",
+        ref.name,
+        ref.path,
+        what,
+        f" (auto_map: {', '.join(refs)})" if refs else "",
+    )
+
+
 def load(ref: ModelRef, *, trust_remote_code: bool = False) -> tuple[Any, Any]:
     """Load (fast tokenizer, model in eval mode) from ``ref.path`` with ``local_files_only``.
 
@@ -153,11 +179,18 @@ def load(ref: ModelRef, *, trust_remote_code: bool = False) -> tuple[Any, Any]:
     from transformers import AutoConfig, AutoModel, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
+    if trust_remote_code:
+        warn_remote_code(ref)
     try:
         config = AutoConfig.from_pretrained(ref.path, local_files_only=True, trust_remote_code=trust_remote_code)
     except Exception as exc:
-        hint = "" if trust_remote_code else " (if it needs custom code you trust, pass --trust-remote-code)"
-        raise SelectorError(f"model {ref.name!r}: cannot read its config.json: {exc}{hint}") from exc
+        hint = (
+            ""
+            if trust_remote_code
+            else " (if it needs custom code you trust, pass --trust-remote-code or set encoder.trust_remote_code: true)"
+        )
+        reason = " ".join(str(exc).split())  # transformers' messages span lines; the CLI prints one
+        raise SelectorError(f"model {ref.name!r}: cannot read its config.json: {reason}{hint}") from exc
     try:
         tokenizer = AutoTokenizer.from_pretrained(ref.path, local_files_only=True, trust_remote_code=trust_remote_code)
     except Exception as exc:

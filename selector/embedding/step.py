@@ -1,8 +1,7 @@
-"""Embeddings for the pipeline: encode the pool (and a ``--target`` file), or load the user's own vectors.
+"""Embeddings for the pipeline: encode the pool (and a ``--target`` file) with the configured encoder.
 
-``--embeddings FILE.npy`` brings precomputed vectors: one row per sample *as read* (the order ``selector embed``
-writes, before any filter), so that the same file serves every filter setting. They are L2-normalised here in
-float32 (the selection works on unit vectors), and a row of zeros or a non-finite value is an error.
+The user's own vectors (``--embeddings FILE.npy``) are loaded and checked against the samples by
+:mod:`selector.embedding.precomputed`.
 """
 
 from __future__ import annotations
@@ -44,32 +43,6 @@ def embed_samples(
     texts = [render(s, template) for s in samples]
     X = encoder.encode(texts, template=template, progress=progress)
     return X, {**encoder.info(), "template": template, **encoder.stats_.to_dict()}
-
-
-def load_embeddings(path: str | Path, rows: Sequence[int], n_total: int) -> np.ndarray:
-    """Rows ``rows`` of the ``(n_total, d)`` array in ``path``, as unit float32 rows."""
-    path = Path(path)
-    try:
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
-    except FileNotFoundError:
-        raise SelectorError(f"--embeddings {path}: file not found") from None
-    except ValueError as exc:
-        raise SelectorError(f"--embeddings {path}: not a .npy array file ({exc})") from None
-    if arr.ndim != 2:
-        raise SelectorError(f"--embeddings {path}: expected a 2-D array (samples x dims), got shape {arr.shape}")
-    if arr.shape[0] != n_total:
-        raise SelectorError(
-            f"--embeddings {path} has {arr.shape[0]:,} rows but the inputs hold {n_total:,} samples; the rows must "
-            "align with the samples as read (write them with `selector embed` on the same inputs)"
-        )
-    X = np.ascontiguousarray(arr[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
-    if not np.isfinite(X).all():
-        raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    zero = np.flatnonzero(norms[:, 0] == 0)
-    if zero.size:
-        raise SelectorError(f"--embeddings {path}: row {rows[int(zero[0])]} is all zeros; it cannot be normalised")
-    return X / norms
 
 
 def embed_target(

@@ -99,14 +99,18 @@ def select(
     skip_invalid: bool = False,
     overwrite: bool = False,
     progress: bool = True,
+    trust_remote_code: bool | None = None,
 ) -> SelectResult:
     """Select the samples worth training on from ``inputs`` (files, folders or Hub names).
 
     Arguments left as ``None`` take their value from ``config`` (a :class:`~selector.config.RunConfig`, a YAML
     path, or ``None`` for the defaults of ``the default config``). With ``out``, the outputs are written into
     that folder as a whole (it must be new or empty, or an earlier ``select`` run with ``overwrite=True``).
+    ``trust_remote_code=True`` lets the encoder run its model folder's own Python code (config key
+    ``encoder.trust_remote_code``; a warning names the code files); only for models you trust.
     """
-    cfg = load_run_config(config, _overrides(budget, fraction, seed, model, device, cache_dir))
+    overrides = _overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code)
+    cfg = load_run_config(config, overrides)
     resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
     inputs = [str(p) for p in inputs]
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
@@ -273,6 +277,7 @@ def _overrides(
     model: str | Path | None,
     device: str | None,
     cache_dir: str | Path | None,
+    trust_remote_code: bool | None = None,
 ) -> dict[str, Any]:
     """The config keys that ``select()``'s own arguments set (``None`` leaves the config's value)."""
     overrides: dict[str, Any] = {}
@@ -282,8 +287,11 @@ def _overrides(
         overrides["budget"] = budget
         overrides["fraction"] = fraction
     enc = {k: v for k, v in (("model", model), ("device", device), ("cache_dir", cache_dir)) if v is not None}
-    if enc:
-        overrides["encoder"] = {k: str(v) for k, v in enc.items()}
+    encoder: dict[str, Any] = {k: str(v) for k, v in enc.items()}
+    if trust_remote_code is not None:
+        encoder["trust_remote_code"] = bool(trust_remote_code)
+    if encoder:
+        overrides["encoder"] = encoder
     return overrides
 
 
@@ -308,10 +316,11 @@ def _embed_pool(
     progress: bool,
 ) -> tuple[np.ndarray, dict[str, Any], Any]:
     """The pool's ``(n, d)`` unit vectors, the manifest's encoder info, and the encoder (``None`` when loaded)."""
-    from selector.embedding.step import embed_samples, load_embeddings, load_encoder
+    from selector.embedding.precomputed import load_embeddings
+    from selector.embedding.step import embed_samples, load_encoder
 
     if embeddings is not None:
-        X = load_embeddings(embeddings, rows, len(corpus.samples))
+        X = load_embeddings(embeddings, rows, corpus.samples, template=cfg.encoder.template, model=cfg.encoder.model)
         return X, {"model": f"precomputed: {embeddings}", "dim": int(X.shape[1])}, None
     encoder = load_encoder(cfg.encoder)
     X, info = embed_samples(pool, encoder, cfg.encoder.template, progress=progress)

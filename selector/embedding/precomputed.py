@@ -1,0 +1,251 @@
+"""Precomputed vectors (``--embeddings FILE.npy``): load them, and prove that row ``i`` belongs to sample ``i``.
+
+``selector embed`` writes one row per sample *as read* (before any filter, so one file serves every filter
+setting) and a sidecar ``FILE.json`` beside it. Among the sidecar's keys, :func:`sidecar_rows` adds
+``text_hashes``: for every row, the embedding cache's hash (blake2b-128, hex) of the text that was embedded, the
+sample rendered with the sidecar's ``template``. :func:`load_embeddings` renders the samples being selected from
+with that template, hashes them the same way and refuses any difference, saying what differs: the number of
+rows, the order (same samples, another order), or the samples themselves (first differing row, by id), and the
+template or model when the run asks for another one than the vectors were made with. A ``.npy`` without a
+sidecar is accepted only when its row count matches, with a warning that its alignment cannot be checked.
+
+Vectors are returned L2-normalised in float32 (the selection works on unit vectors); a row of zeros or a
+non-finite value is an error. Nothing here unpickles: a file that is not a ``.npy`` array is named as such.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selector.embedding.cache import text_hash
+from selector.errors import SelectorError
+from selector.sample import Sample
+
+log = logging.getLogger(__name__)
+
+NPY_MAGIC = b"\x93NUMPY"
+ROW_HASH = "blake2b-128 (hex) of each row's text, the sample rendered with `template`, UTF-8"
+_RERUN = "embed these inputs again (selector embed INPUTS --out FILE.npy) or select from the inputs it was made of"
+
+
+def row_hashes(samples: Sequence[Sample], template: str) -> list[str]:
+    """The hex text hash of every sample rendered with ``template``, in order (what the sidecar stores)."""
+    from selector.embedding.templates import render_all
+
+    return [text_hash(t).hex() for t in render_all(samples, template)]
+
+
+def sidecar_rows(samples: Sequence[Sample], template: str) -> dict[str, Any]:
+    """The sidecar keys that let :func:`load_embeddings` check alignment: row ids and per-row text hashes."""
+    return {"ids": [s.id for s in samples], "row_hash": ROW_HASH, "text_hashes": row_hashes(samples, template)}
+
+
+def load_embeddings(
+    path: str | Path,
+    rows: Sequence[int],
+    samples: Sequence[Sample],
+    *,
+    template: str | None = None,
+    model: str | Path | None = None,
+) -> np.ndarray:
+    """Rows ``rows`` of the ``(len(samples), d)`` array in ``path``, as ``(len(rows), d)`` unit float32 rows.
+
+    ``samples`` are every sample as read, in order (the rows of the file); ``template`` and ``model`` are what the
+    run was configured with (``None``: not set, nothing to compare). Raises :class:`SelectorError` naming the file
+    and what differs when the file's sidecar shows the vectors belong to other samples, another order, another
+    template or another model.
+    """
+    path = Path(path)
+    arr = _open_npy(path)
+    if arr.ndim != 2:
+        raise SelectorError(f"--embeddings {path}: expected a 2-D array (samples x dims), got shape {arr.shape}")
+    meta = _read_sidecar(path)
+    if meta is None:
+        _check_count(path, arr.shape[0], len(samples))
+        log.warning(
+            "--embeddings %s has no `selector embed` sidecar (%s): its rows cannot be checked against the samples; "
+            "they are assumed to be in the order the inputs are read",
+            path,
+            path.with_suffix(".json").name,
+        )
+    else:
+        check_alignment(path, arr.shape[0], meta, samples, template=template, model=model)
+    X = np.ascontiguousarray(arr[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
+    if not np.isfinite(X).all():
+        raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    zero = np.flatnonzero(norms[:, 0] == 0)
+    if zero.size:
+        raise SelectorError(f"--embeddings {path}: row {rows[int(zero[0])]} is all zeros; it cannot be normalised")
+    return X / norms
+
+
+def check_alignment(
+    path: Path,
+    n_rows: int,
+    meta: dict[str, Any],
+    samples: Sequence[Sample],
+    *,
+    template: str | None = None,
+    model: str | Path | None = None,
+) -> None:
+    """Raise unless the sidecar ``meta`` of ``path`` (an ``n_rows``-row array) shows the rows are ``samples``."""
+    sidecar = path.with_suffix(".json")
+    listed = meta.get("rows")
+    if listed != n_rows:
+        raise SelectorError(
+            f"--embeddings {path} has {n_rows:,} rows but its sidecar {sidecar.name} lists {listed}: the two files "
+            f"are not from the same `selector embed` run; {_RERUN}"
+        )
+    made_with = meta.get("template", "default")
+    if template is not None and template != made_with:
+        raise SelectorError(
+            f"--embeddings {path} was embedded with template {made_with!r} but this run's encoder.template is "
+            f"{template!r}; set encoder.template: {made_with} in the config or embed again with --template {template}"
+        )
+    if model is not None:
+        _check_model(path, meta, model)
+    _check_count(path, n_rows, len(samples), meta)
+    ids = list(meta.get("ids") or [])
+    stored = meta.get("text_hashes")
+    if stored is None:  # a sidecar from before per-row hashes: the ids are all there is to compare
+        now_ids = [s.id for s in samples]
+        if ids != now_ids:
+            k = _first_difference(ids, now_ids)
+            raise SelectorError(
+                f"--embeddings {path}: row {k} is {_id(ids, k)} but the inputs' sample {k} is "
+                f"{_id(now_ids, k)}; {_RERUN}"
+            )
+        log.warning(
+            "--embeddings %s: its sidecar has no per-row text hashes (an older selector); only the ids were checked",
+            path,
+        )
+        return
+    if not isinstance(stored, list) or len(stored) != n_rows:
+        raise SelectorError(
+            f"--embeddings {path}: its sidecar {sidecar.name} is damaged (text_hashes does not hold one hash per "
+            f"row); {_RERUN}"
+        )
+    now = row_hashes(samples, made_with)
+    if stored == now:
+        return
+    raise SelectorError(
+        f"--embeddings {path} does not match the inputs: {_describe(path, stored, now, ids, samples, meta)}; {_RERUN}"
+    )
+
+
+def _describe(
+    path: Path,
+    stored: Sequence[str],
+    now: Sequence[str],
+    ids: Sequence[str],
+    samples: Sequence[Sample],
+    meta: dict[str, Any],
+) -> str:
+    """What differs between the rows as embedded (``stored``) and the samples now (``now``), in words."""
+    k = _first_difference(stored, now)
+    where = f"row {k} is {_id(ids, k)} in {path.name} but {samples[k].id!r} in the inputs"
+    if sorted(stored) == sorted(now):
+        return f"the same samples in another order (the first difference: {where})"
+    n_diff = sum(a != b for a, b in zip(stored, now, strict=True))
+    names = [str(i.get("path")) for i in meta.get("inputs", []) if isinstance(i, dict)]
+    made_from = f"; it was embedded from {', '.join(names)}" if names else ""
+    return f"{n_diff:,} of {len(now):,} rows hold other texts (the first: {where}){made_from}"
+
+
+def _first_difference(a: Sequence[Any], b: Sequence[Any]) -> int:
+    """The first index where ``a`` and ``b`` differ (the shorter length when one is a prefix of the other)."""
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def _id(ids: Sequence[str], k: int) -> str:
+    return repr(ids[k]) if k < len(ids) else "(no id)"
+
+
+def _check_count(path: Path, n_rows: int, n_samples: int, meta: dict[str, Any] | None = None) -> None:
+    if n_rows == n_samples:
+        return
+    made_from = ""
+    if meta is not None:
+        names = [str(i.get("path")) for i in meta.get("inputs", []) if isinstance(i, dict)]
+        made_from = f" (embedded from {', '.join(names)})" if names else ""
+    raise SelectorError(
+        f"--embeddings {path} has {n_rows:,} rows{made_from} but the inputs hold {n_samples:,} samples; the rows "
+        "must align with the samples as read (write them with `selector embed` on the same inputs)"
+    )
+
+
+def _check_model(path: Path, meta: dict[str, Any], model: str | Path) -> None:
+    from selector.embedding import models
+
+    ref = models.resolve_model(model)
+    sha = models.weights_sha256(ref.path)
+    if meta.get("sha256") != sha:
+        raise SelectorError(
+            f"--embeddings {path} was embedded with model {meta.get('model')!r} (weights sha256 "
+            f"{str(meta.get('sha256'))[:12]}...) but this run's encoder.model is {str(model)!r} (sha256 "
+            f"{sha[:12]}...); leave encoder.model unset with --embeddings, or embed again with --model {model}"
+        )
+
+
+def _read_sidecar(path: Path) -> dict[str, Any] | None:
+    """The ``selector embed`` sidecar of ``path`` (``FILE.json``), or ``None`` when there is none."""
+    from selector.io.guard import MARKER_KEY
+
+    sidecar = path.with_suffix(".json")
+    if not sidecar.is_file():
+        return None
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise SelectorError(
+            f"--embeddings {path}: its sidecar {sidecar} is unreadable ({exc}); restore it, or embed again"
+        ) from None
+    if not isinstance(meta, dict) or MARKER_KEY not in meta or meta.get("command") != "embed":
+        log.warning("%s is not a `selector embed` sidecar; ignoring it", sidecar)
+        return None
+    return meta
+
+
+def _open_npy(path: Path) -> np.ndarray:
+    """Memory-map ``path`` as a ``.npy`` array, refusing anything else (pickles included) with a clear reason."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(64)
+    except FileNotFoundError:
+        raise SelectorError(f"--embeddings {path}: file not found") from None
+    except IsADirectoryError:
+        raise SelectorError(f"--embeddings {path} is a folder; pass the .npy file `selector embed` wrote") from None
+    except OSError as exc:
+        raise SelectorError(f"--embeddings {path}: cannot read it ({exc.strerror or exc})") from None
+    if not head.startswith(NPY_MAGIC):
+        raise SelectorError(
+            f"--embeddings {path} is not a .npy array file: it {_looks_like(head)}; write the vectors "
+            "with `selector embed` or numpy.save (one float row per sample)"
+        )
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise SelectorError(
+            f"--embeddings {path}: a damaged or unsupported .npy file ({exc}); write it again"
+        ) from None
+
+
+def _looks_like(head: bytes) -> str:
+    if not head:
+        return "is empty"
+    if head.startswith(b"PK"):
+        return "is a zip archive (a .npz? save one array with numpy.save)"
+    if head[:1] == b"\x80":
+        return "looks like a Python pickle, which selector never loads"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return "starts with bytes that are neither NumPy's header nor text"
+    return f"looks like text ({text.strip()[:20]!r}...)" if text.strip() else "holds only white space"
