@@ -75,7 +75,7 @@ def test_shuffled_inputs_are_refused_naming_the_first_differing_row(
     res = runner.invoke(app, ["select", str(shuffled), "--embeddings", str(vectors), "-n", "5", "-o", str(out)])
     assert res.exit_code == 2, res.output
     assert "another order" in res.output
-    assert "row 0 is 'good.jsonl:0' in v.npy" in res.output  # same name, so the ids alone would not tell
+    assert "row 0 is 'good.jsonl#0' in v.npy" in res.output  # same name, so the ids alone would not tell
     assert not out.exists()
 
 
@@ -175,7 +175,7 @@ def test_older_or_damaged_sidecars(
         assert load_embeddings(copy, range(N), samples).shape == (N, 32)
     assert any("only the ids were checked" in r.getMessage() for r in caplog.records)
     copy.with_suffix(".json").write_text(json.dumps({**older, "ids": older["ids"][::-1]}))
-    with pytest.raises(SelectorError, match=r"row 0 is 'good\.jsonl:29' but the inputs' sample 0 is 'good\.jsonl:0'"):
+    with pytest.raises(SelectorError, match=r"row 0 is 'good\.jsonl#29' but the inputs' sample 0 is 'good\.jsonl#0'"):
         load_embeddings(copy, range(N), samples)
     copy.with_suffix(".json").write_text(json.dumps({**meta, "text_hashes": meta["text_hashes"][:-1]}))
     with pytest.raises(SelectorError, match=r"sidecar v\.json is damaged"):

@@ -17,7 +17,7 @@ import pytest
 from tiny_model import build_tiny_bert, tiny_texts
 
 from selector.embedding.encoder import Encoder
-from selector.embedding.progress import Progress, format_seconds
+from selector.progress import Progress, format_seconds
 
 
 class FakeClock:
@@ -34,7 +34,7 @@ class FakeTTY(io.StringIO):
 
 
 def _messages(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [r.getMessage() for r in caplog.records if r.name == "selector.embedding.progress"]
+    return [r.getMessage() for r in caplog.records if r.name == "selector.progress"]
 
 
 def test_off_a_terminal_one_line_every_interval_not_one_per_update(caplog: pytest.LogCaptureFixture) -> None:

@@ -62,9 +62,10 @@ def handles_errors(func: F) -> F:
                 raise
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            typer.echo("interrupted", err=True)
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            terminated = type(exc).__name__ == "Terminated"  # SIGTERM, raised as an interrupt by the encoder
+            typer.echo("terminated" if terminated else "interrupted", err=True)
+            raise typer.Exit(143 if terminated else 130) from None
         except Exception as exc:
             if debug_enabled():
                 raise

@@ -7,7 +7,7 @@
 - :mod:`~selector.embedding.cache`: the content-addressed, resumable embedding cache;
 - :mod:`~selector.embedding.step`: the pipeline's embed step (samples in, ``(n, d)`` float32 out);
 - :mod:`~selector.embedding.precomputed`: ``--embeddings`` files, checked row by row against the samples;
-- :mod:`~selector.embedding.progress`: progress bars on a terminal, a plain log line every few seconds elsewhere.
+- :mod:`~selector.progress`: progress bars on a terminal, a plain log line every few seconds elsewhere.
 
 See ``docs/algorithms.md`` section 3. torch is imported only when a name is first used.
 """

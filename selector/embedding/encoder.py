@@ -30,8 +30,8 @@ from selector.device import resolve_device
 from selector.embedding import models
 from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
 from selector.embedding.pooling import check_pooling, pool
-from selector.embedding.progress import Progress
 from selector.errors import ConfigError
+from selector.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ class Encoder:
 
         ``template`` names how the texts were rendered (``selector.embedding.templates``); it only scopes the cache.
         ``progress`` shows a bar on a terminal, else logs a line every few seconds, with the time left estimated
-        from tokens (:mod:`selector.embedding.progress`). ``on_batch(done, total)`` is called after each batch
+        from tokens (:mod:`selector.progress`). ``on_batch(done, total)`` is called after each batch
         with the texts encoded so far and in all (cache hits excluded). If the call is interrupted (Ctrl-C,
         SIGTERM, an exception from ``on_batch``), the rows already encoded are written to the cache first, so
         calling again encodes only the rest and returns the same array as an uninterrupted call.

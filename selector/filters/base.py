@@ -14,8 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from tqdm.auto import tqdm
-
+from selector.progress import Progress
 from selector.sample import Sample
 
 __all__ = ["REASONS", "Filter", "FilterPipeline", "FilterResult"]
@@ -110,8 +109,10 @@ class FilterPipeline:
         by_reason = dict.fromkeys(reasons, 0)
         by_source: dict[str, dict[str, Any]] = {}
         total = len(samples) if isinstance(samples, Sequence) else None
-        bar = tqdm(samples, total=total, desc="filter", unit="rec", disable=not progress or None, leave=False)
-        for sample in bar:
+        bar = Progress(total or 0, desc="filter", unit="records", enabled=progress and total is not None)
+        for done, sample in enumerate(samples, 1):
+            if done % 4096 == 0:
+                bar.update(4096)
             src = by_source.get(sample.source)
             if src is None:
                 src = by_source[sample.source] = {"input": 0, "kept": 0, "rejected": 0, "by_reason": {}}
@@ -125,6 +126,7 @@ class FilterPipeline:
             by_reason[reason] = by_reason.get(reason, 0) + 1
             src["rejected"] += 1
             src["by_reason"][reason] = src["by_reason"].get(reason, 0) + 1
+        bar.close()
         for src in by_source.values():
             src["by_reason"] = {r: src["by_reason"].get(r, 0) for r in by_reason}
         stats = {

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from selector.errors import ConfigError, SelectorError
+from selector.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -109,21 +109,21 @@ def greedy_loop(X, budget, seeds, eligible, groups, quotas, engine, progress, ch
                 engine.disable(members[g])
         radii.append(engine.radius())
 
-    bar = tqdm(total=budget, desc="kcenter", unit="pick", disable=None if progress else True, leave=False)
+    bar = Progress(budget, desc="kcenter", unit="picks", enabled=progress)
     for s in seeds[:budget]:
         take(s)
-        bar.update()
+        bar.update(1)
     if len(seeds) > budget:
         log.warning("%d seeds given for a budget of %d: only the first %d are used", len(seeds), budget, budget)
     if budget > 0 and not picks and pickable.any():
         take(choose(pickable) if choose is not None else _first_pick(X, eligible, pickable))
-        bar.update()
+        bar.update(1)
     while len(picks) < budget:
         i = choose(pickable) if choose is not None else engine.argmax()
         if i < 0:
             break
         take(i)
-        bar.update()
+        bar.update(1)
     bar.close()
     if len(picks) < budget:
         log.warning(
