@@ -121,3 +121,11 @@ ConfigOption = Annotated[
     ),
 ]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an earlier run of this same command at --out.")]
+Export = Annotated[
+    str | None,
+    typer.Option(
+        "--export",
+        help="Also write train.jsonl in a trainer's shape (alpaca, sharegpt, messages, prompt-completion) and a "
+        "LLaMA-Factory dataset_info.json.",
+    ),
+]

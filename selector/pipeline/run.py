@@ -5,9 +5,12 @@ samples in ranking order and the run manifest, and (given ``out``) leaves behind
 ``docs/algorithms.md`` section 6: ``selected.<ext>``, ``selection.jsonl``, ``rejected.jsonl``, ``manifest.json``,
 ``report.md`` and its plots.
 
-Budget: ``budget`` (a count) or ``fraction`` (of the pool after filters, rounded half up, at least 1; the paper's
-0.5% is ``fraction=0.005``), from the arguments or else the config. How candidates, seeds and group quotas are
-chosen (a labelled task, an external target, several tasks, or none) is in :mod:`selector.selection.targeting`.
+Budget: ``budget`` (a count), ``fraction`` (of the pool after filters, rounded half up, at least 1; the paper's
+0.5% is ``fraction=0.005``), from the arguments or else the config, or ``tokens`` (training tokens, ``"2M"``; the
+ranking is cut per group at its token quota, see :mod:`selector.pipeline.tokens`). ``export`` also writes
+``train.jsonl`` in a trainer's shape and a LLaMA-Factory ``dataset_info.json`` (:mod:`selector.formats.export`).
+How candidates, seeds and group quotas are chosen (a labelled task, an external target, several tasks, or none)
+is in :mod:`selector.selection.targeting`.
 """
 
 from __future__ import annotations
@@ -25,10 +28,12 @@ from selector.device import resolve_device
 from selector.errors import ConfigError, SelectorError
 from selector.filters import apply_filters
 from selector.filters.clean import clean_samples
+from selector.formats.export import check_exportable, check_shape
 from selector.io import Corpus, ReadOptions, output_guard
 from selector.pipeline.manifest import StageResults, StageTimer, select_manifest
 from selector.pipeline.outputs import write_selection
 from selector.pipeline.report import ReportData
+from selector.pipeline.tokens import count_tokens, load_tokenizer, parse_count, records_needed, select_tokens
 from selector.sample import Sample
 from selector.selection.allocation import group_name, presample_indices, resolve_group_by
 from selector.selection.clustering import kmeans
@@ -99,15 +104,27 @@ def select(
     skip_invalid: bool = False,
     overwrite: bool = False,
     progress: bool = True,
+    tokens: int | str | None = None,
+    tokenizer: str | Path | None = None,
+    export: str | None = None,
 ) -> SelectResult:
     """Select the samples worth training on from ``inputs`` (files, folders or Hub names).
 
     Arguments left as ``None`` take their value from ``config`` (a :class:`~selector.config.RunConfig`, a YAML
     path, or ``None`` for the defaults of ``the default config``). With ``out``, the outputs are written into
     that folder as a whole (it must be new or empty, or an earlier ``select`` run with ``overwrite=True``).
+    ``tokens`` replaces a config's budget or fraction; it cannot be combined with either argument.
     """
-    cfg = load_run_config(config, _overrides(budget, fraction, seed, model, device, cache_dir))
-    resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
+    token_budget = _token_budget(tokens, budget, fraction, tokenizer)
+    overrides = _overrides(budget, fraction, seed, model, device, cache_dir)
+    if token_budget is not None:
+        overrides.update(budget=None, fraction=None)
+    cfg = load_run_config(config, overrides)
+    if token_budget is None:
+        resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
+    if export is not None:
+        check_shape(export)
+    tok = load_tokenizer(tokenizer) if token_budget is not None else None
     inputs = [str(p) for p in inputs]
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
     _check_options(task, task_field, target, embeddings)
@@ -133,11 +150,18 @@ def select(
             f"every one of the {len(samples):,} samples was filtered out ({_top_reasons(filtered.stats)}); "
             "loosen the filters in the config"
         )
-    n_budget = resolve_budget(cfg.budget, cfg.fraction, len(filtered.kept))
+    n_budget = resolve_budget(cfg.budget, cfg.fraction, len(filtered.kept)) if token_budget is None else 0
     if task is not None:
         _check_task(task, filtered.kept)
     several_tasks = task is None and target is None and any(s.task is not None for s in filtered.kept)
     pool = _presample(filtered.kept, cfg, several_tasks, timer)
+    if export is not None:
+        check_exportable(pool, export)  # a sample the shape cannot hold fails before embedding
+    counts = None
+    if tok is not None and token_budget is not None:
+        with timer("tokens"):
+            counts = count_tokens(pool, tok)
+        n_budget = records_needed(counts, np.ones(len(pool), dtype=bool), token_budget)
 
     with timer("embed"):
         X, encoder_info, encoder = _embed_pool(pool, cfg, embeddings, [position[s.id] for s in pool], corpus, progress)
@@ -171,7 +195,16 @@ def select(
             kwargs: dict[str, Any] = {"clusters": km.labels, "progress": progress, "device": device_name}
         else:
             kwargs = {"seed": cfg.seed, "device": device_name}
-        res = STRATEGIES[cfg.coreset.strategy](X, n_budget, **rules, **kwargs)
+        if counts is None or token_budget is None:
+            res = STRATEGIES[cfg.coreset.strategy](X, n_budget, **rules, **kwargs)
+        else:
+            by_tokens = select_tokens(
+                X, plan, counts, token_budget, cfg.allocation.tau, STRATEGIES[cfg.coreset.strategy], kwargs
+            )
+            res = by_tokens.result
+            _check_token_cut(res, counts, plan, token_budget)
+            rules["quotas"] = _picked_per_group(res.indices, plan.groups)  # the random baseline, record for record
+            plan.quota_by_name = _names_of(plan, pool, by_tokens.quotas)
     with timer("coverage"):
         rnd_rules = {k: v for k, v in rules.items() if k != "seeds"}
         rnd = random_selection(X, len(res.indices), **rnd_rules, seed=cfg.seed, device=device_name, progress=progress)
@@ -206,6 +239,13 @@ def select(
         "mapping": dict(mapping) if mapping else None,
         "skip_invalid": skip_invalid,
     }
+    if export is not None:
+        manifest["options"]["export"] = export
+    if counts is not None and token_budget is not None:
+        manifest["options"]["tokens"] = token_budget
+        manifest["options"]["tokenizer"] = str(tokenizer) if tokenizer is not None else None
+        manifest["allocation"]["unit"] = "tokens"
+        manifest["tokens"] = _token_manifest(pool, counts, picks, token_budget, tokenizer, by_tokens.ranked)
     manifest["seconds"] = timer.as_dict()
     result = SelectResult(
         samples=chosen,
@@ -228,10 +268,81 @@ def select(
             )
             # Rejected records are written as read, before cleaning (as `selector filter` does).
             rejected = [(corpus.samples[position[s.id]], reason) for s, reason in filtered.rejected]
-            write_selection(guard, protected, overwrite, corpus, chosen, rows, rejected, manifest, report)
+            write_selection(guard, protected, overwrite, corpus, chosen, rows, rejected, manifest, report, export)
             result.out_dir = guard.path
         manifest["seconds"] = timer.as_dict()
     return result
+
+
+def _token_budget(
+    tokens: int | str | None, budget: int | None, fraction: float | None, tokenizer: str | Path | None
+) -> int | None:
+    """``tokens`` as a count (``"2M"`` -> 2,000,000), checked against the other two forms of budget."""
+    if tokens is None:
+        if tokenizer is not None:
+            raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
+        return None
+    if budget is not None or fraction is not None:
+        raise ConfigError(
+            "give exactly one budget: --budget N (records), --fraction F (of the filtered pool) or --tokens N "
+            "(training tokens, e.g. 2M)"
+        )
+    return parse_count(tokens, "--tokens")
+
+
+def _check_token_cut(res: Any, counts: np.ndarray, plan: Any, token_budget: int) -> None:
+    """A token budget smaller than every candidate leaves nothing: say so, with the shortest sample's length."""
+    if len(res.indices):
+        return
+    shortest = int(counts[plan.eligible].min()) if plan.eligible.any() else 0
+    raise ConfigError(
+        f"--tokens {token_budget:,} holds no sample: the shortest candidate has {shortest:,} tokens (per-group "
+        "quotas are smaller still); raise --tokens"
+    )
+
+
+def _picked_per_group(picks: np.ndarray, groups: np.ndarray | None) -> list[int] | None:
+    """Picks per group id (the record quotas of the random baseline of a token-budget run)."""
+    if groups is None:
+        return None
+    return [int(x) for x in np.bincount(groups[picks], minlength=int(groups.max()) + 1)]
+
+
+def _names_of(plan: Any, pool: Sequence[Sample], by_id: Mapping[int, int]) -> dict[str, int]:
+    """Group id -> value as group name -> value (the group of any pool sample with that id names it)."""
+    if plan.groups is None:
+        return {}
+    names: dict[int, str] = {}
+    for s, g in zip(pool, plan.groups, strict=True):
+        names.setdefault(int(g), _group_label(s, plan.group_by, int(g)))
+    return {names[g]: int(v) for g, v in sorted(by_id.items(), key=lambda kv: names[kv[0]])}
+
+
+def _group_label(sample: Sample, group_by: str, group: int) -> str:
+    return f"cluster {group}" if group_by == "cluster" else group_name(sample, group_by)
+
+
+def _token_manifest(
+    pool: Sequence[Sample],
+    counts: np.ndarray,
+    picks: np.ndarray,
+    budget: int,
+    tokenizer: str | Path | None,
+    ranked: int,
+) -> dict[str, Any]:
+    """The manifest's ``tokens`` section: the budget, the tokenizer, and tokens per source and in all."""
+    by_source: dict[str, int] = {}
+    for i in picks:
+        by_source[pool[i].source] = by_source.get(pool[i].source, 0) + int(counts[i])
+    return {
+        "budget": budget,
+        "tokenizer": str(tokenizer) if tokenizer is not None else "default encoder (all-MiniLM-L6-v2)",
+        "counted": "all turns (system, prompt, answer), no special tokens, no chat template",
+        "selected": int(counts[picks].sum()),
+        "pool": int(counts.sum()),
+        "ranked": ranked,
+        "by_source": dict(sorted(by_source.items())),
+    }
 
 
 def _check_options(
