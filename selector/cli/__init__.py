@@ -38,6 +38,7 @@ def _root(
 from selector.cli.configs import configs  # noqa: E402
 from selector.cli.embed import embed  # noqa: E402
 from selector.cli.filter import filter_command  # noqa: E402
+from selector.cli.plan import plan  # noqa: E402
 from selector.cli.select import select  # noqa: E402
 from selector.cli.stats import stats  # noqa: E402
 
@@ -46,6 +47,7 @@ app.command("filter")(filter_command)
 app.command("select")(select)
 app.command("embed")(embed)
 app.command("configs")(configs)
+app.command("plan")(plan)
 
 
 def main() -> None:

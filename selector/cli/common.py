@@ -130,3 +130,11 @@ TrustRemoteCode = Annotated[
         "A warning names the code files.",
     ),
 ]
+Export = Annotated[
+    str | None,
+    typer.Option(
+        "--export",
+        help="Also write train.jsonl in a trainer's shape (alpaca, sharegpt, messages, prompt-completion) and a "
+        "LLaMA-Factory dataset_info.json.",
+    ),
+]

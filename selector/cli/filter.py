@@ -21,6 +21,7 @@ import typer
 
 from selector.cli.common import (
     ConfigOption,
+    Export,
     Inputs,
     Maps,
     Overwrite,
@@ -33,9 +34,10 @@ from selector.cli.common import (
 )
 from selector.config import load_run_config
 from selector.filters import apply_filters, clean_samples
+from selector.formats.export import check_exportable, check_shape
 from selector.io import ReadOptions, output_guard, write_records
 from selector.pipeline.manifest import run_header
-from selector.pipeline.outputs import staged_output, write_manifest, write_rejected
+from selector.pipeline.outputs import staged_output, write_export, write_manifest, write_rejected
 
 
 @handles_errors
@@ -47,16 +49,22 @@ def filter_command(
     maps: Maps = None,
     skip_invalid: SkipInvalid = False,
     overwrite: Overwrite = False,
+    export: Export = None,
     verbose: Verbose = False,
 ) -> None:
-    """Clean and filter records by LIMA-style rules; write kept.<ext>, rejected.jsonl and manifest.json."""
+    """Clean and filter records by LIMA-style rules; write kept.<ext>, rejected.jsonl and manifest.json (with
+    --export, also train.jsonl in that trainer shape and dataset_info.json)."""
     setup_logging(verbose)
     run_config = load_run_config(config)
+    if export is not None:
+        check_shape(export)
     guard = output_guard(out, "filter", inputs, overwrite=overwrite)
     corpus = ReadOptions(source_field, None, parse_mapping(maps), skip_invalid).read(inputs)
     originals = {s.id: s for s in corpus.samples}
     cleaned, clean_stats = clean_samples(corpus.samples, run_config.cleaning)
     result = apply_filters(cleaned, run_config.filters)
+    if export is not None:
+        check_exportable(result.kept, export)
 
     stats = result.stats
     manifest = run_header("filter", run_config, corpus)
@@ -78,6 +86,9 @@ def filter_command(
     )
     with staged_output(guard, inputs, overwrite) as tmp:
         kept = [p.relative_to(tmp).as_posix() for p in write_records(corpus, result.kept, tmp, "kept")]
+        if export is not None:
+            manifest["export"] = export
+            kept += write_export(tmp, result.kept, export, out.name)
         write_rejected(tmp / "rejected.jsonl", ((originals[s.id], reason) for s, reason in result.rejected))
         manifest["outputs"] = sorted([*kept, "rejected.jsonl"])
         write_manifest(tmp / "manifest.json", manifest)

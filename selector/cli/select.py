@@ -9,6 +9,7 @@ import typer
 
 from selector.cli.common import (
     ConfigOption,
+    Export,
     Inputs,
     Maps,
     SkipInvalid,
@@ -31,6 +32,15 @@ def select(
         float | None,
         typer.Option("--fraction", help="Share of the filtered pool to select (0.005 = the paper's 0.5%)."),
     ] = None,
+    tokens: Annotated[
+        str | None,
+        typer.Option("--tokens", help="Token budget: training tokens to select (2M, 500k, 120000)."),
+    ] = None,
+    tokenizer: Annotated[
+        Path | None,
+        typer.Option("--tokenizer", help="Local tokenizer folder for --tokens (default: the default encoder's)."),
+    ] = None,
+    export: Export = None,
     config: ConfigOption = None,
     seed: Annotated[int | None, typer.Option("--seed", help="Seed for K-Means and the random baseline.")] = None,
     source_field: SourceField = None,
@@ -58,7 +68,8 @@ def select(
     """Select the samples worth training on: filter, embed, cluster, pick a KCenterGreedy coreset, write.
 
     Writes OUT/selected.<ext> (the records in your format, best first), OUT/selection.jsonl (rank, id, source,
-    task, cluster, distance at pick), OUT/rejected.jsonl, OUT/manifest.json and OUT/report.md with plots.
+    task, cluster, distance at pick), OUT/rejected.jsonl, OUT/manifest.json and OUT/report.md with plots; with
+    --export, OUT/train.jsonl and OUT/dataset_info.json. Give one budget: --budget, --fraction or --tokens.
     """
     from selector.pipeline import select as run_select
 
@@ -83,6 +94,9 @@ def select(
         overwrite=overwrite,
         progress=not quiet,
         trust_remote_code=True if trust_remote_code else None,  # unset: the config's encoder.trust_remote_code
+        tokens=tokens,
+        tokenizer=tokenizer,
+        export=export,
     )
     m = result.manifest
     counts = m["counts"]
@@ -95,6 +109,8 @@ def select(
         f"coverage radius {cov['selection']['radius']:.4f} (random: {cov['random']['radius']:.4f}); "
         f"mean distance {cov['selection']['mean_distance']:.4f} (random: {cov['random']['mean_distance']:.4f})"
     )
+    if "tokens" in m:
+        typer.echo(f"{m['tokens']['selected']:,} training tokens of a {m['tokens']['budget']:,} token budget")
     sel = m["sources"]["selected"]
     if sel:
         typer.echo("per source: " + ", ".join(f"{k} {v:,}" for k, v in sel.items()))

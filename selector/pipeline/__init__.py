@@ -13,7 +13,7 @@ from selector._lazy import lazy_exports
 _NAMES = {
     "select": "selector.pipeline.run",
     "SelectResult": "selector.pipeline.run",
-    "resolve_budget": "selector.pipeline.run",
+    "resolve_budget": "selector.pipeline.arguments",
     "StageResults": "selector.pipeline.manifest",
     "run_header": "selector.pipeline.manifest",
     "select_manifest": "selector.pipeline.manifest",

@@ -17,11 +17,15 @@ from typing import Any
 
 import numpy as np
 
+from selector.formats.export import dataset_info, export_rows
 from selector.io import Corpus, atomic_path, write_jsonl, write_records
 from selector.io.guard import OutputGuard
 from selector.pipeline.manifest import finite_json
 from selector.pipeline.report import ReportData, render_markdown, write_plots
 from selector.sample import Sample
+
+TRAIN_FILE = "train.jsonl"
+DATASET_INFO = "dataset_info.json"
 
 
 @contextlib.contextmanager
@@ -48,12 +52,16 @@ def write_selection(
     rejected: Sequence[tuple[Sample, str]],
     manifest: dict[str, Any],
     report: ReportData,
+    export: str | None = None,
 ) -> Path:
     """Write a selection's folder: ``selected.<ext>``, ``selection.jsonl``, ``rejected.jsonl``, the report and its
     plots, and ``manifest.json`` (its ``outputs`` key lists every file, which is what lets a later ``--overwrite``
-    replace the folder)."""
+    replace the folder). With ``export`` (a shape of :mod:`selector.formats.export`), also ``train.jsonl`` and
+    ``dataset_info.json`` (:func:`write_export`)."""
     with staged_output(guard, inputs, overwrite) as tmp:
         files = [p.relative_to(tmp).as_posix() for p in write_records(corpus, chosen, tmp, "selected")]
+        if export is not None:
+            files += write_export(tmp, chosen, export, guard.path.name)
         write_jsonl(tmp / "selection.jsonl", rows)
         write_rejected(tmp / "rejected.jsonl", rejected)
         plots = write_plots(report, tmp)
@@ -61,6 +69,17 @@ def write_selection(
         (tmp / "report.md").write_text(render_markdown(manifest, plots), encoding="utf-8")
         write_manifest(tmp / "manifest.json", manifest)
     return guard.path
+
+
+def write_export(folder: Path, samples: Sequence[Sample], shape: str, name: str) -> list[str]:
+    """Write ``train.jsonl`` (``samples`` in trainer ``shape``, in order) and ``dataset_info.json`` (the
+    LLaMA-Factory entry naming it as dataset ``name``) into ``folder``; return the two file names."""
+    rows, has_system = export_rows(samples, shape)
+    write_jsonl(folder / TRAIN_FILE, rows)
+    info = dataset_info(shape, name, has_system, TRAIN_FILE)
+    with atomic_path(folder / DATASET_INFO) as tmp:
+        tmp.write_text(json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return [TRAIN_FILE, DATASET_INFO]
 
 
 def rejected_row(sample: Sample, reason: str) -> dict[str, Any]:

@@ -5,9 +5,12 @@ samples in ranking order and the run manifest, and (given ``out``) leaves behind
 ``docs/algorithms.md`` section 6: ``selected.<ext>``, ``selection.jsonl``, ``rejected.jsonl``, ``manifest.json``,
 ``report.md`` and its plots.
 
-Budget: ``budget`` (a count) or ``fraction`` (of the pool after filters, rounded half up, at least 1; the paper's
-0.5% is ``fraction=0.005``), from the arguments or else the config. How candidates, seeds and group quotas are
-chosen (a labelled task, an external target, several tasks, or none) is in :mod:`selector.selection.targeting`.
+Budget: ``budget`` (a count), ``fraction`` (of the pool after filters, rounded half up, at least 1; the paper's
+0.5% is ``fraction=0.005``), from the arguments or else the config, or ``tokens`` (training tokens, ``"2M"``; the
+ranking is cut per group at its token quota, see :mod:`selector.pipeline.tokens`). ``export`` also writes
+``train.jsonl`` in a trainer's shape and a LLaMA-Factory ``dataset_info.json`` (:mod:`selector.formats.export`).
+How candidates, seeds and group quotas are chosen (a labelled task, an external target, several tasks, or none)
+is in :mod:`selector.selection.targeting`.
 """
 
 from __future__ import annotations
@@ -22,13 +25,32 @@ import numpy as np
 
 from selector.config import RunConfig, load_run_config
 from selector.device import resolve_device
-from selector.errors import ConfigError, SelectorError
+from selector.errors import SelectorError
 from selector.filters import apply_filters
 from selector.filters.clean import clean_samples
+from selector.formats.export import check_exportable, check_shape
 from selector.io import Corpus, ReadOptions, output_guard
+from selector.pipeline.arguments import (
+    check_options,
+    check_task,
+    config_overrides,
+    resolve_budget,
+    top_reasons,
+)
 from selector.pipeline.manifest import StageResults, StageTimer, select_manifest
 from selector.pipeline.outputs import write_selection
 from selector.pipeline.report import ReportData
+from selector.pipeline.tokens import (
+    check_token_cut,
+    count_tokens,
+    load_tokenizer,
+    picked_per_group,
+    quota_names,
+    records_needed,
+    select_tokens,
+    token_budget_of,
+    token_manifest,
+)
 from selector.sample import Sample
 from selector.selection.allocation import group_name, presample_indices, resolve_group_by
 from selector.selection.clustering import kmeans
@@ -64,21 +86,6 @@ class SelectResult:
         return [s.record for s in self.samples]
 
 
-def resolve_budget(budget: int | None, fraction: float | None, pool_size: int) -> int:
-    """The number of samples to select from a pool of ``pool_size``: exactly one of ``budget`` and ``fraction``."""
-    if budget is not None and fraction is not None:
-        raise ConfigError("give either a budget (--budget N) or a fraction (--fraction F), not both")
-    if budget is None and fraction is None:
-        raise ConfigError("no budget: pass --budget N (a count) or --fraction F (e.g. 0.005 for the paper's 0.5%)")
-    if budget is not None:
-        if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)) or budget < 1:
-            raise ConfigError(f"--budget must be a positive integer, got {budget!r}")
-        return int(budget)
-    if not 0 < float(fraction) <= 1:  # type: ignore[arg-type]
-        raise ConfigError(f"--fraction must be in (0, 1], got {fraction!r}")
-    return max(1, int(float(fraction) * pool_size + 0.5))  # type: ignore[arg-type]
-
-
 def select(
     inputs: Sequence[str | Path],
     *,
@@ -100,6 +107,9 @@ def select(
     overwrite: bool = False,
     progress: bool = True,
     trust_remote_code: bool | None = None,
+    tokens: int | str | None = None,
+    tokenizer: str | Path | None = None,
+    export: str | None = None,
 ) -> SelectResult:
     """Select the samples worth training on from ``inputs`` (files, folders or Hub names).
 
@@ -108,13 +118,21 @@ def select(
     that folder as a whole (it must be new or empty, or an earlier ``select`` run with ``overwrite=True``).
     ``trust_remote_code=True`` lets the encoder run its model folder's own Python code (config key
     ``encoder.trust_remote_code``; a warning names the code files); only for models you trust.
+    ``tokens`` replaces a config's budget or fraction; it cannot be combined with either argument.
     """
-    overrides = _overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code)
+    token_budget = token_budget_of(tokens, budget, fraction, tokenizer)
+    overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code)
+    if token_budget is not None:
+        overrides.update(budget=None, fraction=None)
     cfg = load_run_config(config, overrides)
-    resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
+    if token_budget is None:
+        resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
+    if export is not None:
+        check_shape(export)
+    tok = load_tokenizer(tokenizer) if token_budget is not None else None
     inputs = [str(p) for p in inputs]
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
-    _check_options(task, task_field, target, embeddings)
+    check_options(task, task_field, target, embeddings)
     protected = inputs + ([str(target)] if target else [])
     guard = output_guard(out, "select", protected, overwrite=overwrite) if out is not None else None
     timer = StageTimer()
@@ -134,14 +152,21 @@ def select(
         filtered = apply_filters(samples, cfg.filters, progress=progress)
     if not filtered.kept:
         raise SelectorError(
-            f"every one of the {len(samples):,} samples was filtered out ({_top_reasons(filtered.stats)}); "
+            f"every one of the {len(samples):,} samples was filtered out ({top_reasons(filtered.stats)}); "
             "loosen the filters in the config"
         )
-    n_budget = resolve_budget(cfg.budget, cfg.fraction, len(filtered.kept))
+    n_budget = resolve_budget(cfg.budget, cfg.fraction, len(filtered.kept)) if token_budget is None else 0
     if task is not None:
-        _check_task(task, filtered.kept)
+        check_task(task, filtered.kept)
     several_tasks = task is None and target is None and any(s.task is not None for s in filtered.kept)
     pool = _presample(filtered.kept, cfg, several_tasks, timer)
+    if export is not None:
+        check_exportable(pool, export)  # a sample the shape cannot hold fails before embedding
+    counts = None
+    if tok is not None and token_budget is not None:
+        with timer("tokens"):
+            counts = count_tokens(pool, tok)
+        n_budget = records_needed(counts, np.ones(len(pool), dtype=bool), token_budget)
 
     with timer("embed"):
         X, encoder_info, encoder = _embed_pool(pool, cfg, embeddings, [position[s.id] for s in pool], corpus, progress)
@@ -175,7 +200,16 @@ def select(
             kwargs: dict[str, Any] = {"clusters": km.labels, "progress": progress, "device": device_name}
         else:
             kwargs = {"seed": cfg.seed, "device": device_name}
-        res = STRATEGIES[cfg.coreset.strategy](X, n_budget, **rules, **kwargs)
+        if counts is None or token_budget is None:
+            res = STRATEGIES[cfg.coreset.strategy](X, n_budget, **rules, **kwargs)
+        else:
+            by_tokens = select_tokens(
+                X, plan, counts, token_budget, cfg.allocation.tau, STRATEGIES[cfg.coreset.strategy], kwargs
+            )
+            res = by_tokens.result
+            check_token_cut(res, counts, plan, token_budget)
+            rules["quotas"] = picked_per_group(res.indices, plan.groups)  # the random baseline, record for record
+            plan.quota_by_name = quota_names(plan, pool, by_tokens.quotas)
     with timer("coverage"):
         cov = versus_random(
             X,
@@ -218,6 +252,13 @@ def select(
         "mapping": dict(mapping) if mapping else None,
         "skip_invalid": skip_invalid,
     }
+    if export is not None:
+        manifest["options"]["export"] = export
+    if counts is not None and token_budget is not None:
+        manifest["options"]["tokens"] = token_budget
+        manifest["options"]["tokenizer"] = str(tokenizer) if tokenizer is not None else None
+        manifest["allocation"]["unit"] = "tokens"
+        manifest["tokens"] = token_manifest(pool, counts, picks, token_budget, tokenizer, by_tokens.ranked)
     manifest["seconds"] = timer.as_dict()
     result = SelectResult(
         samples=chosen,
@@ -240,59 +281,10 @@ def select(
             )
             # Rejected records are written as read, before cleaning (as `selector filter` does).
             rejected = [(corpus.samples[position[s.id]], reason) for s, reason in filtered.rejected]
-            write_selection(guard, protected, overwrite, corpus, chosen, rows, rejected, manifest, report)
+            write_selection(guard, protected, overwrite, corpus, chosen, rows, rejected, manifest, report, export)
             result.out_dir = guard.path
         manifest["seconds"] = timer.as_dict()
     return result
-
-
-def _check_options(
-    task: str | None, task_field: str | None, target: str | Path | None, embeddings: str | Path | None
-) -> None:
-    """Checks that need no data, made before anything is read."""
-    if task is not None and target is not None:
-        raise ConfigError("give either --task NAME or --target FILE, not both")
-    if task is not None and task_field is None:
-        raise ConfigError(f"--task {task!r} needs --task-field F (the record key naming each sample's task, or @file)")
-    if target is not None and not Path(target).exists():
-        raise ConfigError(f"--target {target}: file not found; give a file of a few examples of the downstream task")
-    if target is not None and embeddings is not None:
-        raise ConfigError("--target needs the encoder that embedded the pool; it cannot be combined with --embeddings")
-    if embeddings is not None and not Path(embeddings).is_file():
-        raise ConfigError(f"--embeddings {embeddings}: file not found (write one with `selector embed`)")
-
-
-def _check_task(task: str, kept: Sequence[Sample]) -> None:
-    """``--task`` must name a task among the samples that passed the filters (checked before embedding)."""
-    known = sorted({str(s.task) for s in kept if s.task is not None})
-    if task not in known:
-        shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
-        raise ConfigError(f"--task {task!r} is not among the {len(known)} tasks after filtering: {shown or 'none'}")
-
-
-def _overrides(
-    budget: int | None,
-    fraction: float | None,
-    seed: int | None,
-    model: str | Path | None,
-    device: str | None,
-    cache_dir: str | Path | None,
-    trust_remote_code: bool | None = None,
-) -> dict[str, Any]:
-    """The config keys that ``select()``'s own arguments set (``None`` leaves the config's value)."""
-    overrides: dict[str, Any] = {}
-    if seed is not None:
-        overrides["seed"] = seed
-    if budget is not None or fraction is not None:  # one replaces the other
-        overrides["budget"] = budget
-        overrides["fraction"] = fraction
-    enc = {k: v for k, v in (("model", model), ("device", device), ("cache_dir", cache_dir)) if v is not None}
-    encoder: dict[str, Any] = {k: str(v) for k, v in enc.items()}
-    if trust_remote_code is not None:
-        encoder["trust_remote_code"] = bool(trust_remote_code)
-    if encoder:
-        overrides["encoder"] = encoder
-    return overrides
 
 
 def _presample(kept: list[Sample], cfg: RunConfig, several_tasks: bool, timer: StageTimer) -> list[Sample]:
@@ -343,9 +335,3 @@ def _selection_rows(
         }
         for r, (i, s) in enumerate(zip(picks, chosen, strict=True))
     ]
-
-
-def _top_reasons(stats: Mapping[str, Any]) -> str:
-    by_reason = stats.get("by_reason", {})
-    top = sorted(((k, v) for k, v in by_reason.items() if v), key=lambda kv: -kv[1])[:3]
-    return ", ".join(f"{k}: {v:,}" for k, v in top) or "no reason"

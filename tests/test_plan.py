@@ -1,0 +1,86 @@
+"""The training planner against the published numbers, its reverse, and its errors."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from selector.cli import app
+from selector.errors import ConfigError
+from selector.planning import ACCELERATORS, chinchilla_tokens, effective_tokens, plan_training, tokens_for_hours
+from selector.planning.scaling import CHINCHILLA_TABLE
+from tests.io_fixtures import RECORDS, write_container
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(("params", "tokens"), [(1e9, 20.2e9), (10e9, 205.1e9), (400e6, 8.0e9), (1e12, 21.2e12)])
+def test_chinchilla_tokens_match_the_published_table(params, tokens):
+    assert chinchilla_tokens(params) == pytest.approx(tokens, rel=1e-9)
+
+
+def test_chinchilla_is_about_twenty_tokens_per_parameter_between_rows():
+    assert all(chinchilla_tokens(n) == pytest.approx(d) for n, d in CHINCHILLA_TABLE)
+    assert 20.2 < chinchilla_tokens(7e9) / 7e9 < 20.6  # between the 1B and 10B rows
+    assert chinchilla_tokens(100e6) / 100e6 == pytest.approx(20.0)  # below the table: its first ratio
+
+
+def test_plan_numbers_are_six_n_d_over_peak_times_mfu():
+    p = plan_training(2_000_000, 7_000_000_000, gpu="h100", mfu=0.4, epochs=3)
+    assert p.flops_per_epoch == pytest.approx(6 * 7e9 * 2e6)
+    assert p.gpu_hours_per_epoch == pytest.approx(6 * 7e9 * 2e6 / (989e12 * 0.4) / 3600)
+    assert p.total_gpu_hours == pytest.approx(3 * p.gpu_hours_per_epoch)
+    assert p.worthwhile_epochs == 4 and "2305.16264" in p.sources["epochs"]
+    four = next(r for r in p.epoch_table if r["epochs"] == 4)
+    assert 0.9 < four["worth"] < 0.95  # ~4 epochs nearly as good as unique data; 16 epochs far less
+    assert next(r for r in p.epoch_table if r["epochs"] == 16)["worth"] < 0.7
+    assert effective_tokens(100, 1) == 100 and math.isclose(effective_tokens(100, 1e9), 100 * (1 + 15.4))
+
+
+def test_gpu_hours_to_tokens_is_the_inverse_of_the_plan():
+    tokens = tokens_for_hours(8, 7_000_000_000, gpu="h100", mfu=0.4)
+    assert tokens == int(8 * 3600 * 989e12 * 0.4 / (6 * 7e9))
+    assert plan_training(tokens, 7_000_000_000).gpu_hours_per_epoch == pytest.approx(8, rel=1e-6)
+    assert abs(tokens_for_hours(8, 7_000_000_000, epochs=4) - tokens / 4) <= 1  # four epochs: a quarter per epoch
+
+
+def test_bad_values_are_clear_errors():
+    with pytest.raises(ConfigError, match="--params"):
+        plan_training(1000, -1)
+    with pytest.raises(ConfigError, match="--mfu"):
+        plan_training(1000, 10**9, mfu=1.5)
+    with pytest.raises(ConfigError, match=r"--gpu 'tpu9' is not a known accelerator; choose one of h100"):
+        plan_training(1000, 10**9, gpu="tpu9")
+    assert set(ACCELERATORS) >= {"h100", "a100", "h200"}
+
+
+def test_cli_plans_a_selection_folder_and_writes_json(tmp_path):
+    src = write_container(tmp_path, "a", "jsonl", RECORDS["alpaca"])
+    sel = tmp_path / "sel"
+    assert runner.invoke(app, ["filter", str(src), "--out", str(sel)]).exit_code == 0
+    out = tmp_path / "plan.json"
+    res = runner.invoke(app, ["plan", str(sel), "--params", "7B", "--gpu", "a100", "--mfu", "0.5", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "Chinchilla-optimal" in res.output and "2305.16264" in res.output and "kept.jsonl" in res.output
+    written = json.loads(out.read_text(encoding="utf-8"))
+    assert written["command"] == "plan" and written["plan"]["accelerator"] == "a100"
+    assert written["plan"]["flops_per_epoch"] == pytest.approx(6 * 7e9 * written["plan"]["tokens_per_epoch"])
+    again = runner.invoke(app, ["plan", str(sel), "--params", "7B", "--out", str(out)])
+    assert again.exit_code == 2 and "--overwrite" in again.output
+
+
+def test_cli_reverse_and_bad_values():
+    res = runner.invoke(app, ["plan", "--gpu-hours", "8", "--params", "7B"])
+    assert res.exit_code == 0 and f"--tokens {tokens_for_hours(8, 7 * 10**9)}" in res.output
+    for args, message in (
+        (["--tokens", "0", "--params", "7B"], "--tokens must be at least 1"),
+        (["--tokens", "2M", "--params", "-1"], "--params must be a positive count"),
+        (["--tokens", "2M", "--params", "7B", "--gpu", "tpu9"], "not a known accelerator"),
+        (["--tokens", "2M"], "--params is required"),
+        (["--tokens", "2M", "--gpu-hours", "3", "--params", "7B"], "exactly one of"),
+    ):
+        res = runner.invoke(app, ["plan", *args])
+        assert res.exit_code == 2 and message in res.output, (args, res.output)
