@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,15 +25,17 @@ from selector.device import resolve_device
 from selector.errors import ConfigError, SelectorError
 from selector.filters import apply_filters
 from selector.filters.clean import clean_samples
+from selector.filters.near_dup import sample_scores
 from selector.io import Corpus, ReadOptions, output_guard
 from selector.pipeline.manifest import StageResults, StageTimer, select_manifest
 from selector.pipeline.outputs import write_selection
-from selector.pipeline.report import ReportData
+from selector.pipeline.report import ReportData, dedup_examples
 from selector.sample import Sample
 from selector.selection.allocation import group_name, presample_indices, resolve_group_by
 from selector.selection.clustering import kmeans
 from selector.selection.coreset import STRATEGIES, random_selection
 from selector.selection.coverage import distances_at_pick
+from selector.selection.semdedup import PoolDedup, drop_semantic_duplicates
 from selector.selection.targeting import plan_selection
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,7 @@ def select(
         with timer("clean"):
             samples, clean_stats = clean_samples(samples, cfg.cleaning)
     with timer("filter"):
-        filtered = apply_filters(samples, cfg.filters, progress=progress)
+        filtered = apply_filters(samples, cfg.filters, dedup=cfg.dedup, seed=cfg.seed, progress=progress)
     if not filtered.kept:
         raise SelectorError(
             f"every one of the {len(samples):,} samples was filtered out ({_top_reasons(filtered.stats)}); "
@@ -150,6 +152,14 @@ def select(
             max_points_per_centroid=cfg.clustering.max_points_per_centroid,
             device=cfg.encoder.device,
         )
+
+    semantic: PoolDedup | None = None
+    if cfg.dedup.semantic_duplicate:  # SemDeDup on the pool's embeddings, before the coreset sees them
+        with timer("semantic_dedup"):
+            scores = sample_scores(pool, cfg.filters.score_field)
+            semantic = drop_semantic_duplicates(pool, X, km.labels, cfg.dedup.semantic_eps, scores)
+        pool, X = [pool[i] for i in semantic.keep], X[semantic.keep]
+        km = replace(km, labels=km.labels[semantic.keep])
 
     target_info: dict[str, Any] | None = None
     target_X = None
@@ -196,6 +206,12 @@ def select(
         target_info=target_info,
     )
     manifest = select_manifest(stages)
+    sem_rejected = semantic.rejected if semantic is not None else []
+    details = {**filtered.details, **(semantic.details if semantic is not None else {})}
+    if semantic is not None:
+        manifest["counts"]["after_semantic_dedup"] = len(pool)
+        manifest["semantic_dedup"] = semantic.stats
+    manifest["dedup"] = dedup_examples([*filtered.rejected, *sem_rejected], details, samples)
     manifest["options"] = {
         "inputs": inputs,
         "source_field": source_field,
@@ -227,8 +243,8 @@ def select(
                 seed=cfg.seed,
             )
             # Rejected records are written as read, before cleaning (as `selector filter` does).
-            rejected = [(corpus.samples[position[s.id]], reason) for s, reason in filtered.rejected]
-            write_selection(guard, protected, overwrite, corpus, chosen, rows, rejected, manifest, report)
+            rejected = [(corpus.samples[position[s.id]], reason) for s, reason in [*filtered.rejected, *sem_rejected]]
+            write_selection(guard, protected, overwrite, corpus, chosen, rows, rejected, manifest, report, details)
             result.out_dir = guard.path
         manifest["seconds"] = timer.as_dict()
     return result
