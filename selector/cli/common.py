@@ -121,3 +121,11 @@ ConfigOption = Annotated[
     ),
 ]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an earlier run of this same command at --out.")]
+Decontaminate = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--decontaminate",
+        help="Evaluation file whose records must not leak into the output: samples sharing a 13-word n-gram with "
+        "one are dropped (reason contaminated). Repeatable.",
+    ),
+]

@@ -98,6 +98,7 @@ def select(
     device: str | None = None,
     cache_dir: str | Path | None = None,
     mapping: Mapping[str, str] | None = None,
+    decontaminate: Sequence[str | Path] | None = None,
     skip_invalid: bool = False,
     overwrite: bool = False,
     progress: bool = True,
@@ -107,13 +108,17 @@ def select(
     Arguments left as ``None`` take their value from ``config`` (a :class:`~selector.config.RunConfig`, a YAML
     path, or ``None`` for the defaults of ``the default config``). With ``out``, the outputs are written into
     that folder as a whole (it must be new or empty, or an earlier ``select`` run with ``overwrite=True``).
+    ``decontaminate`` names evaluation files (``filters.decontaminate``) whose items must not be selected.
     """
-    cfg = load_run_config(config, _overrides(budget, fraction, seed, model, device, cache_dir))
+    overrides = _overrides(budget, fraction, seed, model, device, cache_dir)
+    if decontaminate:
+        overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
+    cfg = load_run_config(config, overrides)
     resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
     inputs = [str(p) for p in inputs]
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
     _check_options(task, task_field, target, embeddings)
-    protected = inputs + ([str(target)] if target else [])
+    protected = inputs + ([str(target)] if target else []) + list(cfg.filters.decontaminate or [])
     guard = output_guard(out, "select", protected, overwrite=overwrite) if out is not None else None
     timer = StageTimer()
 
