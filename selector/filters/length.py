@@ -8,6 +8,7 @@ length-checked: there is no answer to measure.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -137,6 +138,7 @@ class TokenLengthFilter(Filter):
         }
 
 
+@functools.lru_cache(maxsize=4)
 def load_tokenizer(name: str | None = None, key: str = "filters.tokenizer") -> Any:
     """A fast tokenizer from a local folder or the local Hugging Face cache (``None``: the default encoder's);
     never downloads: a name not on this machine is a ConfigError naming ``key``."""

@@ -73,7 +73,8 @@ def dedup(
     """Drop near and semantic duplicates (and contaminated samples) from ``inputs``; write them out with ``out``.
 
     ``near``/``semantic``/``jaccard``/``eps`` override the config's ``dedup:`` keys (``None`` keeps them); when
-    the config switches neither rule on (the default config), ``None`` means on. ``embeddings`` is a ``.npy`` of one row per sample as read.
+    the config switches neither rule on (the default config), ``None`` means on. ``embeddings`` is a ``.npy``
+    of one row per sample as read.
     """
     base = load_run_config(config)
     if not (base.dedup.near_duplicate or base.dedup.semantic_duplicate):  # a config without dedup: both on
