@@ -49,11 +49,9 @@ def cluster_groups(Xc: np.ndarray, threshold: float, block: int = 1024) -> np.nd
         keep = a < b
         if not keep.any():
             continue
+        # Merge this block's pairs into the current labels: a graph whose nodes are the labels (all < m).
         a, b = comp[a[keep]], comp[b[keep]]
-        # Merge this block's pairs into the current labels: a graph of old labels, relabelled by components.
-        rows = np.concatenate([a, np.arange(m)])
-        cols = np.concatenate([b, comp])
-        graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(m, m))
+        graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(m, m))
         _, lab = connected_components(graph, directed=False)
         comp = lab[comp]
     return comp
