@@ -78,8 +78,8 @@ def _rensa() -> Any:
         import rensa
     except ImportError:
         raise ConfigError(
-            "config key 'dedup.near_duplicate' needs the package rensa (pip install rensa, or "
-            "pip install 'selector[dedup]'); set dedup.near_duplicate: false to switch the rule off"
+            "config key 'dedup.near_duplicate' needs the package rensa (a dependency of selector: pip install "
+            "rensa); or set dedup.near_duplicate: false to switch the rule off"
         ) from None
     return rensa
 
