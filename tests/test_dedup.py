@@ -193,3 +193,25 @@ def test_cli_dedup_writes_kept_rejected_and_manifest(tmp_path):
     assert manifest["command"] == "dedup" and manifest["dedup"]["near_duplicate"]["dropped"] == 1
     res = runner.invoke(app, ["dedup", str(src), "--out", str(tmp_path / "o2"), "--eps", "1.5", "--no-near"])
     assert res.exit_code == 2 and "semantic_eps" in res.output
+
+
+def test_select_drops_semantic_duplicates_before_the_coreset(tmp_path):
+    from selector.config import RunConfig
+    from selector.filters import DedupConfig as Dedup
+    from selector.pipeline import select
+
+    rows = [{"id": f"r{i}", "instruction": f"Question {i}", "output": text()} for i in range(40)]
+    src = tmp_path / "data.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    X = np.random.default_rng(2).normal(size=(40, 8)).astype(np.float32)
+    X[11] = X[5]
+    np.save(tmp_path / "e.npy", X)
+    cfg = RunConfig(dedup=Dedup(semantic_duplicate=True), budget=10)
+    out = tmp_path / "out"
+    result = select([src], config=cfg, embeddings=tmp_path / "e.npy", out=out, progress=False)
+    assert "r11" not in [s.id for s in result.samples]
+    assert result.manifest["counts"]["after_semantic_dedup"] == 39
+    rejected = [json.loads(line) for line in (out / "rejected.jsonl").read_text().splitlines()]
+    assert [(r["reason"], r["id"], r["duplicate_of"]) for r in rejected] == [("semantic_duplicate", "r11", "r5")]
+    report = (out / "report.md").read_text()
+    assert "## Duplicates" in report and "`r11` duplicates `r5`" in report
