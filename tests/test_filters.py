@@ -144,7 +144,7 @@ def test_refers_to_other_answers_stays(text):
     assert reasons([text], **OFF, refers_to_other_answers=True) == [None]
 
 
-def test_low_score_reads_the_record_and_fails_clearly_without_it():
+def test_low_score_reads_the_record_and_keeps_unscored_records():
     samples = [make(f"a{i}", record={"score": s}, i=i) for i, s in enumerate([3, 10, "12", 9.5])]
     result = apply_filters(samples, FilterConfig(score_field="score", min_score=10), progress=False)
     assert [(s.id, r) for s, r in result.rejected] == [("f:0", "low_score"), ("f:3", "low_score")]
@@ -152,8 +152,11 @@ def test_low_score_reads_the_record_and_fails_clearly_without_it():
     assert apply_filters(nested, FilterConfig(score_field="meta.votes", min_score=10), progress=False).kept
     # the score rule needs both keys: min_score alone (as in the lima config) is off
     assert apply_filters(samples, FilterConfig(min_score=10), progress=False).rejected == []
-    with pytest.raises(InputError, match=r"f\.json:2: record has no score field 'score'"):
-        apply_filters([make("a", record={})], FilterConfig(score_field="score", min_score=10), progress=False)
+    # issue 12: a record without the field is kept, and the summary counts it
+    unscored = apply_filters([make("a", record={})], FilterConfig(score_field="score", min_score=10), progress=False)
+    assert len(unscored.kept) == 1
+    rule = next(r for r in unscored.stats["rules"] if r["name"] == "low_score")
+    assert rule["notes"] == {"no 'score' field (kept)": 1}
     with pytest.raises(InputError, match="not a number"):
         apply_filters([make("a", record={"score": "high"})], FilterConfig(score_field="score", min_score=1))
 
@@ -195,7 +198,8 @@ def test_one_reason_per_sample_first_rule_wins_and_counts_add_up():
     ]
     st = result.stats
     assert st["input"] == 7 and st["kept"] == 1 and st["rejected"] == 6
-    assert list(st["by_reason"]) == [r for r in REASONS if r not in ("low_score",)]
+    off = ("low_score", "prompt_too_short", "prompt_too_long", "language", "contaminated")
+    assert list(st["by_reason"]) == [r for r in REASONS if r not in off and not r.endswith("_duplicate")]
     assert sum(st["by_reason"].values()) == st["rejected"]
     assert st["by_source"]["a"] == {
         "input": 3,

@@ -30,7 +30,8 @@ def test_lima_yaml_holds_limas_rules():
     f = cfg.filters
     assert (f.min_chars, f.max_chars, f.min_score) == (1200, 4096, 10.0)
     assert f.first_person and f.refers_to_other_answers and f.empty and f.duplicate
-    assert f.score_field is None  # low_score runs once a score field is set
+    assert f.score_field == "score"  # issue 12: on; records without a score are kept and counted
+    assert cfg.dedup.near_duplicate and cfg.dedup.semantic_duplicate and f.languages is None
     assert cfg.cleaning.enabled and cfg.cleaning.wikihow_intro
     assert cfg.allocation.tau == 3.0
 

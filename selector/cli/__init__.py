@@ -36,6 +36,7 @@ def _root(
 
 # Command registrations (one line per command module).
 from selector.cli.configs import configs  # noqa: E402
+from selector.cli.dedup import dedup  # noqa: E402
 from selector.cli.embed import embed  # noqa: E402
 from selector.cli.filter import filter_command  # noqa: E402
 from selector.cli.plan import plan  # noqa: E402
@@ -46,6 +47,7 @@ app.command("stats")(stats)
 app.command("filter")(filter_command)
 app.command("select")(select)
 app.command("embed")(embed)
+app.command("dedup")(dedup)
 app.command("configs")(configs)
 app.command("plan")(plan)
 

@@ -138,3 +138,11 @@ Export = Annotated[
         "LLaMA-Factory dataset_info.json.",
     ),
 ]
+Decontaminate = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--decontaminate",
+        help="Evaluation file whose records must not leak into the output: samples sharing a 13-word n-gram with "
+        "one are dropped (reason contaminated). Repeatable.",
+    ),
+]

@@ -21,6 +21,7 @@ import typer
 
 from selector.cli.common import (
     ConfigOption,
+    Decontaminate,
     Export,
     Inputs,
     Maps,
@@ -47,6 +48,7 @@ def filter_command(
     config: ConfigOption = None,
     source_field: SourceField = None,
     maps: Maps = None,
+    decontaminate: Decontaminate = None,
     skip_invalid: SkipInvalid = False,
     overwrite: Overwrite = False,
     export: Export = None,
@@ -55,14 +57,16 @@ def filter_command(
     """Clean and filter records by LIMA-style rules; write kept.<ext>, rejected.jsonl and manifest.json (with
     --export, also train.jsonl in that trainer shape and dataset_info.json)."""
     setup_logging(verbose)
-    run_config = load_run_config(config)
+    overrides = {"filters": {"decontaminate": [str(p) for p in decontaminate]}} if decontaminate else None
+    run_config = load_run_config(config, overrides)
     if export is not None:
         check_shape(export)
-    guard = output_guard(out, "filter", inputs, overwrite=overwrite)
+    protected = [*inputs, *(run_config.filters.decontaminate or [])]
+    guard = output_guard(out, "filter", protected, overwrite=overwrite)
     corpus = ReadOptions(source_field, None, parse_mapping(maps), skip_invalid).read(inputs)
     originals = {s.id: s for s in corpus.samples}
     cleaned, clean_stats = clean_samples(corpus.samples, run_config.cleaning)
-    result = apply_filters(cleaned, run_config.filters)
+    result = apply_filters(cleaned, run_config.filters, dedup=run_config.dedup, seed=run_config.seed)
     if export is not None:
         check_exportable(result.kept, export)
 
@@ -84,12 +88,13 @@ def filter_command(
             "rules": stats["rules"],
         }
     )
-    with staged_output(guard, inputs, overwrite) as tmp:
+    with staged_output(guard, protected, overwrite) as tmp:
         kept = [p.relative_to(tmp).as_posix() for p in write_records(corpus, result.kept, tmp, "kept")]
         if export is not None:
             manifest["export"] = export
             kept += write_export(tmp, result.kept, export, out.name)
-        write_rejected(tmp / "rejected.jsonl", ((originals[s.id], reason) for s, reason in result.rejected))
+        rejected = ((originals[s.id], reason) for s, reason in result.rejected)
+        write_rejected(tmp / "rejected.jsonl", rejected, result.details)
         manifest["outputs"] = sorted([*kept, "rejected.jsonl"])
         write_manifest(tmp / "manifest.json", manifest)
     typer.echo(render_summary(manifest, out))
@@ -113,6 +118,14 @@ def render_summary(manifest: dict[str, Any], out: Path) -> str:
         ["rule", "dropped", "share"],
         [[r, k, pct(k)] for r, k in counts["by_reason"].items()] + [["kept", counts["kept"], pct(counts["kept"])]],
     )
+    notes = [
+        (f"{rule['name']}: {label}", k)
+        for rule in manifest.get("rules", [])
+        for label, k in rule.get("notes", {}).items()
+    ]
+    if notes:
+        lines.append("")
+        lines += _table(["note", "samples"], [list(n) for n in notes])
     reasons = [r for r, k in counts["by_reason"].items() if k]
     lines.append("")
     lines += _table(

@@ -9,6 +9,7 @@ import typer
 
 from selector.cli.common import (
     ConfigOption,
+    Decontaminate,
     Export,
     Inputs,
     Maps,
@@ -59,6 +60,7 @@ def select(
     device: Annotated[str | None, typer.Option("--device", help="auto, cpu, cuda, cuda:1, mps.")] = None,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
     maps: Maps = None,
+    decontaminate: Decontaminate = None,
     skip_invalid: SkipInvalid = False,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier selector run in --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
@@ -90,6 +92,7 @@ def select(
         device=device,
         cache_dir=cache_dir,
         mapping=parse_mapping(maps),
+        decontaminate=decontaminate,
         skip_invalid=skip_invalid,
         overwrite=overwrite,
         progress=not quiet,

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 
 from selector.cli.common import (
@@ -18,7 +20,10 @@ from selector.cli.common import (
     parse_mapping,
     setup_logging,
 )
+from selector.filters.length import load_tokenizer
 from selector.io import read_corpus
+from selector.io.corpus import quantiles
+from selector.sample import Sample
 
 MAX_SKIPPED_SHOWN = 20
 
@@ -33,10 +38,17 @@ def stats(
     task_field: TaskField = None,
     maps: Maps = None,
     skip_invalid: SkipInvalid = False,
+    tokens: Annotated[
+        bool, typer.Option("--tokens/--no-tokens", help="Also count tokens (of --tokenizer) for the percentiles.")
+    ] = True,
+    tokenizer: Annotated[
+        str | None, typer.Option("--tokenizer", help="Local tokenizer folder (default: the default encoder's).")
+    ] = None,
     verbose: Verbose = False,
 ) -> None:
     """Per file: container, format and record count; per source: sample count; prompt and response lengths
-    (characters: min, quantiles, max, mean); empty prompts and responses; what --skip-invalid left out."""
+    (characters and tokens: min, quantiles, max, mean); empty prompts and responses; what --skip-invalid left
+    out."""
     setup_logging(verbose)
     corpus = read_corpus(
         inputs,
@@ -46,10 +58,24 @@ def stats(
         skip_invalid=skip_invalid,
     )
     summary = corpus.stats()
+    if tokens and corpus.samples:
+        summary.update(token_quantiles(corpus.samples, tokenizer))
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         typer.echo(render(summary))
+
+
+def token_quantiles(samples: Sequence[Sample], tokenizer: str | None = None) -> dict[str, Any]:
+    """``prompt_tokens`` and ``response_tokens``: the quantiles of :meth:`Corpus.stats`, counted in tokens (no
+    special tokens) of ``tokenizer`` (a local folder; ``None``: the default encoder's, as the token rules use)."""
+    tok = load_tokenizer(tokenizer, key="--tokenizer")
+    out: dict[str, Any] = {}
+    for name in ("prompt", "response"):
+        texts = [getattr(s, name) for s in samples]
+        ids = tok(texts, add_special_tokens=False, verbose=False)["input_ids"]
+        out[f"{name}_tokens"] = quantiles(np.asarray([len(i) for i in ids]))
+    return out
 
 
 def _table(header: list[str], rows: list[list[Any]], right: set[int]) -> list[str]:
@@ -84,12 +110,12 @@ def render(summary: dict[str, Any]) -> str:
     if summary["records"]:
         lines.append("")
         keys = list(summary["prompt_chars"])
-        rows = [[name] + [summary[f"{name}_chars"][k] for k in keys] for name in ("prompt", "response")]
-        lines += _table(
-            ["chars"] + ["min" if k == "p0" else "max" if k == "p100" else k for k in keys],
-            rows,
-            set(range(1, len(keys) + 1)),
-        )
+        header = ["min" if k == "p0" else "max" if k == "p100" else k for k in keys]
+        for unit in ("chars", "tokens"):
+            if f"prompt_{unit}" not in summary:
+                continue
+            rows = [[name] + [summary[f"{name}_{unit}"][k] for k in keys] for name in ("prompt", "response")]
+            lines += _table([unit, *header], rows, set(range(1, len(keys) + 1)))
     lines.append(f"empty prompts: {summary['empty_prompts']:,}   empty responses: {summary['empty_responses']:,}")
     items = summary["skipped_items"]
     if items:

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from selector.config.loader import from_mapping, load_yaml, to_dict
 from selector.errors import ConfigError
 from selector.filters.clean import CleanConfig
-from selector.filters.config import FilterConfig
+from selector.filters.config import DedupConfig, FilterConfig
 from selector.selection.allocation import AllocationConfig
 
 __all__ = [
@@ -111,6 +111,7 @@ class RunConfig:
 
     Attributes:
         filters: LIMA-style filter rules (:class:`~selector.filters.FilterConfig`).
+        dedup: near-duplicate and semantic-duplicate rules (:class:`~selector.filters.DedupConfig`).
         cleaning: the cleaning transform (:class:`~selector.filters.CleanConfig`).
         allocation: temperature balancing across groups (:class:`~selector.selection.allocation.AllocationConfig`).
         encoder, clustering, coreset: the embedding, K-Means and selection stages.
@@ -120,6 +121,7 @@ class RunConfig:
     """
 
     filters: FilterConfig = field(default_factory=FilterConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
     cleaning: CleanConfig = field(default_factory=CleanConfig)
     allocation: AllocationConfig = field(default_factory=AllocationConfig)
     encoder: EncoderConfig = field(default_factory=EncoderConfig)

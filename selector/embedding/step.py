@@ -58,3 +58,28 @@ def embed_target(
     info = {"path": str(path), "samples": len(corpus.samples)}
     info["sha256"] = corpus.files[0].sha256 if corpus.files else None
     return X, info
+
+
+def pool_embeddings(
+    pool: Sequence[Sample],
+    corpus: Any,
+    config: Any,
+    embeddings: str | Path | None = None,
+    *,
+    progress: bool = True,
+) -> tuple[np.ndarray, dict[str, Any], Any]:
+    """Unit ``(len(pool), d)`` float32 vectors of ``pool`` (samples of ``corpus``), the manifest's encoder info, and
+    the encoder (``None`` when the vectors come from the ``--embeddings`` file, checked against its sidecar).
+
+    ``config`` is the run config's ``encoder:`` section.
+    """
+    if embeddings is not None:
+        from selector.embedding.precomputed import load_embeddings
+
+        position = {s.id: i for i, s in enumerate(corpus.samples)}
+        rows = [position[s.id] for s in pool]
+        X = load_embeddings(embeddings, rows, corpus.samples, template=config.template, model=config.model)
+        return X, {"model": f"precomputed: {embeddings}", "dim": int(X.shape[1])}, None
+    encoder = load_encoder(config)
+    X, info = embed_samples(pool, encoder, config.template, progress=progress)
+    return X, info, encoder

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from selector.progress import Progress
 from selector.sample import Sample
 
-__all__ = ["REASONS", "Filter", "FilterPipeline", "FilterResult"]
+__all__ = ["REASONS", "CorpusRule", "Filter", "FilterPipeline", "FilterResult"]
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,13 @@ REASONS: tuple[str, ...] = (
     "low_score",
     "first_person",
     "refers_to_other_answers",
+    "prompt_too_short",
+    "prompt_too_long",
+    "language",
+    "contaminated",
     "duplicate",
+    "near_duplicate",
+    "semantic_duplicate",
 )
 
 
@@ -56,8 +62,28 @@ class Filter(ABC):
     def reset(self) -> None:  # noqa: B027 - deliberately empty default hook
         """Forget state from earlier runs."""
 
+    def details(self, sample: Sample) -> dict[str, Any] | None:
+        """What the rejected row of ``sample`` should add to its reason; called right after :meth:`check` dropped it."""
+        return None
+
     def describe(self) -> dict[str, Any]:
-        """Parameters of the rule, for manifests."""
+        """Parameters of the rule, for manifests; a ``notes`` dict (label -> count) is shown in the summary."""
+        return {}
+
+
+class CorpusRule(ABC):
+    """A rule that needs the whole pool at once (near duplicates): it runs after the per-sample filters, on the
+    samples they kept, and names the ones to drop with their reason and details."""
+
+    name: ClassVar[str]
+    reasons: ClassVar[tuple[str, ...]]
+
+    @abstractmethod
+    def find(self, samples: Sequence[Sample]) -> list[tuple[int, str, dict[str, Any]]]:
+        """``(index into samples, reason, details)`` for every sample to drop, indices ascending."""
+
+    def describe(self) -> dict[str, Any]:
+        """Parameters and counts of the last run, for manifests."""
         return {}
 
 
@@ -71,29 +97,35 @@ class FilterResult:
         stats: ``{"input", "kept", "rejected", "by_reason": {code: n}, "by_source": {source: {"input", "kept",
             "rejected", "by_reason"}}, "rules": [...]}``; ``input == kept + rejected`` and ``rejected`` is the sum
             of ``by_reason``, overall and for every source.
+        details: what a rule adds to a rejected row, by sample id (``duplicate_of`` and ``similarity`` for
+            duplicates, the matched test file and record for ``contaminated``, the language detected).
     """
 
     kept: list[Sample]
     rejected: list[tuple[Sample, str]]
     stats: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class FilterPipeline:
     """Applies ``filters`` in order; the first reason wins."""
 
-    def __init__(self, filters: Sequence[Filter]) -> None:
+    def __init__(self, filters: Sequence[Filter], corpus_rules: Sequence[CorpusRule] = ()) -> None:
         self.filters = list(filters)
+        self.corpus_rules = list(corpus_rules)
+        self._fired: Filter | None = None
 
     @property
     def reasons(self) -> list[str]:
         """The reason codes this pipeline can produce, in order."""
-        return [r for f in self.filters for r in f.reasons]
+        return list(dict.fromkeys(r for f in [*self.filters, *self.corpus_rules] for r in f.reasons))
 
     def check(self, sample: Sample) -> str | None:
         """The first reason any filter gives for ``sample``; notifies the filters when it is kept."""
         for f in self.filters:
             reason = f.check(sample)
             if reason is not None:
+                self._fired = f
                 return reason
         for f in self.filters:
             f.kept(sample)
@@ -106,13 +138,17 @@ class FilterPipeline:
         reasons = self.reasons
         kept: list[Sample] = []
         rejected: list[tuple[Sample, str]] = []
+        details: dict[str, dict[str, Any]] = {}
         by_reason = dict.fromkeys(reasons, 0)
         by_source: dict[str, dict[str, Any]] = {}
         total = len(samples) if isinstance(samples, Sequence) else None
         bar = Progress(total or 0, desc="filter", unit="records", enabled=progress and total is not None)
+        position: dict[int, int] = {}
         for done, sample in enumerate(samples, 1):
             if done % 4096 == 0:
                 bar.update(4096)
+            if self.corpus_rules:
+                position[id(sample)] = len(position)
             src = by_source.get(sample.source)
             if src is None:
                 src = by_source[sample.source] = {"input": 0, "kept": 0, "rejected": 0, "by_reason": {}}
@@ -123,10 +159,29 @@ class FilterPipeline:
                 src["kept"] += 1
                 continue
             rejected.append((sample, reason))
+            extra = self._fired.details(sample) if self._fired is not None else None
+            if extra:
+                details[sample.id] = extra
             by_reason[reason] = by_reason.get(reason, 0) + 1
             src["rejected"] += 1
             src["by_reason"][reason] = src["by_reason"].get(reason, 0) + 1
         bar.close()
+        if self.corpus_rules:
+            for rule in self.corpus_rules:
+                drops = rule.find(kept)
+                gone = set()
+                for i, reason, extra in drops:
+                    sample = kept[i]
+                    gone.add(i)
+                    rejected.append((sample, reason))
+                    details[sample.id] = extra
+                    by_reason[reason] = by_reason.get(reason, 0) + 1
+                    src = by_source[sample.source]
+                    src["kept"] -= 1
+                    src["rejected"] += 1
+                    src["by_reason"][reason] = src["by_reason"].get(reason, 0) + 1
+                kept = [s for i, s in enumerate(kept) if i not in gone]
+            rejected.sort(key=lambda sr: position[id(sr[0])])  # input order, as without corpus rules
         for src in by_source.values():
             src["by_reason"] = {r: src["by_reason"].get(r, 0) for r in by_reason}
         stats = {
@@ -135,7 +190,7 @@ class FilterPipeline:
             "rejected": len(rejected),
             "by_reason": by_reason,
             "by_source": dict(sorted(by_source.items())),
-            "rules": [{"name": f.name, **f.describe()} for f in self.filters],
+            "rules": [{"name": f.name, **f.describe()} for f in [*self.filters, *self.corpus_rules]],
         }
         logger.info(
             "filters kept %d of %d samples (%s)",
@@ -143,4 +198,4 @@ class FilterPipeline:
             stats["input"],
             ", ".join(f"{r}: {n}" for r, n in by_reason.items() if n) or "nothing dropped",
         )
-        return FilterResult(kept, rejected, stats)
+        return FilterResult(kept, rejected, stats, details)

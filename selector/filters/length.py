@@ -8,6 +8,7 @@ length-checked: there is no answer to measure.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
@@ -16,7 +17,7 @@ from selector.errors import ConfigError
 from selector.filters.base import Filter
 from selector.sample import Sample
 
-__all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "check_bounds"]
+__all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "check_bounds", "load_tokenizer"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,8 @@ class LengthFilter(Filter):
 
 
 class TokenLengthFilter(Filter):
-    """Like :class:`LengthFilter`, counting tokens (no special tokens) of a Hugging Face tokenizer.
+    """Like :class:`LengthFilter`, counting tokens (no special tokens) of a Hugging Face tokenizer; the prompt
+    (system and user turns) has bounds of its own (``prompt_too_short``, ``prompt_too_long``).
 
     ``tokenizer`` is a local folder, or a Hub id already in the local Hugging Face cache (nothing is downloaded:
     an id that is not cached is an error at once); ``None`` is the default encoder's tokenizer. It is loaded on
@@ -85,41 +87,70 @@ class TokenLengthFilter(Filter):
     """
 
     name = "token_length"
-    reasons = ("too_short", "too_long")
+    reasons = ("too_short", "too_long", "prompt_too_short", "prompt_too_long")
 
-    def __init__(self, min_tokens: int | None = None, max_tokens: int | None = None, tokenizer: str | None = None):
+    def __init__(
+        self,
+        min_tokens: int | None = None,
+        max_tokens: int | None = None,
+        tokenizer: str | None = None,
+        *,
+        min_prompt_tokens: int | None = None,
+        max_prompt_tokens: int | None = None,
+    ) -> None:
         check_bounds(min_tokens, max_tokens, "tokens")
+        check_bounds(min_prompt_tokens, max_prompt_tokens, "prompt_tokens")
         self.min_tokens = min_tokens
         self.max_tokens = max_tokens
+        self.min_prompt_tokens = min_prompt_tokens
+        self.max_prompt_tokens = max_prompt_tokens
         self.tokenizer_name = tokenizer
         self._tokenizer: Any = None
 
     def count(self, text: str) -> int:
         """Number of tokens in ``text``."""
         if self._tokenizer is None:
-            from transformers import AutoTokenizer
-
-            path = self.tokenizer_name or str(default_model_path())
-            logger.info("loading tokenizer %s for the token length rule", path)
-            try:
-                self._tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-            except (OSError, ValueError) as exc:
-                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                raise ConfigError(
-                    f"config key 'filters.tokenizer': cannot load tokenizer {path!r} from this machine ({reason}); "
-                    "selector never downloads: give a local tokenizer folder, or null for the default encoder's"
-                ) from None
+            self._tokenizer = load_tokenizer(self.tokenizer_name)
         return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def check(self, sample: Sample) -> str | None:
-        if not _has_answer(sample):
-            return None
-        n = self.count(sample.response)
-        if self.min_tokens is not None and n < self.min_tokens:
-            return "too_short"
-        if self.max_tokens is not None and n > self.max_tokens:
-            return "too_long"
+        if _has_answer(sample) and (self.min_tokens is not None or self.max_tokens is not None):
+            n = self.count(sample.response)
+            if self.min_tokens is not None and n < self.min_tokens:
+                return "too_short"
+            if self.max_tokens is not None and n > self.max_tokens:
+                return "too_long"
+        if self.min_prompt_tokens is not None or self.max_prompt_tokens is not None:
+            n = self.count(sample.prompt)
+            if self.min_prompt_tokens is not None and n < self.min_prompt_tokens:
+                return "prompt_too_short"
+            if self.max_prompt_tokens is not None and n > self.max_prompt_tokens:
+                return "prompt_too_long"
         return None
 
     def describe(self) -> dict[str, Any]:
-        return {"min_tokens": self.min_tokens, "max_tokens": self.max_tokens, "tokenizer": self.tokenizer_name}
+        return {
+            "min_tokens": self.min_tokens,
+            "max_tokens": self.max_tokens,
+            "min_prompt_tokens": self.min_prompt_tokens,
+            "max_prompt_tokens": self.max_prompt_tokens,
+            "tokenizer": self.tokenizer_name,
+        }
+
+
+@functools.lru_cache(maxsize=4)
+def load_tokenizer(name: str | None = None, key: str = "filters.tokenizer") -> Any:
+    """A fast tokenizer from a local folder or the local Hugging Face cache (``None``: the default encoder's);
+    never downloads: a name not on this machine is a ConfigError naming ``key``."""
+    from transformers import AutoTokenizer
+
+    path = name or str(default_model_path())
+    logger.info("loading tokenizer %s", path)
+    try:
+        return AutoTokenizer.from_pretrained(path, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            f"config key '{key}': cannot load tokenizer {path!r} from this machine ({reason}); "
+            "selector never downloads: give a local tokenizer folder, or null for the default encoder's"
+        ) from None

@@ -1,9 +1,10 @@
 """The score rule (``low_score``): LIMA keeps Stack Exchange answers with a score of at least 10.
 
 The score is read from the original record (for nested formats, the parent record) under ``score_field``, a key
-or a dotted path into nested objects (``meta.score``). Numbers and numeric strings (CSV) are accepted; a record
-without the field, or with a value that is not a number, is an error naming the file and record, because a
-silently unscored record would be kept or dropped by accident.
+or a dotted path into nested objects (``meta.score``). Numbers and numeric strings (CSV) are accepted. A record
+without the field is kept (a mixed corpus, say Stack Exchange answers beside hand-written ones, has scores on only
+some records) and counted: the filter summary says how many had none. A value that is not a number is an error
+naming the file and record, because it is a broken record rather than an unscored one.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ class LowScoreFilter(Filter):
     def __init__(self, score_field: str, min_score: float) -> None:
         self.score_field = score_field
         self.min_score = min_score
+        self.reset()
+
+    def reset(self) -> None:
+        self.unscored = 0
 
     def check(self, sample: Sample) -> str | None:
         try:
@@ -60,16 +65,15 @@ class LowScoreFilter(Filter):
                 hint="fix the record, or set filters.score_field to the right field (null switches the rule off)",
             ) from None
         if score is None:
-            raise InputError(
-                sample.file,
-                f"record has no score field '{self.score_field}'",
-                line=sample.line,
-                row=sample.row,
-                hint="set filters.score_field to the field holding the score, or to null to switch the rule off",
-            )
+            self.unscored += 1
+            return None
         if math.isnan(score) or score < self.min_score:
             return "low_score"
         return None
 
     def describe(self) -> dict[str, Any]:
-        return {"score_field": self.score_field, "min_score": self.min_score}
+        return {
+            "score_field": self.score_field,
+            "min_score": self.min_score,
+            "notes": {f"no '{self.score_field}' field (kept)": self.unscored},
+        }

@@ -90,8 +90,8 @@ class Corpus:
             "sources": dict(sorted(sources.items())),
             "tasks": dict(sorted(tasks.items())),
             "formats": dict(sorted(Counter(s.format for s in self.samples).items())),
-            "prompt_chars": _quantiles(prompt_len),
-            "response_chars": _quantiles(resp_len),
+            "prompt_chars": quantiles(prompt_len),
+            "response_chars": quantiles(resp_len),
             "empty_prompts": int((prompt_len == 0).sum()),
             "empty_responses": int((resp_len == 0).sum()),
             "skipped": len(self.skipped),
@@ -99,7 +99,7 @@ class Corpus:
         }
 
 
-def _quantiles(values: np.ndarray) -> dict[str, float]:
+def quantiles(values: np.ndarray) -> dict[str, float]:
     if values.size == 0:
         return {}
     qs = np.quantile(values, QUANTILES, method="lower")

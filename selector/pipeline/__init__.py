@@ -11,6 +11,8 @@
 from selector._lazy import lazy_exports
 
 _NAMES = {
+    "dedup": "selector.pipeline.dedup",
+    "DedupResult": "selector.pipeline.dedup",
     "select": "selector.pipeline.run",
     "SelectResult": "selector.pipeline.run",
     "resolve_budget": "selector.pipeline.arguments",

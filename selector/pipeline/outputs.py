@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,7 @@ def write_selection(
     manifest: dict[str, Any],
     report: ReportData,
     export: str | None = None,
+    details: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write a selection's folder: ``selected.<ext>``, ``selection.jsonl``, ``rejected.jsonl``, the report and its
     plots, and ``manifest.json`` (its ``outputs`` key lists every file, which is what lets a later ``--overwrite``
@@ -63,7 +64,7 @@ def write_selection(
         if export is not None:
             files += write_export(tmp, chosen, export, guard.path.name)
         write_jsonl(tmp / "selection.jsonl", rows)
-        write_rejected(tmp / "rejected.jsonl", rejected)
+        write_rejected(tmp / "rejected.jsonl", rejected, details)
         plots = write_plots(report, tmp)
         manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", *plots])
         (tmp / "report.md").write_text(render_markdown(manifest, plots), encoding="utf-8")
@@ -82,17 +83,25 @@ def write_export(folder: Path, samples: Sequence[Sample], shape: str, name: str)
     return [TRAIN_FILE, DATASET_INFO]
 
 
-def rejected_row(sample: Sample, reason: str) -> dict[str, Any]:
-    """One line of ``rejected.jsonl``: the reason code, the sample's id, the record as read (+ its instance)."""
-    row: dict[str, Any] = {"reason": reason, "id": sample.id, "record": sample.record}
+def rejected_row(sample: Sample, reason: str, details: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """One line of ``rejected.jsonl``: the reason code, the sample's id, what the rule adds (``duplicate_of`` and
+    ``similarity`` for the dedup rules, ``test_file``/``test_id``/``ngram`` for ``contaminated``), the record as
+    read (+ its instance)."""
+    row: dict[str, Any] = {"reason": reason, "id": sample.id}
+    if details:
+        row.update(details)
+    row["record"] = sample.record
     if sample.instance is not None:
         row["instance"] = sample.instance
     return row
 
 
-def write_rejected(path: Path, rejected: Iterable[tuple[Sample, str]]) -> Path:
-    """Write ``rejected.jsonl`` (see :func:`rejected_row`)."""
-    return write_jsonl(path, (rejected_row(s, reason) for s, reason in rejected))
+def write_rejected(
+    path: Path, rejected: Iterable[tuple[Sample, str]], details: Mapping[str, Mapping[str, Any]] | None = None
+) -> Path:
+    """Write ``rejected.jsonl`` (see :func:`rejected_row`); ``details`` maps sample ids to their extra keys."""
+    details = details or {}
+    return write_jsonl(path, (rejected_row(s, reason, details.get(s.id)) for s, reason in rejected))
 
 
 def write_manifest(path: Path, manifest: dict[str, Any], indent: int = 2) -> Path:

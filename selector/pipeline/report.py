@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from selector.sample import Sample
+
 log = logging.getLogger(__name__)
 
 PROJECTION_POINTS = 20_000
@@ -201,6 +203,59 @@ def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     return "\n".join(lines)
 
 
+DEDUP_REASONS = ("duplicate", "near_duplicate", "semantic_duplicate")
+#: Example pairs shown per dedup rule, and characters of each text.
+DEDUP_EXAMPLES, SNIPPET = 3, 160
+
+
+def _snippet(sample: Sample) -> str:
+    text = " ".join(m.content for m in sample.messages).split()
+    joined = " ".join(text)
+    return joined if len(joined) <= SNIPPET else joined[: SNIPPET - 3] + "..."
+
+
+def dedup_examples(
+    rejected: Sequence[tuple[Sample, str]], details: Mapping[str, Mapping[str, Any]], samples: Sequence[Sample]
+) -> dict[str, Any]:
+    """Per dedup rule: how many were dropped, and the first :data:`DEDUP_EXAMPLES` pairs (dropped and kept id,
+    similarity, text snippets) for the report's panel and the manifest."""
+    by_id = {s.id: s for s in samples}
+    out: dict[str, Any] = {}
+    for reason in DEDUP_REASONS:
+        rows = [(s, details.get(s.id, {})) for s, r in rejected if r == reason]
+        if not rows:
+            continue
+        examples = []
+        for s, d in rows:
+            kept = by_id.get(d.get("duplicate_of", ""))
+            if kept is None:
+                continue
+            examples.append(
+                {
+                    "id": s.id,
+                    "duplicate_of": kept.id,
+                    "similarity": d.get("similarity"),
+                    "text": _snippet(s),
+                    "kept_text": _snippet(kept),
+                }
+            )
+            if len(examples) == DEDUP_EXAMPLES:
+                break
+        out[reason] = {"dropped": len(rows), "examples": examples}
+    return out
+
+
+def _dedup_panel(dedup: Mapping[str, Any]) -> list[str]:
+    out = ["", "## Duplicates", ""]
+    out.append(_table([(r, f"{v['dropped']:,}") for r, v in dedup.items()], ["rule", "dropped"]))
+    for reason, v in dedup.items():
+        for ex in v["examples"]:
+            sim = "" if ex["similarity"] is None else f" (similarity {ex['similarity']})"
+            out += ["", f"- `{reason}`: `{ex['id']}` duplicates `{ex['duplicate_of']}`{sim}"]
+            out += [f"  - dropped: {ex['text']}", f"  - kept: {ex['kept_text']}"]
+    return out
+
+
 def render_markdown(manifest: Mapping[str, Any], plots: Sequence[str]) -> str:
     """The readable report: what was asked, what each stage kept, how well the selection covers the pool."""
     counts = manifest["counts"]
@@ -218,6 +273,8 @@ def render_markdown(manifest: Mapping[str, Any], plots: Sequence[str]) -> str:
     if rejected:
         out += ["", "Dropped by rule:", ""]
         out.append(_table(sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0])), ["reason", "samples"]))
+    if manifest.get("dedup"):
+        out += _dedup_panel(manifest["dedup"])
     out += ["", "## Sources", ""]
     src = manifest["sources"]
     rows = [

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +25,11 @@ import numpy as np
 
 from selector.config import RunConfig, load_run_config
 from selector.device import resolve_device
+from selector.embedding.step import pool_embeddings
 from selector.errors import SelectorError
 from selector.filters import apply_filters
 from selector.filters.clean import clean_samples
+from selector.filters.near_dup import sample_scores
 from selector.formats.export import check_exportable, check_shape
 from selector.io import Corpus, ReadOptions, output_guard
 from selector.pipeline.arguments import (
@@ -39,7 +41,7 @@ from selector.pipeline.arguments import (
 )
 from selector.pipeline.manifest import StageResults, StageTimer, select_manifest
 from selector.pipeline.outputs import write_selection
-from selector.pipeline.report import ReportData
+from selector.pipeline.report import ReportData, dedup_examples
 from selector.pipeline.tokens import (
     check_token_cut,
     count_tokens,
@@ -56,6 +58,7 @@ from selector.selection.allocation import group_name, presample_indices, resolve
 from selector.selection.clustering import kmeans
 from selector.selection.coreset import STRATEGIES
 from selector.selection.coverage import distances_at_pick, versus_random
+from selector.selection.semdedup import PoolDedup, drop_semantic_duplicates
 from selector.selection.targeting import plan_selection
 
 log = logging.getLogger(__name__)
@@ -103,6 +106,7 @@ def select(
     device: str | None = None,
     cache_dir: str | Path | None = None,
     mapping: Mapping[str, str] | None = None,
+    decontaminate: Sequence[str | Path] | None = None,
     skip_invalid: bool = False,
     overwrite: bool = False,
     progress: bool = True,
@@ -119,9 +123,12 @@ def select(
     ``trust_remote_code=True`` lets the encoder run its model folder's own Python code (config key
     ``encoder.trust_remote_code``; a warning names the code files); only for models you trust.
     ``tokens`` replaces a config's budget or fraction; it cannot be combined with either argument.
+    ``decontaminate`` names evaluation files (``filters.decontaminate``) whose items must not be selected.
     """
     token_budget = token_budget_of(tokens, budget, fraction, tokenizer)
     overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code)
+    if decontaminate:
+        overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
     if token_budget is not None:
         overrides.update(budget=None, fraction=None)
     cfg = load_run_config(config, overrides)
@@ -133,7 +140,7 @@ def select(
     inputs = [str(p) for p in inputs]
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
     check_options(task, task_field, target, embeddings)
-    protected = inputs + ([str(target)] if target else [])
+    protected = inputs + ([str(target)] if target else []) + list(cfg.filters.decontaminate or [])
     guard = output_guard(out, "select", protected, overwrite=overwrite) if out is not None else None
     timer = StageTimer()
 
@@ -149,7 +156,7 @@ def select(
         with timer("clean"):
             samples, clean_stats = clean_samples(samples, cfg.cleaning)
     with timer("filter"):
-        filtered = apply_filters(samples, cfg.filters, progress=progress)
+        filtered = apply_filters(samples, cfg.filters, dedup=cfg.dedup, seed=cfg.seed, progress=progress)
     if not filtered.kept:
         raise SelectorError(
             f"every one of the {len(samples):,} samples was filtered out ({top_reasons(filtered.stats)}); "
@@ -169,7 +176,7 @@ def select(
         n_budget = records_needed(counts, np.ones(len(pool), dtype=bool), token_budget)
 
     with timer("embed"):
-        X, encoder_info, encoder = _embed_pool(pool, cfg, embeddings, [position[s.id] for s in pool], corpus, progress)
+        X, encoder_info, encoder = pool_embeddings(pool, corpus, cfg.encoder, embeddings, progress=progress)
     with timer("cluster"):
         km = kmeans(
             X,
@@ -179,6 +186,14 @@ def select(
             max_points_per_centroid=cfg.clustering.max_points_per_centroid,
             device=cfg.encoder.device,
         )
+
+    semantic: PoolDedup | None = None
+    if cfg.dedup.semantic_duplicate:  # SemDeDup on the pool's embeddings, before the coreset sees them
+        with timer("semantic_dedup"):
+            scores = sample_scores(pool, cfg.filters.score_field)
+            semantic = drop_semantic_duplicates(pool, X, km.labels, cfg.dedup.semantic_eps, scores)
+        pool, X = [pool[i] for i in semantic.keep], X[semantic.keep]
+        km = replace(km, labels=km.labels[semantic.keep])
 
     target_info: dict[str, Any] | None = None
     target_X = None
@@ -216,7 +231,7 @@ def select(
             res,
             eligible=plan.eligible,
             groups=plan.groups,
-            quotas=plan.quotas,
+            quotas=rules["quotas"],
             seed=cfg.seed,
             device=device_name,
             progress=progress,
@@ -242,6 +257,12 @@ def select(
         target_info=target_info,
     )
     manifest = select_manifest(stages)
+    sem_rejected = semantic.rejected if semantic is not None else []
+    details = {**filtered.details, **(semantic.details if semantic is not None else {})}
+    if semantic is not None:
+        manifest["counts"]["after_semantic_dedup"] = len(pool)
+        manifest["semantic_dedup"] = semantic.stats
+    manifest["dedup"] = dedup_examples([*filtered.rejected, *sem_rejected], details, samples)
     manifest["options"] = {
         "inputs": inputs,
         "source_field": source_field,
@@ -280,8 +301,20 @@ def select(
                 seed=cfg.seed,
             )
             # Rejected records are written as read, before cleaning (as `selector filter` does).
-            rejected = [(corpus.samples[position[s.id]], reason) for s, reason in filtered.rejected]
-            write_selection(guard, protected, overwrite, corpus, chosen, rows, rejected, manifest, report, export)
+            rejected = [(corpus.samples[position[s.id]], reason) for s, reason in [*filtered.rejected, *sem_rejected]]
+            write_selection(
+                guard,
+                protected,
+                overwrite,
+                corpus,
+                chosen,
+                rows,
+                rejected,
+                manifest,
+                report,
+                export=export,
+                details=details,
+            )
             result.out_dir = guard.path
         manifest["seconds"] = timer.as_dict()
     return result
@@ -297,26 +330,6 @@ def _presample(kept: list[Sample], cfg: RunConfig, several_tasks: bool, timer: S
         keys = [group_name(s, "source" if group_by == "cluster" else group_by) for s in kept]
         chosen = presample_indices(keys, cfg.allocation.max_pool, cfg.allocation.tau, seed=cfg.seed)
         return [kept[i] for i in sorted(chosen)]
-
-
-def _embed_pool(
-    pool: Sequence[Sample],
-    cfg: RunConfig,
-    embeddings: str | Path | None,
-    rows: list[int],
-    corpus: Corpus,
-    progress: bool,
-) -> tuple[np.ndarray, dict[str, Any], Any]:
-    """The pool's ``(n, d)`` unit vectors, the manifest's encoder info, and the encoder (``None`` when loaded)."""
-    from selector.embedding.precomputed import load_embeddings
-    from selector.embedding.step import embed_samples, load_encoder
-
-    if embeddings is not None:
-        X = load_embeddings(embeddings, rows, corpus.samples, template=cfg.encoder.template, model=cfg.encoder.model)
-        return X, {"model": f"precomputed: {embeddings}", "dim": int(X.shape[1])}, None
-    encoder = load_encoder(cfg.encoder)
-    X, info = embed_samples(pool, encoder, cfg.encoder.template, progress=progress)
-    return X, info, encoder
 
 
 def _selection_rows(
