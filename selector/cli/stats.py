@@ -20,7 +20,7 @@ from selector.cli.common import (
     parse_mapping,
     setup_logging,
 )
-from selector.filters.length import load_tokenizer
+from selector.embedding.models import load_tokenizer
 from selector.io import read_corpus
 from selector.io.corpus import quantiles
 from selector.sample import Sample

@@ -9,6 +9,7 @@ hashing a large model takes a while) plus, for Hub ids, the cached revision.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from selector.errors import SelectorError
+from selector.errors import ConfigError, SelectorError
 
 log = logging.getLogger(__name__)
 
@@ -215,3 +216,21 @@ def load(ref: ModelRef, *, trust_remote_code: bool = False) -> tuple[Any, Any]:
     if getattr(config, "is_decoder", False) or any(a.endswith("ForCausalLM") for a in config.architectures or []):
         log.warning("model %s is a decoder; mean pooling of its states is not what it was trained for", ref.name)
     return tokenizer, model.eval()
+
+
+@functools.lru_cache(maxsize=4)
+def load_tokenizer(name: str | Path | None = None, key: str = "config key 'filters.tokenizer'") -> Any:
+    """A fast tokenizer from a local folder or the local Hugging Face cache (``None``: the default encoder's);
+    never downloads: a name not on this machine is a ConfigError naming ``key`` (the option or config key)."""
+    from transformers import AutoTokenizer
+
+    path = str(name) if name else str(default_model_path())
+    log.info("loading tokenizer %s", path)
+    try:
+        return AutoTokenizer.from_pretrained(path, local_files_only=True)
+    except (OSError, ValueError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            f"{key}: cannot load tokenizer {path!r} from this machine ({reason}); "
+            "selector never downloads: give a local tokenizer folder, or null for the default encoder's"
+        ) from None

@@ -8,11 +8,10 @@ length-checked: there is no answer to measure.
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any
 
-from selector.embedding.models import default_model_path
+from selector.embedding.models import load_tokenizer
 from selector.errors import ConfigError
 from selector.filters.base import Filter
 from selector.sample import Sample
@@ -136,21 +135,3 @@ class TokenLengthFilter(Filter):
             "max_prompt_tokens": self.max_prompt_tokens,
             "tokenizer": self.tokenizer_name,
         }
-
-
-@functools.lru_cache(maxsize=4)
-def load_tokenizer(name: str | None = None, key: str = "filters.tokenizer") -> Any:
-    """A fast tokenizer from a local folder or the local Hugging Face cache (``None``: the default encoder's);
-    never downloads: a name not on this machine is a ConfigError naming ``key``."""
-    from transformers import AutoTokenizer
-
-    path = name or str(default_model_path())
-    logger.info("loading tokenizer %s", path)
-    try:
-        return AutoTokenizer.from_pretrained(path, local_files_only=True)
-    except (OSError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(
-            f"config key '{key}': cannot load tokenizer {path!r} from this machine ({reason}); "
-            "selector never downloads: give a local tokenizer folder, or null for the default encoder's"
-        ) from None

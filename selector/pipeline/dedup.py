@@ -25,7 +25,7 @@ from selector.pipeline.manifest import StageTimer, run_header
 from selector.pipeline.outputs import staged_output, write_manifest, write_rejected
 from selector.pipeline.report import dedup_examples
 from selector.sample import Sample
-from selector.selection.clustering import kmeans
+from selector.selection.clustering import kmeans_for_run
 from selector.selection.semdedup import drop_semantic_duplicates
 
 __all__ = ["DedupResult", "dedup"]
@@ -117,14 +117,7 @@ def dedup(
         with timer("embed"):
             X, _, _ = pool_embeddings(kept, corpus, cfg.encoder, embeddings, progress=progress)
         with timer("cluster"):
-            km = kmeans(
-                X,
-                cfg.clustering.k,
-                seed=cfg.seed,
-                niter=cfg.clustering.niter,
-                max_points_per_centroid=cfg.clustering.max_points_per_centroid,
-                device=cfg.encoder.device,
-            )
+            km = kmeans_for_run(X, cfg)
         with timer("semantic_dedup"):
             sem = drop_semantic_duplicates(
                 kept, X, km.labels, cfg.dedup.semantic_eps, sample_scores(kept, cfg.filters.score_field)

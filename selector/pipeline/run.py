@@ -55,7 +55,7 @@ from selector.pipeline.tokens import (
 )
 from selector.sample import Sample
 from selector.selection.allocation import group_name, presample_indices, resolve_group_by
-from selector.selection.clustering import kmeans
+from selector.selection.clustering import kmeans_for_run
 from selector.selection.coreset import STRATEGIES
 from selector.selection.coverage import distances_at_pick, versus_random
 from selector.selection.semdedup import PoolDedup, drop_semantic_duplicates
@@ -136,7 +136,7 @@ def select(
         resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
     if export is not None:
         check_shape(export)
-    tok = load_tokenizer(tokenizer) if token_budget is not None else None
+    tok = load_tokenizer(tokenizer, key="--tokenizer") if token_budget is not None else None
     inputs = [str(p) for p in inputs]
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
     check_options(task, task_field, target, embeddings)
@@ -178,14 +178,7 @@ def select(
     with timer("embed"):
         X, encoder_info, encoder = pool_embeddings(pool, corpus, cfg.encoder, embeddings, progress=progress)
     with timer("cluster"):
-        km = kmeans(
-            X,
-            cfg.clustering.k,
-            seed=cfg.seed,
-            niter=cfg.clustering.niter,
-            max_points_per_centroid=cfg.clustering.max_points_per_centroid,
-            device=cfg.encoder.device,
-        )
+        km = kmeans_for_run(X, cfg)
 
     semantic: PoolDedup | None = None
     if cfg.dedup.semantic_duplicate:  # SemDeDup on the pool's embeddings, before the coreset sees them

@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from selector.embedding.models import load_tokenizer
 from selector.errors import ConfigError
 from selector.sample import Sample
 from selector.selection.allocation import group_name, temperature_shares
@@ -64,23 +65,6 @@ def parse_count(value: str | int | float, option: str = "--tokens") -> int:
     if not math.isfinite(number) or number < 1:
         raise ConfigError(f"{option} must be at least 1, got {value!r}")
     return round(number)
-
-
-def load_tokenizer(path: str | Path | None = None, option: str = "--tokenizer") -> Any:
-    """A ``transformers`` tokenizer from a local folder (``None``: the default encoder's); never downloads."""
-    from transformers import AutoTokenizer
-
-    from selector.embedding.models import default_model_path
-
-    where = str(path) if path is not None else str(default_model_path())
-    try:
-        return AutoTokenizer.from_pretrained(where, local_files_only=True)
-    except (OSError, ValueError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ConfigError(
-            f"{option} {where}: cannot load a tokenizer from this machine ({reason}); selector never downloads: "
-            "give the local folder of the model's tokenizer (tokenizer.json or tokenizer_config.json)"
-        ) from None
 
 
 def count_tokens(samples: Sequence[Sample], tokenizer: Any, batch: int = 1024) -> np.ndarray:

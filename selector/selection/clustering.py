@@ -127,3 +127,16 @@ def kmeans(
     }
     log.info("k-means: %d points, k=%d, trained on %d, %.1fs", n, k, stats["train_size"], seconds)
     return KMeansResult(centroids=centroids, labels=labels, stats=stats)
+
+
+def kmeans_for_run(X: np.ndarray, config: Any) -> KMeansResult:
+    """:func:`kmeans` with a run config's ``clustering:`` keys, seed and device (what ``select`` and ``dedup`` run)."""
+    c = config.clustering
+    return kmeans(
+        X,
+        c.k,
+        seed=config.seed,
+        niter=c.niter,
+        max_points_per_centroid=c.max_points_per_centroid,
+        device=config.encoder.device,
+    )
