@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+DEMO = REPO / "examples" / "data" / "demo.jsonl"
 
 
 @pytest.fixture(scope="session")
@@ -20,3 +22,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real corpora not found at {SHARED_DATA} (they sit beside the repository in ../shared/data)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def demo_vectors(tmp_path_factory) -> Path:
+    """Seeded random unit vectors, one row per demo sample as read (a bare ``.npy``, as ``--embeddings`` takes)."""
+    from selector.io import read_corpus
+
+    n = len(read_corpus([DEMO]).samples)
+    X = np.random.default_rng(7).standard_normal((n, 24)).astype(np.float32)
+    path = tmp_path_factory.mktemp("vec") / "demo.npy"
+    np.save(path, X / np.linalg.norm(X, axis=1, keepdims=True))
+    return path

@@ -16,21 +16,10 @@ from typer.testing import CliRunner
 
 from selector.cli import app
 from selector.errors import SelectorError
-from selector.io import read_corpus
 from selector.pipeline import resolve_budget, select
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "data" / "demo.jsonl"
-
-
-@pytest.fixture(scope="module")
-def demo_vectors(tmp_path_factory) -> Path:
-    """Seeded random unit vectors, one row per demo sample as read (what `selector embed` would write)."""
-    n = len(read_corpus([DEMO]).samples)
-    X = np.random.default_rng(7).standard_normal((n, 24)).astype(np.float32)
-    path = tmp_path_factory.mktemp("vec") / "demo.npy"
-    np.save(path, X / np.linalg.norm(X, axis=1, keepdims=True))
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -24,15 +24,6 @@ DEMO = REPO / "examples" / "data" / "demo.jsonl"
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def vectors(tmp_path_factory) -> Path:
-    n = len(read_corpus([DEMO]).samples)
-    X = np.random.default_rng(0).standard_normal((n, 16)).astype(np.float32)
-    path = tmp_path_factory.mktemp("v") / "demo.npy"
-    np.save(path, X)
-    return path
-
-
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -61,21 +52,27 @@ def test_unknown_task_fails_before_embedding(tmp_path):
         select([DEMO], budget=3, task_field="source", task="nope", progress=False, model=str(tmp_path / "absent"))
 
 
-def test_grouping_follows_the_config_and_names_samples_without_a_task(tmp_path, vectors):
+def test_grouping_follows_the_config_and_names_samples_without_a_task(tmp_path, demo_vectors):
     # Half the demo corpus carries a task, half does not (as when natural-instructions and self-instruct mix).
     records = [json.loads(line) for line in DEMO.read_text().splitlines()]
     for i, r in enumerate(records):
         r["task"] = r["source"] if i % 2 else None
     mixed = tmp_path / "mixed.jsonl"
     mixed.write_text("".join(json.dumps(r) + "\n" for r in records))
-    res = select([mixed], budget=20, task_field="task", source_field="source", embeddings=vectors, progress=False)
+    res = select([mixed], budget=20, task_field="task", source_field="source", embeddings=demo_vectors, progress=False)
     m = res.manifest
     assert m["config"]["allocation"]["group_by"] == "auto" and m["allocation"]["group_by"] == "task"
     assert NO_TASK in m["allocation"]["quotas"] and "None" not in m["allocation"]["quotas"]
     cfg = tmp_path / "by_source.yaml"
     cfg.write_text("allocation:\n  group_by: source\n")
     res = select(
-        [mixed], budget=20, task_field="task", source_field="source", embeddings=vectors, config=cfg, progress=False
+        [mixed],
+        budget=20,
+        task_field="task",
+        source_field="source",
+        embeddings=demo_vectors,
+        config=cfg,
+        progress=False,
     )
     assert res.manifest["allocation"]["group_by"] == "source"
     assert dict(Counter(s.source for s in res.samples)) == res.manifest["allocation"]["quotas"]

@@ -20,16 +20,6 @@ DEMO = REPO / "examples" / "data" / "demo.jsonl"
 runner = CliRunner()
 
 
-@pytest.fixture(scope="module")
-def demo_vectors(tmp_path_factory) -> Path:
-    """Seeded random unit vectors, one row per demo sample as read (what `selector embed` would write)."""
-    n = len(read_corpus([DEMO]).samples)
-    X = np.random.default_rng(7).standard_normal((n, 24)).astype(np.float32)
-    path = tmp_path_factory.mktemp("vec") / "demo.npy"
-    np.save(path, X / np.linalg.norm(X, axis=1, keepdims=True))
-    return path
-
-
 def test_parse_count_accepts_suffixes_and_plain_integers():
     assert parse_count("2M") == 2_000_000
     assert parse_count("500k") == 500_000
