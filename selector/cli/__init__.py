@@ -36,6 +36,7 @@ def _root(
 
 # Command registrations (one line per command module).
 from selector.cli.embed import embed  # noqa: E402
+from selector.cli.evaluate import evaluate  # noqa: E402
 from selector.cli.filter import filter_command  # noqa: E402
 from selector.cli.select import select  # noqa: E402
 from selector.cli.stats import stats  # noqa: E402
@@ -44,6 +45,7 @@ app.command("stats")(stats)
 app.command("filter")(filter_command)
 app.command("select")(select)
 app.command("embed")(embed)
+app.command("evaluate")(evaluate)
 
 
 def main() -> None:

@@ -51,13 +51,16 @@ TASK_KEY = "_selector_eval_task"
 class EvaluationResult:
     """What :func:`evaluate` measured: ``results`` (one row per strategy, budget and proxy, the keys of
     ``evaluation.json``), ``split`` (the split's counts), ``sizes`` (budget -> selection size), ``selections``
-    ((strategy, budget) -> pool indices picked) and ``out_dir`` when files were written."""
+    ((strategy, budget) -> pool indices picked), ``pool_ids``/``test_ids`` (sample ids of the two sides of the split,
+    the pool in the order the indices refer to) and ``out_dir`` when files were written."""
 
     results: list[dict[str, Any]]
     split: dict[str, Any]
     sizes: dict[float, int]
     selections: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
+    pool_ids: list[str] = field(default_factory=list)
+    test_ids: list[str] = field(default_factory=list)
     out_dir: Path | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -220,7 +223,9 @@ def evaluate(
         "proxy_space": "word 1-2 gram TF-IDF of prompts, fitted on the pool",
         "encoder": e.model or "default",
     }
-    result = EvaluationResult(results, split.stats, sizes, selections, settings)
+    result = EvaluationResult(
+        results, split.stats, sizes, selections, settings, [s.id for s in pool], [s.id for s in test]
+    )
     log.info("evaluation took %.1f s", time.perf_counter() - started)
     if out_path is not None:
         result.out_dir = write_evaluation(result, out_path, overwrite)
