@@ -158,7 +158,7 @@ def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny_model):
     kwargs = {
         "task_field": "@file",
         "budgets": [0.1, 12],
-        "strategies": ["default", "default+tasks", "kcenter", "medoids+tasks", "facility_location", "random"],
+        "strategies": ["default", "default+tasks", "kcenter+tasks", "medoids+tasks", "facility_location", "random"],
         "seeds": 3,
         "model": str(tiny_model),
         "cache_dir": tmp_path / "cache",
@@ -169,6 +169,8 @@ def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny_model):
     assert test and not pool & test
     for picks in res.selections.values():
         assert {res.pool_ids[i] for i in picks} <= pool
+    for b in res.sizes:  # the registry's kcenter under the task plan is what `selector select --task-field` picks
+        assert res.selections[("kcenter+tasks", b)].tolist() == res.selections[("default+tasks", b)].tolist()
     data = json.loads((tmp_path / "a" / "evaluation.json").read_text())
     keys = {"strategy", "budget", "size", "proxy", "value", "random_median", "random_p10", "random_p90", "percentile"}
     assert data["results"] and all(set(r) == keys for r in data["results"])
