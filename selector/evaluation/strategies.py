@@ -126,7 +126,8 @@ def _round_robin(lists: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def sparsest(X: np.ndarray, share: float, k: int = 10) -> np.ndarray:
-    """``(n,)`` bool mask of the ``share`` of rows with the largest distance to their ``k``-th nearest neighbour.
+    """``(n,)`` bool mask of the ``share`` of rows with the largest distance to their ``k``-th nearest neighbour
+    (the row itself counted as the first, so that the graph is the one facility location uses).
 
     The k-NN distance is the outlier score of the guard: rare formats, mixed-language and junk records sit far
     from everything. Ties at the cut: the higher index is dropped first (so the lowest index survives).
@@ -136,7 +137,7 @@ def sparsest(X: np.ndarray, share: float, k: int = 10) -> np.ndarray:
     drop = int(share * n)
     if drop <= 0 or n <= k:
         return out
-    _, sims = knn_graph(X, k + 1)
+    _, sims = knn_graph(X, k)
     kth = sims[:, -1].astype(np.float64)  # larger similarity = denser
     order = np.lexsort((-np.arange(n), kth))  # least dense first; among equals the highest index first
     out[order[:drop]] = True
