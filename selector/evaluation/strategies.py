@@ -242,7 +242,7 @@ STRATEGIES: dict[str, Strategy] = {
     "medoids": medoids,
     "kcenter_quota": make_kcenter(cluster_quotas=True),
     "kcenter_guard": make_kcenter(guard=0.1),
-    "kcenter_medoid": make_kcenter(guard=0.1, cluster_quotas=True, medoid_seeds=0.5),
+    "kcenter_medoid": make_kcenter(guard=0.1, medoid_seeds=0.75),
     "facility_location": _facility,
     "longest": longest,
     "deita": deita,
