@@ -206,10 +206,14 @@ def evaluate(
                     picks = fn(X, size, seed=cfg.seed, **ctx, **extra)
                 selections[(name, budget)] = picks
                 values = data.measure(picks)
-                log.info("%s at %g (%d): %.1f s", name, budget, size, time.perf_counter() - t0)
                 for proxy, value in values.items():
                     rand = [r[proxy] for r in randoms]
                     results.append(_row(name, budget, len(picks), proxy, value, rand))
+                pct = {r["proxy"]: r["percentile"] for r in results[-len(values) :]}
+                log.info(
+                    "%s at %g (%d): transfer p%.0f, coverage p%.0f (%.1f s)",
+                    name, budget, size, pct["transfer"], pct["coverage_mean"], time.perf_counter() - t0,
+                )  # fmt: skip
     settings = {
         "inputs": [str(p) for p in inputs],
         "task_field": task_field,
