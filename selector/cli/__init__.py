@@ -38,6 +38,7 @@ def _root(
 from selector.cli.configs import configs  # noqa: E402
 from selector.cli.dedup import dedup  # noqa: E402
 from selector.cli.embed import embed  # noqa: E402
+from selector.cli.evaluate import evaluate  # noqa: E402
 from selector.cli.filter import filter_command  # noqa: E402
 from selector.cli.plan import plan  # noqa: E402
 from selector.cli.select import select  # noqa: E402
@@ -50,6 +51,7 @@ app.command("embed")(embed)
 app.command("dedup")(dedup)
 app.command("configs")(configs)
 app.command("plan")(plan)
+app.command("evaluate")(evaluate)
 
 
 def main() -> None:

@@ -1,0 +1,81 @@
+"""``selector evaluate``: every strategy against seeded random selections of the same size, on held-out tasks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from selector.cli.common import Inputs, TaskField, Verbose, handles_errors, setup_logging
+from selector.errors import ConfigError
+
+
+def _floats(text: str, option: str) -> list[float]:
+    try:
+        return [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise ConfigError(f"{option} expects comma-separated numbers (e.g. 0.005,0.01,100), got {text!r}") from None
+
+
+@handles_errors
+def evaluate(
+    inputs: Inputs,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new or empty).")],
+    task_field: TaskField = None,
+    budgets: Annotated[
+        str, typer.Option("--budgets", help="Comma-separated: below 1 a share of the pool, else a count.")
+    ] = "0.005,0.01,0.02,0.05",
+    strategies: Annotated[
+        str,
+        typer.Option("--strategies", help="Comma-separated: default, default+tasks, or registry names (+tasks)."),
+    ] = "default,default+tasks,kcenter,medoids,random",
+    seeds: Annotated[int, typer.Option("--seeds", help="Random selections per budget (the yardstick).")] = 20,
+    test_fraction: Annotated[float, typer.Option("--test-fraction", help="Share of every task held out.")] = 0.2,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the random selections.")] = 0,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML run config (default: defaults).")] = None,
+    model: Annotated[str | None, typer.Option("--model", help="Encoder: local path or Hub id.")] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
+    score_field: Annotated[
+        str | None, typer.Option("--score-field", help="Numeric record field for the deita strategy.")
+    ] = None,
+    coverage_sample: Annotated[
+        int | None, typer.Option("--coverage-sample", help="Measure coverage on this many seeded pool rows.")
+    ] = None,
+    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier evaluation in --out.")] = False,
+    verbose: Verbose = False,
+) -> None:
+    """Hold out part of every task, select from the rest with each strategy and at random, and compare.
+
+    Writes OUT/evaluation.json (one row per strategy, budget and proxy, with the random median, p10, p90 and the
+    strategy's percentile), OUT/evaluation.md and OUT/evaluation.png.
+    """
+    from selector.evaluation import evaluate as run_evaluate
+
+    setup_logging(verbose)
+    if not task_field:
+        raise ConfigError("evaluate needs --task-field F (e.g. @file): every task is split into pool and test")
+    result = run_evaluate(
+        inputs,
+        task_field=task_field,
+        budgets=_floats(budgets, "--budgets"),
+        strategies=[s.strip() for s in strategies.split(",") if s.strip()],
+        seeds=seeds,
+        test_fraction=test_fraction,
+        seed=seed,
+        out=out,
+        overwrite=overwrite,
+        config=config,
+        model=model,
+        cache_dir=cache_dir,
+        score_field=score_field,
+        coverage_sample=coverage_sample,
+    )
+    goal = [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean")]
+    for r in goal:
+        typer.echo(
+            f"{r['strategy']:>22} {r['budget']:>7g} {r['proxy']:<14} {r['value']:.4f} "
+            f"(random {r['random_median']:.4f}, p10-p90 {r['random_p10']:.4f}-{r['random_p90']:.4f}) "
+            f"percentile {r['percentile']:.0f}"
+        )
+    typer.echo(f"wrote {out}/ (evaluation.json, evaluation.md, evaluation.png)")

@@ -1,0 +1,71 @@
+"""The human side of an evaluation: the markdown table and the plot of each strategy against the random band."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selector.evaluation.proxies import HIGHER_IS_BETTER
+
+PLOTTED = ("transfer", "coverage_mean", "vendi")
+
+
+def format_table(results: list[dict[str, Any]]) -> str:
+    """One markdown row per strategy, budget and proxy: value, random median, p10-p90 band and percentile."""
+    lines = [
+        "| strategy | budget | size | proxy | value | random median | random p10-p90 | percentile |",
+        "|---|---:|---:|---|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['strategy']} | {r['budget']:g} | {r['size']} | {r['proxy']} | {r['value']:.4f} | "
+            f"{r['random_median']:.4f} | {r['random_p10']:.4f}-{r['random_p90']:.4f} | {r['percentile']:.0f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_table(result: Any) -> str:
+    """``evaluation.md``: the settings, the split, how to read the numbers, and the full table."""
+    s, sp = result.settings, result.split
+    direction = ", ".join(f"{p} ({'higher' if h else 'lower'} is better)" for p, h in HIGHER_IS_BETTER.items())
+    return (
+        "# Selection versus random\n\n"
+        f"Inputs: {', '.join(s['inputs'])} (task field `{s['task_field']}`). Split: {sp['pool']:,} pool and "
+        f"{sp['test']:,} test records in {sp['tasks']} tasks (test fraction {sp['test_fraction']}, seed "
+        f"{sp['seed']}); {sp['dropped_exact']} held-out records dropped because their prompt is in the pool, "
+        f"{sp['dropped_normalised']} more after normalisation.\n\n"
+        f"Yardstick: {s['seeds']} seeded uniformly random selections of the same size. Proxies in {s['proxy_space']}: "
+        f"{direction}. `percentile` is the strategy's mid-rank place among the random selections, oriented so "
+        "that higher is better for every proxy (50 = the random median; task_kl is reported, not a goal).\n\n"
+        + format_table(result.results)
+    )
+
+
+def plot_evaluation(result: Any, path: Path) -> None:
+    """One panel per proxy in :data:`PLOTTED`: the random p10-p90 band and median per budget, each strategy on top."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    budgets = list(result.sizes)
+    strategies = result.settings["strategies"]
+    fig, axes = plt.subplots(1, len(PLOTTED), figsize=(5 * len(PLOTTED), 4))
+    x = np.arange(len(budgets))
+    for ax, proxy in zip(axes, PLOTTED, strict=True):
+        rows = {(r["strategy"], r["budget"]): r for r in result.results if r["proxy"] == proxy}
+        first = [rows[(strategies[0], b)] for b in budgets]
+        ax.fill_between(x, [r["random_p10"] for r in first], [r["random_p90"] for r in first], color="0.85",
+                        label="random p10-p90")  # fmt: skip
+        ax.plot(x, [r["random_median"] for r in first], color="0.4", ls="--", label="random median")
+        for name in strategies:
+            ax.plot(x, [rows[(name, b)]["value"] for b in budgets], marker="o", label=name)
+        ax.set_xticks(x, [f"{b:g}\n({result.sizes[b]})" for b in budgets])
+        ax.set_xlabel("budget (size)")
+        ax.set_title(f"{proxy} ({'higher' if HIGHER_IS_BETTER[proxy] else 'lower'} is better)")
+    axes[-1].legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Software": None})
+    plt.close(fig)

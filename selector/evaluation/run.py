@@ -1,0 +1,286 @@
+"""``selector.evaluate``: every strategy against seeded random selections of the same size, on held-out tasks.
+
+The run: read the inputs with their task field, apply the config's filters (as ``selector select`` does), split
+every task into pool and test (:mod:`selector.evaluation.split`), embed the pool once (cached), then for every
+budget select with each strategy and with ``seeds`` random draws, and score all of them with the proxies
+(:mod:`selector.evaluation.proxies`). Strategy names:
+
+- ``default``: exactly what ``selector select`` does with the run config on the pool as one merged file, no task
+  field (label-free: what most users run); it is called through :func:`selector.select`.
+- ``default+tasks``: the same with the task field (task centres as first picks, temperature quotas per task).
+- any name of :data:`~selector.evaluation.strategies.STRATEGIES` (label-free), or that name with ``+tasks``:
+  seeded with the task centres and split by the same temperature quotas per task.
+
+The yardstick is ``seeds`` uniformly random selections of each size from the whole pool (numpy permutations
+seeded ``1000 * seed + r``); each result row holds its median, 10th and 90th percentile, and the strategy's mid-rank
+percentile among them (higher = better for every proxy). Outputs (with ``out``): ``evaluation.json``,
+``evaluation.md`` and ``evaluation.png``, written into a staging folder and renamed into place as a whole. The
+JSON holds no timings, so the same inputs and seed give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import selector
+from selector.embedding.templates import render
+from selector.errors import ConfigError, SelectorError
+from selector.evaluation.proxies import HIGHER_IS_BETTER, ProxyData, percentile
+from selector.evaluation.split import split_by_task
+from selector.evaluation.strategies import STRATEGIES
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BUDGETS = (0.005, 0.01, 0.02, 0.05)
+DEFAULT_STRATEGIES = ("default", "default+tasks", "kcenter", "medoids", "random")
+TASK_KEY = "_selector_eval_task"
+
+
+@dataclass
+class EvaluationResult:
+    """What :func:`evaluate` measured: ``results`` (one row per strategy, budget and proxy, the keys of
+    ``evaluation.json``), ``split`` (the split's counts), ``sizes`` (budget -> selection size), ``selections``
+    ((strategy, budget) -> pool indices picked), ``pool_ids``/``test_ids`` (sample ids of the two sides of the split,
+    the pool in the order the indices refer to) and ``out_dir`` when files were written."""
+
+    results: list[dict[str, Any]]
+    split: dict[str, Any]
+    sizes: dict[float, int]
+    selections: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
+    pool_ids: list[str] = field(default_factory=list)
+    test_ids: list[str] = field(default_factory=list)
+    out_dir: Path | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The content of ``evaluation.json``."""
+        return {
+            "settings": self.settings,
+            "split": self.split,
+            "sizes": {str(b): n for b, n in self.sizes.items()},
+            "results": self.results,
+        }
+
+
+def budget_size(budget: float, pool_size: int) -> int:
+    """A budget below 1 is a share of the pool (rounded half up, at least 1); 1 or more is a count."""
+    if budget <= 0:
+        raise ConfigError(f"budgets must be positive, got {budget!r}")
+    if budget < 1:
+        return max(1, int(budget * pool_size + 0.5))
+    if budget != int(budget):
+        raise ConfigError(f"a budget of 1 or more is a count and must be whole, got {budget!r}")
+    return min(int(budget), pool_size)
+
+
+def _check_strategies(names: Sequence[str], has_scores: bool) -> list[str]:
+    valid = ["default", "default+tasks", *STRATEGIES, *(f"{s}+tasks" for s in STRATEGIES)]
+    for name in names:
+        if name not in valid:
+            raise ConfigError(f"unknown strategy {name!r}; choose from: {', '.join(valid)}")
+        if name.startswith("deita") and not has_scores:
+            raise ConfigError(f"strategy {name!r} ranks by a quality score: pass a score field (--score-field F)")
+    return list(dict.fromkeys(names))
+
+
+def _select_default(pool, X, size, cfg, tasks: bool, tmp: Path) -> np.ndarray:
+    """Run :func:`selector.select` on the pool written as one JSONL file (with its vectors as an .npy)."""
+    path = tmp / ("pool_tasks.jsonl" if tasks else "pool.jsonl")
+    if not path.exists():
+        with path.open("w", encoding="utf-8") as fh:
+            for s in pool:
+                rec = {**s.record, TASK_KEY: s.task} if tasks else s.record
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    vectors = tmp / "pool.npy"
+    if not vectors.exists():
+        np.save(vectors, X)
+    res = selector.select(
+        [path], budget=size, config=cfg, embeddings=vectors, task_field=TASK_KEY if tasks else None, progress=False
+    )
+    if res.manifest["counts"]["after_filters"] != len(pool):
+        raise SelectorError("selector.select dropped pool records the evaluation had kept; the indices would not align")
+    return np.asarray(res.indices, dtype=np.int64)
+
+
+def _task_plan(X: np.ndarray, tasks: Sequence[str], size: int, cfg) -> dict[str, Any]:
+    """Task centres as seeds and temperature quotas per task, as ``selector select --task-field`` plans them."""
+    km = selector.kmeans(X, cfg.clustering.k, seed=cfg.seed, niter=cfg.clustering.niter, device="cpu")
+    centres = selector.task_centres(X, km.labels, km.centroids, list(tasks))
+    names = sorted(set(tasks))
+    ids = {t: i for i, t in enumerate(names)}
+    groups = np.asarray([ids[t] for t in tasks], dtype=np.int64)
+    quotas = selector.temperature_quotas(np.bincount(groups).tolist(), size, cfg.allocation.tau)
+    return {"seeds": [c.centre for c in centres], "groups": groups, "quotas": np.asarray(quotas, dtype=np.int64)}
+
+
+def evaluate(
+    inputs: Sequence[str | Path],
+    *,
+    task_field: str,
+    budgets: Sequence[float] = DEFAULT_BUDGETS,
+    strategies: Sequence[str] = DEFAULT_STRATEGIES,
+    seeds: int = 20,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    config: Any = None,
+    model: str | Path | None = None,
+    cache_dir: str | Path | None = None,
+    score_field: str | None = None,
+    coverage_sample: int | None = None,
+    progress: bool = False,
+) -> EvaluationResult:
+    """Evaluate selection strategies against random on held-out tasks; see the module docstring.
+
+    inputs: files or folders, read with :func:`selector.read_corpus` and ``task_field`` (``@file``: file stem).
+    budgets: shares of the pool (< 1) or counts. seeds: number of random selections per budget (20-50).
+    config: a :class:`selector.RunConfig`, a YAML path or ``None`` (defaults): filters, encoder, K-Means, quotas.
+    score_field: a numeric record field for the ``deita`` strategy. coverage_sample: measure coverage on this
+    many seeded pool rows instead of all (``None``: all). Returns an :class:`EvaluationResult`.
+    """
+    if not task_field:
+        raise ConfigError("evaluate needs --task-field F: every task is split into pool and held-out test")
+    if seeds < 1:
+        raise ConfigError(f"--seeds must be at least 1, got {seeds!r}")
+    cfg = config if isinstance(config, selector.RunConfig) else selector.load_run_config(config)
+    if model is not None:
+        cfg.encoder.model = str(model)
+    if cache_dir is not None:
+        cfg.encoder.cache_dir = str(cache_dir)
+    names = _check_strategies(strategies, score_field is not None)
+    out_path = Path(out) if out is not None else None
+    if out_path is not None:
+        _check_out(out_path, overwrite)
+    started = time.perf_counter()
+    corpus = selector.read_corpus(inputs, task_field=task_field)
+    kept = selector.apply_filters(corpus.samples, cfg.filters, progress=False).kept
+    if any(s.task is None for s in kept):
+        raise SelectorError(f"some records have no {task_field!r} field: every record needs a task to be split")
+    split = split_by_task([str(s.task) for s in kept], [s.prompt for s in kept], test_fraction=test_fraction, seed=seed)
+    pool = [kept[i] for i in split.pool]
+    test = [kept[i] for i in split.test]
+    log.info("split: %d pool, %d test records in %d tasks", len(pool), len(test), split.stats["tasks"])
+    e = cfg.encoder
+    texts = [render(s, e.template) for s in pool]
+    X = selector.encode(
+        texts, e.model, max_length=e.max_length, device=e.device, batch_tokens=e.batch_tokens, template=e.template,
+        cache_dir=e.cache_dir, trust_remote_code=e.trust_remote_code, progress=progress,
+    )  # fmt: skip
+    pool_tasks = [str(s.task) for s in pool]
+    data = ProxyData.build(
+        [s.prompt for s in pool], [s.response for s in pool], pool_tasks,
+        [s.prompt for s in test], [s.response for s in test], [str(s.task) for s in test],
+        coverage_sample=coverage_sample, seed=seed,
+    )  # fmt: skip
+    extra: dict[str, Any] = {"lengths": np.asarray([len(s.response) for s in pool], dtype=np.int64)}
+    if score_field is not None:
+        extra["scores"] = np.asarray([float(s.record[score_field]) for s in pool], dtype=np.float64)
+    sizes = {float(b): budget_size(float(b), len(pool)) for b in budgets}
+    results: list[dict[str, Any]] = []
+    selections: dict[tuple[str, float], np.ndarray] = {}
+    with tempfile.TemporaryDirectory(prefix="selector-eval-") as tmp:
+        for budget, size in sizes.items():
+            randoms = [
+                data.measure(np.random.default_rng(1000 * seed + r).permutation(len(pool))[:size]) for r in range(seeds)
+            ]
+            plan = _task_plan(X, pool_tasks, size, cfg) if any(n.endswith("+tasks") for n in names) else {}
+            for name in names:
+                t0 = time.perf_counter()
+                if name.startswith("default"):
+                    picks = _select_default(pool, X, size, cfg, name.endswith("+tasks"), Path(tmp))
+                else:
+                    fn = STRATEGIES[name.removesuffix("+tasks")]
+                    ctx = plan if name.endswith("+tasks") else {}
+                    picks = fn(X, size, seed=cfg.seed, **ctx, **extra)
+                selections[(name, budget)] = picks
+                values = data.measure(picks)
+                for proxy, value in values.items():
+                    rand = [r[proxy] for r in randoms]
+                    results.append(_row(name, budget, len(picks), proxy, value, rand))
+                pct = {r["proxy"]: r["percentile"] for r in results[-len(values) :]}
+                log.info(
+                    "%s at %g (%d): transfer p%.0f, coverage p%.0f (%.1f s)",
+                    name, budget, size, pct["transfer"], pct["coverage_mean"], time.perf_counter() - t0,
+                )  # fmt: skip
+    settings = {
+        "inputs": [str(p) for p in inputs],
+        "task_field": task_field,
+        "budgets": list(sizes),
+        "strategies": names,
+        "seeds": seeds,
+        "test_fraction": test_fraction,
+        "seed": seed,
+        "coverage_sample": coverage_sample,
+        "score_field": score_field,
+        "proxy_space": "word 1-2 gram TF-IDF of prompts, fitted on the pool",
+        "encoder": e.model or "default",
+    }
+    result = EvaluationResult(
+        results, split.stats, sizes, selections, settings, [s.id for s in pool], [s.id for s in test]
+    )
+    log.info("evaluation took %.1f s", time.perf_counter() - started)
+    if out_path is not None:
+        result.out_dir = write_evaluation(result, out_path, overwrite)
+    return result
+
+
+def _row(name: str, budget: float, size: int, proxy: str, value: float, rand: list[float]) -> dict[str, Any]:
+    r = np.asarray(rand, dtype=np.float64)
+    return {
+        "strategy": name,
+        "budget": budget,
+        "size": size,
+        "proxy": proxy,
+        "value": round(float(value), 6),
+        "random_median": round(float(np.median(r)), 6),
+        "random_p10": round(float(np.percentile(r, 10)), 6),
+        "random_p90": round(float(np.percentile(r, 90)), 6),
+        "percentile": round(percentile(value, rand, HIGHER_IS_BETTER[proxy]), 2),
+    }
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise SelectorError(f"--out {out} exists and is a file; choose a folder path")
+    if out.is_dir() and any(out.iterdir()):
+        if not overwrite:
+            raise SelectorError(f"--out {out} is not empty; choose a new folder, or --overwrite an earlier evaluation")
+        if not (out / "evaluation.json").is_file():
+            raise SelectorError(f"--out {out} holds no evaluation.json; refusing to replace it even with --overwrite")
+
+
+def write_evaluation(result: EvaluationResult, out: Path, overwrite: bool = False) -> Path:
+    """Write ``evaluation.json``, ``evaluation.md`` and ``evaluation.png`` into ``out`` as a whole."""
+    from selector.evaluation.report import plot_evaluation, render_table
+
+    _check_out(out, overwrite)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        text = json.dumps(result.to_json(), indent=2, ensure_ascii=False)
+        (stage / "evaluation.json").write_text(text + "\n", encoding="utf-8")
+        (stage / "evaluation.md").write_text(render_table(result), encoding="utf-8")
+        plot_evaluation(result, stage / "evaluation.png")
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            os.replace(out, old)
+            os.replace(stage, out)
+            shutil.rmtree(old)
+        else:
+            os.replace(stage, out)
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage)
+    return out

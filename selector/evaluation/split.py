@@ -1,0 +1,85 @@
+"""Seeded per-task split of a labelled corpus into a selection pool and a held-out test set, with a leak check.
+
+Every task is shuffled with its own generator (seeded by the run seed and the task name, so adding a task does not
+reshuffle the others) and ``round(test_fraction * size)`` of its records are held out (at least one, and never all,
+when the task has two or more records). A held-out record whose prompt also occurs in the pool, exactly or after
+normalisation (:func:`normalise`), would let a selection "answer" it by copying: it is dropped from the test set
+and counted (``stats["dropped_exact"]``, ``stats["dropped_normalised"]``). The pool is never touched, so the test
+set never shares a record, nor a normalised prompt, with what the strategies select from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from selector.errors import ConfigError
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """Text for near-exact comparison: NFKC, case-folded, every run of punctuation and white space as one space."""
+    return _NON_WORD.sub(" ", unicodedata.normalize("NFKC", text).casefold()).strip()
+
+
+@dataclass(frozen=True)
+class Split:
+    """Row indices (into the records that were split) of the ``pool`` and the ``test`` set, both sorted, and
+    ``stats``: records per side, tasks, and the held-out records dropped because their prompt leaked."""
+
+    pool: np.ndarray
+    test: np.ndarray
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def _task_seed(seed: int, task: str) -> list[int]:
+    digest = hashlib.blake2b(task.encode("utf-8"), digest_size=8).digest()
+    return [int(seed), int.from_bytes(digest, "little")]
+
+
+def split_by_task(tasks: Sequence[str], prompts: Sequence[str], *, test_fraction: float, seed: int = 0) -> Split:
+    """Split rows by task: ``tasks[i]`` and ``prompts[i]`` describe row ``i``; see the module docstring."""
+    if len(tasks) != len(prompts):
+        raise ConfigError(f"split_by_task got {len(tasks)} tasks for {len(prompts)} prompts")
+    if not 0 < test_fraction < 1:
+        raise ConfigError(f"--test-fraction must be in (0, 1), got {test_fraction!r}")
+    by_task: dict[str, list[int]] = {}
+    for i, t in enumerate(tasks):
+        by_task.setdefault(str(t), []).append(i)
+    pool: list[int] = []
+    test: list[int] = []
+    for task in sorted(by_task):
+        rows = np.asarray(by_task[task], dtype=np.int64)
+        n = len(rows)
+        n_test = 0 if n < 2 else min(n - 1, max(1, round(test_fraction * n)))
+        perm = rows[np.random.default_rng(_task_seed(seed, task)).permutation(n)]
+        test.extend(perm[:n_test].tolist())
+        pool.extend(perm[n_test:].tolist())
+    pool_exact = {prompts[i] for i in pool}
+    pool_norm = {normalise(prompts[i]) for i in pool}
+    kept, exact, near = [], 0, 0
+    for i in test:
+        if prompts[i] in pool_exact:
+            exact += 1
+        elif normalise(prompts[i]) in pool_norm:
+            near += 1
+        else:
+            kept.append(i)
+    stats = {
+        "tasks": len(by_task),
+        "pool": len(pool),
+        "test": len(kept),
+        "held_out": len(test),
+        "dropped_exact": exact,
+        "dropped_normalised": near,
+        "test_fraction": test_fraction,
+        "seed": seed,
+    }
+    return Split(np.sort(np.asarray(pool, dtype=np.int64)), np.sort(np.asarray(kept, dtype=np.int64)), stats)
