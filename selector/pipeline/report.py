@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from selector.pipeline.evidence import render_evidence
 from selector.sample import Sample
 
 log = logging.getLogger(__name__)
@@ -289,6 +290,7 @@ def render_markdown(manifest: Mapping[str, Any], plots: Sequence[str]) -> str:
     ]
     out.append(_table(rows, ["source", "read", "after filters", "quota", "selected"]))
     out += ["", "![source mix](sources.png)", "", "![response lengths](lengths.png)"]
+    out += render_evidence(manifest.get("versus_random"))
     out += ["", "## Coverage", ""]
     out.append(
         "Coverage radius: the largest distance from a candidate to its nearest pick (Euclidean on unit vectors, "

@@ -39,6 +39,7 @@ from selector.pipeline.arguments import (
     resolve_budget,
     top_reasons,
 )
+from selector.pipeline.evidence import random_draws, versus_random_proxies
 from selector.pipeline.manifest import StageResults, StageTimer, select_manifest
 from selector.pipeline.outputs import write_selection
 from selector.pipeline.report import ReportData, dedup_examples
@@ -232,6 +233,10 @@ def select(
         at_pick = distances_at_pick(X, res.indices)
 
     picks = np.asarray(res.indices, dtype=np.int64)
+    with timer("versus_random"):
+        draws = random_draws(plan.eligible, plan.groups, rules["quotas"], len(picks), cfg.seed)
+        group_of = [str(g) for g in plan.groups] if plan.groups is not None else [s.source for s in pool]
+        evidence = versus_random_proxies(pool, picks, draws, group_of, seed=cfg.seed) if len(picks) else None
     chosen = [pool[i] for i in picks]
     rows = _selection_rows(chosen, picks, km.labels, at_pick, res.n_seeds)
     stages = StageResults(
@@ -250,6 +255,7 @@ def select(
         target_info=target_info,
     )
     manifest = select_manifest(stages)
+    manifest["versus_random"] = evidence
     sem_rejected = semantic.rejected if semantic is not None else []
     details = {**filtered.details, **(semantic.details if semantic is not None else {})}
     if semantic is not None:

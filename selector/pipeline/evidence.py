@@ -1,0 +1,149 @@
+"""Every selection's own evidence: label-free proxies for the selection and for seeded random selections.
+
+``select()`` cannot know the downstream task, so it measures what needs no labels, in a representation it did not
+select in (the word TF-IDF space of :mod:`selector.evaluation.proxies`, fitted on the pool's prompts):
+
+- coverage of the pool: mean and 95th percentile of the distance ``1 - cos`` from each pool record to its nearest
+  selected record (lower is better);
+- diversity of the selection: the Vendi score (higher is more diverse; not always better for training);
+- the mix: groups (sources or tasks) hit and ``KL(selection || pool)`` of the group shares (reported, not a goal:
+  temperature quotas move the mix on purpose).
+
+The yardstick is ``RANDOM_DRAWS`` random selections of the same size under the same eligibility and quotas, each
+with its own seed; the report gives their median, 10th-90th percentile band and the selection's percentile among
+them (higher is better for every proxy). Large pools are measured (and the TF-IDF space fitted) on a seeded sample
+of ``MAX_POOL_ROWS`` pool records, and a selection above ``MAX_VENDI_ROWS`` has its Vendi score computed on a
+seeded subset of that many (both said in the manifest). Whether a selection teaches more than random is ``selector
+evaluate``'s question (held-out tasks); this section only shows what can be measured on an unlabelled pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from selector.sample import Sample
+
+RANDOM_DRAWS = 20
+MAX_POOL_ROWS = 20_000
+MAX_VENDI_ROWS = 1_000
+
+PROXIES = {  # name -> (higher is better, what it is)
+    "coverage_mean": (False, "mean distance (1 - cos) from a pool record to its nearest pick"),
+    "coverage_p95": (False, "95th percentile of that distance"),
+    "vendi": (True, "Vendi score of the selection (effective number of distinct records)"),
+    "groups_hit": (True, "groups (sources or tasks) with at least one pick"),
+    "group_kl": (False, "KL divergence of the selection's group shares from the pool's (reported, not a goal)"),
+}
+
+
+def versus_random_proxies(
+    pool: Sequence[Sample],
+    picks: np.ndarray,
+    random_picks: Sequence[np.ndarray],
+    groups: Sequence[str],
+    *,
+    seed: int,
+) -> dict[str, Any]:
+    """The manifest's ``versus_random`` section: each proxy for ``picks`` and for every selection of
+    ``random_picks`` (positions in ``pool``), with the random median, p10, p90 and the selection's percentile."""
+    from selector.evaluation.proxies import coverage, percentile, task_mix, tfidf_space, vendi
+
+    rng = np.random.default_rng(seed)
+    n = len(pool)
+    prompts = [s.prompt for s in pool]
+    rows = np.arange(n) if n <= MAX_POOL_ROWS else np.sort(rng.choice(n, MAX_POOL_ROWS, replace=False))
+    vec = tfidf_space([prompts[i] for i in rows])  # fitted on the measured rows: the cost stays bounded
+    pool_X = vec.transform([prompts[i] for i in rows])
+    group_arr = np.asarray(groups, dtype=object).astype(str)
+
+    def measure(sel: np.ndarray) -> dict[str, float]:
+        sel = np.asarray(sel, dtype=np.int64)
+        sel_X = vec.transform([prompts[i] for i in sel])
+        mean, p95 = coverage(pool_X, sel_X)
+        sub = sel
+        if len(sel) > MAX_VENDI_ROWS:
+            sub = np.sort(np.random.default_rng(seed).choice(sel, MAX_VENDI_ROWS, replace=False))
+        hit, kl = task_mix(group_arr, group_arr[sel])
+        return {
+            "coverage_mean": mean,
+            "coverage_p95": p95,
+            "vendi": vendi(vec.transform([prompts[i] for i in sub])),
+            "groups_hit": float(hit),
+            "group_kl": kl,
+        }
+
+    ours = measure(picks)
+    randoms = [measure(r) for r in random_picks]
+    results = {}
+    for name, (higher, what) in PROXIES.items():
+        values = [r[name] for r in randoms]
+        results[name] = {
+            "value": round(ours[name], 6),
+            "random_median": round(float(np.median(values)), 6),
+            "random_p10": round(float(np.percentile(values, 10)), 6),
+            "random_p90": round(float(np.percentile(values, 90)), 6),
+            "percentile": round(percentile(ours[name], values, higher), 1),
+            "higher_is_better": higher,
+            "what": what,
+        }
+    return {
+        "space": "word 1-2 gram TF-IDF of the prompts, fitted on the pool",
+        "random_draws": len(random_picks),
+        "pool_rows_measured": len(rows),
+        "vendi_rows": int(min(len(picks), MAX_VENDI_ROWS)),
+        "proxies": results,
+    }
+
+
+def random_draws(
+    eligible: np.ndarray, groups: np.ndarray | None, quotas: Sequence[int] | None, size: int, seed: int
+) -> list[np.ndarray]:
+    """``RANDOM_DRAWS`` uniform random selections of ``size`` eligible rows, each group holding at most its quota
+    (as many picks per group as the quotas allow, like the selection itself); seeds ``seed + 1``, ``seed + 2``, ..."""
+    candidates = np.flatnonzero(eligible)
+    draws = []
+    for i in range(RANDOM_DRAWS):
+        rng = np.random.default_rng(seed + 1 + i)
+        order = candidates[rng.permutation(len(candidates))]
+        if groups is None or quotas is None:
+            draws.append(np.sort(order[:size]))
+            continue
+        g = np.asarray(groups)[order]
+        by_group = np.argsort(g, kind="stable")  # each group's members in draw order
+        sorted_g = g[by_group]
+        rank = np.empty(len(g), dtype=np.int64)
+        rank[by_group] = np.arange(len(g)) - np.searchsorted(sorted_g, sorted_g, side="left")
+        keep = rank < np.asarray(quotas, dtype=np.int64)[g]  # the first `quota` of each group, in draw order
+        keep &= np.cumsum(keep) <= size
+        draws.append(np.sort(order[keep]))
+    return draws
+
+
+def render_evidence(section: dict[str, Any] | None) -> list[str]:
+    """The report's "Versus random" section (markdown lines)."""
+    if not section:
+        return []
+    out = ["", "## Versus random", ""]
+    out.append(
+        f"Label-free proxies in an independent space ({section['space']}), for this selection and for "
+        f"{section['random_draws']} seeded random selections of the same size under the same rules; the percentile "
+        "is this selection's place among them (higher is better for every proxy). This is not proof that the "
+        "selection teaches more than random: `selector evaluate` answers that on held-out tasks."
+    )
+    if section["pool_rows_measured"] < MAX_POOL_ROWS or section["vendi_rows"] >= MAX_VENDI_ROWS:
+        out.append("")
+        out.append(
+            f"Measured on {section['pool_rows_measured']:,} pool records; Vendi on {section['vendi_rows']:,} "
+            "selected records."
+        )
+    out += ["", "| proxy | selection | random median | random p10-p90 | percentile |", "|---|---|---|---|---|"]
+    for name, r in section["proxies"].items():
+        arrow = "higher is better" if r["higher_is_better"] else "lower is better"
+        out.append(
+            f"| {name} ({arrow}) | {r['value']:.4g} | {r['random_median']:.4g} | "
+            f"{r['random_p10']:.4g}-{r['random_p90']:.4g} | {r['percentile']:.0f} |"
+        )
+    return out

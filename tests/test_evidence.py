@@ -1,0 +1,52 @@
+"""Every selection's "versus random" section: right on a hand-made pool, deterministic, in the report."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from selector.pipeline import select
+from selector.pipeline.evidence import RANDOM_DRAWS, random_draws, versus_random_proxies
+from selector.sample import Message, Sample
+
+
+def _sample(i: int, prompt: str, source: str) -> Sample:
+    messages = [Message("user", prompt), Message("assistant", "ok")]
+    return Sample(f"f#{i}", source, None, messages, {"p": prompt}, "alpaca", "f.json", i)
+
+
+def test_draws_respect_eligibility_quotas_and_seeds():
+    eligible = np.arange(60) % 5 != 0
+    groups = np.arange(60) % 3
+    draws = random_draws(eligible, groups, [4, 2, 3], 9, seed=1)
+    assert len(draws) == RANDOM_DRAWS
+    for d in draws:
+        assert len(d) == 9 and eligible[d].all() and list(np.bincount(groups[d], minlength=3)) == [4, 2, 3]
+    again = random_draws(eligible, groups, [4, 2, 3], 9, 1)
+    assert all(np.array_equal(a, b) for a, b in zip(draws, again, strict=True))
+    assert not np.array_equal(draws[0], draws[1])
+
+
+def test_a_selection_that_spans_the_topics_covers_better_than_random():
+    topics = ["apple pie recipe", "python list sort", "french verb tense", "planet orbit gravity"]
+    pool = [_sample(i, f"{topics[i % 4]} question number {i}", f"s{i % 2}") for i in range(80)]
+    spread = np.array([0, 1, 2, 3])  # one per topic
+    clumped = [np.array([0, 4, 8, 12]) + k for k in range(0, 40, 2)]  # draws stuck in one topic
+    section = versus_random_proxies(pool, spread, clumped, [s.source for s in pool], seed=0)
+    cov = section["proxies"]["coverage_mean"]
+    assert cov["value"] < cov["random_median"] and cov["percentile"] == 100.0
+    assert section["proxies"]["vendi"]["percentile"] == 100.0
+    again = versus_random_proxies(pool, spread, clumped, [s.source for s in pool], seed=0)
+    assert again == section
+
+
+def test_every_select_run_reports_versus_random(tmp_path, demo_vectors):
+    from conftest import DEMO
+
+    res = select([DEMO], budget=12, source_field="source", embeddings=demo_vectors, out=tmp_path / "o", progress=False)
+    section = res.manifest["versus_random"]
+    assert section["random_draws"] == RANDOM_DRAWS and set(section["proxies"]) >= {"coverage_mean", "vendi"}
+    assert "## Versus random" in (tmp_path / "o" / "report.md").read_text()
+    again = select([DEMO], budget=12, source_field="source", embeddings=demo_vectors, progress=False)
+    assert json.dumps(again.manifest["versus_random"]) == json.dumps(section)
