@@ -33,7 +33,7 @@ import numpy as np
 
 from selector.device import resolve_device
 from selector.embedding import models
-from selector.embedding.backends import check_backend
+from selector.embedding.backends import DTYPES, check_backend, check_dtype
 from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
 from selector.embedding.pooling import check_pooling, pool
 from selector.errors import ConfigError, SelectorError
@@ -41,7 +41,7 @@ from selector.progress import Progress
 
 log = logging.getLogger(__name__)
 
-DTYPES = ("auto", "float32", "bfloat16", "float16")
+__all__ = ["DTYPES", "EncodeStats", "Encoder", "cuda_dtype", "encode", "is_out_of_memory", "pick_dtype"]
 
 
 @dataclass
@@ -76,8 +76,7 @@ def pick_dtype(dtype: str, device: str, backend: str = "torch") -> str:
     compute capability of the chosen CUDA device itself (``cuda:1`` included), not the current one."""
     import torch
 
-    if dtype not in DTYPES:
-        raise ConfigError(f"encoder.dtype: unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
+    check_dtype(dtype)
     if backend != "torch":
         if dtype not in ("auto", "float32"):
             raise ConfigError(

@@ -110,6 +110,9 @@ def select(
     tokens: int | str | None = None,
     tokenizer: str | Path | None = None,
     export: str | None = None,
+    backend: str | None = None,
+    quantize: str | None = None,
+    dtype: str | None = None,
 ) -> SelectResult:
     """Select the samples worth training on from ``inputs`` (files, folders or Hub names).
 
@@ -119,9 +122,12 @@ def select(
     ``trust_remote_code=True`` lets the encoder run its model folder's own Python code (config key
     ``encoder.trust_remote_code``; a warning names the code files); only for models you trust.
     ``tokens`` replaces a config's budget or fraction; it cannot be combined with either argument.
+    ``backend``, ``quantize`` and ``dtype`` set the ``encoder:`` keys of the same names
+    (``backend="onnx", quantize="int8"`` is the fastest transformer path on a CPU).
     """
     token_budget = token_budget_of(tokens, budget, fraction, tokenizer)
-    overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code)
+    encoder_keys = {"backend": backend, "quantize": quantize, "dtype": dtype}
+    overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code, encoder_keys)
     if token_budget is not None:
         overrides.update(budget=None, fraction=None)
     cfg = load_run_config(config, overrides)
@@ -189,6 +195,8 @@ def select(
             target_X, target_info = embed_target(
                 target, encoder, cfg.encoder.template, read_options=options, progress=progress
             )
+    if encoder is not None:
+        encoder.release()  # the model's (GPU) memory goes back before clustering and the coreset need it
 
     with timer("centres"):
         plan = plan_selection(pool, X, km, n_budget, cfg, task=task, target=target_X)

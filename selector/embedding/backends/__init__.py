@@ -17,6 +17,14 @@ from selector.errors import ConfigError
 
 BACKENDS = ("torch", "onnx", "static")
 QUANTIZE = ("int8",)
+DTYPES = ("auto", "float32", "bfloat16", "float16")
+
+
+def check_dtype(dtype: str) -> str:
+    """Validate ``encoder.dtype`` against :data:`DTYPES`."""
+    if dtype not in DTYPES:
+        raise ConfigError(f"encoder.dtype: unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
+    return dtype
 
 
 def check_backend(backend: str, quantize: str | None) -> tuple[str, str | None]:
