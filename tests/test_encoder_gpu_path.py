@@ -14,7 +14,8 @@ import torch
 from tiny_model import build_tiny_bert, tiny_texts
 
 from selector.device import resolve_device
-from selector.embedding.encoder import Encoder, cuda_dtype, is_out_of_memory
+from selector.embedding.encoder import Encoder
+from selector.embedding.gpu import cuda_dtype, is_out_of_memory
 from selector.errors import ConfigError, SelectorError
 
 

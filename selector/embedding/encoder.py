@@ -33,15 +33,14 @@ import numpy as np
 
 from selector.device import resolve_device
 from selector.embedding import models
-from selector.embedding.backends import DTYPES, check_backend, check_dtype
+from selector.embedding.backends import check_backend
 from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
+from selector.embedding.gpu import is_out_of_memory, pick_dtype
 from selector.embedding.pooling import check_pooling, pool
 from selector.errors import ConfigError, SelectorError
 from selector.progress import Progress
 
 log = logging.getLogger(__name__)
-
-__all__ = ["DTYPES", "EncodeStats", "Encoder", "cuda_dtype", "encode", "is_out_of_memory", "pick_dtype"]
 
 
 @dataclass
@@ -65,44 +64,6 @@ class EncodeStats:
         return asdict(self)
 
 
-def cuda_dtype(capability: tuple[int, int]) -> str:
-    """The automatic dtype on a CUDA device of compute ``capability`` (major, minor): bf16 in hardware from
-    Ampere (8.0) on, else fp16 (``torch.cuda.is_bf16_supported()`` also counts emulated bf16, slow on T4/V100)."""
-    return "bfloat16" if capability[0] >= 8 else "float16"
-
-
-def pick_dtype(dtype: str, device: str, backend: str = "torch") -> str:
-    """The compute dtype for ``dtype`` (``auto`` or a name in :data:`DTYPES`) on ``device``; ``auto`` reads the
-    compute capability of the chosen CUDA device itself (``cuda:1`` included), not the current one."""
-    import torch
-
-    check_dtype(dtype)
-    if backend != "torch":
-        if dtype not in ("auto", "float32"):
-            raise ConfigError(
-                f"encoder.dtype: {dtype} needs encoder.backend: torch; the {backend} backend computes in float32"
-            )
-        return "float32"
-    if not device.startswith("cuda"):
-        return "float32" if dtype == "auto" else dtype
-    capability = torch.cuda.get_device_capability(torch.device(device))
-    if dtype == "auto":
-        return cuda_dtype(capability)
-    if dtype == "bfloat16" and cuda_dtype(capability) != "bfloat16":
-        log.warning("%s (compute capability %d.%d) emulates bfloat16 slowly; float16 is faster", device, *capability)
-    return dtype
-
-
-def is_out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` is a device out-of-memory error: CUDA's ``OutOfMemoryError``, or the plain
-    ``RuntimeError`` that MPS (and older CUDA builds) raise with "out of memory" in the message."""
-    import torch
-
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return True
-    return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
-
-
 class Encoder:
     """A loaded encoder: ``Encoder(model).encode(texts) -> (n, d) float32`` unit rows in input order.
 
@@ -112,7 +73,7 @@ class Encoder:
         max_length: tokens per text (longer texts are truncated and counted); ``None`` = the model's own limit.
         device: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
         dtype: ``auto`` (bf16 on CUDA from compute capability 8.0, fp16 below, else float32) or an explicit dtype
-            name (:data:`DTYPES`); the ``onnx`` and ``static`` backends compute in float32.
+            name (:data:`selector.embedding.backends.DTYPES`); the ``onnx`` and ``static`` backends compute in float32.
         batch_tokens: token budget per forward pass (rows x padded length); ``None`` = 4096 on CPU (2k-8k all
             do well there), 65536 on a GPU (32k-256k).
         pooling: ``mean`` (default) or ``cls``.
