@@ -1,42 +1,57 @@
-"""selector.encode vs SentenceTransformer.encode: same model, texts, max length and thread count, one process.
+"""Encoding throughput and fidelity of every backend against SentenceTransformer.encode, in one process.
 
-Texts are real samples from ../shared/data (code, Chinese and P3 prompts: mixed lengths), rendered with the
-default template, shuffled with a fixed seed. Both encoders are warmed up, then run alternately ``--repeats``
-times; the table shows the best run of each (the least disturbed by other processes on a shared machine), the
-ratio, and the largest absolute difference between the two arrays.
+Texts are real samples from ../shared/data (code, Chinese and P3 prompts: mixed lengths; the demo corpus when the
+shared data are missing), rendered with the default template, shuffled with a fixed seed. Every encoder is warmed
+up, then all run alternately ``--repeats`` times; the table shows each one's best run (the least disturbed by
+other processes on a shared machine), its ratio to sentence-transformers' torch, and how far its vectors are
+from sentence-transformers' float32 vectors (largest absolute difference, smallest and mean cosine). The static
+model lives in another space (another width), so its vectors cannot be compared row for row; ``--picks B`` adds a
+selection proxy instead: how many of the KCenterGreedy picks at budget B each backend shares with torch fp32.
 
-    python benchmarks/bench_encode.py                       # CPU, 2,000 texts, torch's thread count
-    python benchmarks/bench_encode.py --threads 2 --repeats 3
-    python benchmarks/bench_encode.py --device cuda         # GPU: selector in bf16 vs sentence-transformers fp32/bf16
+    python benchmarks/bench_encode.py --n 1000 --threads 2 --repeats 2
+    python benchmarks/bench_encode.py --n 5000 --picks 1000 --only torch,onnx-int8,static
+    python benchmarks/bench_encode.py --device cuda         # GPU: the torch backends only (bf16 on Ampere+)
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import random
+import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-import torch
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # this checkout's selector, not an installed one
 
-from selector.embedding.encoder import Encoder
-from selector.embedding.models import default_model_path
-from selector.embedding.templates import render_all
-from selector.io import read_corpus
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+from selector.embedding.encoder import Encoder  # noqa: E402
+from selector.embedding.models import default_model_path  # noqa: E402
+from selector.embedding.templates import render_all  # noqa: E402
+from selector.io import read_corpus  # noqa: E402
+
+log = logging.getLogger("bench_encode")
+DATA = ROOT.parent / "shared" / "data"
 FILES = ["code_alpaca_2k.json", "alpaca_chinese_zh-data-part-00.json", "new_codealpaca.json", "p3_t0_train_50k"]
+DEMO = ROOT / "examples" / "data"
+ST = "sentence-transformers torch"
 
 
-def load_texts(n: int, seed: int) -> list[str]:
-    corpus = read_corpus([DATA / f for f in FILES])
+def load_texts(n: int, seed: int) -> tuple[list[str], str]:
+    """``n`` shuffled texts from the shared corpora (or the demo corpus) and a word saying which."""
+    paths = [DATA / f for f in FILES if (DATA / f).exists()]
+    source = "shared data" if paths else "demo corpus"
+    corpus = read_corpus(paths or [DEMO])
     texts = render_all(corpus.samples)
     random.Random(seed).shuffle(texts)
-    return texts[:n]
+    return texts[:n], source
 
 
-def timed(fn) -> tuple[float, np.ndarray]:
+def timed(fn: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
     if torch.cuda.is_available():
         torch.cuda.synchronize()
     t = time.perf_counter()
@@ -46,65 +61,94 @@ def timed(fn) -> tuple[float, np.ndarray]:
     return time.perf_counter() - t, out
 
 
+def shared_picks(X: np.ndarray, Y: np.ndarray, budget: int) -> int:
+    """How many of the KCenterGreedy picks at ``budget`` on ``X`` are also picked on ``Y`` (same seed point)."""
+    from selector.selection.coreset import kcenter_greedy
+
+    a = kcenter_greedy(X, budget, seeds=[0], device="cpu", progress=False).indices
+    b = kcenter_greedy(Y, budget, seeds=[0], device="cpu", progress=False).indices
+    return len(set(np.asarray(a).tolist()) & set(np.asarray(b).tolist()))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=2000, help="texts to embed")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
-    ap.add_argument("--threads", type=int, default=None, help="torch CPU threads for both (default: torch's)")
+    ap.add_argument("--threads", type=int, default=None, help="CPU threads for every engine (default: torch's)")
     ap.add_argument("--batch-tokens", type=int, default=None, help="selector token budget (default: its own)")
     ap.add_argument("--st-batch-size", type=int, default=None, help="default 32 on CPU, 256 on CUDA")
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--picks", type=int, default=0, help="also compare KCenterGreedy picks at this budget")
+    ap.add_argument("--only", default=None, help="comma-separated subset of: torch,onnx,onnx-int8,static")
+    ap.add_argument("--cache-dir", default=None, help="where exported/distilled models are kept")
     args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
 
     from sentence_transformers import SentenceTransformer
 
     if args.threads:
         torch.set_num_threads(args.threads)
-    texts = load_texts(args.n, args.seed)
-    path = str(default_model_path())
+    threads = torch.get_num_threads()
+    texts, source = load_texts(args.n, args.seed)
     cuda = args.device.startswith("cuda")
     st_bs = args.st_batch_size or (256 if cuda else 32)
-    enc = Encoder(device=args.device, batch_tokens=args.batch_tokens, cache=False)
-    st = SentenceTransformer(path, device=args.device)
-    st.max_seq_length = enc.max_length
-    runners = {"sentence-transformers fp32": st}
-    if cuda:
-        runners["sentence-transformers bf16"] = SentenceTransformer(
-            path, device=args.device, model_kwargs={"torch_dtype": torch.bfloat16}
-        )
-        runners["sentence-transformers bf16"].max_seq_length = enc.max_length
+    common = {"batch_tokens": args.batch_tokens, "cache": False, "cache_dir": args.cache_dir, "num_threads": threads}
+    wanted = {
+        "torch": ("ours torch", {"device": args.device}),
+        "onnx": ("ours onnx fp32", {"backend": "onnx", "device": "cpu"}),
+        "onnx-int8": ("ours onnx int8", {"backend": "onnx", "quantize": "int8", "device": "cpu"}),
+        "static": ("static (model2vec)", {"backend": "static", "device": "cpu"}),
+    }
+    keys = args.only.split(",") if args.only else list(wanted) if not cuda else ["torch"]
+    encoders: dict[str, Encoder] = {}
+    for key in keys:
+        label, kwargs = wanted[key]
+        t = time.perf_counter()
+        encoders[label] = Encoder(**common, **kwargs)
+        print(f"loaded {label} in {time.perf_counter() - t:.1f}s (first use exports/distils and caches)")
+    max_length = next(iter(encoders.values())).max_length
+    st = SentenceTransformer(str(default_model_path()), device=args.device)
+    st.max_seq_length = max_length
 
-    def run_st(model: SentenceTransformer) -> np.ndarray:
-        return model.encode(texts, batch_size=st_bs, normalize_embeddings=True, convert_to_numpy=True)
+    runners: dict[str, Callable[[], np.ndarray]] = {
+        ST: lambda: st.encode(texts, batch_size=st_bs, normalize_embeddings=True, convert_to_numpy=True)
+    }
+    for label, enc in encoders.items():
+        runners[label] = lambda e=enc: e.encode(texts, progress=False)
 
-    def run_ours() -> np.ndarray:
-        return enc.encode(texts, progress=False)
-
-    for model in runners.values():  # warm-up
-        model.encode(texts[:64], batch_size=st_bs)
-    enc.encode(texts[:64], progress=False)
-
+    st.encode(texts[:64], batch_size=st_bs)  # warm-up
+    for enc in encoders.values():
+        enc.encode(texts[:64], progress=False)
     best: dict[str, float] = {}
     arrays: dict[str, np.ndarray] = {}
-    ours = f"selector.encode {enc.dtype}"
     for _ in range(args.repeats):
-        for name, model in runners.items():
-            dt, arrays[name] = timed(lambda m=model: run_st(m))
-            best[name] = min(best.get(name, float("inf")), dt)
-        dt, arrays[ours] = timed(run_ours)
-        best[ours] = min(best.get(ours, float("inf")), dt)
+        for label, fn in runners.items():
+            dt, arrays[label] = timed(fn)
+            best[label] = min(best.get(label, float("inf")), dt)
 
-    s = enc.stats_
-    base = "sentence-transformers fp32"
-    print(f"model {enc.name}  max_length {enc.max_length}  device {enc.device}  threads {torch.get_num_threads()}")
-    print(f"texts {len(texts)}  truncated {s.n_truncated}  selector batches {s.batches}  padding {s.padding:.1%}")
-    print(f"selector batch_tokens {enc.batch_tokens}  sentence-transformers batch_size {st_bs}  repeats {args.repeats}")
+    ref = arrays[ST]
     print()
-    print(f"{'encoder':<30}{'seconds':>10}{'samples/s':>12}{'ratio':>8}{'max |diff| vs ST fp32':>24}")
-    for name, dt in best.items():
-        diff = float(np.abs(arrays[name] - arrays[base]).max())
-        print(f"{name:<30}{dt:>10.2f}{len(texts) / dt:>12.1f}{best[base] / dt:>8.2f}{diff:>24.2e}")
+    print(f"texts {len(texts)} ({source})  max_length {max_length}  device {args.device}  threads {threads}")
+    print(f"sentence-transformers batch_size {st_bs}  repeats {args.repeats} (best shown)")
+    print()
+    head = "| encoder | records/s | ratio to ST torch | max abs diff | min cosine | mean cosine |"
+    if args.picks:
+        head += f" picks shared at {args.picks} |"
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for label, dt in best.items():
+        X = arrays[label]
+        if X.shape == ref.shape:
+            cos = (X * ref).sum(axis=1)
+            diff = f"{float(np.abs(X - ref).max()):.1e}"
+            cols = f"{diff} | {float(cos.min()):.4f} | {float(cos.mean()):.4f}"
+        else:
+            cols = f"n/a ({X.shape[1]}-d) | n/a | n/a"
+        row = f"| {label} | {len(texts) / dt:,.1f} | {best[ST] / dt:.2f} | {cols} |"
+        if args.picks:
+            row += f" {shared_picks(ref, X, args.picks):,} of {args.picks:,} |"
+        print(row)
 
 
 if __name__ == "__main__":

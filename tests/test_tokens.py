@@ -10,10 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from selector.cli import app
+from selector.embedding.models import load_local_tokenizer as load_tokenizer
 from selector.errors import ConfigError, SelectorError
 from selector.io import read_corpus
 from selector.pipeline import select
-from selector.pipeline.tokens import count_tokens, cut_ranking, load_tokenizer, parse_count, token_quotas
+from selector.pipeline.tokens import count_tokens, cut_ranking, parse_count, token_quotas
 
 REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "data" / "demo.jsonl"

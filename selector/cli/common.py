@@ -146,3 +146,23 @@ Decontaminate = Annotated[
         "one are dropped (reason contaminated). Repeatable.",
     ),
 ]
+Backend = Annotated[
+    str | None,
+    typer.Option(
+        "--backend",
+        help="Encoder engine (config: encoder.backend): torch (exact, default), onnx (ONNX Runtime on the CPU; "
+        "pip install 'selector[onnx]') or static (a model2vec model distilled from --model; 'selector[static]').",
+    ),
+]
+Quantize = Annotated[
+    str | None,
+    typer.Option("--quantize", help="int8: dynamic int8 quantisation with --backend onnx (config: encoder.quantize)."),
+]
+Dtype = Annotated[
+    str | None,
+    typer.Option(
+        "--dtype",
+        help="Compute dtype of the torch encoder (config: encoder.dtype): auto (bf16 on CUDA from compute "
+        "capability 8.0, fp16 below, float32 elsewhere), float32, bfloat16, float16.",
+    ),
+]

@@ -1,9 +1,9 @@
 """``selector embed``: embed every sample as read, one row per sample in input order, into a ``.npy`` file.
 
 Beside ``FILE.npy`` it writes ``FILE.json``: the model (name, path, weights sha256, revision), dims, max length,
-pooling, template, dtype and device, the ids and the hash of each row's text in row order, and what the run did
-(encoded, from the cache, truncated). The array is what ``selector select --embeddings FILE.npy`` reads for the
-same inputs; the hashes let it refuse other inputs or another order
+pooling, template, backend, quantisation, dtype and device, the ids and the hash of each row's text in row order,
+and what the run did (encoded, from the cache, truncated). The array is what ``selector select --embeddings
+FILE.npy`` reads for the same inputs; the hashes let it refuse other inputs or another order
 (:mod:`selector.embedding.precomputed`).
 """
 
@@ -16,9 +16,12 @@ import numpy as np
 import typer
 
 from selector.cli.common import (
+    Backend,
+    Dtype,
     Inputs,
     Maps,
     Overwrite,
+    Quantize,
     SkipInvalid,
     SourceField,
     TrustRemoteCode,
@@ -59,6 +62,9 @@ def embed(
     skip_invalid: SkipInvalid = False,
     overwrite: Overwrite = False,
     trust_remote_code: TrustRemoteCode = False,
+    backend: Backend = None,
+    quantize: Quantize = None,
+    dtype: Dtype = None,
     verbose: Verbose = False,
 ) -> None:
     """Embed every sample (rendered as its training input) into OUT.npy, rows in input order, plus OUT.json."""
@@ -86,6 +92,9 @@ def embed(
         cache=not no_cache,
         cache_dir=cache_dir,
         trust_remote_code=trust_remote_code,
+        backend=backend or "torch",
+        quantize=quantize,
+        dtype=dtype or "auto",
     )
     texts = render_all(corpus.samples, template)
     X = encoder.encode(texts, template=template, progress=True)
@@ -109,5 +118,6 @@ def embed(
     typer.echo(
         f"embedded {stats.n:,} samples ({stats.n_encoded:,} encoded, {stats.n_cached:,} from the cache, "
         f"{stats.n_truncated:,} truncated at {encoder.max_length} tokens) in {stats.seconds:.1f}s with "
-        f"{encoder.name} on {encoder.device}; wrote {out} {X.shape[0]}x{X.shape[1]} and {guard.marker}"
+        f"{encoder.name} ({encoder.backend}{', ' + encoder.quantize if encoder.quantize else ''}, {encoder.dtype}) "
+        f"on {encoder.device}; wrote {out} {X.shape[0]}x{X.shape[1]} and {guard.marker}"
     )

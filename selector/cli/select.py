@@ -8,11 +8,14 @@ from typing import Annotated
 import typer
 
 from selector.cli.common import (
+    Backend,
     ConfigOption,
     Decontaminate,
+    Dtype,
     Export,
     Inputs,
     Maps,
+    Quantize,
     SkipInvalid,
     SourceField,
     TaskField,
@@ -65,6 +68,9 @@ def select(
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier selector run in --out.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     trust_remote_code: TrustRemoteCode = False,
+    backend: Backend = None,
+    quantize: Quantize = None,
+    dtype: Dtype = None,
     verbose: Verbose = False,
 ) -> None:
     """Select the samples worth training on: filter, embed, cluster, pick a KCenterGreedy coreset, write.
@@ -100,6 +106,9 @@ def select(
         tokens=tokens,
         tokenizer=tokenizer,
         export=export,
+        backend=backend,
+        quantize=quantize,
+        dtype=dtype,
     )
     m = result.manifest
     counts = m["counts"]

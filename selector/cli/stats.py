@@ -20,7 +20,7 @@ from selector.cli.common import (
     parse_mapping,
     setup_logging,
 )
-from selector.embedding.models import load_tokenizer
+from selector.embedding.models import load_local_tokenizer
 from selector.io import read_corpus
 from selector.io.corpus import quantiles
 from selector.sample import Sample
@@ -69,7 +69,7 @@ def stats(
 def token_quantiles(samples: Sequence[Sample], tokenizer: str | None = None) -> dict[str, Any]:
     """``prompt_tokens`` and ``response_tokens``: the quantiles of :meth:`Corpus.stats`, counted in tokens (no
     special tokens) of ``tokenizer`` (a local folder; ``None``: the default encoder's, as the token rules use)."""
-    tok = load_tokenizer(tokenizer, key="--tokenizer")
+    tok = load_local_tokenizer(tokenizer, key="--tokenizer")
     out: dict[str, Any] = {}
     for name in ("prompt", "response"):
         texts = [getattr(s, name) for s in samples]

