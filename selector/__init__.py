@@ -16,6 +16,8 @@ from selector.filters import CleanConfig, FilterConfig, FilterResult, apply_filt
 _LAZY = {
     "temperature_quotas": "selector.selection.allocation",
     "select": "selector.pipeline.run",
+    "evaluate": "selector.evaluation",
+    "dedup": "selector.pipeline.dedup",
     "SelectResult": "selector.pipeline.run",
     "ReadOptions": "selector.io",
     "read_corpus": "selector.io",
@@ -54,7 +56,9 @@ __all__ = [
     "apply_filters",
     "clean_samples",
     "cluster_medoids",
+    "dedup",
     "encode",
+    "evaluate",
     "kcenter_greedy",
     "kmeans",
     "load_run_config",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +13,8 @@ import pytest
 from scipy import sparse
 
 from selector.evaluation import STRATEGIES, evaluate, normalise, percentile, split_by_task
-from selector.evaluation._facility import facility_location
 from selector.evaluation.proxies import coverage, normalise_answer, task_mix, transfer, vendi
+from selector.selection._facility import facility_location
 
 
 def _clustered(n: int = 240, d: int = 12, seed: int = 0) -> np.ndarray:
@@ -199,3 +200,21 @@ def test_split_of_real_p3_files_leaks_nothing(shared_data):
     split = split_by_task([s.task for s in samples], [s.prompt for s in samples], test_fraction=0.2, seed=0)
     pool_norm = {normalise(samples[i].prompt) for i in split.pool}
     assert split.stats["test"] > 0 and all(normalise(samples[i].prompt) not in pool_norm for i in split.test)
+
+
+def test_select_runs_the_evaluated_strategies(tmp_path, demo_vectors):
+    from conftest import DEMO
+
+    from selector.pipeline import select
+
+    for name in ("facility_location", "kcenter_medoid", "medoids"):
+        cfg = tmp_path / f"{name}.yaml"
+        cfg.write_text(f"coreset:\n  strategy: {name}\n")
+        res = select([DEMO], budget=15, source_field="source", embeddings=demo_vectors, config=cfg, progress=False)
+        quotas = res.manifest["allocation"]["quotas"]
+        assert len(res.samples) == 15 and len({s.id for s in res.samples}) == 15
+        assert all(Counter(s.source for s in res.samples)[k] <= v for k, v in quotas.items())
+        radii = res.manifest["coverage"]["selection"]
+        assert radii["size"] == 15 and radii["radius"] is not None
+        again = select([DEMO], budget=15, source_field="source", embeddings=demo_vectors, config=cfg, progress=False)
+        assert [s.id for s in again.samples] == [s.id for s in res.samples]

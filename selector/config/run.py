@@ -97,7 +97,10 @@ class CoresetConfig:
     """How the subset is picked (the ``coreset:`` section).
 
     Attributes:
-        strategy: ``kcenter`` (KCenterGreedy) or ``random`` (a seeded random baseline under the same rules).
+        strategy: ``kcenter`` (KCenterGreedy) or ``random`` (a seeded random baseline under the same rules), or
+            one of the strategies ``selector evaluate`` compares (``selector.selection.strategies``): ``medoids``,
+            ``kcenter_quota``, ``kcenter_guard``, ``kcenter_medoid`` (medoid seeds and an outlier guard) or
+            ``facility_location``; the README's quality table says how each fares against random.
         seeding: first picks: ``task_centre`` (the sample nearest each task's distribution centre), ``medoids``
             (the sample nearest each cluster centroid, largest clusters first), or ``none``.
         candidate_factor: with ``--target``, keep adding the clusters nearest the target until the candidates
@@ -106,7 +109,9 @@ class CoresetConfig:
             known) by temperature; ``false`` lets the coreset pick freely.
     """
 
-    strategy: Literal["kcenter", "random"] = "kcenter"
+    strategy: Literal[
+        "kcenter", "random", "medoids", "kcenter_quota", "kcenter_guard", "kcenter_medoid", "facility_location"
+    ] = "kcenter"
     seeding: Literal["task_centre", "medoids", "none"] = "task_centre"
     candidate_factor: float = 4.0
     balance: bool = True

@@ -10,7 +10,7 @@ from __future__ import annotations
 from selector.evaluation.proxies import HIGHER_IS_BETTER, ProxyData, percentile
 from selector.evaluation.run import EvaluationResult, budget_size, evaluate
 from selector.evaluation.split import Split, normalise, split_by_task
-from selector.evaluation.strategies import STRATEGIES, make_kcenter
+from selector.selection.strategies import STRATEGIES, make_kcenter
 
 __all__ = [
     "HIGHER_IS_BETTER",

@@ -8,7 +8,7 @@ budget select with each strategy and with ``seeds`` random draws, and score all 
 - ``default``: exactly what ``selector select`` does with the run config on the pool as one merged file, no task
   field (label-free: what most users run); it is called through :func:`selector.select`.
 - ``default+tasks``: the same with the task field (task centres as first picks, temperature quotas per task).
-- any name of :data:`~selector.evaluation.strategies.STRATEGIES` (label-free), or that name with ``+tasks``:
+- any name of :data:`~selector.selection.strategies.STRATEGIES` (label-free), or that name with ``+tasks``:
   seeded with the task centres and split by the same temperature quotas per task.
 
 The yardstick is ``seeds`` uniformly random selections of each size from the whole pool (numpy permutations
@@ -38,7 +38,7 @@ from selector.embedding.templates import render
 from selector.errors import ConfigError, SelectorError
 from selector.evaluation.proxies import HIGHER_IS_BETTER, ProxyData, percentile
 from selector.evaluation.split import split_by_task
-from selector.evaluation.strategies import STRATEGIES
+from selector.selection.strategies import STRATEGIES
 
 log = logging.getLogger(__name__)
 

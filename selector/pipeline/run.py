@@ -26,7 +26,7 @@ import numpy as np
 from selector.config import RunConfig, load_run_config
 from selector.device import resolve_device
 from selector.embedding.step import pool_embeddings
-from selector.errors import SelectorError
+from selector.errors import ConfigError, SelectorError
 from selector.filters import apply_filters
 from selector.filters.clean import clean_samples
 from selector.filters.near_dup import sample_scores
@@ -60,6 +60,7 @@ from selector.selection.clustering import kmeans_for_run
 from selector.selection.coreset import STRATEGIES
 from selector.selection.coverage import distances_at_pick, versus_random
 from selector.selection.semdedup import PoolDedup, drop_semantic_duplicates
+from selector.selection.strategies import PIPELINE_STRATEGIES, run_ranked
 from selector.selection.targeting import plan_selection
 
 log = logging.getLogger(__name__)
@@ -141,6 +142,8 @@ def select(
     cfg = load_run_config(config, overrides)
     if token_budget is None:
         resolve_budget(cfg.budget, cfg.fraction, 1)  # a missing or doubled budget fails before any work
+    elif cfg.coreset.strategy in PIPELINE_STRATEGIES:
+        raise ConfigError(f"--tokens works with coreset.strategy kcenter or random, not {cfg.coreset.strategy!r}")
     if export is not None:
         check_shape(export)
     tok = load_local_tokenizer(tokenizer, key="--tokenizer") if token_budget is not None else None
@@ -217,7 +220,9 @@ def select(
             kwargs: dict[str, Any] = {"clusters": km.labels, "progress": progress, "device": device_name}
         else:
             kwargs = {"seed": cfg.seed, "device": device_name}
-        if counts is None or token_budget is None:
+        if cfg.coreset.strategy in PIPELINE_STRATEGIES:
+            res = run_ranked(cfg.coreset.strategy, X, n_budget, **rules, seed=cfg.seed)
+        elif counts is None or token_budget is None:
             res = STRATEGIES[cfg.coreset.strategy](X, n_budget, **rules, **kwargs)
         else:
             by_tokens = select_tokens(

@@ -12,7 +12,7 @@ lengths=None, scores=None)`` and returns ``(m,)`` int64 row indices of ``X``, in
   ``deita``; the other strategies ignore them.
 
 The k-center family builds on :func:`selector.kcenter_greedy`; ``facility_location`` is its representative
-counterpart (see :mod:`selector.evaluation._facility`).
+counterpart (see :mod:`selector.selection._facility`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import numpy as np
 
 import selector
 from selector.errors import ConfigError
-from selector.evaluation._facility import facility_location, knn_graph
+from selector.selection._facility import facility_location, knn_graph
 
 log = logging.getLogger(__name__)
 
@@ -250,3 +250,46 @@ STRATEGIES: dict[str, Strategy] = {
 """Strategy name -> callable with the contract in the module docstring (for configs and ``--strategies``)."""
 
 __all__ = ["STRATEGIES", "fill_in_order", "make_kcenter", "sparsest"]
+
+
+PIPELINE_STRATEGIES = ("medoids", "kcenter_quota", "kcenter_guard", "kcenter_medoid", "facility_location")
+"""The ranked strategies ``selector select`` can run besides ``kcenter`` and ``random`` (``coreset.strategy``);
+``longest`` and ``deita`` need answer lengths or scores and run in ``selector evaluate`` only."""
+
+
+def run_ranked(
+    name: str,
+    X: np.ndarray,
+    budget: int,
+    *,
+    seeds: Sequence[int] | None = None,
+    eligible: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    quotas: Sequence[int] | None = None,
+    seed: int = 0,
+    **_: Any,
+) -> Any:
+    """Run strategy ``name`` of :data:`STRATEGIES` under the pipeline's rules and return a
+    :class:`~selector.selection.coreset.CoresetResult` like ``kcenter_greedy``'s.
+
+    The strategy sees only the eligible rows (seeds outside them are dropped); its picks are mapped back to rows of
+    ``X``, and the coverage radius after each pick and every candidate's distance to its nearest pick are measured
+    exactly over the eligible rows (:func:`selector.selection.coverage.coverage_curve`).
+    """
+    from selector.selection.coreset import CoresetResult
+    from selector.selection.coverage import coverage_curve
+
+    if name not in STRATEGIES:
+        raise ConfigError(f"unknown strategy {name!r}; choose one of: {', '.join(sorted(STRATEGIES))}")
+    n = X.shape[0]
+    rows = np.flatnonzero(eligible) if eligible is not None else np.arange(n)
+    position = {int(r): i for i, r in enumerate(rows)}
+    sub_seeds = [position[int(s)] for s in (seeds or []) if int(s) in position]
+    sub_groups = None if groups is None else np.asarray(groups)[rows]
+    order = STRATEGIES[name](X[rows], budget, seeds=sub_seeds, seed=seed, groups=sub_groups, quotas=quotas)
+    picks = rows[np.asarray(order, dtype=np.int64)]
+    radii, dist = coverage_curve(X, picks, rows)
+    min_dist = np.full(n, np.nan, dtype=np.float32)
+    min_dist[rows] = dist
+    stats = {"n": n, "budget": budget, "selected": len(picks), "seed": seed, "strategy": name}
+    return CoresetResult(picks, radii, min_dist, min(len(sub_seeds), budget), stats)
