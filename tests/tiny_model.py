@@ -31,9 +31,9 @@ def build_tiny_bert(path: str | Path, *, seed: int = 0, max_position_embeddings:
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     vocab = tiny_vocab()
-    vocab_file = path / "vocab.txt"
-    vocab_file.write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True)
+    # transformers 5 builds the fast tokenizer from a ``vocab`` mapping (a ``vocab_file`` alone leaves it with only
+    # the special tokens, so every word would be [UNK]).
+    tokenizer = BertTokenizerFast(vocab={tok: i for i, tok in enumerate(vocab)}, do_lower_case=True)
     tokenizer.model_max_length = max_position_embeddings
     tokenizer.save_pretrained(path)
     config = BertConfig(
