@@ -204,7 +204,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "selector_bench_scale")
     ap.add_argument("--checkout", type=Path, default=ROOT, help="selector source tree the child imports")
     ap.add_argument("--float16", action="store_true", help="select from the float16 embeddings")
-    ap.add_argument("--set", dest="sets", action="append", default=[], help="config override, e.g. coreset.mode=sharded")
+    ap.add_argument("--set", dest="sets", action="append", default=[], help="config key=value, repeatable")
     ap.add_argument("--label", default="now", help="name of this run, to compare picks with later")
     ap.add_argument("--picks-from", default=None, help="label of an earlier run: same picks? radius both ways")
     ap.add_argument("--exact-radius", action="store_true", help="also compute the exact radius over every record")
