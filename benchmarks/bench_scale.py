@@ -44,7 +44,8 @@ TEXTS = ["alpaca_chinese_zh-data-part-00.json", "alpaca_chinese_zh-data-part-01.
 SOURCES = ["alpaca_zh_a", "alpaca_zh_b", "code_new", "code_mix", "general"]
 DIM = 384
 TOPICS = 600
-NOISE = 0.8  # norm of the noise beside the unit prompt topic: mean cosine to a K-Means centroid near 0.6
+SUBSPACE = 16  # dimensions of the variation around a topic
+NOISE = 0.3  # norm of the isotropic noise
 
 log = logging.getLogger("bench_scale")
 
@@ -81,21 +82,26 @@ def write_corpus(folder: Path, n: int, records: list[dict[str, str]]) -> None:
 
 
 def write_embeddings(folder: Path, order: np.ndarray, n_base: int, block: int = 65536) -> None:
-    """Unit vectors in corpus read order: topic of the prompt + topic of the output + noise; float32 and float16.
+    """Unit vectors in corpus read order, clustered the way sentence embeddings are; float32 and float16.
 
+    Row ``i`` is its prompt's topic centre, half its output's topic, a point of a 16-d subspace proper to the
+    prompt's topic (sentence embeddings have a low intrinsic dimension) and a little isotropic noise.
     ``order[j]`` is the synthetic index ``i`` of the record read as row ``j`` (files are read one after another).
     """
     rng = np.random.default_rng(13)
     centres = rng.standard_normal((TOPICS, DIM)).astype(np.float32)
     centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+    bases = rng.standard_normal((TOPICS, SUBSPACE, DIM)).astype(np.float32) / np.float32(np.sqrt(DIM * SUBSPACE))
     n = len(order)
     X = np.lib.format.open_memmap(folder / "emb.npy", mode="w+", dtype=np.float32, shape=(n, DIM))
     H = np.lib.format.open_memmap(folder / "emb16.npy", mode="w+", dtype=np.float16, shape=(n, DIM))
     for s in range(0, n, block):
         i = order[s : s + block]
         a, b = pairing(i, n_base)
-        noise = np.random.default_rng([13, s]).standard_normal((len(i), DIM), dtype=np.float32)
-        v = centres[a % TOPICS] + 0.5 * centres[b % TOPICS] + np.float32(NOISE / np.sqrt(DIM)) * noise
+        local = np.random.default_rng([13, s])
+        z = local.standard_normal((len(i), SUBSPACE), dtype=np.float32)
+        v = centres[a % TOPICS] + 0.5 * centres[b % TOPICS] + np.einsum("nk,nkd->nd", z, bases[a % TOPICS])
+        v += np.float32(NOISE / np.sqrt(DIM)) * local.standard_normal((len(i), DIM), dtype=np.float32)
         v /= np.linalg.norm(v, axis=1, keepdims=True)
         X[s : s + len(i)] = v
         H[s : s + len(i)] = v
@@ -111,16 +117,19 @@ def prepare(root: Path, n: int) -> Path:
     from selector.pipeline.manifest import run_header
 
     folder = root / str(n)
-    if (folder / "emb16.json").is_file():
+    if (folder / "emb16.json").is_file() and (folder / "emb16.npy").is_file():
         return folder
     records = base_records()
-    log.info("writing %s records to %s", f"{n:,}", folder)
-    write_corpus(folder / "corpus", n, records)
+    if not (folder / "emb16.json").is_file():
+        log.info("writing %s records to %s", f"{n:,}", folder)
+        write_corpus(folder / "corpus", n, records)
     corpus = ReadOptions().read([str(folder / "corpus")])
     by_source = {s: k for k, s in enumerate(SOURCES)}
     # Files are read in name order; record i sits in file i % 5 at line i // 5.
     order = np.asarray([s.row * 5 + by_source[s.source] for s in corpus.samples], dtype=np.int64)
     write_embeddings(folder, order, len(records))
+    if (folder / "emb16.json").is_file():
+        return folder
     meta = run_header("embed", None, corpus)
     meta.update({"model": "synthetic (bench_scale.py)", "dim": DIM, "template": "default", "rows": n})
     meta.update(sidecar_rows(corpus.samples, "default"))
