@@ -36,3 +36,22 @@ def test_ray_tasks_pick_what_the_local_sharded_run_picks(local_cluster: None) ->
     np.testing.assert_array_equal(remote.indices, local.indices)
     np.testing.assert_array_equal(remote.radii, local.radii)
     np.testing.assert_array_equal(remote.min_dist, local.min_dist)
+
+
+def test_ray_data_embedding_equals_the_local_encoder_and_fills_its_cache(local_cluster: None, tmp_path) -> None:
+    from tiny_model import build_tiny_bert, tiny_texts
+
+    from selector.distributed import embed_ray
+    from selector.embedding.encoder import Encoder
+
+    model = build_tiny_bert(tmp_path / "tiny")
+    texts = tiny_texts(60, seed=3, max_words=12)
+    local = Encoder(model, device="cpu", cache=False).encode(texts, template="default", progress=False)
+    cache = tmp_path / "cache"
+    spread = embed_ray(texts, model=model, template="default", cache_dir=cache, workers=2, batch_size=16, device="cpu")
+    assert spread.shape == local.shape
+    assert np.abs(spread - local).max() < 1e-5
+    again = Encoder(model, device="cpu", cache_dir=cache)
+    reused = again.encode(texts, template="default", progress=False)
+    assert again.stats_.n_cached == len(set(texts)) and again.stats_.n_encoded == 0
+    np.testing.assert_array_equal(reused, spread)
