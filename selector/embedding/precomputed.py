@@ -99,12 +99,10 @@ def unit_rows(path: Path, arr: np.ndarray, rows: np.ndarray, block: int = BLOCK_
     if arr.dtype.kind not in "fiu":
         raise SelectorError(f"--embeddings {path}: expected float32 or float16 vectors, got {arr.dtype}")
     out = np.empty((len(rows), arr.shape[1]), dtype=np.float32)
-    contiguous = len(rows) > 0 and rows[0] == 0 and bool((np.diff(rows) == 1).all())
     for s in range(0, len(rows), block):
         part = rows[s : s + block]
-        src = arr[s : s + len(part)] if contiguous else arr[part]
         B = out[s : s + len(part)]
-        B[...] = src
+        B[...] = _read_rows(arr, part)
         if not np.isfinite(B).all():
             raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
         norms = np.linalg.norm(B, axis=1, keepdims=True)
@@ -113,6 +111,24 @@ def unit_rows(path: Path, arr: np.ndarray, rows: np.ndarray, block: int = BLOCK_
             raise SelectorError(f"--embeddings {path}: row {int(part[zero[0]])} is all zeros; it cannot be normalised")
         B /= norms
     return out
+
+
+def _read_rows(arr: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """Rows ``part`` (ascending or not) of ``arr``; from a memory map, by one plain read of the rows' span.
+
+    Reading through the map would leave the file's pages mapped, and counted in the process's resident memory,
+    until the map is closed; a read keeps only this block in memory.
+    """
+    if not len(part):
+        return arr[part]
+    lo, hi = int(part.min()), int(part.max()) + 1
+    if isinstance(arr, np.memmap) and arr.flags.c_contiguous and arr.filename and hi - lo <= 4 * len(part):
+        row_bytes = arr.shape[1] * arr.dtype.itemsize
+        with open(arr.filename, "rb") as f:
+            f.seek(arr.offset + lo * row_bytes)
+            span = np.fromfile(f, dtype=arr.dtype, count=(hi - lo) * arr.shape[1]).reshape(hi - lo, arr.shape[1])
+        return span[part - lo]
+    return arr[part]
 
 
 def check_alignment(
