@@ -38,12 +38,14 @@ def test_one_shard_is_the_global_greedy(with_groups: bool) -> None:
     np.testing.assert_array_equal(one.radii, glob.radii)
     np.testing.assert_array_equal(one.min_dist, glob.min_dist)
     assert one.n_seeds == glob.n_seeds == 2
+    default = sharded_kcenter(X, 40, clusters=labels, seeds=[3, 11], eligible=eligible, **rules)
+    np.testing.assert_array_equal(default.indices, glob.indices)  # shards: null is one per worker, here one
 
 
 def test_group_quotas_are_kept_exactly_and_picks_are_unique() -> None:
     X, labels, groups = _data()
     quotas = np.array([7, 13, 30])
-    res = sharded_kcenter(X, 50, clusters=labels, seeds=[0], groups=groups, quotas=quotas)
+    res = sharded_kcenter(X, 50, clusters=labels, seeds=[0], groups=groups, quotas=quotas, shards=100)
     assert len(res.indices) == 50 == len(set(res.indices.tolist()))
     np.testing.assert_array_equal(np.bincount(groups[res.indices], minlength=3), quotas)
     assert res.indices[0] == 0  # the seed first

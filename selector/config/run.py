@@ -93,7 +93,7 @@ class CoresetConfig:
         mode: ``global`` (the exact KCenterGreedy over every candidate) or ``sharded`` (exact inside shards of
             K-Means clusters, each with its share of the budget: faster and parallel, a larger coverage radius;
             ``selector.selection.sharded``, ``docs/scale.md``).
-        shards: with ``sharded``, how many shards the clusters are packed into; ``null`` is one per cluster.
+        shards: with ``sharded``, how many shards the clusters are packed into; ``null`` is one per worker.
         shard_tau: with ``sharded``, the temperature of the budget split across shards (1 proportional to their
             candidates; larger flattens towards equal shares).
         workers: with ``sharded``, processes that run the shards on this machine (1: in the run's process).

@@ -16,9 +16,11 @@ How the budget is split (documented choices):
   rounded by largest remainder (:func:`~selector.selection.allocation.temperature_quotas`). A shard's budget is the
   sum of its groups' shares plus its seeds, so every group gets exactly the picks it gets from the global greedy.
   Without groups the whole budget is split the same way.
-- Shards: ``shards=None`` makes one shard per non-empty K-Means cluster; an integer packs the clusters into that
-  many shards of about equal size (largest cluster first into the lightest shard; ties: lowest cluster id, lowest
-  shard), so ``shards=1`` is the global greedy, pick for pick.
+- Shards: an integer packs the K-Means clusters into that many shards of about equal size (largest cluster first
+  into the lightest shard; ties: lowest cluster id, lowest shard), so ``shards=1`` is the global greedy, pick for
+  pick, and ``shards >= k`` is one shard per cluster. ``None`` is one shard per worker: the least sharding that
+  keeps every worker busy. Fewer, larger shards cover better: on the 1M benchmark one shard per cluster (681
+  shards, about 7 picks each) covered worse than a random selection (``docs/scale.md``).
 - The ranking: seeds first in their order, then every shard's picks merged by the distance at which the shard
   picked them, largest first (ties: lowest shard, then earlier pick); each shard's first pick (its medoid) has
   distance ``inf``. A prefix is then close to what a global greedy would have picked first.
@@ -271,6 +273,7 @@ def sharded_kcenter(
     if labels.shape != (X.shape[0],) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
         raise SelectorError(f"clusters must be ({X.shape[0]},) non-negative integer labels, got {labels.shape}")
     start = time.perf_counter()
+    shards = workers if shards is None else shards
     jobs = plan_shards(labels, budget, seed_list, eligible, groups, quotas, shards=shards, tau=tau)
     results = (runner or run_local)(X, jobs, workers)
     indices, radii = merge(results, seed_list[:budget])
