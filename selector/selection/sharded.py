@@ -36,8 +36,9 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -197,7 +198,11 @@ Runner = Callable[[np.ndarray, list[ShardJob], int], list[ShardResult]]
 
 
 def run_local(X: np.ndarray, jobs: list[ShardJob], workers: int) -> list[ShardResult]:
-    """Run the shard jobs here (``workers=1``) or in ``workers`` spawned processes, each sent only its rows."""
+    """Run the shard jobs here (``workers=1``) or in ``workers`` spawned processes, each sent only its rows.
+
+    Batches are submitted as workers free up (never more than ``workers`` waiting), so the copies of rows in
+    flight stay near ``workers`` batches, not all of X.
+    """
     if workers <= 1 or len(jobs) <= 1:
         return [run_shard(X, job) for job in jobs]
     import multiprocessing
@@ -205,10 +210,14 @@ def run_local(X: np.ndarray, jobs: list[ShardJob], workers: int) -> list[ShardRe
     results: list[ShardResult] = []
     ctx = multiprocessing.get_context("spawn")  # no fork of a process holding torch and BLAS threads
     groups = batches(jobs, workers * 4)
+    pending: deque[Future[list[ShardResult]]] = deque()
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        futures = [pool.submit(_local_batch, [X[j.rows] for j in group], group) for group in groups]
-        for f in futures:
-            results.extend(f.result())
+        for group in groups:
+            if len(pending) >= workers:  # at most one batch's rows queued per worker: memory stays bounded
+                results.extend(pending.popleft().result())
+            pending.append(pool.submit(_local_batch, [X[j.rows] for j in group], group))
+        while pending:
+            results.extend(pending.popleft().result())
     return results
 
 
