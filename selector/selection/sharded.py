@@ -189,8 +189,16 @@ def batches(jobs: list[ShardJob], n_batches: int) -> list[list[ShardJob]]:
     return [sorted(b, key=lambda j: j.shard) for b in out if b]
 
 
-def _local_batch(rows_X: list[np.ndarray], jobs: list[ShardJob]) -> list[ShardResult]:
-    """Worker entry point: ``rows_X[i]`` holds exactly ``jobs[i]``'s rows."""
+_SHARED: np.ndarray | None = None
+"""The embeddings a forked worker reads (copy-on-write: the parent's pages, never copied or pickled)."""
+
+
+def _local_batch(rows_X: list[np.ndarray] | None, jobs: list[ShardJob]) -> list[ShardResult]:
+    """Worker entry point: ``rows_X[i]`` holds exactly ``jobs[i]``'s rows, or ``None`` to read the forked X."""
+    if rows_X is None:
+        if _SHARED is None:
+            raise SelectorError("a forked shard worker found no embeddings; run shards through run_local")
+        return [run_shard(_SHARED, job) for job in jobs]
     return [run_shard(x, job) for x, job in zip(rows_X, jobs, strict=True)]
 
 
@@ -198,26 +206,33 @@ Runner = Callable[[np.ndarray, list[ShardJob], int], list[ShardResult]]
 
 
 def run_local(X: np.ndarray, jobs: list[ShardJob], workers: int) -> list[ShardResult]:
-    """Run the shard jobs here (``workers=1``) or in ``workers`` spawned processes, each sent only its rows.
+    """Run the shard jobs here (``workers=1``) or in ``workers`` processes.
 
-    Batches are submitted as workers free up (never more than ``workers`` waiting), so the copies of rows in
-    flight stay near ``workers`` batches, not all of X.
+    Where the platform forks (Linux), the workers are forked after ``X`` is in place and read it through
+    copy-on-write pages: nothing of X is copied or pickled, so the run's peak memory does not grow with workers.
+    Elsewhere they are spawned and each batch is sent its rows, at most ``workers`` batches in flight.
     """
+    global _SHARED
     if workers <= 1 or len(jobs) <= 1:
         return [run_shard(X, job) for job in jobs]
     import multiprocessing
 
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
     results: list[ShardResult] = []
-    ctx = multiprocessing.get_context("spawn")  # no fork of a process holding torch and BLAS threads
-    groups = batches(jobs, workers * 4)
     pending: deque[Future[list[ShardResult]]] = deque()
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        for group in groups:
-            if len(pending) >= workers:  # at most one batch's rows queued per worker: memory stays bounded
+    _SHARED = X if fork else None
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            for group in batches(jobs, workers * 4):
+                if len(pending) >= workers:  # bounded: at most one batch queued per worker
+                    results.extend(pending.popleft().result())
+                rows_X = None if fork else [X[j.rows] for j in group]
+                pending.append(pool.submit(_local_batch, rows_X, group))
+            while pending:
                 results.extend(pending.popleft().result())
-            pending.append(pool.submit(_local_batch, [X[j.rows] for j in group], group))
-        while pending:
-            results.extend(pending.popleft().result())
+    finally:
+        _SHARED = None
     return results
 
 
