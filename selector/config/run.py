@@ -107,6 +107,15 @@ class CoresetConfig:
             number at least this many times the budget (the paper's setting needs about 4).
         balance: split the budget across groups (``allocation.group_by``: sources, or tasks when they are
             known) by temperature; ``false`` lets the coreset pick freely.
+        mode: ``global`` (the exact KCenterGreedy over every candidate) or ``sharded`` (exact inside shards of
+            K-Means clusters, each with its share of the budget: faster and parallel, a larger coverage radius;
+            ``selector.selection.sharded``, ``docs/scale.md``).
+        shards: with ``sharded``, how many shards the clusters are packed into; ``null`` is one per worker.
+        shard_tau: with ``sharded``, the temperature of the budget split across shards (1 proportional to their
+            candidates; larger flattens towards equal shares).
+        workers: with ``sharded``, processes that run the shards on this machine (1: in the run's process).
+        backend: with ``sharded``, ``local`` (processes here) or ``ray`` (Ray tasks, ``pip install selector[ray]``;
+            a local Ray cluster unless ``RAY_ADDRESS`` names one).
     """
 
     strategy: Literal[
@@ -115,6 +124,11 @@ class CoresetConfig:
     seeding: Literal["task_centre", "medoids", "none"] = "task_centre"
     candidate_factor: float = 4.0
     balance: bool = True
+    mode: Literal["global", "sharded"] = "global"
+    shards: int | None = None
+    shard_tau: float = 1.0
+    workers: int = 1
+    backend: Literal["local", "ray"] = "local"
 
     def __post_init__(self) -> None:
         if not self.candidate_factor >= 1:
@@ -122,6 +136,12 @@ class CoresetConfig:
                 f"config key 'coreset.candidate_factor' must be at least 1 (candidates per pick), "
                 f"got {self.candidate_factor}"
             )
+        if self.shards is not None and self.shards < 1:
+            raise ConfigError(f"config key 'coreset.shards' must be a positive integer or null, got {self.shards}")
+        if self.workers < 1:
+            raise ConfigError(f"config key 'coreset.workers' must be a positive integer, got {self.workers}")
+        if not self.shard_tau > 0:
+            raise ConfigError(f"config key 'coreset.shard_tau' must be positive (1 proportional), got {self.shard_tau}")
 
 
 @dataclass

@@ -10,7 +10,9 @@ template or model when the run asks for another one than the vectors were made w
 sidecar is accepted only when its row count matches, with a warning that its alignment cannot be checked.
 
 Vectors are returned L2-normalised in float32 (the selection works on unit vectors); a row of zeros or a
-non-finite value is an error. Nothing here unpickles: a file that is not a ``.npy`` array is named as such.
+non-finite value is an error. The file is memory-mapped and converted in blocks, so it may be stored as float16
+(half the disk and page cache; ``selector embed --dtype float16``) while the math stays float32, and no copy of the
+array is made beside the result. Nothing here unpickles: a file that is not a ``.npy`` array is named as such.
 """
 
 from __future__ import annotations
@@ -35,10 +37,13 @@ _RERUN = "embed these inputs again (selector embed INPUTS --out FILE.npy) or sel
 
 
 def row_hashes(samples: Sequence[Sample], template: str) -> list[str]:
-    """The hex text hash of every sample rendered with ``template``, in order (what the sidecar stores)."""
-    from selector.embedding.templates import render_all
+    """The hex text hash of every sample rendered with ``template``, in order (what the sidecar stores).
 
-    return [text_hash(t).hex() for t in render_all(samples, template)]
+    Each text is rendered, hashed and dropped in turn, so a million samples never hold a million texts at once.
+    """
+    from selector.embedding.templates import render
+
+    return [text_hash(render(s, template)).hex() for s in samples]
 
 
 def sidecar_rows(samples: Sequence[Sample], template: str) -> dict[str, Any]:
@@ -76,14 +81,54 @@ def load_embeddings(
         )
     else:
         check_alignment(path, arr.shape[0], meta, samples, template=template, model=model)
-    X = np.ascontiguousarray(arr[np.asarray(rows, dtype=np.int64)], dtype=np.float32)
-    if not np.isfinite(X).all():
-        raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
-    norms = np.linalg.norm(X, axis=1, keepdims=True)
-    zero = np.flatnonzero(norms[:, 0] == 0)
-    if zero.size:
-        raise SelectorError(f"--embeddings {path}: row {rows[int(zero[0])]} is all zeros; it cannot be normalised")
-    return X / norms
+    return unit_rows(path, arr, np.asarray(rows, dtype=np.int64))
+
+
+BLOCK_ROWS = 65_536
+"""Rows converted at a time by :func:`unit_rows` (96 MB of float32 at 384-d)."""
+
+
+def unit_rows(path: Path, arr: np.ndarray, rows: np.ndarray, block: int = BLOCK_ROWS) -> np.ndarray:
+    """Rows ``rows`` of the memory-mapped ``arr`` (float32 or float16 storage) as one ``(len(rows), d)`` float32
+    array of unit rows, filled block by block: the only full-size array is the result.
+
+    The math is float32 whatever the storage (a float16 file is widened block by block), and each row is divided by
+    its own float32 norm, so the values are those of normalising the whole array at once. Raises
+    :class:`SelectorError` on a non-finite value or a zero row, naming the row.
+    """
+    if arr.dtype.kind not in "fiu":
+        raise SelectorError(f"--embeddings {path}: expected float32 or float16 vectors, got {arr.dtype}")
+    out = np.empty((len(rows), arr.shape[1]), dtype=np.float32)
+    for s in range(0, len(rows), block):
+        part = rows[s : s + block]
+        B = out[s : s + len(part)]
+        B[...] = _read_rows(arr, part)
+        if not np.isfinite(B).all():
+            raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
+        norms = np.linalg.norm(B, axis=1, keepdims=True)
+        zero = np.flatnonzero(norms[:, 0] == 0)
+        if zero.size:
+            raise SelectorError(f"--embeddings {path}: row {int(part[zero[0]])} is all zeros; it cannot be normalised")
+        B /= norms
+    return out
+
+
+def _read_rows(arr: np.ndarray, part: np.ndarray) -> np.ndarray:
+    """Rows ``part`` (ascending or not) of ``arr``; from a memory map, by one plain read of the rows' span.
+
+    Reading through the map would leave the file's pages mapped, and counted in the process's resident memory,
+    until the map is closed; a read keeps only this block in memory.
+    """
+    if not len(part):
+        return arr[part]
+    lo, hi = int(part.min()), int(part.max()) + 1
+    if isinstance(arr, np.memmap) and arr.flags.c_contiguous and arr.filename and hi - lo <= 4 * len(part):
+        row_bytes = arr.shape[1] * arr.dtype.itemsize
+        with open(arr.filename, "rb") as f:
+            f.seek(arr.offset + lo * row_bytes)
+            span = np.fromfile(f, dtype=arr.dtype, count=(hi - lo) * arr.shape[1]).reshape(hi - lo, arr.shape[1])
+        return span[part - lo]
+    return arr[part]
 
 
 def check_alignment(

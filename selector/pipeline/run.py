@@ -15,6 +15,7 @@ is in :mod:`selector.selection.targeting`.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -216,18 +217,11 @@ def select(
     device_name = resolve_device(cfg.encoder.device, mps=False)
     rules = {"seeds": plan.seeds, "eligible": plan.eligible, "groups": plan.groups, "quotas": plan.quotas}
     with timer("coreset"):
-        if cfg.coreset.strategy == "kcenter":
-            kwargs: dict[str, Any] = {"clusters": km.labels, "progress": progress, "device": device_name}
+        strategy, kwargs = _strategy(cfg, km.labels, progress, device_name)
+        if counts is None or token_budget is None:
+            res = strategy(X, n_budget, **rules, **kwargs)
         else:
-            kwargs = {"seed": cfg.seed, "device": device_name}
-        if cfg.coreset.strategy in PIPELINE_STRATEGIES:
-            res = run_ranked(cfg.coreset.strategy, X, n_budget, **rules, seed=cfg.seed)
-        elif counts is None or token_budget is None:
-            res = STRATEGIES[cfg.coreset.strategy](X, n_budget, **rules, **kwargs)
-        else:
-            by_tokens = select_tokens(
-                X, plan, counts, token_budget, cfg.allocation.tau, STRATEGIES[cfg.coreset.strategy], kwargs
-            )
+            by_tokens = select_tokens(X, plan, counts, token_budget, cfg.allocation.tau, strategy, kwargs)
             res = by_tokens.result
             check_token_cut(res, counts, plan, token_budget)
             rules["quotas"] = picked_per_group(res.indices, plan.groups)  # the random baseline, record for record
@@ -330,6 +324,25 @@ def select(
             result.out_dir = guard.path
         manifest["seconds"] = timer.as_dict()
     return result
+
+
+def _strategy(cfg: RunConfig, labels: np.ndarray, progress: bool, device: str) -> tuple[Any, dict[str, Any]]:
+    """The coreset function the config names and its keyword arguments (``coreset.mode: sharded`` included)."""
+    if cfg.coreset.strategy in PIPELINE_STRATEGIES:
+        return functools.partial(run_ranked, cfg.coreset.strategy), {"seed": cfg.seed}
+    if cfg.coreset.strategy != "kcenter":
+        return STRATEGIES[cfg.coreset.strategy], {"seed": cfg.seed, "device": device}
+    if cfg.coreset.mode == "global":
+        return STRATEGIES["kcenter"], {"clusters": labels, "progress": progress, "device": device}
+    from selector.selection.sharded import sharded_kcenter
+
+    c = cfg.coreset
+    kwargs: dict[str, Any] = {"clusters": labels, "shards": c.shards, "tau": c.shard_tau, "workers": c.workers}
+    if c.backend == "ray":
+        from selector.distributed import run_ray
+
+        kwargs["runner"] = run_ray
+    return sharded_kcenter, kwargs
 
 
 def _presample(kept: list[Sample], cfg: RunConfig, several_tasks: bool, timer: StageTimer) -> list[Sample]:

@@ -1,0 +1,10 @@
+"""Past one machine (``pip install selector[ray]``, ``docs/scale.md``): the sharded coreset as Ray tasks, and
+embedding through Ray Data encoder actors that fill the usual cache.
+
+Ray is imported only when a function here runs, so ``import selector`` never needs it.
+"""
+
+from selector.distributed.ray_coreset import run_ray
+from selector.distributed.ray_embed import embed_ray
+
+__all__ = ["embed_ray", "run_ray"]

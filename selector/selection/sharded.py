@@ -1,0 +1,328 @@
+"""Cluster-sharded KCenterGreedy: farthest-first inside each group of K-Means clusters, one quota per shard.
+
+The global greedy (:mod:`selector.selection.coreset`) needs every row's min-distance at every pick. The sharded
+mode (``coreset.mode: sharded``, ``docs/scale.md``) splits the rows into shards of whole K-Means clusters and runs
+the exact global greedy inside each shard, with its own budget, so shards need nothing from each other and run in
+parallel processes (``workers``) or as Ray tasks (:mod:`selector.distributed`). It trades coverage for time: a
+pick covers only its own shard, so the radius over the whole pool is at least the global greedy's (the benchmark
+reports both; ``docs/scale.md``).
+
+How the budget is split (documented choices):
+
+- Seeds (task centres) stay picks: each goes to the shard holding it, first, in the given order.
+- Every group's quota (``groups``/``quotas``: the temperature allocation across sources or tasks), less the group's
+  seeds, is split across the shards by temperature over the group's candidates in each shard (``tau=1``:
+  proportional to them, the default; larger flattens towards equal shares), capped at what a shard holds and
+  rounded by largest remainder (:func:`~selector.selection.allocation.temperature_quotas`). A shard's budget is the
+  sum of its groups' shares plus its seeds, so every group gets exactly the picks it gets from the global greedy.
+  Without groups the whole budget is split the same way.
+- Shards: an integer packs the K-Means clusters into that many shards of about equal size (largest cluster first
+  into the lightest shard; ties: lowest cluster id, lowest shard), so ``shards=1`` is the global greedy, pick for
+  pick, and ``shards >= k`` is one shard per cluster. ``None`` is one shard per worker: the least sharding that
+  keeps every worker busy. Fewer, larger shards cover better: on the 1M benchmark one shard per cluster (681
+  shards, about 7 picks each) covered worse than a random selection (``docs/scale.md``).
+- The ranking: seeds first in their order, then every shard's picks merged by the distance at which the shard
+  picked them, largest first (ties: lowest shard, then earlier pick); each shard's first pick (its medoid) has
+  distance ``inf``. A prefix is then close to what a global greedy would have picked first.
+- ``radii`` after each merged pick is the largest radius over the shards so far (``inf`` until every shard has a
+  pick) and ``min_dist`` each row's distance to its own shard's picks: both are upper bounds of the exact
+  figures, equal to them with one shard.
+
+Everything is deterministic: a shard's picks depend only on its rows, never on which process ran it or when.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from selector.errors import ConfigError, SelectorError
+from selector.selection._greedy import check_inputs
+from selector.selection.allocation import check_tau, temperature_quotas
+from selector.selection.coreset import CoresetResult, kcenter_greedy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ShardJob:
+    """One shard's work, self-contained: global ``rows`` (ascending), and local seeds, eligibility and quotas."""
+
+    shard: int
+    rows: np.ndarray
+    budget: int
+    seeds: np.ndarray
+    eligible: np.ndarray
+    groups: np.ndarray | None
+    quotas: np.ndarray | None
+
+
+@dataclass(frozen=True)
+class ShardResult:
+    """A shard's picks as global row indices in pick order, with the shard's radius after each pick."""
+
+    shard: int
+    picks: np.ndarray
+    radii: np.ndarray
+    min_dist: np.ndarray
+    seconds: float
+
+
+def pack_clusters(labels: np.ndarray, shards: int | None) -> list[np.ndarray]:
+    """The cluster ids of each shard: one per non-empty cluster (``None``) or ``shards`` balanced groups.
+
+    Balanced by rows: clusters largest first (ties: lowest id) go to the shard with the fewest rows so far (ties:
+    lowest shard). Shards are returned ordered by their lowest cluster id, each one's ids ascending.
+    """
+    sizes = np.bincount(labels)
+    present = np.flatnonzero(sizes)
+    if shards is None or shards >= len(present):
+        return [np.array([c]) for c in present]
+    loads = np.zeros(shards, dtype=np.int64)
+    members: list[list[int]] = [[] for _ in range(shards)]
+    for c in sorted(present.tolist(), key=lambda c: (-sizes[c], c)):
+        s = int(np.argmin(loads))
+        members[s].append(c)
+        loads[s] += sizes[c]
+    out = [np.array(sorted(m)) for m in members if m]
+    return sorted(out, key=lambda m: int(m[0]))
+
+
+def plan_shards(
+    labels: np.ndarray,
+    budget: int,
+    seeds: Sequence[int],
+    eligible: np.ndarray,
+    groups: np.ndarray | None,
+    quotas: np.ndarray | None,
+    *,
+    shards: int | None = None,
+    tau: float = 1.0,
+) -> list[ShardJob]:
+    """Split a selection into independent shard jobs (see the module docstring for the rules).
+
+    ``labels`` ``(n,)`` K-Means cluster of every row; ``budget`` the total picks, seeds included; ``seeds`` global
+    rows picked first; ``eligible`` ``(n,)`` bool candidates; ``groups``/``quotas`` the group of every row and the
+    most picks per group (or ``None``); ``shards`` how many shards (``None``: one per cluster); ``tau`` the
+    temperature of the split across shards (1 proportional).
+    """
+    n = labels.shape[0]
+    if shards is not None and (isinstance(shards, bool) or shards < 1):
+        raise ConfigError(f"config key 'coreset.shards' must be a positive integer or null, got {shards!r}")
+    check_tau(tau, "coreset.shard_tau")
+    shard_of = np.empty(n, dtype=np.int64)
+    clusters = pack_clusters(np.asarray(labels, dtype=np.int64), shards)
+    for s, ids in enumerate(clusters):
+        shard_of[np.isin(labels, ids)] = s
+    n_shards = len(clusters)
+    if n_shards == 1:  # the global greedy itself, arguments untouched
+        rows = np.arange(n)
+        q = None if quotas is None else np.asarray(quotas)
+        return [ShardJob(0, rows, budget, np.asarray(seeds, dtype=np.int64), eligible, groups, q)]
+    seeds = list(seeds)[:budget]
+    seed_mask = np.zeros(n, dtype=bool)
+    seed_mask[seeds] = True
+    open_rows = eligible & ~seed_mask  # rows a shard may still pick
+    g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
+    n_groups = 1 if groups is None else len(quotas)
+    left = np.array([budget - len(seeds)]) if groups is None else np.asarray(quotas, dtype=np.int64).copy()
+    if groups is not None:
+        np.subtract.at(left, g[seeds], 1)
+    left = np.maximum(left, 0)
+    if left.sum() > budget - len(seeds):  # quotas above the budget: the budget split across groups, proportionally
+        left = np.asarray(temperature_quotas(left.tolist(), budget - len(seeds), 1.0), dtype=np.int64)
+    share = np.zeros((n_groups, n_shards), dtype=np.int64)  # picks of group gi in shard s, seeds aside
+    for gi in range(n_groups):
+        avail = np.bincount(shard_of[open_rows & (g == gi)], minlength=n_shards)
+        share[gi] = temperature_quotas(avail.tolist(), int(left[gi]), tau)
+    if groups is None and share.sum() + len(seeds) < budget:
+        log.warning("budget %d exceeds the %d candidates: all of them taken", budget, share.sum() + len(seeds))
+    jobs = []
+    for s in range(n_shards):
+        rows = np.flatnonzero(shard_of == s)
+        local = np.full(n, -1, dtype=np.int64)
+        local[rows] = np.arange(len(rows))
+        s_seeds = np.asarray([local[i] for i in seeds if shard_of[i] == s], dtype=np.int64)
+        b = int(share[:, s].sum()) + len(s_seeds)
+        if b == 0:
+            continue
+        s_quotas = None
+        if groups is not None:
+            s_quotas = share[:, s] + np.bincount(g[rows[s_seeds]], minlength=n_groups)
+        jobs.append(ShardJob(s, rows, b, s_seeds, eligible[rows], None if groups is None else g[rows], s_quotas))
+    return jobs
+
+
+def run_shard(X: np.ndarray, job: ShardJob) -> ShardResult:
+    """The exact global greedy on one shard's rows of ``X`` (the full ``(n, d)`` array, or just those rows)."""
+    start = time.perf_counter()
+    sub = X[job.rows] if X.shape[0] != job.rows.shape[0] else X
+    res = kcenter_greedy(
+        np.ascontiguousarray(sub, dtype=np.float32),
+        job.budget,
+        seeds=job.seeds,
+        eligible=job.eligible,
+        groups=job.groups,
+        quotas=job.quotas,
+        device="cpu",
+        progress=False,
+    )
+    return ShardResult(job.shard, job.rows[res.indices], res.radii, res.min_dist, round(time.perf_counter() - start, 3))
+
+
+def batches(jobs: list[ShardJob], n_batches: int) -> list[list[ShardJob]]:
+    """Group shard jobs into at most ``n_batches`` batches of about equal work (rows x budget), deterministically."""
+    n_batches = max(1, min(n_batches, len(jobs)))
+    loads = np.zeros(n_batches)
+    out: list[list[ShardJob]] = [[] for _ in range(n_batches)]
+    for job in sorted(jobs, key=lambda j: (-(len(j.rows) * j.budget), j.shard)):
+        b = int(np.argmin(loads))
+        out[b].append(job)
+        loads[b] += len(job.rows) * job.budget
+    return [sorted(b, key=lambda j: j.shard) for b in out if b]
+
+
+_SHARED: np.ndarray | None = None
+"""The embeddings a forked worker reads (copy-on-write: the parent's pages, never copied or pickled)."""
+
+
+def _local_batch(rows_X: list[np.ndarray] | None, jobs: list[ShardJob]) -> list[ShardResult]:
+    """Worker entry point: ``rows_X[i]`` holds exactly ``jobs[i]``'s rows, or ``None`` to read the forked X."""
+    if rows_X is None:
+        if _SHARED is None:
+            raise SelectorError("a forked shard worker found no embeddings; run shards through run_local")
+        return [run_shard(_SHARED, job) for job in jobs]
+    return [run_shard(x, job) for x, job in zip(rows_X, jobs, strict=True)]
+
+
+Runner = Callable[[np.ndarray, list[ShardJob], int], list[ShardResult]]
+
+
+def run_local(X: np.ndarray, jobs: list[ShardJob], workers: int) -> list[ShardResult]:
+    """Run the shard jobs here (``workers=1``) or in ``workers`` processes.
+
+    Where the platform forks (Linux), the workers are forked after ``X`` is in place and read it through
+    copy-on-write pages: nothing of X is copied or pickled, so the run's peak memory does not grow with workers.
+    Elsewhere they are spawned and each batch is sent its rows, at most ``workers`` batches in flight.
+    """
+    global _SHARED
+    if workers <= 1 or len(jobs) <= 1:
+        return [run_shard(X, job) for job in jobs]
+    import multiprocessing
+
+    fork = "fork" in multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if fork else "spawn")
+    results: list[ShardResult] = []
+    pending: deque[Future[list[ShardResult]]] = deque()
+    _SHARED = X if fork else None
+    try:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            for group in batches(jobs, workers * 4):
+                if len(pending) >= workers:  # bounded: at most one batch queued per worker
+                    results.extend(pending.popleft().result())
+                rows_X = None if fork else [X[j.rows] for j in group]
+                pending.append(pool.submit(_local_batch, rows_X, group))
+            while pending:
+                results.extend(pending.popleft().result())
+    finally:
+        _SHARED = None
+    return results
+
+
+def merge(results: list[ShardResult], seeds: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """One ranking out of the shards' picks: seeds first, then by the distance each was picked at, largest first.
+
+    Returns ``(indices, radii)`` as described in the module docstring.
+    """
+    results = sorted(results, key=lambda r: r.shard)
+    seed_set = set(seeds)
+    keys: list[tuple[float, int, int, int]] = []
+    for r in results:
+        before = np.concatenate([[np.inf], r.radii[:-1]])  # the shard's radius just before each pick
+        for j, row in enumerate(r.picks.tolist()):
+            if row not in seed_set:
+                keys.append((-float(before[j]), r.shard, j, row))
+    keys.sort()
+    picked = {int(p) for r in results for p in r.picks.tolist()}
+    seed_order = [s for s in seeds if s in picked]
+    order = seed_order + [k[3] for k in keys]
+    where = {r.shard: (r, {int(p): j for j, p in enumerate(r.picks.tolist())}) for r in results}
+    shard_radius = {r.shard: np.inf for r in results}
+    shard_of_row = {int(p): r.shard for r in results for p in r.picks.tolist()}
+    radii = np.empty(len(order), dtype=np.float64)
+    for t, row in enumerate(order):
+        s = shard_of_row[row]
+        r, pos = where[s]
+        shard_radius[s] = float(r.radii[pos[row]])
+        radii[t] = max(shard_radius.values())
+    return np.asarray(order, dtype=np.int64), radii
+
+
+def sharded_kcenter(
+    X: np.ndarray,
+    budget: int,
+    *,
+    clusters: np.ndarray,
+    seeds: np.ndarray | list[int] | None = None,
+    eligible: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    quotas: np.ndarray | list[int] | None = None,
+    shards: int | None = None,
+    tau: float = 1.0,
+    workers: int = 1,
+    runner: Runner | None = None,
+    progress: bool = False,
+    device: str = "cpu",
+) -> CoresetResult:
+    """KCenterGreedy run exactly inside each shard of K-Means clusters, the shards merged into one ranking.
+
+    ``X`` ``(n, d)`` float32 unit rows; ``clusters`` ``(n,)`` K-Means labels; ``budget``, ``seeds``, ``eligible``,
+    ``groups``, ``quotas`` as for :func:`~selector.selection.coreset.kcenter_greedy`; ``shards`` and ``tau`` as in
+    :func:`plan_shards`; ``workers`` processes on this machine (1: in this process); ``runner`` replaces the local
+    runner (e.g. :func:`selector.distributed.run_ray`). ``progress`` and ``device`` are accepted for the
+    strategies' common signature; shards run on the CPU. Returns a :class:`CoresetResult` whose ``stats`` say how
+    many shards ran and their seconds.
+    """
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"config key 'coreset.workers' must be a positive integer, got {workers!r}")
+    X, budget, seed_list, eligible, groups, quotas = check_inputs(X, budget, seeds, eligible, groups, quotas)
+    labels = np.asarray(clusters)
+    if labels.shape != (X.shape[0],) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
+        raise SelectorError(f"clusters must be ({X.shape[0]},) non-negative integer labels, got {labels.shape}")
+    start = time.perf_counter()
+    shards = workers if shards is None else shards
+    jobs = plan_shards(labels, budget, seed_list, eligible, groups, quotas, shards=shards, tau=tau)
+    results = (runner or run_local)(X, jobs, workers)
+    indices, radii = merge(results, seed_list[:budget])
+    min_dist = np.full(X.shape[0], np.inf, dtype=np.float32)
+    for r, job in zip(sorted(results, key=lambda r: r.shard), sorted(jobs, key=lambda j: j.shard), strict=True):
+        min_dist[job.rows] = r.min_dist
+    seconds = [r.seconds for r in results]
+    stats = {
+        "n": int(X.shape[0]),
+        "d": int(X.shape[1]),
+        "budget": budget,
+        "selected": len(indices),
+        "n_seeds": min(len(seed_list), budget),
+        "n_eligible": int(eligible.sum()),
+        "final_radius": float(radii[-1]) if len(radii) else None,
+        "mode": "sharded",
+        "shards": len(jobs),
+        "workers": workers,
+        "shard_tau": tau if math.isfinite(tau) else "inf",
+        "shard_seconds_max": max(seconds, default=0.0),
+        "shard_seconds_sum": round(sum(seconds), 3),
+        "radius_is_upper_bound": len(jobs) > 1,
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+    return CoresetResult(indices, radii, min_dist, min(len(seed_list), budget), stats)
+
+
+__all__ = ["ShardJob", "ShardResult", "merge", "pack_clusters", "plan_shards", "run_local", "sharded_kcenter"]
