@@ -26,6 +26,9 @@ from selector.cli.common import (
     setup_logging,
 )
 
+SOURCES_SHOWN = 12
+"""Sources listed in the summary line; all of them are in the manifest."""
+
 
 @handles_errors
 def select(
@@ -125,5 +128,11 @@ def select(
         typer.echo(f"{m['tokens']['selected']:,} training tokens of a {m['tokens']['budget']:,} token budget")
     sel = m["sources"]["selected"]
     if sel:
-        typer.echo("per source: " + ", ".join(f"{k} {v:,}" for k, v in sel.items()))
+        shown = ", ".join(f"{k} {v:,}" for k, v in list(sel.items())[:SOURCES_SHOWN])
+        more = (
+            f" and {len(sel) - SOURCES_SHOWN:,} more (manifest.json: sources.selected)"
+            if len(sel) > SOURCES_SHOWN
+            else ""
+        )
+        typer.echo(f"per source: {shown}{more}")
     typer.echo(f"wrote {out}/ ({', '.join(m['outputs'])}) in {m['seconds']['total']:.1f} s")
