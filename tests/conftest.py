@@ -34,3 +34,22 @@ def demo_vectors(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("vec") / "demo.npy"
     np.save(path, X / np.linalg.norm(X, axis=1, keepdims=True))
     return path
+
+
+@pytest.fixture(scope="session")
+def tiny(tmp_path_factory) -> Path:
+    """A tiny random-weight BERT folder (``tests/tiny_model.py``), built once per session; tests only read it."""
+    from tiny_model import build_tiny_bert
+
+    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """The tiny model's matrices are too small to gain from threads; one thread is faster on a shared CI box."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 from tiny_model import build_tiny_bert, tiny_texts
 from typer.testing import CliRunner
 
@@ -18,18 +17,7 @@ from selector.embedding.backends.store import artifact_dir, get_or_build, verify
 from selector.embedding.encoder import Encoder
 from selector.errors import ConfigError
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> object:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny_model import build_tiny_bert
 from typer.testing import CliRunner
 
 from selector.cli import app
@@ -21,11 +20,6 @@ RECORDS = [
     {"instruction": "explain the code", "input": "a = 1", "output": "it sets a to 1"},
     {"instruction": "write a story", "input": "", "output": "the story of a model"},
 ]
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
 
 
 @pytest.fixture()

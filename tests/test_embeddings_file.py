@@ -25,11 +25,6 @@ runner = CliRunner()
 N = 30
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
-
-
 def _records(seed: int = 0) -> list[dict[str, str]]:
     texts = tiny_texts(2 * N, seed=seed, max_words=8)
     return [{"instruction": texts[2 * i], "input": "", "output": texts[2 * i + 1]} for i in range(N)]

@@ -24,18 +24,7 @@ from selector.errors import SelectorError
 TESTS = Path(__file__).resolve().parent
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread() -> object:
-    """The tiny model's matrices are too small to gain from threads; one thread is faster on a shared CI box."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")

@@ -11,17 +11,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tiny_model import build_tiny_bert, tiny_texts
+from tiny_model import tiny_texts
 
 from selector.device import resolve_device
 from selector.embedding.encoder import Encoder
 from selector.embedding.gpu import cuda_dtype, is_out_of_memory
 from selector.errors import ConfigError, SelectorError
-
-
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
 
 
 class FailsAbove(torch.nn.Module):

@@ -147,21 +147,14 @@ def _write_tasks(folder: Path) -> list[Path]:
     return paths
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    from tiny_model import build_tiny_bert
-
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny") / "bert")
-
-
-def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny_model):
+def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny):
     paths = _write_tasks(tmp_path)
     kwargs = {
         "task_field": "@file",
         "budgets": [0.1, 12],
         "strategies": ["default", "default+tasks", "kcenter+tasks", "medoids+tasks", "facility_location", "random"],
         "seeds": 3,
-        "model": str(tiny_model),
+        "model": str(tiny),
         "cache_dir": tmp_path / "cache",
     }
     res = evaluate(paths, out=tmp_path / "a", **kwargs)

@@ -22,13 +22,6 @@ REPO = Path(__file__).resolve().parents[1]
 DEMO = REPO / "examples" / "data" / "demo.jsonl"
 
 
-@pytest.fixture(scope="module")
-def tiny_model(tmp_path_factory) -> Path:
-    from tiny_model import build_tiny_bert
-
-    return build_tiny_bert(tmp_path_factory.mktemp("tiny") / "bert")
-
-
 def test_budget_and_fraction_resolution():
     assert resolve_budget(10, None, 500) == 10
     assert resolve_budget(None, 0.005, 30_000) == 150
@@ -72,14 +65,14 @@ def test_default_run_writes_input_records_byte_for_byte(tmp_path, demo_vectors):
     assert {r["reason"] for r in rejected} <= {"empty", "duplicate"}
 
 
-def test_same_inputs_config_and_seed_give_identical_bytes(tmp_path, tiny_model):
+def test_same_inputs_config_and_seed_give_identical_bytes(tmp_path, tiny):
     outs = []
     for name in ("a", "b"):
         select(
             [DEMO],
             budget=30,
             source_field="source",
-            model=str(tiny_model),
+            model=str(tiny),
             cache_dir=tmp_path / f"cache-{name}",
             out=tmp_path / name,
             progress=False,
