@@ -1,14 +1,16 @@
 """The canonical sample that every stage works on.
 
 Each input record becomes one :class:`Sample` (a record holding several instances, such as a self-instruct task
-or a Super-NaturalInstructions task file, becomes one sample per instance). The original record is kept untouched
-in :attr:`Sample.record` so that the output can be written back in the user's own format.
+or a Super-NaturalInstructions task file, becomes one sample per instance). The original record is reachable as
+:attr:`Sample.record` so that the output can be written back in the user's own format: held in memory
+(``parsed``), or, for the records of plain JSON and JSON Lines files, parsed again from the file's bytes when asked
+for (``origin``), which keeps a corpus of a million records about a third smaller (see ``docs/scale.md``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
 
 Role = Literal["system", "user", "assistant"]
 ROLES: tuple[str, ...] = ("system", "user", "assistant")
@@ -25,6 +27,12 @@ class Message:
         return {"role": self.role, "content": self.content}
 
 
+class RecordOrigin(Protocol):
+    """Where a record not held in memory is read back from (:class:`selector.io.records.RecordSource`)."""
+
+    def record(self, row: int) -> Any: ...
+
+
 @dataclass(slots=True)
 class Sample:
     """One instruction-tuning example, in canonical form, with a handle on its original record.
@@ -35,26 +43,46 @@ class Sample:
         source: the ``--source-field`` value, else the input file's stem.
         task: the ``--task-field`` value (the file stem for Super-NaturalInstructions task files), or ``None``.
         messages: the conversation, roles ``system | user | assistant``.
-        record: the original record as read (for nested formats, the whole parent record).
+        parsed: the record object when it is held in memory (as read, or a cleaned copy); ``None`` when it is read
+            back from ``origin`` on demand. Use :attr:`record`.
         format: name of the record format (``alpaca``, ``sharegpt``, ...), see ``selector.formats``.
         file: the input path as given by the user.
         row: 0-based index of the record within its file.
         line: 1-based line where the record starts, when the container has lines (JSON, JSONL, CSV).
         instance: for nested formats, the 0-based index of the instance within the record; else ``None``.
-        meta: free-form per-stage annotations (filled by later stages, never written into the records).
+        meta: free-form per-stage annotations (filled by later stages, never written into the records); ``None``
+            until a stage adds one.
+        origin: the input file's record source when ``parsed`` is ``None``.
     """
 
     id: str
     source: str
     task: str | None
     messages: list[Message]
-    record: Any
+    parsed: Any
     format: str
     file: str
     row: int
     line: int | None = None
     instance: int | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] | None = None
+    origin: RecordOrigin | None = None
+
+    @property
+    def record(self) -> Any:
+        """The original record (for nested formats, the whole parent record), or its cleaned copy.
+
+        A record not held in memory is parsed again from its input file on every access: bind it to a name when
+        you need it twice. :attr:`as_read` says whether it is the record exactly as read.
+        """
+        if self.parsed is not None or self.origin is None:
+            return self.parsed
+        return self.origin.record(self.row)
+
+    @property
+    def as_read(self) -> bool:
+        """True when the record is read back from the input file, so unchanged since it was read."""
+        return self.parsed is None and self.origin is not None
 
     @property
     def prompt(self) -> str:

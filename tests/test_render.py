@@ -15,7 +15,7 @@ def _sample(*turns: tuple[str, str]) -> Sample:
         source="s",
         task=None,
         messages=[Message(role, text) for role, text in turns],  # type: ignore[arg-type]
-        record={},
+        parsed={},
         format="alpaca",
         file="f.json",
         row=0,

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from selector.embedding.cache import text_hash
+from selector.embedding.cache import HASH_DTYPE, text_hash
 from selector.errors import SelectorError
 from selector.sample import Sample
 
@@ -177,12 +177,31 @@ def check_alignment(
             f"--embeddings {path}: its sidecar {sidecar.name} is damaged (text_hashes does not hold one hash per "
             f"row); {_RERUN}"
         )
-    now = row_hashes(samples, made_with)
-    if stored == now:
+    if np.array_equal(_digests(stored), _digests_of(samples, made_with)):  # 16 bytes a row, not a hex string
         return
+    now = row_hashes(samples, made_with)
     raise SelectorError(
         f"--embeddings {path} does not match the inputs: {_describe(path, stored, now, ids, samples, meta)}; {_RERUN}"
     )
+
+
+def _digests(hexes: Sequence[str]) -> np.ndarray:
+    """Hex text hashes as an ``S16`` array (a malformed entry becomes an empty digest, which matches nothing)."""
+
+    def one(h: Any) -> bytes:
+        try:
+            return bytes.fromhex(h)
+        except (TypeError, ValueError):
+            return b""
+
+    return np.fromiter((one(h) for h in hexes), dtype=HASH_DTYPE, count=len(hexes))
+
+
+def _digests_of(samples: Sequence[Sample], template: str) -> np.ndarray:
+    """:func:`row_hashes` as an ``S16`` array, each text rendered, hashed and dropped in turn."""
+    from selector.embedding.templates import render
+
+    return np.fromiter((text_hash(render(s, template)) for s in samples), dtype=HASH_DTYPE, count=len(samples))
 
 
 def _describe(

@@ -105,6 +105,8 @@ class _TermFilter(Filter):
         hit = self.matcher.search(sample.response)
         if hit is None:
             return None
+        if sample.meta is None:
+            sample.meta = {}
         sample.meta.setdefault("filter_match", hit)
         return self.reasons[0]
 

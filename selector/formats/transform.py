@@ -17,8 +17,10 @@ def map_sample_text(sample: Sample, fn: Callable[[str], str], roles: Collection[
     record object, so the writer still copies the record's raw bytes.
     """
     fmt = get_format(sample.format)
-    record = fmt.map_text(sample.record, fn, roles, sample.instance)
-    if record is sample.record:
-        return dataclasses.replace(sample, messages=list(sample.messages), meta=dict(sample.meta))
+    original = sample.record
+    record = fmt.map_text(original, fn, roles, sample.instance)
+    meta = dict(sample.meta) if sample.meta is not None else None
+    if record is original:  # unchanged: keep the sample's own handle on it (in memory or in the file)
+        return dataclasses.replace(sample, messages=list(sample.messages), meta=meta)
     messages = fmt.to_messages(record, sample.instance)
-    return dataclasses.replace(sample, record=record, messages=messages, meta=dict(sample.meta))
+    return dataclasses.replace(sample, parsed=record, messages=messages, meta=meta)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from selector.io.records import RecordSource
 from selector.sample import Sample
 
 QUANTILES = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
@@ -50,7 +51,9 @@ class Layout:
     character spans of each row's raw text in the decoded file (JSON, JSONL, CSV), so unmodified records are written
     back byte for byte. ``style`` holds container details: for a JSON array the text before the first element
     (``lead``), between elements (``sep``) and after the last (``trail``, ``tail``), the indent, and whether
-    non-ASCII was escaped; for CSV the header text.
+    non-ASCII was escaped; for CSV the header text. ``source`` reads the records of a plain JSON/JSONL file back
+    from its bytes once the reader has let them go (``records`` then holds ``None`` and ``starts``/``ends`` are
+    dropped; see :mod:`selector.io.records`).
     """
 
     path: str
@@ -64,6 +67,7 @@ class Layout:
     sha256: str = ""
     format: str = ""
     bad: dict[int, tuple[int | None, str]] = field(default_factory=dict)
+    source: RecordSource | None = None
 
 
 @dataclass

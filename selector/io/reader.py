@@ -29,6 +29,7 @@ from selector.errors import InputError, NotRecordsError, SelectorError
 from selector.formats import FORMATS, Format, FormatError, as_text, detect_format, mapped_format
 from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
 from selector.io.discover import Input, data_suffix, discover, stem
+from selector.io.records import RecordSource, byte_spans
 from selector.io.tables import parse_dataset_folder, parse_hub, parse_parquet
 from selector.io.text import GZIP_MAGIC, decode, decompress, parse_csv, parse_json, parse_jsonl, sniff_json
 from selector.sample import Sample
@@ -146,6 +147,9 @@ def _load(item: Input, skip: bool) -> Layout:
             )
         kind = "jsonl" if suffix in (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz") else sniff_json(text)
         layout = (parse_jsonl if kind == "jsonl" else parse_json)(item.path, text, skip=skip)
+        if not gz and not layout.single_object and layout.starts is not None:
+            st = os.stat(item.path)
+            layout.source = RecordSource(item.path, *byte_spans(data, text, layout.starts, layout.ends), *_stamp(st))
     if gz:
         layout.container += ".gz"
         layout.style["gzip"] = True
@@ -237,7 +241,26 @@ def _build(
             samples.append(Sample(sample_id, source, task, messages, record, fmt.name, path, row, line, instance))
     n = len(samples) - start
     records = sum(1 for r in layout.records if r is not None)
+    if layout.source is not None and not fmt.nested:
+        _let_records_go(layout, samples, start)
+    else:
+        layout.source = None
     return FileInfo(path, layout.container, fmt.name, records, n, skipped, layout.sha256)
+
+
+def _let_records_go(layout: Layout, samples: list[Sample], start: int) -> None:
+    """Samples of a plain JSON/JSONL file read their record back from the file (:mod:`selector.io.records`)."""
+    source = layout.source
+    for i in range(start, len(samples)):
+        sample = samples[i]
+        sample.parsed = None
+        sample.origin = source
+    layout.records = [None] * len(layout.records)
+    layout.starts = layout.ends = None  # character offsets; the source keeps byte offsets
+
+
+def _stamp(st: os.stat_result) -> tuple[int, int]:
+    return st.st_size, st.st_mtime_ns
 
 
 def _skip_or_raise(corpus: Corpus, skip: bool, path: str, exc: FormatError, line: int | None, row: int) -> int:

@@ -41,8 +41,10 @@ class _Unit:
 
     def record(self) -> tuple[Any, bool]:
         """The record to write and whether it equals the original (so its raw text can be copied)."""
-        original = self.layout.records[self.row]
         first = self.samples[0]
+        if first.as_read:
+            return first.record, True
+        original = self.layout.records[self.row]
         if first.instance is None:
             return first.record, first.record is original
         key = get_format(first.format).instances_key
@@ -144,10 +146,27 @@ def _source_text(layout: Layout) -> str:
     """The decoded text of an input file, checked against the sha256 taken when it was read."""
     raw = Path(layout.path).read_bytes()
     if hashlib.sha256(raw).hexdigest() != layout.sha256:
-        raise SelectorError(f"{layout.path} changed since it was read; run again on the current file")
+        raise _changed(layout)
     if raw[:2] == GZIP_MAGIC:
         raw = decompress(layout.path, raw)
     return raw.decode("utf-8-sig", errors="surrogateescape")
+
+
+def _check_unchanged(layout: Layout) -> None:
+    """Hash the file in blocks (it is not loaded whole) and compare with the sha256 taken when it was read."""
+    digest = hashlib.sha256()
+    try:
+        with open(layout.path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        raise _changed(layout) from None
+    if digest.hexdigest() != layout.sha256:
+        raise _changed(layout)
+
+
+def _changed(layout: Layout) -> SelectorError:
+    return SelectorError(f"{layout.path} changed since it was read; run again on the current file")
 
 
 def _write_one(path: Path, kind: str, units: list[_Unit], layouts: list[Layout]) -> None:
@@ -165,7 +184,10 @@ def _write_one(path: Path, kind: str, units: list[_Unit], layouts: list[Layout])
 
 
 def _render_text(kind: str, units: list[_Unit], layouts: list[Layout]) -> str:
-    texts = {lay.path: _source_text(lay) for lay in layouts if lay.starts is not None}
+    texts = {lay.path: _source_text(lay) for lay in layouts if lay.starts is not None and lay.source is None}
+    for lay in layouts:
+        if lay.source is not None:
+            _check_unchanged(lay)
     first = layouts[0] if layouts else None
     style = first.style if first else {}
     ensure_ascii = bool(style.get("ensure_ascii"))
@@ -175,7 +197,9 @@ def _render_text(kind: str, units: list[_Unit], layouts: list[Layout]) -> str:
     for u in units:
         record, same = u.record()
         lay = u.layout
-        if same and lay.path in texts:
+        if same and lay.source is not None:
+            pieces.append(lay.source.text(u.row))
+        elif same and lay.path in texts:
             pieces.append(texts[lay.path][lay.starts[u.row] : lay.ends[u.row]])
         elif kind.startswith("jsonl") or lay.container == "hub":
             pieces.append(json.dumps(record, ensure_ascii=ensure_ascii))

@@ -159,7 +159,6 @@ def select(
         corpus = options.read(inputs)
     if not corpus.samples:
         raise SelectorError(f"no samples were read from {', '.join(inputs)}")
-    position = {s.id: i for i, s in enumerate(corpus.samples)}
 
     samples = corpus.samples
     clean_stats: dict[str, Any] = {}
@@ -287,6 +286,8 @@ def select(
         manifest["allocation"]["unit"] = "tokens"
         manifest["tokens"] = token_manifest(pool, counts, picks, token_budget, tokenizer, by_tokens.ranked)
     manifest["seconds"] = timer.as_dict()
+    rejected_pairs = [*filtered.rejected, *sem_rejected]
+    position = _positions(corpus, [*chosen, *(s for s, _ in rejected_pairs)])
     result = SelectResult(
         samples=chosen,
         indices=np.asarray([position[s.id] for s in chosen], dtype=np.int64),
@@ -307,7 +308,7 @@ def select(
                 seed=cfg.seed,
             )
             # Rejected records are written as read, before cleaning (as `selector filter` does).
-            rejected = [(corpus.samples[position[s.id]], reason) for s, reason in [*filtered.rejected, *sem_rejected]]
+            rejected = [(corpus.samples[position[s.id]], reason) for s, reason in rejected_pairs]
             write_selection(
                 guard,
                 protected,
@@ -324,6 +325,16 @@ def select(
             result.out_dir = guard.path
         manifest["seconds"] = timer.as_dict()
     return result
+
+
+def _positions(corpus: Corpus, samples: Sequence[Sample]) -> dict[str, int]:
+    """Where the given samples (or their cleaned copies, by id) stand in ``corpus.samples``.
+
+    Built at the end for just these samples: a map of every id would cost about 100 MB per million samples for
+    the whole run.
+    """
+    wanted = {s.id for s in samples}
+    return {s.id: i for i, s in enumerate(corpus.samples) if s.id in wanted}
 
 
 def _strategy(cfg: RunConfig, labels: np.ndarray, progress: bool, device: str) -> tuple[Any, dict[str, Any]]:

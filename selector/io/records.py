@@ -1,0 +1,112 @@
+"""Records read back from their input file on demand, so that a large corpus does not hold every record object.
+
+A plain (uncompressed) JSON or JSON Lines file keeps, per record, the byte span of its raw text. The reader builds
+every sample's messages from the parsed record, then lets the record go: a million Alpaca-style records then take
+about 0.3 KB less each (the dict and its strings, see ``docs/scale.md``). Whoever needs a record later (a score
+field, the cleaning transform, an export, a rejected row, the writer) gets it parsed again from those bytes, which
+gives an equal object, and the writer copies the raw text itself, byte for byte.
+
+The file must not change between reading and writing: its size and modification time are checked whenever it is
+opened again, and the writer checks its sha256 (:func:`selector.io.writer.write_records`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from array import array
+from typing import Any
+
+from selector.errors import SelectorError
+
+BOM = b"\xef\xbb\xbf"
+
+
+class RecordSource:
+    """The records of one input file, by row, parsed from the file's bytes when asked for.
+
+    ``starts``/``ends`` are byte offsets of each row's raw text (``-1`` for a row that failed to parse, which is
+    never asked for). The file is opened on first use and kept open (one descriptor per file, reopened in a forked
+    child); :meth:`close` lets it go.
+    """
+
+    def __init__(self, path: str, starts: array, ends: array, size: int, mtime_ns: int) -> None:
+        self.path = path
+        self.starts = starts
+        self.ends = ends
+        self.size = size
+        self.mtime_ns = mtime_ns
+        self._fd: int | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def text(self, row: int) -> str:
+        """The raw text of ``row`` as it stands in the file (undecodable bytes kept as surrogate escapes)."""
+        start, end = self.starts[row], self.ends[row]
+        data = os.pread(self._descriptor(), end - start, start)
+        if len(data) != end - start:
+            raise self._changed()
+        return data.decode("utf-8", errors="surrogateescape")
+
+    def record(self, row: int) -> Any:
+        """The record of ``row``, parsed again (an object equal to the one read)."""
+        try:
+            return json.loads(self.text(row))
+        except ValueError:
+            raise self._changed() from None
+
+    def close(self) -> None:
+        with self._lock:
+            if self._fd is not None and self._pid == os.getpid():
+                os.close(self._fd)
+            self._fd = None
+
+    def __del__(self) -> None:
+        self.close()
+
+    def __getstate__(self) -> dict[str, Any]:  # a copy sent to another process opens the file itself
+        state = self.__dict__.copy()
+        state.update(_fd=None, _pid=0, _lock=None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
+    def _descriptor(self) -> int:
+        fd, pid = self._fd, os.getpid()
+        if fd is not None and self._pid == pid:
+            return fd
+        with self._lock:
+            if self._fd is None or self._pid != pid:
+                fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+                st = os.fstat(fd)
+                if (st.st_size, st.st_mtime_ns) != (self.size, self.mtime_ns):
+                    os.close(fd)
+                    raise self._changed()
+                self._fd, self._pid = fd, pid
+            return self._fd
+
+    def _changed(self) -> SelectorError:
+        return SelectorError(f"{self.path} changed since it was read; run again on the current file")
+
+
+def byte_spans(data: bytes, text: str, starts: array, ends: array) -> tuple[array, array]:
+    """Byte offsets in ``data`` (the file's bytes) of the character spans ``starts``/``ends`` of ``text`` (its
+    decoding, a leading BOM dropped, undecodable bytes as surrogate escapes)."""
+    lead = len(BOM) if data.startswith(BOM) else 0
+    if len(data) - lead == len(text):  # ASCII: a character is a byte
+        return array("q", (s + lead for s in starts)), array("q", (e + lead for e in ends))
+    bstarts, bends = array("q"), array("q")
+    pos, at = 0, lead
+    for s, e in zip(starts, ends, strict=True):
+        at += len(text[pos:s].encode("utf-8", errors="surrogateescape"))
+        bstarts.append(at)
+        at += len(text[s:e].encode("utf-8", errors="surrogateescape"))
+        bends.append(at)
+        pos = e
+    return bstarts, bends
