@@ -82,7 +82,7 @@ def test_embed_with_ray_gives_the_local_vectors_and_leaves_them_in_the_cache(loc
     cache = tmp_path / "c2"
     spread = runner.invoke(app, [*base, "--out", str(tmp_path / "ray.npy"), "--cache-dir", str(cache), "--ray"])
     assert spread.exit_code == 0, spread.output
-    assert "Ray workers filled the cache" in spread.output
+    assert "after 1 Ray cpu worker(s) encoded 48 texts into the cache" in spread.output
     assert np.abs(np.load(tmp_path / "ray.npy") - np.load(tmp_path / "local.npy")).max() < 1e-5
     meta = json.loads((tmp_path / "ray.json").read_text())
     assert meta["engine"] == "ray" and meta["ray"]["texts_sent"] == 48 and meta["ray"]["encoded_here"] == 0

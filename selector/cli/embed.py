@@ -37,8 +37,6 @@ from selector.cli.common import (
 from selector.embedding.templates import TEMPLATES, check_template, render_all
 from selector.errors import SelectorError
 
-RAY_NOTE = " (Ray workers filled the cache)"
-
 
 @handles_errors
 def embed(
@@ -148,5 +146,18 @@ def embed(
         f"embedded {stats.n:,} samples ({stats.n_encoded:,} encoded, {stats.n_cached:,} from the cache, "
         f"{stats.n_truncated:,} truncated at {encoder.max_length} tokens) in {stats.seconds:.1f}s with "
         f"{encoder.name} ({encoder.backend}{', ' + encoder.quantize if encoder.quantize else ''}, {encoder.dtype}) "
-        f"on {encoder.device}{RAY_NOTE if ray_opts else ''}; wrote {out} {X.shape[0]}x{X.shape[1]} and {guard.marker}"
+        f"on {encoder.device}{_ray_note(engine)}; wrote {out} {X.shape[0]}x{X.shape[1]} and {guard.marker}"
+    )
+
+
+def _ray_note(engine: dict) -> str:
+    """What the Ray workers did, for the summary line (empty without ``--ray``)."""
+    if engine.get("engine") != "ray":
+        return ""
+    r = engine["ray"]
+    if not r["texts_sent"]:
+        return " (--ray: every text was in the cache already)"
+    return (
+        f" after {r['workers']} Ray {r['device']} worker(s) encoded {r['texts_sent']:,} texts into the cache "
+        f"({r['n_truncated']:,} truncated) in {r['seconds']:.1f}s"
     )

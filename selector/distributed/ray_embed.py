@@ -75,7 +75,9 @@ class EncoderActor:
             self.cache.flush()
         if self.return_vectors:
             return {"row": batch["row"], "vector": vectors}
-        return {"row": batch["row"]}
+        truncated = np.zeros(len(texts), dtype=np.int64)  # the batch's count, on its first row (columns align)
+        truncated[:1] = self.encoder.stats_.n_truncated
+        return {"row": batch["row"], "truncated": truncated}
 
 
 def worker_plan(resources: dict[str, float], workers: int | None) -> dict[str, Any]:
@@ -131,7 +133,8 @@ def fill_cache_ray(
     a vector is its resolved one, so the workers' vectors land under its cache key. ``model`` is the model as the
     user named it (a path or Hub id each worker resolves itself; ``None`` is the bundled default), ``batch_tokens``
     the configured budget (``None``: each worker's device default). Ray is joined at ``address`` (else
-    ``$RAY_ADDRESS``) or started locally and stopped. Returns what the manifest records under ``ray``.
+    ``$RAY_ADDRESS``) or started locally and stopped. Returns what the manifest records under ``ray``: address,
+    workers and their resources, ``texts_sent``, ``n_truncated`` (of those, cut at the max length), ``seconds``.
     """
     from selector.embedding.cache import text_hashes
 
@@ -178,14 +181,15 @@ def fill_cache_ray(
             plan["device"].upper(),
             encoder.cache_dir,
         )
-        done = 0
+        done = truncated = 0
         for batch in _run(ray, missing, actor_kwargs, plan, batch_size, progress).iter_batches(
             batch_format="numpy", batch_size=None
         ):
             done += len(batch["row"])
+            truncated += int(batch["truncated"].sum())
     if done != len(missing):
         raise SelectorError(f"Ray workers returned {done} of {len(missing)} texts; run again to resume from the cache")
-    return {**info, **plan, "seconds": round(time.perf_counter() - start, 3)}
+    return {**info, **plan, "n_truncated": truncated, "seconds": round(time.perf_counter() - start, 3)}
 
 
 def embed_ray(
