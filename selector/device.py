@@ -62,3 +62,41 @@ def faiss_uses_gpu(device: str = "auto") -> bool:
         return True
     log.info("faiss has no GPU support installed (faiss-cpu): K-Means runs on the CPU")
     return False
+
+
+GPU_HEADROOM = 1.25
+"""Factor on an estimate of GPU bytes: the caching allocator rounds blocks up and fragments, so an estimate that
+barely fits fails in practice."""
+
+GPU_RESERVE_BYTES = 512 << 20
+"""Bytes left free on the GPU beyond the estimate: kernels' workspaces, the caching allocator's slack, and other
+processes that allocate between the check and the copy."""
+
+
+def fits_on_gpu(needed: int, free: int, *, headroom: float = GPU_HEADROOM, reserve: int = GPU_RESERVE_BYTES) -> bool:
+    """Whether ``needed`` bytes (an estimate) fit in ``free`` bytes of GPU memory with the safety margin:
+    ``needed x headroom + reserve <= free``."""
+    return needed * headroom + reserve <= free
+
+
+def gpu_or_cpu(device: str, needed: int, what: str) -> tuple[str, str | None]:
+    """The device a stage that would copy ``needed`` bytes (an estimate) to ``device`` should use, and why it moved.
+
+    ``device`` is a resolved name (:func:`resolve_device`). Anything but CUDA is returned as is. On CUDA the free
+    memory of that device (``torch.cuda.mem_get_info``, which sees other processes too) is compared with the
+    estimate through :func:`fits_on_gpu`; when it does not fit, a WARNING names ``what``, the bytes needed and
+    free, and the stage runs on the CPU: the answer is ``("cpu", reason)``, and the reason belongs in the manifest.
+    """
+    if not device.startswith("cuda"):
+        return device, None
+    import torch
+
+    free, total = torch.cuda.mem_get_info(torch.device(device))
+    if fits_on_gpu(needed, free):
+        return device, None
+    reason = (
+        f"{what} needs about {needed / 2**30:.2f} GiB on {device} (x{GPU_HEADROOM} + {GPU_RESERVE_BYTES >> 20} MiB "
+        f"margin) but {free / 2**30:.2f} of {total / 2**30:.2f} GiB are free"
+    )
+    log.warning("%s: running it on the CPU", reason)
+    return "cpu", reason

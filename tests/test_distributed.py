@@ -1,16 +1,21 @@
-"""The sharded coreset as Ray tasks, on a local Ray cluster this test starts and stops (no other address)."""
+"""Ray: the sharded coreset as Ray tasks, and embedding on Ray Data encoder actors (the API and ``--ray``), on a
+local Ray cluster this module starts and stops (no other address)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from selector.cli import app
 from selector.selection.clustering import kmeans
 from selector.selection.sharded import sharded_kcenter
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'selector[ray]')")
+runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -55,3 +60,53 @@ def test_ray_data_embedding_equals_the_local_encoder_and_fills_its_cache(local_c
     reused = again.encode(texts, template="default", progress=False)
     assert again.stats_.n_cached == len(set(texts)) and again.stats_.n_encoded == 0
     np.testing.assert_array_equal(reused, spread)
+
+
+def _alpaca_jsonl(path, n: int, seed: int):
+    from tiny_model import tiny_texts
+
+    prompts, answers = tiny_texts(n, seed=seed, max_words=8), tiny_texts(n, seed=seed + 1, max_words=20)
+    rows = [
+        {"instruction": p, "input": "", "output": a, "source": f"s{i % 3}"}
+        for i, (p, a) in enumerate(zip(prompts, answers, strict=True))
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def test_embed_with_ray_gives_the_local_vectors_and_leaves_them_in_the_cache(local_cluster, tiny, tmp_path) -> None:
+    data = _alpaca_jsonl(tmp_path / "pool.jsonl", 48, seed=11)
+    base = ["embed", str(data), "--model", str(tiny), "--device", "cpu"]
+    local = runner.invoke(app, [*base, "--out", str(tmp_path / "local.npy"), "--cache-dir", str(tmp_path / "c1")])
+    assert local.exit_code == 0, local.output
+    cache = tmp_path / "c2"
+    spread = runner.invoke(app, [*base, "--out", str(tmp_path / "ray.npy"), "--cache-dir", str(cache), "--ray"])
+    assert spread.exit_code == 0, spread.output
+    assert "after 1 Ray cpu worker(s) encoded 48 texts into the cache" in spread.output
+    assert np.abs(np.load(tmp_path / "ray.npy") - np.load(tmp_path / "local.npy")).max() < 1e-5
+    meta = json.loads((tmp_path / "ray.json").read_text())
+    assert meta["engine"] == "ray" and meta["ray"]["texts_sent"] == 48 and meta["ray"]["encoded_here"] == 0
+    assert meta["ray"]["workers"] == 1 and meta["ray"]["device"] == "cpu"  # 2 CPUs: one worker of 2 threads
+    assert meta["stats"]["n_encoded"] == 0 and meta["stats"]["n_cached"] == 48  # the driver only read the cache
+    assert json.loads((tmp_path / "local.json").read_text())["engine"] == "local"
+    # a later run without --ray encodes nothing
+    again = runner.invoke(app, [*base, "--out", str(tmp_path / "again.npy"), "--cache-dir", str(cache)])
+    assert again.exit_code == 0 and "0 encoded, 48 from the cache" in again.output
+    np.testing.assert_array_equal(np.load(tmp_path / "again.npy"), np.load(tmp_path / "ray.npy"))
+
+
+def test_select_with_ray_picks_what_the_local_run_picks(local_cluster, tiny, tmp_path) -> None:
+    data = _alpaca_jsonl(tmp_path / "pool.jsonl", 60, seed=5)
+    base = ["select", str(data), "--model", str(tiny), "--device", "cpu", "--budget", "9", "--quiet"]
+    base += ["--source-field", "source"]
+    local = runner.invoke(app, [*base, "--out", str(tmp_path / "a"), "--cache-dir", str(tmp_path / "c1")])
+    assert local.exit_code == 0, local.output
+    spread = runner.invoke(
+        app, [*base, "--out", str(tmp_path / "b"), "--cache-dir", str(tmp_path / "c2"), "--ray", "--ray-workers", "2"]
+    )
+    assert spread.exit_code == 0, spread.output
+    picks = [(tmp_path / d / "selection.jsonl").read_text() for d in ("a", "b")]
+    assert picks[0] == picks[1] and len(picks[0].splitlines()) == 9
+    enc = json.loads((tmp_path / "b" / "manifest.json").read_text())["encoder"]
+    assert enc["engine"] == "ray" and enc["ray"]["workers"] == 2 and enc["n_encoded"] == 0
+    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["config"]["encoder"]["ray"] is True

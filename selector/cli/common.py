@@ -166,3 +166,41 @@ Dtype = Annotated[
         "capability 8.0, fp16 below, float32 elsewhere), float32, bfloat16, float16.",
     ),
 ]
+Ray = Annotated[
+    bool,
+    typer.Option(
+        "--ray",
+        help="Embed on Ray workers (config: encoder.ray; pip install 'selector[ray]'): one per GPU, else one per 4 "
+        "CPUs; they fill the embedding cache (keep --cache-dir on storage they all share) and the run reads it.",
+    ),
+]
+RayAddress = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="Ray cluster to join with --ray (config: encoder.ray_address); default $RAY_ADDRESS, else a local Ray "
+        "started and stopped by this command.",
+    ),
+]
+RayWorkers = Annotated[
+    int | None,
+    typer.Option(
+        "--ray-workers", help="Encoder workers with --ray (config: encoder.ray_workers; default: one per GPU)."
+    ),
+]
+
+
+def ray_overrides(ray: bool, address: str | None, workers: int | None) -> dict[str, object]:
+    """The ``encoder:`` keys that ``--ray``, ``--ray-address`` and ``--ray-workers`` set (either of the last two
+    implies ``--ray``); checks that Ray can be imported, so a missing extra fails before any work."""
+    if not (ray or address or workers):
+        return {}
+    from selector.distributed.session import import_ray
+
+    import_ray("--ray")
+    keys: dict[str, object] = {"ray": True}
+    if address:
+        keys["ray_address"] = address
+    if workers is not None:
+        keys["ray_workers"] = workers
+    return keys

@@ -22,12 +22,16 @@ from selector.cli.common import (
     Maps,
     Overwrite,
     Quantize,
+    Ray,
+    RayAddress,
+    RayWorkers,
     SkipInvalid,
     SourceField,
     TrustRemoteCode,
     Verbose,
     handles_errors,
     parse_mapping,
+    ray_overrides,
     setup_logging,
 )
 from selector.embedding.templates import TEMPLATES, check_template, render_all
@@ -71,17 +75,30 @@ def embed(
     backend: Backend = None,
     quantize: Quantize = None,
     dtype: Dtype = None,
+    ray: Ray = False,
+    ray_address: RayAddress = None,
+    ray_workers: RayWorkers = None,
     verbose: Verbose = False,
 ) -> None:
-    """Embed every sample (rendered as its training input) into OUT.npy, rows in input order, plus OUT.json."""
+    """Embed every sample (rendered as its training input) into OUT.npy, rows in input order, plus OUT.json.
+
+    With --ray, Ray workers encode what the cache lacks into the cache, and the vectors are read from it here: the
+    same vectors as without --ray, and a later run without it encodes nothing.
+    """
+    from selector.config.run import EncoderConfig
     from selector.embedding.encoder import Encoder
     from selector.embedding.precomputed import sidecar_rows
+    from selector.embedding.step import encode_texts, ray_options
     from selector.io import ReadOptions, atomic_path, output_guard
     from selector.pipeline.manifest import run_header
     from selector.pipeline.outputs import write_manifest
 
     setup_logging(verbose)
     check_template(template)
+    ray_keys = ray_overrides(ray, ray_address, ray_workers)
+    ray_opts = ray_options(EncoderConfig(model=model, batch_tokens=batch_tokens, **ray_keys))  # type: ignore[arg-type]
+    if ray_opts is not None and no_cache:
+        raise SelectorError("--ray fills the embedding cache that this command then reads: drop --no-cache")
     if storage not in ("float32", "float16"):
         raise SelectorError(f"--storage {storage}: choose float32 or float16")
     if out.suffix != ".npy":
@@ -105,12 +122,13 @@ def embed(
         dtype=dtype or "auto",
     )
     texts = render_all(corpus.samples, template)
-    X = encoder.encode(texts, template=template, progress=True)
+    X, engine = encode_texts(encoder, texts, template, ray=ray_opts, progress=True)
     stats = encoder.stats_
     meta = run_header("embed", None, corpus)
     meta.update(
         {
             **encoder.info(),
+            **engine,
             "template": template,
             "rows": int(X.shape[0]),
             "storage": storage,
@@ -128,5 +146,18 @@ def embed(
         f"embedded {stats.n:,} samples ({stats.n_encoded:,} encoded, {stats.n_cached:,} from the cache, "
         f"{stats.n_truncated:,} truncated at {encoder.max_length} tokens) in {stats.seconds:.1f}s with "
         f"{encoder.name} ({encoder.backend}{', ' + encoder.quantize if encoder.quantize else ''}, {encoder.dtype}) "
-        f"on {encoder.device}; wrote {out} {X.shape[0]}x{X.shape[1]} and {guard.marker}"
+        f"on {encoder.device}{_ray_note(engine)}; wrote {out} {X.shape[0]}x{X.shape[1]} and {guard.marker}"
+    )
+
+
+def _ray_note(engine: dict) -> str:
+    """What the Ray workers did, for the summary line (empty without ``--ray``)."""
+    if engine.get("engine") != "ray":
+        return ""
+    r = engine["ray"]
+    if not r["texts_sent"]:
+        return " (--ray: every text was in the cache already)"
+    return (
+        f" after {r['workers']} Ray {r['device']} worker(s) encoded {r['texts_sent']:,} texts into the cache "
+        f"({r['n_truncated']:,} truncated) in {r['seconds']:.1f}s"
     )

@@ -16,6 +16,9 @@ from selector.cli.common import (
     Inputs,
     Maps,
     Quantize,
+    Ray,
+    RayAddress,
+    RayWorkers,
     SkipInvalid,
     SourceField,
     TaskField,
@@ -23,6 +26,7 @@ from selector.cli.common import (
     Verbose,
     handles_errors,
     parse_mapping,
+    ray_overrides,
     setup_logging,
 )
 
@@ -74,6 +78,9 @@ def select(
     backend: Backend = None,
     quantize: Quantize = None,
     dtype: Dtype = None,
+    ray: Ray = False,
+    ray_address: RayAddress = None,
+    ray_workers: RayWorkers = None,
     verbose: Verbose = False,
 ) -> None:
     """Select the samples worth training on: filter, embed, cluster, pick a KCenterGreedy coreset, write.
@@ -81,10 +88,15 @@ def select(
     Writes OUT/selected.<ext> (the records in your format, best first), OUT/selection.jsonl (rank, id, source,
     task, cluster, distance at pick), OUT/rejected.jsonl, OUT/manifest.json and OUT/report.md with plots; with
     --export, OUT/train.jsonl and OUT/dataset_info.json. Give one budget: --budget, --fraction or --tokens.
+    With --ray, Ray workers embed what the cache lacks (the picks are those of a run without --ray).
     """
+    from selector.config.run import load_run_config
     from selector.pipeline import select as run_select
 
     setup_logging(verbose)
+    ray_keys = ray_overrides(ray, ray_address, ray_workers)
+    if ray_keys:  # the encoder.ray keys go into the config the run loads (select() has no argument of its own)
+        config = load_run_config(config, {"encoder": ray_keys})  # type: ignore[assignment]
     result = run_select(
         inputs,
         budget=budget,

@@ -49,6 +49,11 @@ class EncoderConfig:
         quantize: ``int8`` (dynamic int8 quantisation; ``backend: onnx`` only) or ``None`` for float32.
         dtype: compute dtype of the torch backend: ``auto`` (bf16 on CUDA from compute capability 8.0, fp16 below,
             float32 elsewhere), ``float32``, ``bfloat16`` or ``float16``.
+        ray: embed on Ray workers (``pip install 'selector[ray]'``; ``selector.distributed.fill_cache_ray``): they
+            write the vectors to the cache (on storage every worker shares), and the run reads them from there.
+        ray_address: the Ray cluster to join (``ray://HOST:10001``, ``HOST:6379``, ``auto``); ``None`` is
+            ``$RAY_ADDRESS``, else a local Ray started and stopped by the run.
+        ray_workers: encoder workers; ``None`` is one per GPU of the cluster, else one per 4 CPUs.
     """
 
     model: str | None = None
@@ -61,12 +66,20 @@ class EncoderConfig:
     backend: str = "torch"
     quantize: str | None = None
     dtype: str = "auto"
+    ray: bool = False
+    ray_address: str | None = None
+    ray_workers: int | None = None
 
     def __post_init__(self) -> None:
         from selector.embedding.backends import check_backend, check_dtype
 
         self.backend, self.quantize = check_backend(self.backend, self.quantize)
         self.dtype = check_dtype(self.dtype)
+        if self.ray_workers is not None and self.ray_workers < 1:
+            raise ConfigError(
+                f"config key 'encoder.ray_workers' must be a positive integer or null (one per GPU), "
+                f"got {self.ray_workers}"
+            )
 
 
 @dataclass

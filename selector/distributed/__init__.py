@@ -5,6 +5,7 @@ Ray is imported only when a function here runs, so ``import selector`` never nee
 """
 
 from selector.distributed.ray_coreset import run_ray
-from selector.distributed.ray_embed import embed_ray
+from selector.distributed.ray_embed import embed_ray, fill_cache_ray
+from selector.distributed.session import import_ray, ray_session
 
-__all__ = ["embed_ray", "run_ray"]
+__all__ = ["embed_ray", "fill_cache_ray", "import_ray", "ray_session", "run_ray"]

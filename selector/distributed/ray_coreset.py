@@ -2,35 +2,24 @@
 
 A drop-in ``runner`` for :func:`selector.selection.sharded.sharded_kcenter` (config ``coreset.backend: ray``): the
 shard plan, the per-shard greedy and the merge are the local ones, so the picks equal the local sharded run's.
-Each task receives only its shards' rows of the embeddings. When Ray is not yet initialised, ``ray.init()`` joins
-the cluster ``RAY_ADDRESS`` names, or starts a local one.
+Each task receives only its shards' rows of the embeddings. When Ray is not yet initialised, the run joins the
+cluster ``RAY_ADDRESS`` names, or starts a local Ray and stops it afterwards
+(:func:`selector.distributed.session.ray_session`).
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import numpy as np
 
-from selector.errors import SelectorError
+from selector.distributed.session import ray_session
 from selector.selection.sharded import ShardJob, ShardResult, batches, run_shard
 
 log = logging.getLogger(__name__)
 
 TASKS_PER_WORKER = 4
 """Cluster groups per worker: several per worker even out shards of unequal cost."""
-
-
-def import_ray() -> Any:
-    """The ``ray`` module, or a :class:`SelectorError` saying how to install it."""
-    try:
-        import ray
-    except ImportError:
-        raise SelectorError(
-            "coreset.backend: ray needs Ray: pip install 'selector[ray]' (or set coreset.backend: local)"
-        ) from None
-    return ray
 
 
 def _shard_group(rows_X: list[np.ndarray], jobs: list[ShardJob]) -> list[ShardResult]:
@@ -44,12 +33,10 @@ def run_ray(X: np.ndarray, jobs: list[ShardJob], workers: int) -> list[ShardResu
     ``X`` is the ``(n, d)`` float32 array the jobs' rows index. The results come back in shard order, whatever
     the order the tasks finished in.
     """
-    ray = import_ray()
-    if not ray.is_initialized():
-        ray.init(include_dashboard=False, log_to_driver=False)
-    task = ray.remote(num_cpus=1)(_shard_group)
-    groups = batches(jobs, max(1, workers) * TASKS_PER_WORKER)
-    refs = [task.remote([np.ascontiguousarray(X[j.rows]) for j in group], group) for group in groups]
-    log.info("sharded coreset: %d shards in %d Ray tasks", len(jobs), len(refs))
-    results = [r for part in ray.get(refs) for r in part]
+    with ray_session(feature="coreset.backend: ray") as ray:
+        task = ray.remote(num_cpus=1)(_shard_group)
+        groups = batches(jobs, max(1, workers) * TASKS_PER_WORKER)
+        refs = [task.remote([np.ascontiguousarray(X[j.rows]) for j in group], group) for group in groups]
+        log.info("sharded coreset: %d shards in %d Ray tasks", len(jobs), len(refs))
+        results = [r for part in ray.get(refs) for r in part]
     return sorted(results, key=lambda r: r.shard)

@@ -1,12 +1,16 @@
 """Embeddings for the pipeline: encode the pool (and a ``--target`` file) with the configured encoder.
 
 The user's own vectors (``--embeddings FILE.npy``) are loaded and checked against the samples by
-:mod:`selector.embedding.precomputed`.
+:mod:`selector.embedding.precomputed`. With ``--ray`` (``encoder.ray: true``) Ray workers first encode what the
+cache lacks into the cache (:func:`selector.distributed.fill_cache_ray`); the local encoder then reads every
+vector from it, so the vectors are those of a local run and the manifest says ``engine: ray``.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +18,68 @@ import numpy as np
 
 from selector.errors import SelectorError
 from selector.sample import Sample
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RayOptions:
+    """Embedding on Ray workers (``--ray``; config ``encoder.ray``, ``ray_address``, ``ray_workers``).
+
+    ``address``: the cluster to join (``None``: ``$RAY_ADDRESS``, else a local Ray started and stopped here);
+    ``workers``: encoder actors (``None``: one per GPU, else one per 4 CPUs); ``model`` and ``batch_tokens``: the
+    model as the user named it and the configured token budget, which each worker resolves on its own machine.
+    """
+
+    address: str | None = None
+    workers: int | None = None
+    model: str | Path | None = None
+    batch_tokens: int | None = None
+
+
+def ray_options(config: Any) -> RayOptions | None:
+    """The :class:`RayOptions` an ``encoder:`` config section asks for, or ``None`` when ``encoder.ray`` is off."""
+    if not config.ray:
+        return None
+    return RayOptions(config.ray_address, config.ray_workers, config.model, config.batch_tokens)
+
+
+def encode_texts(
+    encoder: Any, texts: Sequence[str], template: str, *, ray: RayOptions | None = None, progress: bool = True
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Encode ``texts`` with ``encoder`` (Ray workers filling its cache first when ``ray`` is given).
+
+    Returns ``(X, info)``: ``(n, d)`` float32 unit rows in input order, and ``engine`` (``local`` or ``ray``) with,
+    for Ray, what the workers did (``ray``: address, workers, texts sent, seconds). Texts the workers did not leave
+    in the cache (a cache folder the driver does not share with them) are encoded here, with a warning.
+    """
+    info: dict[str, Any] = {"engine": "local"}
+    if ray is not None:
+        from selector.distributed import fill_cache_ray
+
+        info = {"engine": "ray"}
+        info["ray"] = fill_cache_ray(
+            encoder,
+            texts,
+            template,
+            model=ray.model,
+            batch_tokens=ray.batch_tokens,
+            address=ray.address,
+            workers=ray.workers,
+            progress=progress,
+        )
+    X = encoder.encode(texts, template=template, progress=progress)
+    if ray is not None:
+        info["ray"]["encoded_here"] = encoder.stats_.n_encoded
+        if encoder.stats_.n_encoded:
+            log.warning(
+                "%d of %d texts were not in the cache after the Ray workers ran and were encoded here: is %s on "
+                "storage every worker shares?",
+                encoder.stats_.n_encoded,
+                encoder.stats_.n_unique,
+                encoder.cache_dir,
+            )
+    return X, info
 
 
 def load_encoder(config: Any) -> Any:
@@ -34,18 +100,23 @@ def load_encoder(config: Any) -> Any:
 
 
 def embed_samples(
-    samples: Sequence[Sample], encoder: Any, template: str, *, progress: bool = True
+    samples: Sequence[Sample],
+    encoder: Any,
+    template: str,
+    *,
+    progress: bool = True,
+    ray: RayOptions | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Render each sample as its training input and encode it; returns ``(X, manifest info)``.
+    """Render each sample as its training input and encode it (:func:`encode_texts`); returns ``(X, manifest info)``.
 
-    ``X`` is ``(n, d)`` float32 with unit rows, in the order of ``samples``; the info holds the model identity and
-    what the call did (texts encoded, served from the cache, truncated at the model's limit).
+    ``X`` is ``(n, d)`` float32 with unit rows, in the order of ``samples``; the info holds the model identity, the
+    engine, and what the call did (texts encoded, served from the cache, truncated at the model's limit).
     """
     from selector.embedding.templates import render
 
     texts = [render(s, template) for s in samples]
-    X = encoder.encode(texts, template=template, progress=progress)
-    return X, {**encoder.info(), "template": template, **encoder.stats_.to_dict()}
+    X, engine = encode_texts(encoder, texts, template, ray=ray, progress=progress)
+    return X, {**encoder.info(), "template": template, **engine, **encoder.stats_.to_dict()}
 
 
 def embed_target(
@@ -82,7 +153,9 @@ def pool_embeddings(
         position = {s.id: i for i, s in enumerate(corpus.samples)}
         rows = [position[s.id] for s in pool]
         X = load_embeddings(embeddings, rows, corpus.samples, template=config.template, model=config.model)
+        if config.ray:
+            log.warning("encoder.ray is ignored: the vectors come from %s", embeddings)
         return X, {"model": f"precomputed: {embeddings}", "dim": int(X.shape[1])}, None
     encoder = load_encoder(config)
-    X, info = embed_samples(pool, encoder, config.template, progress=progress)
+    X, info = embed_samples(pool, encoder, config.template, progress=progress, ray=ray_options(config))
     return X, info, encoder

@@ -49,6 +49,14 @@ class CpuUpdater:
 class DenseEngine:
     """Every row updated on every pick; on CPU torch matvec + numpy, on CUDA all torch."""
 
+    @staticmethod
+    def cuda_bytes(n: int, d: int, chunk: int) -> int:
+        """Bytes the engine holds on a CUDA device for ``n`` rows of ``d`` float32: X (``4 n d``), the squared
+        norms and min-distances (float32) and the two masks (bool), one ``(n,)`` float32 temporary of the argmax
+        or radius, and two float32 vectors of the working chunk (at least 2^20 rows on CUDA, see ``__init__``)."""
+        rows = min(n, max(chunk, 1 << 20))
+        return 4 * n * d + (4 + 4 + 1 + 1) * n + 4 * n + 2 * 4 * rows
+
     def __init__(self, X: np.ndarray, sqn: np.ndarray, eligible: np.ndarray, chunk: int, device: torch.device):
         self.device = device
         self.cpu = device.type == "cpu"

@@ -35,7 +35,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from selector.device import resolve_device
+from selector.device import gpu_or_cpu, resolve_device
 from selector.errors import ConfigError, SelectorError
 from selector.selection._engines import DenseEngine, PicksOnlyEngine, PrunedEngine
 from selector.selection._greedy import check_inputs, greedy_loop
@@ -112,7 +112,7 @@ class KCenterGreedy:
         if self.chunk_size < 1:
             raise ConfigError(f"chunk_size must be positive, got {self.chunk_size!r}")
         n = X.shape[0]
-        device = torch.device(resolve_device(self.device, mps=False))
+        device, moved = _engine_device(self.device, X, self.chunk_size, "the KCenterGreedy coreset")
         prune = self.prune
         if prune == "auto":  # the bound skips nothing on 384-d embedding-like data (bench_coreset.py)
             prune = False
@@ -152,6 +152,7 @@ class KCenterGreedy:
             "n_eligible": int(eligible.sum()),
             "final_radius": float(radii[-1]) if radii else None,
             "device": str(device),
+            **({"gpu_fallback": moved} if moved else {}),
             "pruned": bool(prune),
             "setup_seconds": round(setup, 3),
             "seconds": round(time.perf_counter() - start, 3),
@@ -164,6 +165,14 @@ LAZY_MIN_N = 50_000
 """``lazy="auto"`` uses lazy evaluation on the CPU from this many rows: below it X is small enough that the dense
 loop's full passes are cheaper than the bookkeeping (benchmarks/bench_lazy.py: 0.13 s dense vs 0.30 s lazy on 8.5k
 real embeddings, 3.4 s vs 1.4 s on 100k clustered vectors)."""
+
+
+def _engine_device(device: str, X: np.ndarray, chunk: int, what: str) -> tuple[torch.device, str | None]:
+    """The torch device the dense engine runs on for ``device`` (no MPS path: MPS runs on the CPU), and the reason
+    when a CUDA device lacked the free memory for ``DenseEngine.cuda_bytes`` (:func:`selector.device.gpu_or_cpu`
+    then warned, and the engine runs on the CPU)."""
+    name, moved = gpu_or_cpu(resolve_device(device, mps=False), DenseEngine.cuda_bytes(*X.shape, chunk), what)
+    return torch.device(name), moved
 
 
 def _use_lazy(lazy: bool | str, device: Any, n: int) -> bool:
@@ -235,18 +244,22 @@ def random_selection(
     X, budget, seed_list, eligible, groups, quotas = check_inputs(X, budget, seeds, eligible, groups, quotas)
     rng = np.random.default_rng(seed)
     sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
-    dev = torch.device(resolve_device(device, mps=False))
+    moved = None
     engine: DenseEngine | LazyEngine | PicksOnlyEngine
     if not distances:
+        dev = torch.device("cpu")  # no distance is kept, nothing is copied to a device
         engine = PicksOnlyEngine(X.shape[0])
-    elif _use_lazy("auto", dev, X.shape[0]):
-        engine = LazyEngine(X, sqn, eligible, chunk_size)
     else:
-        engine = DenseEngine(X, sqn, eligible, chunk_size, dev)
+        dev, moved = _engine_device(device, X, chunk_size, "the random baseline")
+        if _use_lazy("auto", dev, X.shape[0]):
+            engine = LazyEngine(X, sqn, eligible, chunk_size)
+        else:
+            engine = DenseEngine(X, sqn, eligible, chunk_size, dev)
     picks, radii = greedy_loop(
         X, budget, seed_list, eligible, groups, quotas, engine, progress, choose=lambda p: _random_pick(rng, p)
     )
     stats = {"n": X.shape[0], "budget": budget, "selected": len(picks), "seed": seed, "strategy": "random"}
+    stats.update(device=str(dev), **engine.stats(), **({"gpu_fallback": moved} if moved else {}))
     return CoresetResult(
         np.asarray(picks, dtype=np.int64), np.asarray(radii), engine.min_dist(), min(len(seed_list), budget), stats
     )

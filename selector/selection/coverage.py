@@ -108,7 +108,7 @@ def versus_random(
         return Coverage(
             rnd,
             _summary(result, eligible),
-            _summary(rnd, eligible),
+            {**_summary(rnd, eligible), **_where(rnd)},
             np.asarray(result.radii),
             np.asarray(rnd.radii),
             n_candidates,
@@ -121,7 +121,7 @@ def versus_random(
     return Coverage(
         rnd,
         _sampled(radii, dist, len(result.indices)),
-        _sampled(r_radii, r_dist, len(rnd.indices)),
+        {**_sampled(r_radii, r_dist, len(rnd.indices)), **_where(rnd)},
         radii,
         r_radii,
         len(rows),
@@ -153,6 +153,13 @@ def coverage_curve(
         radii[s : s + len(P)] = np.sqrt(d2.max(axis=0))
         mind = d2[:, -1].copy()
     return radii, np.sqrt(mind)
+
+
+def _where(rnd: Any) -> dict[str, Any]:
+    """Where the random baseline's distances were kept (``cpu`` when it kept none), and why not on the GPU
+    asked for when it did not fit there."""
+    keys = ("device", "engine", "gpu_fallback")
+    return {k: rnd.stats[k] for k in keys if k in rnd.stats}
 
 
 def _summary(result: Any, eligible: np.ndarray) -> dict[str, Any]:
