@@ -81,6 +81,7 @@ def load_embeddings(
         )
     else:
         check_alignment(path, arr.shape[0], meta, samples, template=template, model=model)
+    del meta  # the sidecar's ids and hashes (about 150 MB a million rows) go before X is allocated
     return unit_rows(path, arr, np.asarray(rows, dtype=np.int64))
 
 

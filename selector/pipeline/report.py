@@ -148,12 +148,24 @@ def plot_coverage(data: ReportData, path: Path) -> None:
     plt.close(fig)
 
 
-def project_2d(X: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    """PCA of the rows ``idx`` of ``X`` onto their first two principal axes; returns the axes ``(d, 2)``."""
-    sub = X[idx].astype(np.float64)
-    mean = sub.mean(axis=0)
-    _, _, vt = np.linalg.svd(sub - mean, full_matrices=False)
-    axes = vt[:2].T
+def project_2d(X: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """PCA of the rows ``idx`` of ``X`` onto their first two principal axes; returns the axes ``(d, 2)`` and the
+    rows' mean.
+
+    The axes are the top eigenvectors of the ``d x d`` scatter matrix, accumulated in float64 over blocks of rows
+    (the right singular vectors of the centred rows, without the rows' ``n x d`` float64 copies an SVD needs).
+    """
+    d = X.shape[1]
+    total = np.zeros(d)
+    scatter = np.zeros((d, d))
+    for s in range(0, len(idx), 4096):
+        block = X[idx[s : s + 4096]].astype(np.float64)
+        total += block.sum(axis=0)
+        scatter += block.T @ block
+    mean = total / len(idx)
+    scatter -= len(idx) * np.outer(mean, mean)
+    _, vectors = np.linalg.eigh(scatter)  # ascending eigenvalues
+    axes = vectors[:, ::-1][:, :2].copy()
     # Fix the sign of each axis so the plot does not flip between runs or machines.
     signs = np.sign(axes[np.argmax(np.abs(axes), axis=0), [0, 1]])
     return axes * np.where(signs == 0, 1.0, signs), mean

@@ -187,17 +187,6 @@ def select(
 
     with timer("embed"):
         X, encoder_info, encoder = pool_embeddings(pool, corpus, cfg.encoder, embeddings, progress=progress)
-    with timer("cluster"):
-        km = kmeans_for_run(X, cfg)
-
-    semantic: PoolDedup | None = None
-    if cfg.dedup.semantic_duplicate:  # SemDeDup on the pool's embeddings, before the coreset sees them
-        with timer("semantic_dedup"):
-            scores = sample_scores(pool, cfg.filters.score_field)
-            semantic = drop_semantic_duplicates(pool, X, km.labels, cfg.dedup.semantic_eps, scores)
-        pool, X = [pool[i] for i in semantic.keep], X[semantic.keep]
-        km = replace(km, labels=km.labels[semantic.keep])
-
     target_info: dict[str, Any] | None = None
     target_X = None
     if target is not None:
@@ -209,6 +198,17 @@ def select(
             )
     if encoder is not None:
         encoder.release()  # the model's (GPU) memory goes back before clustering and the coreset need it
+
+    with timer("cluster"):
+        km = kmeans_for_run(X, cfg)
+
+    semantic: PoolDedup | None = None
+    if cfg.dedup.semantic_duplicate:  # SemDeDup on the pool's embeddings, before the coreset sees them
+        with timer("semantic_dedup"):
+            scores = sample_scores(pool, cfg.filters.score_field)
+            semantic = drop_semantic_duplicates(pool, X, km.labels, cfg.dedup.semantic_eps, scores)
+        pool, X = [pool[i] for i in semantic.keep], X[semantic.keep]
+        km = replace(km, labels=km.labels[semantic.keep])
 
     with timer("centres"):
         plan = plan_selection(pool, X, km, n_budget, cfg, task=task, target=target_X)
