@@ -33,8 +33,19 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
             raise FileNotFoundError(f"nothing was written to the temporary path {tmp}")
         _replace(tmp, target)
     except BaseException:
-        _remove(tmp)
+        remove_path(tmp)
         raise
+
+
+def leftovers(path: str | os.PathLike[str], pid: int) -> list[Path]:
+    """The temporary (and replaced-folder) names beside ``path`` that process ``pid`` made with :func:`atomic_path`
+    and would have removed had it not been killed."""
+    target = Path(path)
+    name = target.name
+    dot = name.find(".", 1)
+    base = name if dot < 0 else name[:dot]
+    found = [*target.parent.glob(f".{base}.tmp-{pid}-*"), *target.parent.glob(f".{name}.old-{pid}-*")]
+    return sorted(found)
 
 
 def _replace(tmp: Path, target: Path) -> None:
@@ -46,12 +57,13 @@ def _replace(tmp: Path, target: Path) -> None:
         except BaseException:
             os.replace(old, target)
             raise
-        _remove(old)
+        remove_path(old)
     else:
         os.replace(tmp, target)
 
 
-def _remove(path: Path) -> None:
+def remove_path(path: Path) -> None:
+    """Remove a file or a folder (and what it holds); nothing happens when it is already gone."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path, ignore_errors=True)
     else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import socket
 import tempfile
@@ -28,6 +29,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from selector.errors import SelectorError
+from selector.io.atomic import leftovers, remove_path
+
+log = logging.getLogger(__name__)
 
 MARKER_KEY = "selector_version"
 MANIFEST = "manifest.json"
@@ -122,8 +126,7 @@ class OutputGuard:
                         f"--out {self.path} is being written by another selector run (process {holder}, lock "
                         f"{self.lock}); wait for it to finish or choose another --out"
                     ) from None
-                with contextlib.suppress(FileNotFoundError):
-                    self.lock.unlink()  # left by a process that no longer runs
+                self._take_over_stale_lock()
                 continue
             with os.fdopen(fd, "w") as fh:
                 fh.write(owner + "\n")
@@ -137,6 +140,21 @@ class OutputGuard:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 self.lock.unlink()
+
+
+    def _take_over_stale_lock(self) -> None:
+        """Remove the lock of a process that no longer runs, and the half-written outputs it left beside ``path``
+        (a killed run never leaves a partial output under the output's own name, only these hidden ones)."""
+        try:
+            host, _, pid = self.lock.read_text(encoding="utf-8").strip().partition(" ")
+        except OSError:
+            host, pid = "", ""
+        if host == socket.gethostname() and pid.isdigit():
+            for left in leftovers(self.path, int(pid)):
+                log.warning("removing %s, left by an earlier run (process %s) that was killed", left, pid)
+                remove_path(left)
+        with contextlib.suppress(FileNotFoundError):
+            self.lock.unlink()
 
 
 def output_guard(
