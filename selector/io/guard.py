@@ -141,7 +141,6 @@ class OutputGuard:
             with contextlib.suppress(FileNotFoundError):
                 self.lock.unlink()
 
-
     def _take_over_stale_lock(self) -> None:
         """Remove the lock of a process that no longer runs, and the half-written outputs it left beside ``path``
         (a killed run never leaves a partial output under the output's own name, only these hidden ones)."""
