@@ -13,7 +13,7 @@ import hashlib
 import io
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,15 +175,21 @@ def _write_one(path: Path, kind: str, units: list[_Unit], layouts: list[Layout])
     elif kind == "dataset":
         _write_dataset(path, units, layouts[0])
     else:
-        text = _render_text(kind, units, layouts)
-        if kind.endswith(".gz"):
-            with gzip_writer(path) as gz:
-                gz.write(encode(text))
-        else:
-            path.write_bytes(encode(text))
+        pieces = _render_text(kind, units, layouts)
+        with gzip_writer(path) if kind.endswith(".gz") else open(path, "wb") as f:
+            buffer: list[str] = []
+            size = 0
+            for piece in pieces:  # written in blocks of about 1 MB: the whole text is never in memory at once
+                buffer.append(piece)
+                size += len(piece)
+                if size >= 1 << 20:
+                    f.write(encode("".join(buffer)))
+                    buffer, size = [], 0
+            f.write(encode("".join(buffer)))
 
 
-def _render_text(kind: str, units: list[_Unit], layouts: list[Layout]) -> str:
+def _render_text(kind: str, units: list[_Unit], layouts: list[Layout]) -> Iterator[str]:
+    """The output file's text in pieces, in order (JSON, JSONL or CSV, in the first input's style)."""
     texts = {lay.path: _source_text(lay) for lay in layouts if lay.starts is not None and lay.source is None}
     for lay in layouts:
         if lay.source is not None:
@@ -192,27 +198,39 @@ def _render_text(kind: str, units: list[_Unit], layouts: list[Layout]) -> str:
     style = first.style if first else {}
     ensure_ascii = bool(style.get("ensure_ascii"))
     if kind == "csv":
-        return _render_csv(units, first, texts)
-    pieces: list[str] = []
-    for u in units:
-        record, same = u.record()
-        lay = u.layout
-        if same and lay.source is not None:
-            pieces.append(lay.source.text(u.row))
-        elif same and lay.path in texts:
-            pieces.append(texts[lay.path][lay.starts[u.row] : lay.ends[u.row]])
-        elif kind.startswith("jsonl") or lay.container == "hub":
-            pieces.append(json.dumps(record, ensure_ascii=ensure_ascii))
-        else:
-            dumped = json.dumps(record, ensure_ascii=ensure_ascii, indent=lay.style.get("indent"))
-            pieces.append(dumped.replace("\n", "\n" + lay.style.get("base", "")))
+        yield _render_csv(units, first, texts)
+        return
+    pieces = (_record_text(u, kind, ensure_ascii, texts) for u in units)
     if kind.startswith("jsonl"):
-        return "".join(p.rstrip("\r") + ("\r\n" if p.endswith("\r") else "\n") for p in pieces)
+        for p in pieces:
+            yield p.rstrip("\r") + ("\r\n" if p.endswith("\r") else "\n")
+        return
     if first is not None and first.single_object:
-        return "".join(pieces) + style.get("tail", "\n")
-    if not pieces:
-        return "[]" + style.get("tail", "\n")
-    return "[" + style["lead"] + style["sep"].join(pieces) + style["trail"] + "]" + style.get("tail", "\n")
+        yield from pieces
+        yield style.get("tail", "\n")
+        return
+    head = next(pieces, None)
+    if head is None:
+        yield "[]" + style.get("tail", "\n")
+        return
+    yield "[" + style["lead"] + head
+    for p in pieces:
+        yield style["sep"] + p
+    yield style["trail"] + "]" + style.get("tail", "\n")
+
+
+def _record_text(u: _Unit, kind: str, ensure_ascii: bool, texts: dict[str, str]) -> str:
+    """One record's text: its raw text when it is unchanged, else serialized in its file's style."""
+    lay = u.layout
+    if u.samples[0].as_read and lay.source is not None:  # flat and unchanged: the raw text, no parsing
+        return lay.source.text(u.row)
+    record, same = u.record()
+    if same and lay.path in texts:
+        return texts[lay.path][lay.starts[u.row] : lay.ends[u.row]]
+    if kind.startswith("jsonl") or lay.container == "hub":
+        return json.dumps(record, ensure_ascii=ensure_ascii)
+    dumped = json.dumps(record, ensure_ascii=ensure_ascii, indent=lay.style.get("indent"))
+    return dumped.replace("\n", "\n" + lay.style.get("base", ""))
 
 
 def _render_csv(units: list[_Unit], first: Layout | None, texts: dict[str, str]) -> str:
