@@ -147,7 +147,7 @@ def _write_tasks(folder: Path) -> list[Path]:
     return paths
 
 
-def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny):
+def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny, caplog):
     paths = _write_tasks(tmp_path)
     kwargs = {
         "task_field": "@file",
@@ -157,7 +157,9 @@ def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny):
         "model": str(tiny),
         "cache_dir": tmp_path / "cache",
     }
-    res = evaluate(paths, out=tmp_path / "a", **kwargs)
+    with caplog.at_level("WARNING"):
+        res = evaluate(paths, out=tmp_path / "a", **kwargs)
+    assert "sidecar" not in caplog.text  # select checks the pool's vectors against the sidecar evaluate writes
     assert res.sizes == {0.1: 7, 12.0: 12}
     pool, test = set(res.pool_ids), set(res.test_ids)
     assert test and not pool & test

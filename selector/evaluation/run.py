@@ -102,15 +102,35 @@ def _select_default(pool, X, size, cfg, tasks: bool, tmp: Path) -> np.ndarray:
             for s in pool:
                 rec = {**s.record, TASK_KEY: s.task} if tasks else s.record
                 fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    vectors = tmp / "pool.npy"
+    vectors = tmp / ("pool_tasks.npy" if tasks else "pool.npy")
     if not vectors.exists():
         np.save(vectors, X)
+        _write_sidecar(vectors, path, cfg)
     res = selector.select(
         [path], budget=size, config=cfg, embeddings=vectors, task_field=TASK_KEY if tasks else None, progress=False
     )
     if res.manifest["counts"]["after_filters"] != len(pool):
         raise SelectorError("selector.select dropped pool records the evaluation had kept; the indices would not align")
     return np.asarray(res.indices, dtype=np.int64)
+
+
+def _write_sidecar(vectors: Path, pool_file: Path, cfg) -> None:
+    """The ``selector embed`` sidecar of ``vectors`` (rows of ``pool_file``), so that select checks their alignment
+    instead of warning that a bare array cannot be checked."""
+    from selector.embedding import models
+    from selector.embedding.precomputed import sidecar_rows
+    from selector.pipeline.manifest import run_header
+
+    corpus = selector.read_corpus([pool_file], task_field=TASK_KEY if vectors.stem == "pool_tasks" else None)
+    meta = run_header("embed", None, corpus)
+    meta.update(
+        rows=len(corpus.samples), template=cfg.encoder.template, **sidecar_rows(corpus.samples, cfg.encoder.template)
+    )
+    if cfg.encoder.model is not None:
+        meta.update(
+            model=str(cfg.encoder.model), sha256=models.weights_sha256(models.resolve_model(cfg.encoder.model).path)
+        )
+    vectors.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
 
 
 def _task_plan(X: np.ndarray, tasks: Sequence[str], size: int, cfg) -> dict[str, Any]:
