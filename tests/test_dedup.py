@@ -195,6 +195,26 @@ def test_cli_dedup_writes_kept_rejected_and_manifest(tmp_path):
     assert res.exit_code == 2 and "semantic_eps" in res.output
 
 
+def test_cli_dedup_exports_the_kept_records_for_a_trainer(tmp_path):
+    rows = [{"id": f"r{i}", "instruction": f"Question {i}", "output": text()} for i in range(12)]
+    rows.append({**rows[2], "id": "copy"})
+    src = tmp_path / "data.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "out"
+    res = runner.invoke(app, ["dedup", str(src), "--out", str(out), "--no-semantic", "--export", "messages", "-q"])
+    assert res.exit_code == 0, res.output
+    train = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
+    assert len(train) == 12  # the copy is not exported
+    assert train[2]["messages"] == [
+        {"role": "user", "content": "Question 2"},
+        {"role": "assistant", "content": rows[2]["output"]},
+    ]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {"train.jsonl", "dataset_info.json"} <= set(manifest["outputs"]) and manifest["export"] == "messages"
+    res = runner.invoke(app, ["dedup", str(src), "--out", str(tmp_path / "o3"), "--export", "csv"])
+    assert res.exit_code == 2 and "csv" in res.output
+
+
 def test_select_drops_semantic_duplicates_before_the_coreset(tmp_path):
     from selector.config import RunConfig
     from selector.filters import DedupConfig as Dedup

@@ -15,6 +15,7 @@ import typer
 from selector.cli.common import (
     ConfigOption,
     Decontaminate,
+    Export,
     Inputs,
     Maps,
     Overwrite,
@@ -54,6 +55,7 @@ def dedup(
     maps: Maps = None,
     skip_invalid: SkipInvalid = False,
     overwrite: Overwrite = False,
+    export: Export = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     verbose: Verbose = False,
 ) -> None:
@@ -77,6 +79,7 @@ def dedup(
         skip_invalid=skip_invalid,
         overwrite=overwrite,
         progress=not quiet,
+        export=export,
     )
     counts = result.manifest["counts"]
     typer.echo(f"kept {counts['kept']:,} of {counts['input']:,} samples")

@@ -20,9 +20,10 @@ from selector.embedding.step import pool_embeddings
 from selector.errors import ConfigError, SelectorError
 from selector.filters import ContaminationFilter, FilterPipeline, build_corpus_rules
 from selector.filters.near_dup import sample_scores
+from selector.formats.export import check_exportable, check_shape
 from selector.io import Corpus, ReadOptions, output_guard, write_records
 from selector.pipeline.manifest import StageTimer, run_header
-from selector.pipeline.outputs import staged_output, write_manifest, write_rejected
+from selector.pipeline.outputs import staged_output, write_export, write_manifest, write_rejected
 from selector.pipeline.report import dedup_examples
 from selector.sample import Sample
 from selector.selection.clustering import kmeans_for_run
@@ -70,12 +71,14 @@ def dedup(
     skip_invalid: bool = False,
     overwrite: bool = False,
     progress: bool = True,
+    export: str | None = None,
 ) -> DedupResult:
     """Drop near and semantic duplicates (and contaminated samples) from ``inputs``; write them out with ``out``.
 
     ``near``/``semantic``/``jaccard``/``eps`` override the config's ``dedup:`` keys (``None`` keeps them); when
     the config switches neither rule on (the default config), ``None`` means on. ``embeddings`` is a ``.npy``
-    of one row per sample as read.
+    of one row per sample as read. ``export`` (a shape of :mod:`selector.formats.export`) also writes the kept
+    samples as ``train.jsonl`` with a LLaMA-Factory ``dataset_info.json``, as ``selector filter --export`` does.
     """
     base = load_run_config(config)
     if not (base.dedup.near_duplicate or base.dedup.semantic_duplicate):  # a config without dedup: both on
@@ -94,6 +97,8 @@ def dedup(
         raise ConfigError("nothing to do: both dedup rules are off (--near / --semantic) and no --decontaminate")
     if embeddings is not None and not Path(embeddings).is_file():
         raise ConfigError(f"--embeddings {embeddings}: file not found (write one with `selector embed`)")
+    if export is not None:
+        check_shape(export)
     inputs = [str(p) for p in inputs]
     protected = [*inputs, *(cfg.filters.decontaminate or [])]
     guard = output_guard(out, "dedup", protected, overwrite=overwrite) if out is not None else None
@@ -108,6 +113,8 @@ def dedup(
         if cfg.filters.decontaminate
         else []
     )
+    if export is not None:
+        check_exportable(corpus.samples, export)  # a sample the shape cannot hold fails before any work
     pipeline = FilterPipeline(filters, build_corpus_rules(cfg.filters, cfg.dedup, cfg.seed))
     with timer("near_dedup"):
         result = pipeline.run(corpus.samples, progress=progress)
@@ -146,6 +153,9 @@ def dedup(
     if guard is not None:
         with staged_output(guard, protected, overwrite) as tmp:
             files = [p.relative_to(tmp).as_posix() for p in write_records(corpus, kept, tmp, "kept")]
+            if export is not None:
+                manifest["export"] = export
+                files += write_export(tmp, kept, export, guard.path.name)
             write_rejected(tmp / "rejected.jsonl", rejected, details)
             manifest["outputs"] = sorted([*files, "rejected.jsonl"])
             write_manifest(tmp / "manifest.json", manifest)
