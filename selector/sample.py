@@ -2,13 +2,17 @@
 
 Each input record becomes one :class:`Sample` (a record holding several instances, such as a self-instruct task
 or a Super-NaturalInstructions task file, becomes one sample per instance). The original record is reachable as
-:attr:`Sample.record` so that the output can be written back in the user's own format: held in memory
-(``parsed``), or, for the records of plain JSON and JSON Lines files, parsed again from the file's bytes when asked
-for (``origin``), which keeps a corpus of a million records about a third smaller (see ``docs/scale.md``).
+:attr:`Sample.record` so that the output can be written back in the user's own format.
+
+Samples of plain JSON and JSON Lines files hold neither their record nor their messages: both are parsed again
+from the file's bytes when asked for (``origin``, :mod:`selector.io.records`), so a sample costs about 0.3 KB
+instead of 1.5 KB (``docs/scale.md``). A loop that reads a sample's text several times wraps its samples in
+:func:`held` so that each is parsed once.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -32,6 +36,8 @@ class RecordOrigin(Protocol):
 
     def record(self, row: int) -> Any: ...
 
+    def messages(self, row: int, instance: int | None) -> list[Message]: ...
+
 
 @dataclass(slots=True)
 class Sample:
@@ -42,7 +48,8 @@ class Sample:
             are ``file:line``, from 1); unique within a run.
         source: the ``--source-field`` value, else the input file's stem.
         task: the ``--task-field`` value (the file stem for Super-NaturalInstructions task files), or ``None``.
-        messages: the conversation, roles ``system | user | assistant``.
+        turns: the conversation (roles ``system | user | assistant``) when held in memory; ``None`` when it is
+            rebuilt from ``origin`` on demand. Use :attr:`messages`.
         parsed: the record object when it is held in memory (as read, or a cleaned copy); ``None`` when it is read
             back from ``origin`` on demand. Use :attr:`record`.
         format: name of the record format (``alpaca``, ``sharegpt``, ...), see ``selector.formats``.
@@ -58,7 +65,7 @@ class Sample:
     id: str
     source: str
     task: str | None
-    messages: list[Message]
+    turns: list[Message] | None
     parsed: Any
     format: str
     file: str
@@ -80,6 +87,13 @@ class Sample:
         return self.origin.record(self.row)
 
     @property
+    def messages(self) -> list[Message]:
+        """The conversation, roles ``system | user | assistant`` (rebuilt from the input file when not held)."""
+        if self.turns is not None or self.origin is None:
+            return self.turns  # type: ignore[return-value]
+        return self.origin.messages(self.row, self.instance)
+
+    @property
     def as_read(self) -> bool:
         """True when the record is read back from the input file, so unchanged since it was read."""
         return self.parsed is None and self.origin is not None
@@ -93,3 +107,20 @@ class Sample:
     def response(self) -> str:
         """Assistant turns joined by blank lines (what LIMA's length and style rules look at)."""
         return "\n\n".join(m.content for m in self.messages if m.role == "assistant")
+
+
+def held(samples: Iterable[Sample]) -> Iterator[Sample]:
+    """Each sample, its messages held in memory while the caller's loop body runs, then let go again.
+
+    For loops that read a sample's text several times (the filters): a sample that rebuilds its messages from its
+    input file then parses them once per loop, not once per read.
+    """
+    for sample in samples:
+        if sample.turns is not None or sample.origin is None:
+            yield sample
+            continue
+        sample.turns = sample.origin.messages(sample.row, sample.instance)
+        try:
+            yield sample
+        finally:
+            sample.turns = None

@@ -107,3 +107,27 @@ def test_a_sample_sent_to_another_process_reads_its_record_there(tmp_path):
     sample = read_corpus([src]).samples[1]
     copy = pickle.loads(pickle.dumps(sample))
     assert copy.record == ROWS[1] and copy.as_read
+
+
+def test_messages_are_rebuilt_from_the_file_and_held_only_inside_a_loop(tmp_path):
+    from selector.formats import get_format
+    from selector.sample import held
+
+    src = _jsonl(tmp_path / "d.jsonl", ROWS)
+    corpus = read_corpus([src])
+    fmt = get_format("alpaca")
+    assert all(s.turns is None for s in corpus.samples)  # no text held after reading
+    assert [s.messages for s in corpus.samples] == [fmt.to_messages(r, None) for r in ROWS]
+    assert corpus.samples[0].response == ROWS[0]["output"]
+    for s in held(corpus.samples):
+        assert s.turns == fmt.to_messages(ROWS[corpus.samples.index(s)], None)
+    assert all(s.turns is None for s in corpus.samples)
+
+
+def test_mapped_fields_are_rebuilt_with_the_mapping(tmp_path):
+    rows = [{"q": "What is 2+2?", "a": "4"}, {"q": "Capital of France?", "a": "Paris"}]
+    src = tmp_path / "m.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    corpus = read_corpus([src], mapping={"prompt": "q", "response": "a"})
+    assert corpus.samples[1].turns is None
+    assert (corpus.samples[1].prompt, corpus.samples[1].response) == ("Capital of France?", "Paris")

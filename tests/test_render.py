@@ -14,7 +14,7 @@ def _sample(*turns: tuple[str, str]) -> Sample:
         id="x",
         source="s",
         task=None,
-        messages=[Message(role, text) for role, text in turns],  # type: ignore[arg-type]
+        turns=[Message(role, text) for role, text in turns],  # type: ignore[arg-type]
         parsed={},
         format="alpaca",
         file="f.json",

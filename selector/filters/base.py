@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from selector.progress import Progress
-from selector.sample import Sample
+from selector.sample import Sample, held
 
 __all__ = ["REASONS", "CorpusRule", "Filter", "FilterPipeline", "FilterResult"]
 
@@ -144,7 +144,7 @@ class FilterPipeline:
         total = len(samples) if isinstance(samples, Sequence) else None
         bar = Progress(total or 0, desc="filter", unit="records", enabled=progress and total is not None)
         position: dict[int, int] = {}
-        for done, sample in enumerate(samples, 1):
+        for done, sample in enumerate(held(samples), 1):  # each sample's text parsed once for every rule
             if done % 4096 == 0:
                 bar.update(4096)
             if self.corpus_rules:

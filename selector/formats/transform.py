@@ -21,6 +21,6 @@ def map_sample_text(sample: Sample, fn: Callable[[str], str], roles: Collection[
     record = fmt.map_text(original, fn, roles, sample.instance)
     meta = dict(sample.meta) if sample.meta is not None else None
     if record is original:  # unchanged: keep the sample's own handle on it (in memory or in the file)
-        return dataclasses.replace(sample, messages=list(sample.messages), meta=meta)
+        return dataclasses.replace(sample, turns=None if sample.turns is None else list(sample.turns), meta=meta)
     messages = fmt.to_messages(record, sample.instance)
-    return dataclasses.replace(sample, parsed=record, messages=messages, meta=meta)
+    return dataclasses.replace(sample, parsed=record, turns=messages, meta=meta)

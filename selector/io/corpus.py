@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from selector.io.records import RecordSource
-from selector.sample import Sample
+from selector.sample import Sample, held
 
 QUANTILES = (0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 1.0)
 
@@ -84,8 +84,8 @@ class Corpus:
 
     def stats(self) -> dict[str, Any]:
         """JSON-friendly summary: totals, per-file and per-source counts, length quantiles (chars), empties."""
-        prompt_len = np.fromiter((len(s.prompt) for s in self.samples), dtype=np.int64, count=len(self.samples))
-        resp_len = np.fromiter((len(s.response) for s in self.samples), dtype=np.int64, count=len(self.samples))
+        lengths = np.array([(len(s.prompt), len(s.response)) for s in held(self.samples)], dtype=np.int64)
+        prompt_len, resp_len = lengths.reshape(-1, 2).T
         sources = Counter(s.source for s in self.samples)
         tasks = Counter(s.task for s in self.samples if s.task is not None)
         return {

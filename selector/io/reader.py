@@ -242,6 +242,7 @@ def _build(
     n = len(samples) - start
     records = sum(1 for r in layout.records if r is not None)
     if layout.source is not None and not fmt.nested:
+        layout.source.format_name = fmt.name
         _let_records_go(layout, samples, start)
     else:
         layout.source = None
@@ -249,11 +250,12 @@ def _build(
 
 
 def _let_records_go(layout: Layout, samples: list[Sample], start: int) -> None:
-    """Samples of a plain JSON/JSONL file read their record back from the file (:mod:`selector.io.records`)."""
+    """Samples of a plain JSON/JSONL file read their record and messages back from the file
+    (:mod:`selector.io.records`)."""
     source = layout.source
     for i in range(start, len(samples)):
         sample = samples[i]
-        sample.parsed = None
+        sample.parsed = sample.turns = None
         sample.origin = source
     layout.records = [None] * len(layout.records)
     layout.starts = layout.ends = None  # character offsets; the source keeps byte offsets

@@ -1,10 +1,11 @@
 """Records read back from their input file on demand, so that a large corpus does not hold every record object.
 
 A plain (uncompressed) JSON or JSON Lines file keeps, per record, the byte span of its raw text. The reader builds
-every sample's messages from the parsed record, then lets the record go: a million Alpaca-style records then take
-about 0.3 KB less each (the dict and its strings, see ``docs/scale.md``). Whoever needs a record later (a score
-field, the cleaning transform, an export, a rejected row, the writer) gets it parsed again from those bytes, which
-gives an equal object, and the writer copies the raw text itself, byte for byte.
+every sample from the parsed record, then lets the record and the sample's messages go: a million Alpaca-style
+records then take about 1.2 KB less each (see ``docs/scale.md``). Whoever needs a record or a sample's text later
+(a filter, the embedding's text, a score field, the cleaning transform, an export, a rejected row, the writer)
+gets it parsed again from those bytes, which gives equal objects, and the writer copies the raw text itself, byte
+for byte.
 
 The file must not change between reading and writing: its size and modification time are checked whenever it is
 opened again, and the writer checks its sha256 (:func:`selector.io.writer.write_records`).
@@ -19,6 +20,8 @@ from array import array
 from typing import Any
 
 from selector.errors import SelectorError
+from selector.formats import Format, get_format
+from selector.sample import Message
 
 BOM = b"\xef\xbb\xbf"
 
@@ -33,11 +36,13 @@ class RecordSource:
 
     def __init__(self, path: str, starts: array, ends: array, size: int, mtime_ns: int) -> None:
         self.path = path
+        self.format_name = ""  # set by the reader once the file's format is known
         self.starts = starts
         self.ends = ends
         self.size = size
         self.mtime_ns = mtime_ns
         self._fd: int | None = None
+        self._format: Format | None = None
         self._pid = 0
         self._lock = threading.Lock()
 
@@ -59,6 +64,13 @@ class RecordSource:
         except ValueError:
             raise self._changed() from None
 
+    def messages(self, row: int, instance: int | None) -> list[Message]:
+        """The messages of ``row`` (``instance`` of a nested record), built from the record as the reader did."""
+        fmt = self._format
+        if fmt is None:
+            fmt = self._format = get_format(self.format_name)
+        return fmt.to_messages(self.record(row), instance)
+
     def close(self) -> None:
         with self._lock:
             if self._fd is not None and self._pid == os.getpid():
@@ -70,7 +82,7 @@ class RecordSource:
 
     def __getstate__(self) -> dict[str, Any]:  # a copy sent to another process opens the file itself
         state = self.__dict__.copy()
-        state.update(_fd=None, _pid=0, _lock=None)
+        state.update(_fd=None, _pid=0, _lock=None, _format=None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

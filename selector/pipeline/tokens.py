@@ -77,8 +77,13 @@ def parse_count(value: str | int | float, option: str = "--tokens") -> int:
 
 def count_tokens(samples: Sequence[Sample], tokenizer: Any, batch: int = 1024) -> np.ndarray:
     """``(n,)`` int64: each sample's training tokens, the sum over its turns without special tokens."""
-    texts = [m.content for s in samples for m in s.messages]
-    owner = np.fromiter((i for i, s in enumerate(samples) for _ in s.messages), dtype=np.int64, count=len(texts))
+    texts: list[str] = []
+    owners: list[int] = []
+    for i, s in enumerate(samples):
+        turns = [m.content for m in s.messages]  # read once: a sample may rebuild its messages from its file
+        texts += turns
+        owners += [i] * len(turns)
+    owner = np.asarray(owners, dtype=np.int64)
     lengths = np.zeros(len(texts), dtype=np.int64)
     for start in range(0, len(texts), batch):
         chunk = texts[start : start + batch]
