@@ -9,7 +9,7 @@ cosine of each row to the torch float32 vectors of all ``--n`` texts, and how ma
 about b*b/n picks, printed under the table for scale.
 
     python benchmarks/bench_encode_int8.py --n 4000 --time-n 500 --budgets 100,1000 --threads 2
-    python benchmarks/bench_encode_int8.py --only default,old --n 2000
+    python benchmarks/bench_encode_int8.py --n 2000 --skip "MatMul, per-tensor|MatMul, QUInt8 weights"
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--only", default=None, help="comma-separated recipe names (substring match)")
+    ap.add_argument("--skip", default=None, help="'|'-separated recipe names to leave out")
     ap.add_argument("--cache-dir", default=None, help="where the float32 export is kept (default: a temp folder)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -89,9 +89,11 @@ def main() -> None:
     timing = texts[: args.time_n]
     budgets = [int(b) for b in args.budgets.split(",") if b]
     recipes = RECIPES
-    if args.only:
-        keys = [k.strip() for k in args.only.split(",")]
-        recipes = {n: r for n, r in RECIPES.items() if any(k in n for k in keys)}
+    if args.skip:
+        unknown = set(args.skip.split("|")) - set(RECIPES)
+        if unknown:
+            ap.error(f"--skip: unknown recipe(s) {sorted(unknown)}; choose from {list(RECIPES)}")
+        recipes = {n: r for n, r in RECIPES.items() if n not in args.skip.split("|")}
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-int8-"))
     cache_dir = Path(args.cache_dir) if args.cache_dir else tmp

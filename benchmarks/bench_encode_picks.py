@@ -7,7 +7,7 @@ and with random noise scaled to a target mean cosine (renormalised rows). With `
 against the rounding rows, which change the vectors far less than any quantisation does.
 
     python benchmarks/bench_encode_picks.py ../shared/data/p3_templates --budgets 100,1000
-    python benchmarks/bench_encode_picks.py ../shared/data/p3_templates --backend onnx --quantize int8
+    python benchmarks/bench_encode_picks.py ../shared/data/p3_templates --backend onnx --quantize int8 --limit 10000
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("--backend", default=None, help="also embed with this backend (onnx, static)")
     ap.add_argument("--quantize", default=None)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--limit", type=int, default=None, help="a seeded random subset of this many records")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     budgets = [int(b) for b in args.budgets.split(",")]
@@ -57,6 +58,9 @@ def main() -> None:
     cfg = selector.load_run_config(None)  # the defaults `selector select` uses: filters, template
     kept = selector.apply_filters(corpus.samples, cfg.filters, progress=False).kept
     texts = render_all(kept, cfg.encoder.template)
+    if args.limit:
+        keep = np.sort(np.random.default_rng(0).permutation(len(texts))[: args.limit])
+        texts = [texts[i] for i in keep]
     t = time.perf_counter()
     ref = selector.encode(texts, template=cfg.encoder.template, progress=False)
     print(f"{len(texts):,} texts; torch fp32 vectors in {time.perf_counter() - t:.0f} s (cached rows are read back)")

@@ -5,8 +5,8 @@ dynamic batch and length axes, on an example batch that holds padding so the att
 graph outputs ``last_hidden_state``; pooling and normalisation are the torch backend's own
 (:mod:`selector.embedding.pooling`), on the same length-sorted token-budget batches, so float32 vectors agree with
 the torch backend to about 1e-6. ``quantize="int8"`` applies ONNX Runtime's dynamic quantisation (int8 weights per
-output channel, activations quantised on the fly) to the exported graph; its vectors are close to, not equal to,
-the float32 ones (the README gives the measured cosines).
+output channel, activations quantised on the fly) to the exported graph's MatMuls following :data:`INT8_DEFAULT`;
+its vectors are close to, not equal to, the float32 ones (the README gives the measured cosines).
 
 Both graphs are cached under ``<cache dir>/models/`` keyed by the source weights' sha256
 (:mod:`selector.embedding.backends.store`): the first run exports (seconds for MiniLM), later runs load.
@@ -109,7 +109,10 @@ class Int8Recipe:
         return out
 
 
-INT8_DEFAULT = Int8Recipe()
+INT8_DEFAULT = Int8Recipe(exclude=r"layer\.\d+/output/dense/MatMul$")
+"""Every weight MatMul in int8 except the feed-forward down-projections (BERT-style names; a model whose nodes are
+named otherwise gets every MatMul in int8). On MiniLM, 2,000 real texts: min cosine 0.990 and mean 0.996 to
+float32 at 3.5x our torch path, where every MatMul in int8 gives 0.971 / 0.991 at 4.0x (README)."""
 
 
 def quantize_graph(source: Path, target: Path, recipe: Int8Recipe = INT8_DEFAULT) -> list[str]:
