@@ -7,6 +7,8 @@ other processes on a shared machine), its ratio to sentence-transformers' torch,
 from sentence-transformers' float32 vectors (largest absolute difference, smallest and mean cosine). The static
 model lives in another space (another width), so its vectors cannot be compared row for row; ``--picks B`` adds a
 selection proxy instead: how many of the KCenterGreedy picks at budget B each backend shares with torch fp32.
+sentence-transformers' own ONNX backend (``backend="onnx"``, exported by ``optimum``) gets a row when ``optimum``
+imports; otherwise its row says "skipped" and why.
 
     python benchmarks/bench_encode.py --n 1000 --threads 2 --repeats 2
     python benchmarks/bench_encode.py --n 5000 --picks 1000 --only torch,onnx-int8,static
@@ -39,6 +41,29 @@ DATA = ROOT.parent / "shared" / "data"
 FILES = ["code_alpaca_2k.json", "alpaca_chinese_zh-data-part-00.json", "new_codealpaca.json", "p3_t0_train_50k"]
 DEMO = ROOT / "examples" / "data"
 ST = "sentence-transformers torch"
+ST_ONNX = "sentence-transformers onnx"
+PINNED = ("torch", "transformers", "tokenizers", "huggingface-hub")
+
+
+def st_onnx(path: str, device: str, max_length: int):
+    """sentence-transformers' own ONNX backend (it exports with ``optimum``), or ``(None, reason)`` when it cannot
+    load. On this project's pins (transformers 5) ``pip install "optimum[onnxruntime]"`` would downgrade
+    transformers, tokenizers and huggingface-hub, so the row is usually skipped; the reason says why."""
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        import optimum.onnxruntime  # noqa: F401
+    except Exception as exc:  # ImportError, or an optimum built for transformers 4
+        return None, (
+            f"optimum.onnxruntime does not import ({type(exc).__name__}); "
+            f'pip install "optimum[onnxruntime]" would change {", ".join(PINNED[1:])} on this set-up'
+        )
+    try:
+        model = SentenceTransformer(path, device=device, backend="onnx")
+    except Exception as exc:
+        return None, f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
+    model.max_seq_length = max_length
+    return model, None
 
 
 def load_texts(n: int, seed: int) -> tuple[list[str], str]:
@@ -110,10 +135,14 @@ def main() -> None:
     max_length = next(iter(encoders.values())).max_length
     st = SentenceTransformer(str(default_model_path()), device=args.device)
     st.max_seq_length = max_length
+    st_ort, skipped = st_onnx(str(default_model_path()), args.device, max_length) if not cuda else (None, "CPU only")
 
     runners: dict[str, Callable[[], np.ndarray]] = {
         ST: lambda: st.encode(texts, batch_size=st_bs, normalize_embeddings=True, convert_to_numpy=True)
     }
+    if st_ort is not None:
+        runners[ST_ONNX] = lambda: st_ort.encode(texts, batch_size=st_bs, normalize_embeddings=True)
+        st_ort.encode(texts[:64], batch_size=st_bs)  # warm-up
     for label, enc in encoders.items():
         runners[label] = lambda e=enc: e.encode(texts, progress=False)
 
@@ -149,6 +178,8 @@ def main() -> None:
         if args.picks:
             row += f" {shared_picks(ref, X, args.picks):,} of {args.picks:,} |"
         print(row)
+        if label == ST and skipped:
+            print(f"| {ST_ONNX} | skipped: {skipped} |" + " |" * (head.count("|") - 3))
 
 
 if __name__ == "__main__":

@@ -195,12 +195,14 @@ class Encoder(BatchedForward):
             "batch_tokens": self.batch_tokens,
             "backend": self.backend,
             "quantize": self.quantize,
+            **({"int8_recipe": self._int8_recipe()} if self.quantize else {}),
         }
 
     def cache_fields(self, template: str | None) -> dict[str, Any]:
         """Everything that changes a vector: the cache key (see :mod:`selector.embedding.cache`). The ``onnx`` and
-        ``static`` backends add ``backend`` and ``quantize``; the torch backend keeps the key it had before backends
-        existed, so earlier caches stay valid."""
+        ``static`` backends add ``backend`` and ``quantize`` (int8 also its quantisation recipe, so vectors of an
+        earlier recipe are not reused); the torch backend keeps the key it had before backends existed, so earlier
+        caches stay valid."""
         fields: dict[str, Any] = {
             "model_sha256": self.sha256,
             "max_length": self.max_length,
@@ -210,7 +212,15 @@ class Encoder(BatchedForward):
         }
         if self.backend != "torch":
             fields.update(backend=self.backend, quantize=self.quantize)
+        if self.quantize is not None:
+            fields["int8_recipe"] = self._int8_recipe()
         return fields
+
+    @staticmethod
+    def _int8_recipe() -> dict[str, Any]:
+        from selector.embedding.backends.onnx_runtime import INT8_DEFAULT
+
+        return INT8_DEFAULT.fields()
 
     def open_cache(self, template: str | None = None) -> EmbeddingCache:
         """The on-disk cache for this encoder's settings and ``template``."""
