@@ -7,8 +7,8 @@ favoured. The table shows each proxy's value and its percentile among the random
 (higher is better for every percentile), the picks the backends share, and how long each took to embed the pool
 (cache hits included: the throughput comparison is ``bench_encode.py``'s).
 
-``evaluate`` embeds with ``selector.encode`` and, in this version, does not forward ``encoder.backend`` /
-``encoder.quantize`` from the run config, so this script passes them through ``selector.encode`` for its run.
+``evaluate`` embeds with ``selector.encode`` and the run config's ``encoder.backend`` / ``encoder.quantize``;
+this script wraps ``selector.encode`` only to time the pool's embedding.
 
     python benchmarks/eval_encoders.py ../shared/data/p3_templates --task-field @file --seeds 10 \\
         --backends static,torch --out benchmarks/results/eval_encoders_p3.md
@@ -44,8 +44,7 @@ def run_one(name: str, args: argparse.Namespace) -> tuple[dict, dict]:
 
     def encode(texts, *a, **kw):
         t = time.perf_counter()
-        enc_kw = {k: v for k, v in kw.items() if k not in ("progress",)}
-        X = original(texts, *a, **enc_kw, **kwargs, progress=kw.get("progress", False))
+        X = original(texts, *a, **{**kw, "progress": kw.get("progress", False)})
         stats.update(n=len(texts), seconds=time.perf_counter() - t)
         return X
 

@@ -213,3 +213,15 @@ def test_select_runs_the_evaluated_strategies(tmp_path, demo_vectors):
         assert radii["size"] == 15 and radii["radius"] is not None
         again = select([DEMO], budget=15, source_field="source", embeddings=demo_vectors, config=cfg, progress=False)
         assert [s.id for s in again.samples] == [s.id for s in res.samples]
+
+
+def test_evaluate_embeds_with_the_configured_backend(tmp_path, tiny):
+    pytest.importorskip("onnxruntime", reason="the onnx backend needs onnxruntime (pip install 'selector[onnx]')")
+    from selector.config import load_run_config
+
+    cfg = load_run_config(None, {"encoder": {"backend": "onnx", "model": str(tiny), "cache_dir": str(tmp_path / "c")}})
+    evaluate(
+        _write_tasks(tmp_path), out=tmp_path / "a", task_field="@file", budgets=[8], strategies=["random"], seeds=2,
+        config=cfg,
+    )  # fmt: skip
+    assert [p.name.split("-")[0] for p in (tmp_path / "c" / "models").iterdir()] == ["onnx"]  # exported, then used

@@ -197,6 +197,7 @@ def evaluate(
     X = selector.encode(
         texts, e.model, max_length=e.max_length, device=e.device, batch_tokens=e.batch_tokens, template=e.template,
         cache_dir=e.cache_dir, trust_remote_code=e.trust_remote_code, progress=progress,
+        backend=e.backend, quantize=e.quantize, dtype=e.dtype,
     )  # fmt: skip
     pool_tasks = [str(s.task) for s in pool]
     data = ProxyData.build(
