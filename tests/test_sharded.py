@@ -149,3 +149,45 @@ def test_select_runs_sharded_from_the_config(tmp_path: Path) -> None:
         progress=False,
     )
     assert [s.id for s in one.samples] == [s.id for s in glob.samples]
+
+
+def test_float16_rows_give_what_their_float32_widening_gives() -> None:
+    """K-Means (blocked assignment), the task centres and the sharded greedy on float16 X equal the same values
+    widened to float32 up front (K-Means trains on every row here: no sample is drawn)."""
+    from selector.selection.centres import task_centres
+
+    X, _, groups = _data()
+    X16 = X.astype(np.float16)
+    W = X16.astype(np.float32)
+    a, b = kmeans(X16, 10, seed=0), kmeans(W, 10, seed=0)
+    assert np.array_equal(a.labels, b.labels) and np.array_equal(a.centroids, b.centroids)
+    tasks = [f"t{g}" for g in groups]
+    got, want = task_centres(X16, a.labels, a.centroids, tasks), task_centres(W, a.labels, a.centroids, tasks)
+    assert [(c.task, c.cluster, c.centre, c.stats) for c in got] == [
+        (c.task, c.cluster, c.centre, c.stats) for c in want
+    ]
+    quotas = [20, 15, 25]
+    kw = {"clusters": a.labels, "groups": groups, "quotas": quotas, "shards": 3}
+    r16, r32 = sharded_kcenter(X16, 60, **kw), sharded_kcenter(W, 60, **kw)
+    assert r16.indices.tolist() == r32.indices.tolist()
+    assert np.allclose(r16.radii, r32.radii)
+
+
+def test_select_keeps_a_float16_embeddings_file_half_size_in_sharded_mode(tmp_path: Path) -> None:
+    from selector.pipeline import select
+
+    rng = np.random.default_rng(2)
+    path = tmp_path / "pool.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"instruction": f"task {i}", "input": "", "output": f"answer {i}"}) + "\n" for i in range(400)
+        ),
+        encoding="utf-8",
+    )
+    np.save(tmp_path / "v16.npy", rng.standard_normal((400, 8)).astype(np.float16))
+    cfg = load_run_config(None, {"coreset": {"mode": "sharded", "shards": 2}, "clustering": {"k": 6}})
+    runs = [select([path], budget=30, config=cfg, embeddings=tmp_path / "v16.npy", progress=False) for _ in range(2)]
+    assert runs[0].manifest["encoder"]["dtype_in_memory"] == "float16"
+    assert [s.id for s in runs[0].samples] == [s.id for s in runs[1].samples] and len(runs[0].samples) == 30
+    glob = select([path], budget=30, embeddings=tmp_path / "v16.npy", progress=False)
+    assert glob.manifest["encoder"]["dtype_in_memory"] == "float32"  # the global greedy widens the file

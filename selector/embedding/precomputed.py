@@ -58,8 +58,12 @@ def load_embeddings(
     *,
     template: str | None = None,
     model: str | Path | None = None,
+    keep_float16: bool = False,
 ) -> np.ndarray:
     """Rows ``rows`` of the ``(len(samples), d)`` array in ``path``, as ``(len(rows), d)`` unit float32 rows.
+
+    With ``keep_float16`` and a file that stores float16, the unit rows (normalised in float32) are kept as float16:
+    half the memory, for the stages that widen the rows they use block by block (the sharded coreset path).
 
     ``samples`` are every sample as read, in order (the rows of the file); ``template`` and ``model`` are what the
     run was configured with (``None``: not set, nothing to compare). Raises :class:`SelectorError` naming the file
@@ -82,27 +86,31 @@ def load_embeddings(
     else:
         check_alignment(path, arr.shape[0], meta, samples, template=template, model=model)
     del meta  # the sidecar's ids and hashes (about 150 MB a million rows) go before X is allocated
-    return unit_rows(path, arr, np.asarray(rows, dtype=np.int64))
+    keep = keep_float16 and arr.dtype == np.float16
+    return unit_rows(path, arr, np.asarray(rows, dtype=np.int64), dtype=np.float16 if keep else np.float32)
 
 
 BLOCK_ROWS = 65_536
 """Rows converted at a time by :func:`unit_rows` (96 MB of float32 at 384-d)."""
 
 
-def unit_rows(path: Path, arr: np.ndarray, rows: np.ndarray, block: int = BLOCK_ROWS) -> np.ndarray:
+def unit_rows(
+    path: Path, arr: np.ndarray, rows: np.ndarray, block: int = BLOCK_ROWS, dtype: Any = np.float32
+) -> np.ndarray:
     """Rows ``rows`` of the memory-mapped ``arr`` (float32 or float16 storage) as one ``(len(rows), d)`` float32
     array of unit rows, filled block by block: the only full-size array is the result.
 
     The math is float32 whatever the storage (a float16 file is widened block by block), and each row is divided by
     its own float32 norm, so the values are those of normalising the whole array at once. Raises
-    :class:`SelectorError` on a non-finite value or a zero row, naming the row.
+    :class:`SelectorError` on a non-finite value or a zero row, naming the row. ``dtype=np.float16`` stores the
+    float32 unit rows rounded to float16.
     """
     if arr.dtype.kind not in "fiu":
         raise SelectorError(f"--embeddings {path}: expected float32 or float16 vectors, got {arr.dtype}")
-    out = np.empty((len(rows), arr.shape[1]), dtype=np.float32)
+    out = np.empty((len(rows), arr.shape[1]), dtype=dtype)
     for s in range(0, len(rows), block):
         part = rows[s : s + block]
-        B = out[s : s + len(part)]
+        B = out[s : s + len(part)] if out.dtype == np.float32 else np.empty((len(part), arr.shape[1]), np.float32)
         B[...] = _read_rows(arr, part)
         if not np.isfinite(B).all():
             raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
@@ -111,6 +119,8 @@ def unit_rows(path: Path, arr: np.ndarray, rows: np.ndarray, block: int = BLOCK_
         if zero.size:
             raise SelectorError(f"--embeddings {path}: row {int(part[zero[0]])} is all zeros; it cannot be normalised")
         B /= norms
+        if out.dtype != np.float32:
+            out[s : s + len(part)] = B
     return out
 
 

@@ -141,18 +141,22 @@ def pool_embeddings(
     embeddings: str | Path | None = None,
     *,
     progress: bool = True,
+    keep_float16: bool = False,
 ) -> tuple[np.ndarray, dict[str, Any], Any]:
     """Unit ``(len(pool), d)`` float32 vectors of ``pool`` (samples of ``corpus``), the manifest's encoder info, and
     the encoder (``None`` when the vectors come from the ``--embeddings`` file, checked against its sidecar).
 
-    ``config`` is the run config's ``encoder:`` section.
+    ``config`` is the run config's ``encoder:`` section. ``keep_float16``: a float16 ``--embeddings`` file stays
+    float16 in memory (:func:`selector.embedding.precomputed.load_embeddings`).
     """
     if embeddings is not None:
         from selector.embedding.precomputed import load_embeddings
 
         position = {s.id: i for i, s in enumerate(corpus.samples)}
         rows = [position[s.id] for s in pool]
-        X = load_embeddings(embeddings, rows, corpus.samples, template=config.template, model=config.model)
+        X = load_embeddings(
+            embeddings, rows, corpus.samples, template=config.template, model=config.model, keep_float16=keep_float16
+        )
         if config.ray:
             log.warning("encoder.ray is ignored: the vectors come from %s", embeddings)
         return X, {"model": f"precomputed: {embeddings}", "dim": int(X.shape[1])}, None

@@ -173,7 +173,7 @@ def project_2d(X: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def plot_projection(data: ReportData, path: Path) -> None:
     plt = _pyplot()
-    X = np.asarray(data.embeddings, dtype=np.float32)
+    X = data.embeddings  # float32, or float16 kept half-size: only the sampled rows are widened
     n = X.shape[0]
     rng = np.random.default_rng(data.seed)
     idx = np.sort(rng.choice(n, size=min(n, PROJECTION_POINTS), replace=False)) if n else np.arange(0)

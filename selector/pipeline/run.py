@@ -185,8 +185,14 @@ def select(
             counts = count_tokens(pool, tok)
         n_budget = records_needed(counts, np.ones(len(pool), dtype=bool), token_budget)
 
+    # A float16 --embeddings file stays float16 in memory where every later stage widens only the rows it uses
+    # (K-Means in blocks, the sharded coreset shard by shard): half of X's memory at 10M rows.
+    keep16 = cfg.coreset.mode == "sharded" and cfg.coreset.strategy == "kcenter" and not cfg.dedup.semantic_duplicate
     with timer("embed"):
-        X, encoder_info, encoder = pool_embeddings(pool, corpus, cfg.encoder, embeddings, progress=progress)
+        X, encoder_info, encoder = pool_embeddings(
+            pool, corpus, cfg.encoder, embeddings, progress=progress, keep_float16=keep16
+        )
+    encoder_info["dtype_in_memory"] = str(X.dtype)
     target_info: dict[str, Any] | None = None
     target_X = None
     if target is not None:

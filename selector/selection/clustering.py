@@ -68,11 +68,14 @@ def kmeans(
     k: number of clusters; ``None`` means :func:`default_k`. ``k > n`` is lowered to ``n`` with a warning.
     seed: faiss's seed for the initial centroids and the training subsample.
     niter: Lloyd iterations (faiss default 25; 10-30 is typical).
-    max_points_per_centroid: faiss trains on at most ``k * max_points_per_centroid`` random points.
+    max_points_per_centroid: faiss trains on at most ``k * max_points_per_centroid`` random points. For float16
+        ``X`` (kept half-size in memory) that sample is drawn here (seeded) and widened, and every row is assigned
+        in blocks widened one at a time: no float32 copy of X is made.
     device: the run's device (:func:`selector.device.resolve_device`); faiss uses a GPU only for a CUDA device
         and only when it was built with GPU support (faiss-cpu has none).
     """
-    X = np.ascontiguousarray(X, dtype=np.float32)
+    half = np.asarray(X).dtype == np.float16
+    X = np.asarray(X) if half else np.ascontiguousarray(X, dtype=np.float32)
     if X.ndim != 2:
         raise SelectorError(f"kmeans needs a 2-D (n, d) array of embeddings, got shape {X.shape}")
     n, d = X.shape
@@ -101,13 +104,17 @@ def kmeans(
         gpu=use_gpu,
         verbose=False,
     )
-    km.train(X)
+    km.train(_training_rows(X, k * max_points_per_centroid, seed) if half else X)
     centroids = np.ascontiguousarray(km.centroids, dtype=np.float32)
     norms = np.linalg.norm(centroids, axis=1, keepdims=True)
     centroids = centroids / np.maximum(norms, np.float32(1e-12))
     index = faiss.IndexFlatIP(d)
     index.add(centroids)
-    sims, labels = index.search(X, 1)
+    if half:
+        found = [index.search(X[s : s + ASSIGN_BLOCK].astype(np.float32), 1) for s in range(0, n, ASSIGN_BLOCK)]
+        sims, labels = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+    else:
+        sims, labels = index.search(X, 1)
     labels = labels[:, 0].astype(np.int64)
     sizes = np.bincount(labels, minlength=k)
     seconds = time.perf_counter() - start
@@ -127,6 +134,19 @@ def kmeans(
     }
     log.info("k-means: %d points, k=%d, trained on %d, %.1fs", n, k, stats["train_size"], seconds)
     return KMeansResult(centroids=centroids, labels=labels, stats=stats)
+
+
+ASSIGN_BLOCK = 65_536
+"""Rows of a float16 X widened and assigned at a time (96 MB of float32 at 384-d)."""
+
+
+def _training_rows(X: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """A seeded sample of at most ``size`` rows of float16 ``X`` (in row order), widened to float32."""
+    n = X.shape[0]
+    if n <= size:
+        return np.ascontiguousarray(X, dtype=np.float32)
+    rows = np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+    return np.ascontiguousarray(X[rows], dtype=np.float32)
 
 
 def kmeans_for_run(X: np.ndarray, config: Any) -> KMeansResult:

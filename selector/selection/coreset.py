@@ -109,6 +109,7 @@ class KCenterGreedy:
     ) -> KCenterGreedy:
         """Select from the rows of ``X`` (``(n, d)`` float32, unit rows expected); see the module docstring."""
         X, budget, seeds, eligible, groups, quotas = check_inputs(X, self.budget, self.seeds, eligible, groups, quotas)
+        X = np.ascontiguousarray(X, dtype=np.float32)  # the engines' math is float32 (float16 input is widened)
         if self.chunk_size < 1:
             raise ConfigError(f"chunk_size must be positive, got {self.chunk_size!r}")
         n = X.shape[0]
@@ -243,13 +244,14 @@ def random_selection(
     """
     X, budget, seed_list, eligible, groups, quotas = check_inputs(X, budget, seeds, eligible, groups, quotas)
     rng = np.random.default_rng(seed)
-    sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
     moved = None
     engine: DenseEngine | LazyEngine | PicksOnlyEngine
     if not distances:
         dev = torch.device("cpu")  # no distance is kept, nothing is copied to a device
         engine = PicksOnlyEngine(X.shape[0])
     else:
+        X = np.ascontiguousarray(X, dtype=np.float32)  # distances are float32 math over every row
+        sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
         dev, moved = _engine_device(device, X, chunk_size, "the random baseline")
         if _use_lazy("auto", dev, X.shape[0]):
             engine = LazyEngine(X, sqn, eligible, chunk_size)
