@@ -275,3 +275,17 @@ def test_random_selection_follows_the_same_rules():
     assert eligible[res.indices[1:]].all()
     assert np.bincount(groups[res.indices], minlength=4)[:3].tolist() == [1, 5, 5]
     assert np.all(np.diff(res.radii) <= 1e-6)
+
+
+@pytest.mark.parametrize("n", [50, 9000, 20000])
+def test_random_picks_without_distances_are_the_same_draws(n):
+    """The blocked picker of the no-distance baseline (large pools) draws exactly what the exact path draws."""
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, 4)).astype(np.float32)
+    eligible = rng.random(n) > 0.3
+    groups = rng.integers(0, 5, n)
+    quotas = [0, 3, 40, 7, 400]
+    for kw in ({}, {"eligible": eligible}, {"eligible": eligible, "groups": groups, "quotas": quotas, "seeds": [1, 2]}):
+        exact = random_selection(X, 120, seed=3, device="cpu", **kw)
+        fast = random_selection(X, 120, seed=3, device="cpu", distances=False, **kw)
+        assert fast.indices.tolist() == exact.indices.tolist()

@@ -243,17 +243,40 @@ class PrunedEngine:
 class PicksOnlyEngine:
     """Keeps no distances: for a random baseline whose coverage is measured elsewhere (on a row subsample).
 
-    The selection loop still enforces seeds, eligibility and quotas through ``disable``; ``radius`` is NaN.
+    The selection loop still enforces seeds, eligibility and quotas through ``disable``; ``radius`` is NaN. It
+    keeps which rows are still open, with a count per block of ``BLOCK`` rows, so that :meth:`random_pick` draws
+    a uniform open row in ``O(n / BLOCK + BLOCK)`` instead of scanning all ``n`` rows for every pick (10M rows x
+    10,000 picks took 110 s that way).
     """
 
-    def __init__(self, n: int) -> None:
+    BLOCK = 4096
+
+    def __init__(self, n: int, eligible: np.ndarray | None = None) -> None:
         self.n = n
+        self.open = np.ones(n, dtype=bool) if eligible is None else np.asarray(eligible, dtype=bool).copy()
+        starts = np.arange(0, n, self.BLOCK)
+        self.counts = np.add.reduceat(self.open, starts, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
 
     def update(self, i: int) -> None:
         pass
 
     def disable(self, idx: np.ndarray) -> None:
-        pass
+        idx = np.asarray(idx, dtype=np.int64)
+        idx = np.unique(idx[self.open[idx]])
+        self.open[idx] = False
+        np.subtract.at(self.counts, idx // self.BLOCK, 1)
+
+    def random_pick(self, rng: np.random.Generator) -> int:
+        """A uniform open row, or -1: the same row, and the same draw from ``rng``, as
+        ``rng.choice(np.flatnonzero(open))``."""
+        total = int(self.counts.sum())
+        if total == 0:
+            return -1
+        k = int(rng.integers(0, total))
+        cum = np.cumsum(self.counts)
+        b = int(np.searchsorted(cum, k, side="right"))
+        local = np.flatnonzero(self.open[b * self.BLOCK : (b + 1) * self.BLOCK])
+        return b * self.BLOCK + int(local[k - (cum[b] - self.counts[b])])
 
     def argmax(self) -> int:
         return -1

@@ -248,7 +248,7 @@ def random_selection(
     engine: DenseEngine | LazyEngine | PicksOnlyEngine
     if not distances:
         dev = torch.device("cpu")  # no distance is kept, nothing is copied to a device
-        engine = PicksOnlyEngine(X.shape[0])
+        engine = PicksOnlyEngine(X.shape[0], eligible)
     else:
         X = np.ascontiguousarray(X, dtype=np.float32)  # distances are float32 math over every row
         sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
@@ -257,9 +257,11 @@ def random_selection(
             engine = LazyEngine(X, sqn, eligible, chunk_size)
         else:
             engine = DenseEngine(X, sqn, eligible, chunk_size, dev)
-    picks, radii = greedy_loop(
-        X, budget, seed_list, eligible, groups, quotas, engine, progress, choose=lambda p: _random_pick(rng, p)
-    )
+    if isinstance(engine, PicksOnlyEngine):
+        choose = lambda _: engine.random_pick(rng)  # noqa: E731  (the same draws as _random_pick, without O(n) scans)
+    else:
+        choose = lambda p: _random_pick(rng, p)  # noqa: E731
+    picks, radii = greedy_loop(X, budget, seed_list, eligible, groups, quotas, engine, progress, choose=choose)
     stats = {"n": X.shape[0], "budget": budget, "selected": len(picks), "seed": seed, "strategy": "random"}
     stats.update(device=str(dev), **engine.stats(), **({"gpu_fallback": moved} if moved else {}))
     return CoresetResult(
