@@ -95,7 +95,10 @@ class RecordSource:
             return fd
         with self._lock:
             if self._fd is None or self._pid != pid:
-                fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+                try:
+                    fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+                except OSError:
+                    raise self._changed() from None
                 st = os.fstat(fd)
                 if (st.st_size, st.st_mtime_ns) != (self.size, self.mtime_ns):
                     os.close(fd)
@@ -104,7 +107,7 @@ class RecordSource:
             return self._fd
 
     def _changed(self) -> SelectorError:
-        return SelectorError(f"{self.path} changed since it was read; run again on the current file")
+        return SelectorError(f"{self.path} changed (or was moved) since it was read; run again on the current file")
 
 
 def byte_spans(data: bytes, text: str, starts: array, ends: array) -> tuple[array, array]:
