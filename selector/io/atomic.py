@@ -23,9 +23,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    name = target.name
-    dot = name.find(".", 1)
-    base, suffixes = (name, "") if dot < 0 else (name[:dot], name[dot:])
+    base, suffixes = _split_name(target.name)
     tmp = target.with_name(f".{base}.tmp-{os.getpid()}-{secrets.token_hex(4)}{suffixes}")
     try:
         yield tmp
@@ -41,11 +39,15 @@ def leftovers(path: str | os.PathLike[str], pid: int) -> list[Path]:
     """The temporary (and replaced-folder) names beside ``path`` that process ``pid`` made with :func:`atomic_path`
     and would have removed had it not been killed."""
     target = Path(path)
-    name = target.name
-    dot = name.find(".", 1)
-    base = name if dot < 0 else name[:dot]
-    found = [*target.parent.glob(f".{base}.tmp-{pid}-*"), *target.parent.glob(f".{name}.old-{pid}-*")]
+    base, _ = _split_name(target.name)
+    found = [*target.parent.glob(f".{base}.tmp-{pid}-*"), *target.parent.glob(f".{target.name}.old-{pid}-*")]
     return sorted(found)
+
+
+def _split_name(name: str) -> tuple[str, str]:
+    """``name`` as (base, suffixes): ``selected.jsonl.gz`` -> (``selected``, ``.jsonl.gz``); a leading dot is kept."""
+    dot = name.find(".", 1)
+    return (name, "") if dot < 0 else (name[:dot], name[dot:])
 
 
 def _replace(tmp: Path, target: Path) -> None:

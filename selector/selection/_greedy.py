@@ -12,15 +12,14 @@ import numpy as np
 
 from selector.errors import ConfigError, SelectorError
 from selector.progress import Progress
+from selector.selection._rows import as_rows
 
 log = logging.getLogger(__name__)
 
 
 def check_inputs(X, budget, seeds, eligible, groups, quotas):
     """Validate a strategy's arguments; returns them as contiguous float32 X, int budget, seed list and arrays."""
-    X = np.asarray(X)
-    # float16 rows stay float16 (the sharded coreset widens each shard's rows); anything else becomes float32.
-    X = X if X.dtype == np.float16 and X.flags.c_contiguous else np.ascontiguousarray(X, dtype=np.float32)
+    X = as_rows(X)  # float16 rows stay float16 (the sharded coreset widens each shard's rows)
     if X.ndim != 2:
         raise SelectorError(f"the coreset needs a 2-D (n, d) array of embeddings, got shape {X.shape}")
     n = X.shape[0]

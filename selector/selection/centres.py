@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from selector.errors import ConfigError, SelectorError
+from selector.selection._rows import as_rows, widened
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class TargetCentre:
 
 
 def _check(X: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    X = X if X.dtype == np.float16 else np.ascontiguousarray(X, dtype=np.float32)
+    X = as_rows(X)
     labels = np.asarray(labels)
     centroids = np.ascontiguousarray(centroids, dtype=np.float32)
     if X.ndim != 2 or X.shape[0] == 0:
@@ -70,9 +71,7 @@ def _best_row(X: np.ndarray, rows: np.ndarray, direction: np.ndarray) -> tuple[i
     (1.5 GB at 1M x 384). The product is the same call on the same values, so the scores are the same bits.
     """
     if X.dtype == np.float16:  # widened block by block: a float32 copy of X would double its memory
-        scores = np.concatenate(
-            [X[rows[s : s + 65536]].astype(np.float32) @ direction for s in range(0, len(rows), 65536)]
-        )
+        scores = np.concatenate([block @ direction for block in widened(X, rows)])
     else:
         scores = (X if len(rows) == X.shape[0] else X[rows]) @ direction
     j = int(np.argmax(scores))
@@ -171,7 +170,7 @@ def cluster_medoids(X: np.ndarray, labels: np.ndarray) -> np.ndarray:
     For unit rows, the member minimising the summed cosine dissimilarity to the other members is the one with
     the largest inner product with the members' sum, so this is an exact medoid at the cost of one pass.
     """
-    X = X if X.dtype == np.float16 else np.ascontiguousarray(X, dtype=np.float32)
+    X = as_rows(X)
     labels = np.asarray(labels)
     if labels.shape != (X.shape[0],):
         raise SelectorError(f"need one cluster label per embedding: {labels.shape} labels for {X.shape[0]} rows")

@@ -19,6 +19,7 @@ import numpy as np
 
 from selector.device import faiss_uses_gpu
 from selector.errors import ConfigError, SelectorError
+from selector.selection._rows import as_rows, widened
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def kmeans(
     device: the run's device (:func:`selector.device.resolve_device`); faiss uses a GPU only for a CUDA device
         and only when it was built with GPU support (faiss-cpu has none).
     """
-    half = np.asarray(X).dtype == np.float16
-    X = np.asarray(X) if half else np.ascontiguousarray(X, dtype=np.float32)
+    X = as_rows(X)
+    half = X.dtype == np.float16
     if X.ndim != 2:
         raise SelectorError(f"kmeans needs a 2-D (n, d) array of embeddings, got shape {X.shape}")
     n, d = X.shape
@@ -111,7 +112,7 @@ def kmeans(
     index = faiss.IndexFlatIP(d)
     index.add(centroids)
     if half:
-        found = [index.search(X[s : s + ASSIGN_BLOCK].astype(np.float32), 1) for s in range(0, n, ASSIGN_BLOCK)]
+        found = [index.search(block, 1) for block in widened(X)]
         sims, labels = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
     else:
         sims, labels = index.search(X, 1)
@@ -134,10 +135,6 @@ def kmeans(
     }
     log.info("k-means: %d points, k=%d, trained on %d, %.1fs", n, k, stats["train_size"], seconds)
     return KMeansResult(centroids=centroids, labels=labels, stats=stats)
-
-
-ASSIGN_BLOCK = 65_536
-"""Rows of a float16 X widened and assigned at a time (96 MB of float32 at 384-d)."""
 
 
 def _training_rows(X: np.ndarray, size: int, seed: int) -> np.ndarray:
