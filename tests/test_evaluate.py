@@ -13,7 +13,7 @@ import pytest
 from scipy import sparse
 
 from selector.evaluation import STRATEGIES, evaluate, normalise, percentile, split_by_task
-from selector.evaluation.proxies import coverage, normalise_answer, task_mix, transfer, vendi
+from selector.measures.proxies import coverage, normalise_answer, task_mix, transfer, vendi
 from selector.selection._facility import facility_location
 
 

@@ -2,14 +2,14 @@
 
 :func:`evaluate` splits every task into a pool and a held-out test set (:mod:`.split`), selects from the pool with
 each strategy (:mod:`.strategies`) and with seeded random draws, and scores every selection with proxies in an
-independent TF-IDF space (:mod:`.proxies`); :mod:`.report` writes the table and the plot.
+independent TF-IDF space (:mod:`selector.measures.proxies`); :mod:`.report` writes the table and the plot.
 """
 
 from __future__ import annotations
 
-from selector.evaluation.proxies import HIGHER_IS_BETTER, ProxyData, percentile
 from selector.evaluation.run import EvaluationResult, budget_size, evaluate
 from selector.evaluation.split import Split, normalise, split_by_task
+from selector.measures.proxies import HIGHER_IS_BETTER, ProxyData, percentile
 from selector.selection.strategies import STRATEGIES, make_kcenter
 
 __all__ = [

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from selector.evaluation.proxies import HIGHER_IS_BETTER
+from selector.measures.proxies import HIGHER_IS_BETTER
 
 PLOTTED = ("transfer", "coverage_mean", "vendi")
 

@@ -3,7 +3,7 @@
 The run: read the inputs with their task field, apply the config's filters (as ``selector select`` does), split
 every task into pool and test (:mod:`selector.evaluation.split`), embed the pool once (cached), then for every
 budget select with each strategy and with ``seeds`` random draws, and score all of them with the proxies
-(:mod:`selector.evaluation.proxies`). Strategy names:
+(:mod:`selector.measures.proxies`). Strategy names:
 
 - ``default``: exactly what ``selector select`` does with the run config on the pool as one merged file, no task
   field (label-free: what most users run); it is called through :func:`selector.select`.
@@ -36,8 +36,8 @@ import numpy as np
 import selector
 from selector.embedding.templates import render
 from selector.errors import ConfigError, SelectorError
-from selector.evaluation.proxies import HIGHER_IS_BETTER, ProxyData, percentile
 from selector.evaluation.split import split_by_task
+from selector.measures.proxies import HIGHER_IS_BETTER, ProxyData, percentile
 from selector.selection.strategies import STRATEGIES
 
 log = logging.getLogger(__name__)

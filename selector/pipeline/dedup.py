@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from selector.config import RunConfig, load_run_config
+from selector.dedup.near import sample_scores
+from selector.dedup.semantic import drop_semantic_duplicates
 from selector.embedding.step import pool_embeddings
 from selector.errors import ConfigError, SelectorError
 from selector.filters import ContaminationFilter, FilterPipeline, build_corpus_rules
-from selector.filters.near_dup import sample_scores
 from selector.formats.export import check_exportable, check_shape
 from selector.io import Corpus, ReadOptions, output_guard, write_records
 from selector.pipeline.manifest import StageTimer, run_header
@@ -27,7 +28,6 @@ from selector.pipeline.outputs import staged_output, write_export, write_manifes
 from selector.pipeline.report import dedup_examples
 from selector.sample import Sample
 from selector.selection.clustering import kmeans_for_run
-from selector.selection.semdedup import drop_semantic_duplicates
 
 __all__ = ["DedupResult", "dedup"]
 

@@ -1,7 +1,7 @@
 """Every selection's own evidence: label-free proxies for the selection and for seeded random selections.
 
 ``select()`` cannot know the downstream task, so it measures what needs no labels, in a representation it did not
-select in (the word TF-IDF space of :mod:`selector.evaluation.proxies`, fitted on the pool's prompts):
+select in (the word TF-IDF space of :mod:`selector.measures.proxies`, fitted on the pool's prompts):
 
 - coverage of the pool: mean and 95th percentile of the distance ``1 - cos`` from each pool record to its nearest
   selected record (lower is better);
@@ -49,7 +49,7 @@ def versus_random_proxies(
 ) -> dict[str, Any]:
     """The manifest's ``versus_random`` section: each proxy for ``picks`` and for every selection of
     ``random_picks`` (positions in ``pool``), with the random median, p10, p90 and the selection's percentile."""
-    from selector.evaluation.proxies import coverage, percentile, task_mix, tfidf_space, vendi
+    from selector.measures.proxies import coverage, percentile, task_mix, tfidf_space, vendi
 
     rng = np.random.default_rng(seed)
     n = len(pool)

@@ -25,12 +25,13 @@ from typing import Any
 import numpy as np
 
 from selector.config import RunConfig, load_run_config
+from selector.dedup.near import sample_scores
+from selector.dedup.semantic import PoolDedup, drop_semantic_duplicates
 from selector.device import resolve_device
 from selector.embedding.step import pool_embeddings
 from selector.errors import ConfigError, SelectorError
 from selector.filters import apply_filters
 from selector.filters.clean import clean_samples
-from selector.filters.near_dup import sample_scores
 from selector.formats.export import check_exportable, check_shape
 from selector.io import Corpus, ReadOptions, output_guard
 from selector.pipeline.arguments import (
@@ -60,7 +61,6 @@ from selector.selection.allocation import group_name, presample_indices, resolve
 from selector.selection.clustering import kmeans_for_run
 from selector.selection.coreset import STRATEGIES
 from selector.selection.coverage import distances_at_pick, versus_random
-from selector.selection.semdedup import PoolDedup, drop_semantic_duplicates
 from selector.selection.strategies import PIPELINE_STRATEGIES, run_ranked
 from selector.selection.targeting import plan_selection
 
