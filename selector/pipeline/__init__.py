@@ -1,8 +1,11 @@
 """The end-to-end run: :func:`select` ties the stages together; one manifest builder, one output writer, the report.
 
-- :mod:`~selector.pipeline.run`: ``select()`` and its :class:`SelectResult`;
-- :mod:`~selector.pipeline.manifest`: the manifest of every command (:func:`run_header`) and of a selection
-  (:class:`StageResults` -> :func:`select_manifest`);
+- :mod:`~selector.pipeline.request`: what a user asked for (:class:`SelectRequest`, the budget), built once;
+- :mod:`~selector.pipeline.context`: what a run carries between stages (:class:`RunContext`) and the manifest
+  builder;
+- :mod:`~selector.pipeline.stages`: one file per stage; ``select`` and ``dedup`` are lists of them;
+- :mod:`~selector.pipeline.run`: ``select()``, ``select_pool()`` and :class:`SelectResult`;
+- :mod:`~selector.pipeline.manifest`: the header of every command's manifest (:func:`run_header`), the timer;
 - :mod:`~selector.pipeline.outputs`: the output folder (guarded, staged, whole or nothing) and the one shape of
   rejected rows;
 - :mod:`~selector.pipeline.report`: ``report.md`` and its plots.
@@ -16,9 +19,10 @@ _NAMES = {
     "select": "selector.pipeline.run",
     "SelectResult": "selector.pipeline.run",
     "resolve_budget": "selector.pipeline.arguments",
-    "StageResults": "selector.pipeline.manifest",
     "run_header": "selector.pipeline.manifest",
-    "select_manifest": "selector.pipeline.manifest",
+    "select_pool": "selector.pipeline.run",
+    "SelectRequest": "selector.pipeline.request",
+    "build_request": "selector.pipeline.request",
 }
 __getattr__ = lazy_exports(__name__, _NAMES)
 __all__ = sorted(_NAMES)

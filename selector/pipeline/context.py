@@ -1,0 +1,123 @@
+"""What a run carries from stage to stage: :class:`RunContext` and its :class:`ManifestBuilder`.
+
+Each stage of :mod:`selector.pipeline.stages` reads the slots filled by the stages before it and fills its own
+(the slot names are the stage's output: ``corpus`` after read, ``pool`` and ``X`` after embed, ``kmeans`` after
+cluster, ...). A slot still ``None`` means its stage has not run (or did not apply). The manifest is assembled
+from the sections the stages add, merged key by key, in the order they were added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from selector.pipeline.manifest import StageTimer
+
+if TYPE_CHECKING:
+    from selector.config import RunConfig
+    from selector.dedup.semantic import PoolDedup
+    from selector.filters import FilterResult
+    from selector.io import Corpus
+    from selector.io.guard import OutputGuard
+    from selector.pipeline.request import SelectRequest
+    from selector.sample import Sample
+    from selector.selection.clustering import KMeansResult
+    from selector.selection.coreset import CoresetResult
+    from selector.selection.coverage import Coverage
+    from selector.selection.targeting import Plan
+
+
+class ManifestBuilder:
+    """The manifest as sections added by the stages; a section that names an existing key is merged into it (one
+    level of dicts deep), so ``counts`` can grow stage by stage.
+
+    >>> m = ManifestBuilder()
+    >>> m.add({"counts": {"read": 3}})
+    >>> m.add({"counts": {"selected": 1}, "seed": 0})
+    >>> m.build()
+    {'counts': {'read': 3, 'selected': 1}, 'seed': 0}
+    """
+
+    def __init__(self) -> None:
+        self._sections: dict[str, Any] = {}
+
+    def add(self, sections: Mapping[str, Any]) -> None:
+        for key, value in sections.items():
+            old = self._sections.get(key)
+            if isinstance(old, dict) and isinstance(value, Mapping):
+                old.update(value)
+            else:
+                self._sections[key] = dict(value) if isinstance(value, Mapping) else value
+
+    def build(self) -> dict[str, Any]:
+        return self._sections
+
+
+@dataclass
+class Picked:
+    """What the pick stage chose.
+
+    ``result`` is the ranked selection (:class:`~selector.selection.coreset.CoresetResult`); ``quotas`` the most
+    picks per group a random baseline of the same rules may take (the plan's, or under a token budget the picks
+    per group); ``quota_by_name`` the quotas the manifest shows; ``tokens`` the token-budget section or ``None``.
+    """
+
+    result: CoresetResult
+    quotas: list[int] | None
+    quota_by_name: dict[str, int]
+    tokens: dict[str, Any] | None = None
+
+    @property
+    def indices(self) -> np.ndarray:
+        return np.asarray(self.result.indices, dtype=np.int64)
+
+
+@dataclass
+class RunContext:
+    """One run's state: the request, its config and timer, the manifest, and one slot per stage output."""
+
+    request: SelectRequest
+    config: RunConfig
+    timer: StageTimer = field(default_factory=StageTimer)
+    manifest: ManifestBuilder = field(default_factory=ManifestBuilder)
+    guard: OutputGuard | None = None
+    corpus: Corpus | None = None
+    cleaned: list[Sample] | None = None
+    clean_stats: dict[str, Any] = field(default_factory=dict)
+    filtered: FilterResult | None = None
+    pool: list[Sample] | None = None
+    token_counts: np.ndarray | None = None
+    X: np.ndarray | None = None
+    encoder: Any = None
+    encoder_info: dict[str, Any] = field(default_factory=dict)
+    target_X: np.ndarray | None = None
+    target_info: dict[str, Any] | None = None
+    kmeans: KMeansResult | None = None
+    semantic: PoolDedup | None = None
+    plan: Plan | None = None
+    records: int = 0
+    picked: Picked | None = None
+    coverage: Coverage | None = None
+    at_pick: np.ndarray | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    evidence: dict[str, Any] | None = None
+
+    @property
+    def picks(self) -> np.ndarray:
+        """Positions in ``pool`` of the picks, in ranking order."""
+        return self.picked.indices if self.picked is not None else np.zeros(0, dtype=np.int64)
+
+    @property
+    def rejected(self) -> list[tuple[Sample, str]]:
+        """Every sample a rule dropped, filters first, then semantic duplicates."""
+        sem = self.semantic.rejected if self.semantic is not None else []
+        return [*(self.filtered.rejected if self.filtered is not None else []), *sem]
+
+    @property
+    def details(self) -> dict[str, dict[str, Any]]:
+        """What the rules add to each rejected row (``duplicate_of``, ``similarity``, ...), by sample id."""
+        sem = self.semantic.details if self.semantic is not None else {}
+        return {**(self.filtered.details if self.filtered is not None else {}), **sem}

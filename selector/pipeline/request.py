@@ -1,0 +1,188 @@
+"""What a user asked for, built once: :class:`SelectRequest` and its :data:`Budget`.
+
+``select()`` and ``selector select`` both build a request from their arguments (:func:`build_request`): the
+config is loaded and merged with the arguments here and nowhere else, the budget becomes one of three objects
+(:class:`Count`, :class:`Fraction`, :class:`Tokens`), and every check that needs no data runs before anything is
+read. A request is frozen: later stages read it and never change it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from selector.config import RunConfig, load_run_config
+from selector.embedding.models import load_local_tokenizer
+from selector.errors import ConfigError
+from selector.formats.export import check_shape
+from selector.io import ReadOptions
+from selector.pipeline.arguments import check_options, config_overrides, resolve_budget
+from selector.pipeline.tokens import parse_count, records_needed
+from selector.selection.strategies import PIPELINE_STRATEGIES
+
+
+@dataclass(frozen=True)
+class Count:
+    """A budget of ``n`` records."""
+
+    n: int
+
+    def records(self, filtered: int, tokens: np.ndarray | None = None) -> int:
+        return resolve_budget(self.n, None, filtered)
+
+
+@dataclass(frozen=True)
+class Fraction:
+    """A budget of a share of the pool after filters (rounded half up, at least one record)."""
+
+    share: float
+
+    def records(self, filtered: int, tokens: np.ndarray | None = None) -> int:
+        return resolve_budget(None, self.share, filtered)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A budget of ``n`` training tokens, counted with ``tokenizer`` (a local folder; ``None``: the default
+    encoder's). Its record count is the fewest shortest-first records that reach ``n`` tokens."""
+
+    n: int
+    tokenizer: str | None = None
+    counter: Any = field(default=None, compare=False, repr=False)
+    """The loaded tokenizer (loaded when the request is built, so a bad ``--tokenizer`` fails before any work)."""
+
+    def records(self, filtered: int, tokens: np.ndarray | None = None) -> int:
+        if tokens is None:
+            raise ConfigError("a token budget needs the pool's token counts (the tokens stage)")
+        return records_needed(tokens, np.ones(len(tokens), dtype=bool), self.n)
+
+
+Budget = Count | Fraction | Tokens
+
+
+@dataclass(frozen=True)
+class SelectRequest:
+    """One selection, as asked for: inputs, the merged config, the budget and where the outputs go.
+
+    ``task``, ``target`` and ``embeddings`` are paths or names as given; ``export`` a trainer shape or ``None``;
+    ``read`` how the inputs are read. ``protected`` lists every file the run reads, which no output may replace.
+    """
+
+    inputs: tuple[str, ...]
+    config: RunConfig
+    budget: Budget
+    read: ReadOptions
+    out: Path | None = None
+    task: str | None = None
+    target: str | None = None
+    embeddings: str | None = None
+    export: str | None = None
+    overwrite: bool = False
+    progress: bool = True
+
+    @property
+    def protected(self) -> list[str]:
+        return [*self.inputs, *([self.target] if self.target else []), *(self.config.filters.decontaminate or [])]
+
+    def options(self) -> dict[str, Any]:
+        """The manifest's ``options`` section: the arguments that are not config keys."""
+        r = self.read
+        out: dict[str, Any] = {
+            "inputs": list(self.inputs),
+            "source_field": r.source_field,
+            "task_field": r.task_field,
+            "task": self.task,
+            "target": self.target,
+            "embeddings": self.embeddings,
+            "mapping": dict(r.mapping) if r.mapping else None,
+            "skip_invalid": r.skip_invalid,
+        }
+        if self.export is not None:
+            out["export"] = self.export
+        if isinstance(self.budget, Tokens):
+            out["tokens"] = self.budget.n
+            out["tokenizer"] = self.budget.tokenizer
+        return out
+
+
+def budget_of(budget: int | None, fraction: float | None, tokens: int | str | None) -> Budget:
+    """The one budget among a record count, a fraction and a token count (``"2M"``); exactly one must be set."""
+    if tokens is not None:
+        if budget is not None or fraction is not None:
+            raise ConfigError(
+                "give exactly one budget: --budget N (records), --fraction F (of the filtered pool) or --tokens N "
+                "(training tokens, e.g. 2M)"
+            )
+        return Tokens(parse_count(tokens, "--tokens"))
+    resolve_budget(budget, fraction, 1)  # a missing, doubled or invalid budget fails before any work
+    return Count(int(budget)) if budget is not None else Fraction(float(fraction))  # type: ignore[arg-type]
+
+
+def build_request(
+    inputs: Sequence[str | Path],
+    *,
+    budget: int | None = None,
+    fraction: float | None = None,
+    tokens: int | str | None = None,
+    tokenizer: str | Path | None = None,
+    out: str | Path | None = None,
+    config: RunConfig | str | Path | None = None,
+    seed: int | None = None,
+    source_field: str | None = None,
+    task_field: str | None = None,
+    task: str | None = None,
+    target: str | Path | None = None,
+    model: str | Path | None = None,
+    embeddings: str | Path | None = None,
+    device: str | None = None,
+    cache_dir: str | Path | None = None,
+    mapping: Mapping[str, str] | None = None,
+    decontaminate: Sequence[str | Path] | None = None,
+    skip_invalid: bool = False,
+    overwrite: bool = False,
+    progress: bool = True,
+    trust_remote_code: bool | None = None,
+    export: str | None = None,
+    backend: str | None = None,
+    quantize: str | None = None,
+    dtype: str | None = None,
+) -> SelectRequest:
+    """The request of ``select()``'s arguments (see :func:`selector.pipeline.run.select`): the config loaded and
+    merged once, the budget resolved to one object, and the checks that need no data made."""
+    if tokens is None and tokenizer is not None:
+        raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
+    if tokens is not None:
+        budget_of(budget, fraction, tokens)  # --tokens with --budget or --fraction fails before the config is merged
+    encoder_keys = {"backend": backend, "quantize": quantize, "dtype": dtype}
+    overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code, encoder_keys)
+    if decontaminate:
+        overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
+    if tokens is not None:
+        overrides.update(budget=None, fraction=None)
+    cfg = load_run_config(config, overrides)
+    the_budget = budget_of(cfg.budget, cfg.fraction, tokens)
+    if isinstance(the_budget, Tokens):
+        if cfg.coreset.strategy in PIPELINE_STRATEGIES:
+            raise ConfigError(f"--tokens works with coreset.strategy kcenter or random, not {cfg.coreset.strategy!r}")
+        tok = load_local_tokenizer(tokenizer, key="--tokenizer")
+        the_budget = Tokens(the_budget.n, str(tokenizer) if tokenizer is not None else None, tok)
+    if export is not None:
+        check_shape(export)
+    check_options(task, task_field, target, embeddings)
+    return SelectRequest(
+        inputs=tuple(str(p) for p in inputs),
+        config=cfg,
+        budget=the_budget,
+        read=ReadOptions(source_field, task_field, mapping, skip_invalid),
+        out=Path(out) if out is not None else None,
+        task=task,
+        target=str(target) if target is not None else None,
+        embeddings=str(embeddings) if embeddings is not None else None,
+        export=export,
+        overwrite=overwrite,
+        progress=progress,
+    )

@@ -1,0 +1,27 @@
+"""Clean: strip links, images and HTML from every sample, keeping code and lists (``cleaning:`` in the config;
+:mod:`selector.filters.clean`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from selector.filters.clean import clean_samples
+from selector.pipeline.context import RunContext
+from selector.pipeline.stages.base import BaseStage
+
+
+class CleanStage(BaseStage):
+    """Fills ``ctx.cleaned`` (the read samples themselves when cleaning is off) and ``ctx.clean_stats``."""
+
+    name = "clean"
+
+    def run(self, ctx: RunContext) -> None:
+        assert ctx.corpus is not None
+        if ctx.config.cleaning.enabled:
+            ctx.cleaned, ctx.clean_stats = clean_samples(ctx.corpus.samples, ctx.config.cleaning)
+        else:
+            ctx.cleaned = ctx.corpus.samples
+
+    def section(self, ctx: RunContext) -> Mapping[str, Any]:
+        return {"cleaning": dict(ctx.clean_stats)}

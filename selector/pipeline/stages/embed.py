@@ -1,0 +1,43 @@
+"""Embed: one unit vector per pool sample (the encoder, cached by content, or the ``--embeddings`` file checked
+against its sidecar), and the ``--target`` examples with the same encoder; the encoder's memory goes back before
+clustering and the coreset need it (:mod:`selector.embedding.step`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from selector.embedding.step import embed_target, pool_embeddings
+from selector.pipeline.context import RunContext
+from selector.pipeline.stages.base import BaseStage
+
+
+def keeps_float16(ctx: RunContext) -> bool:
+    """A float16 ``--embeddings`` file stays float16 in memory where every later stage widens only the rows it
+    uses (K-Means in blocks, the sharded coreset shard by shard): half of X's memory at 10M rows."""
+    c = ctx.config
+    return c.coreset.mode == "sharded" and c.coreset.strategy == "kcenter" and not c.dedup.semantic_duplicate
+
+
+class EmbedStage(BaseStage):
+    """Fills ``ctx.X`` (``(len(pool), d)``, unit rows), ``ctx.encoder_info`` and, with a target,
+    ``ctx.target_X`` and ``ctx.target_info``."""
+
+    name = "embed"
+
+    def run(self, ctx: RunContext) -> None:
+        req, enc = ctx.request, ctx.config.encoder
+        assert ctx.pool is not None and ctx.corpus is not None
+        ctx.X, ctx.encoder_info, encoder = pool_embeddings(
+            ctx.pool, ctx.corpus, enc, req.embeddings, progress=req.progress, keep_float16=keeps_float16(ctx)
+        )
+        ctx.encoder_info["dtype_in_memory"] = str(ctx.X.dtype)
+        if req.target is not None:
+            ctx.target_X, ctx.target_info = embed_target(
+                req.target, encoder, enc.template, read_options=req.read, progress=req.progress
+            )
+        if encoder is not None:
+            encoder.release()  # the model's (GPU) memory goes back before clustering and the coreset need it
+
+    def section(self, ctx: RunContext) -> Mapping[str, Any]:
+        return {"target": dict(ctx.target_info) if ctx.target_info else None, "encoder": dict(ctx.encoder_info)}

@@ -1,0 +1,52 @@
+"""Filter: LIMA's rules and the curation rules (:mod:`selector.filters`), each drop with one stable reason; then
+the checks that need the kept samples (``--task`` among them, every sample exportable) before any embedding."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from selector.errors import SelectorError
+from selector.filters import apply_filters
+from selector.formats.export import check_exportable
+from selector.pipeline.arguments import check_task, top_reasons
+from selector.pipeline.context import RunContext
+from selector.pipeline.stages.base import BaseStage
+
+
+class FilterStage(BaseStage):
+    """Fills ``ctx.filtered`` and ``ctx.pool`` (the kept samples)."""
+
+    name = "filter"
+
+    def run(self, ctx: RunContext) -> None:
+        cfg, samples = ctx.config, ctx.cleaned
+        assert samples is not None
+        ctx.filtered = apply_filters(
+            samples, cfg.filters, dedup=cfg.dedup, seed=cfg.seed, progress=ctx.request.progress
+        )
+        if not ctx.filtered.kept:
+            raise SelectorError(
+                f"every one of the {len(samples):,} samples was filtered out ({top_reasons(ctx.filtered.stats)}); "
+                "loosen the filters in the config"
+            )
+        if ctx.request.task is not None:
+            check_task(ctx.request.task, ctx.filtered.kept)
+        ctx.pool = ctx.filtered.kept
+
+    def section(self, ctx: RunContext) -> Mapping[str, Any]:
+        assert ctx.filtered is not None
+        return {"counts": {"after_filters": len(ctx.filtered.kept)}, "filters": dict(ctx.filtered.stats)}
+
+
+class ExportCheckStage(BaseStage):
+    """A sample the ``--export`` shape cannot hold fails here, before embedding."""
+
+    name = "export_check"
+
+    def applies(self, ctx: RunContext) -> bool:
+        return ctx.request.export is not None
+
+    def run(self, ctx: RunContext) -> None:
+        assert ctx.pool is not None and ctx.request.export is not None
+        check_exportable(ctx.pool, ctx.request.export)

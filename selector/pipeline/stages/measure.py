@@ -1,0 +1,91 @@
+"""Measure: how the picks cover the candidates against a seeded random selection under the same rules (in the
+embedding space, :mod:`selector.selection.coverage`), each pick's distance to the picks before it, and the
+label-free evidence in an independent space (:mod:`selector.pipeline.evidence`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from selector.device import resolve_device
+from selector.pipeline.context import RunContext
+from selector.pipeline.evidence import random_draws, versus_random_proxies
+from selector.pipeline.report import dedup_examples
+from selector.pipeline.stages.base import BaseStage
+from selector.selection.coverage import distances_at_pick, versus_random
+
+
+class CoverageStage(BaseStage):
+    """Fills ``ctx.coverage`` (radius and mean distance, selection vs random), ``ctx.at_pick`` and ``ctx.rows``."""
+
+    name = "coverage"
+
+    def run(self, ctx: RunContext) -> None:
+        X, plan, picked, cfg = ctx.X, ctx.plan, ctx.picked, ctx.config
+        assert X is not None and plan is not None and picked is not None
+        ctx.coverage = versus_random(
+            X,
+            picked.result,
+            eligible=plan.eligible,
+            groups=plan.groups,
+            quotas=picked.quotas,
+            seed=cfg.seed,
+            device=resolve_device(cfg.encoder.device, mps=False),
+            progress=ctx.request.progress,
+        )
+        ctx.at_pick = distances_at_pick(X, picked.result.indices)
+        ctx.rows = selection_rows(ctx)
+
+    def section(self, ctx: RunContext) -> Mapping[str, Any]:
+        cov = ctx.coverage
+        assert cov is not None
+        out: dict[str, Any] = {"selection": cov.selection, "random": cov.random_summary}
+        if cov.sampled:
+            out["measured_on"] = {
+                "candidates_sampled": cov.rows,
+                "note": "radius and mean distance over a seeded sample",
+            }
+        return {"coverage": out}
+
+
+def selection_rows(ctx: RunContext) -> list[dict[str, Any]]:
+    """The rows of ``selection.jsonl``: one per pick, in ranking order."""
+    pool, picked, km, at_pick = ctx.pool, ctx.picked, ctx.kmeans, ctx.at_pick
+    assert pool is not None and picked is not None and km is not None and at_pick is not None
+    n_seeds = picked.result.n_seeds
+    return [
+        {
+            "rank": r,
+            "id": pool[i].id,
+            "source": pool[i].source,
+            "task": pool[i].task,
+            "cluster": int(km.labels[i]),
+            "distance": None if not np.isfinite(at_pick[r]) else round(float(at_pick[r]), 6),
+            "seed": r < n_seeds,
+        }
+        for r, i in enumerate(picked.indices.tolist())
+    ]
+
+
+class EvidenceStage(BaseStage):
+    """Fills ``ctx.evidence``: the manifest's ``versus_random`` section (``None`` when nothing was picked)."""
+
+    name = "versus_random"
+
+    def run(self, ctx: RunContext) -> None:
+        plan, picked, pool, seed = ctx.plan, ctx.picked, ctx.pool, ctx.config.seed
+        assert plan is not None and picked is not None and pool is not None
+        picks = picked.indices
+        draws = random_draws(plan.eligible, plan.groups, picked.quotas, len(picks), seed)
+        group_of = [str(g) for g in plan.groups] if plan.groups is not None else [s.source for s in pool]
+        ctx.evidence = versus_random_proxies(pool, picks, draws, group_of, seed=seed) if len(picks) else None
+
+    def section(self, ctx: RunContext) -> Mapping[str, Any]:
+        assert ctx.cleaned is not None and ctx.pool is not None
+        out: dict[str, Any] = {"versus_random": ctx.evidence}
+        if ctx.semantic is not None:  # after the other counts: the report lists them in this order
+            out["counts"] = {"after_semantic_dedup": len(ctx.pool)}
+        out["dedup"] = dedup_examples(ctx.rejected, ctx.details, ctx.cleaned)
+        return out

@@ -1,0 +1,104 @@
+"""Pick: the ranked selection, by the configured strategy (KCenterGreedy by default) under the plan's rules; a
+token budget cuts each group's ranking at its token quota (:mod:`selector.pipeline.tokens`)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+
+from selector.config import RunConfig
+from selector.device import resolve_device
+from selector.pipeline.context import Picked, RunContext
+from selector.pipeline.request import Tokens
+from selector.pipeline.stages.base import BaseStage
+from selector.pipeline.stages.read import counts_of
+from selector.pipeline.tokens import check_token_cut, picked_per_group, quota_names, select_tokens, token_manifest
+from selector.selection.coreset import STRATEGIES
+from selector.selection.sharded import sharded_kcenter
+from selector.selection.strategies import PIPELINE_STRATEGIES, run_ranked
+
+
+def coreset_function(
+    cfg: RunConfig, labels: np.ndarray, progress: bool, device: str
+) -> tuple[Callable[..., Any], dict[str, Any]]:
+    """The coreset function the config names and its keyword arguments (``coreset.mode: sharded`` included)."""
+    if cfg.coreset.strategy in PIPELINE_STRATEGIES:
+        return functools.partial(run_ranked, cfg.coreset.strategy), {"seed": cfg.seed}
+    if cfg.coreset.strategy != "kcenter":
+        return STRATEGIES[cfg.coreset.strategy], {"seed": cfg.seed, "device": device}
+    if cfg.coreset.mode == "global":
+        return STRATEGIES["kcenter"], {"clusters": labels, "progress": progress, "device": device}
+    c = cfg.coreset
+    kwargs: dict[str, Any] = {"clusters": labels, "shards": c.shards, "tau": c.shard_tau, "workers": c.workers}
+    if c.backend == "ray":
+        from selector.distributed import run_ray  # optional: needs the ray extra
+
+        kwargs["runner"] = run_ray
+    return sharded_kcenter, kwargs
+
+
+class PickStage(BaseStage):
+    """Fills ``ctx.picked``."""
+
+    name = "pick"
+
+    def run(self, ctx: RunContext) -> None:
+        X, plan, km, cfg = ctx.X, ctx.plan, ctx.kmeans, ctx.config
+        assert X is not None and plan is not None and km is not None and ctx.pool is not None
+        device = resolve_device(cfg.encoder.device, mps=False)
+        fn, kwargs = coreset_function(cfg, km.labels, ctx.request.progress, device)
+        rules = {"seeds": plan.seeds, "eligible": plan.eligible, "groups": plan.groups, "quotas": plan.quotas}
+        budget = ctx.request.budget
+        if not isinstance(budget, Tokens):
+            res = fn(X, ctx.records, **rules, **kwargs)
+            ctx.picked = Picked(res, plan.quotas, dict(plan.quota_by_name))
+            return
+        counts = ctx.token_counts
+        assert counts is not None
+        by_tokens = select_tokens(X, plan, counts, budget.n, cfg.allocation.tau, fn, kwargs)
+        res = by_tokens.result
+        check_token_cut(res, counts, plan, budget.n)
+        picks = np.asarray(res.indices, dtype=np.int64)
+        ctx.picked = Picked(
+            res,
+            picked_per_group(picks, plan.groups),  # the random baseline, record for record
+            quota_names(plan, ctx.pool, by_tokens.quotas),
+            token_manifest(ctx.pool, counts, picks, budget.n, budget.tokenizer, by_tokens.ranked),
+        )
+
+    def section(self, ctx: RunContext) -> Mapping[str, Any]:
+        picked, plan, km, pool = ctx.picked, ctx.plan, ctx.kmeans, ctx.pool
+        assert picked is not None and plan is not None and km is not None and pool is not None
+        picks, res = picked.indices, picked.result
+        k = len(km.centroids)
+        per_cluster = np.bincount(km.labels[picks], minlength=k) if len(picks) else []
+        selected = [pool[i] for i in picks]
+        group_by = plan.group_by
+        out: dict[str, Any] = {
+            "counts": {"budget": int(res.stats.get("budget", len(picks))), "selected": len(picks)},
+            "sources": {
+                "quota": picked.quota_by_name if group_by == "source" else {},
+                "selected": counts_of(s.source for s in selected),
+            },
+            "tasks": {
+                "quota": picked.quota_by_name if group_by == "task" else {},
+                "selected": counts_of(str(s.task) for s in selected if s.task is not None),
+            },
+            "allocation": {"group_by": group_by, "quotas": picked.quota_by_name},
+            "clusters": {
+                "k": k,
+                "train_points": km.stats.get("train_size"),
+                "objective": km.stats.get("objective"),
+                "sizes": [int(x) for x in np.bincount(km.labels, minlength=k)],
+                "picks": [int(x) for x in per_cluster],
+                "clusters_picked": int(np.count_nonzero(per_cluster)),
+            },
+            "coreset": {key: v for key, v in res.stats.items() if key != "seconds"},
+        }
+        if picked.tokens is not None:
+            out["allocation"]["unit"] = "tokens"
+            out["tokens"] = picked.tokens
+        return out

@@ -1,0 +1,46 @@
+"""Read: the guard on ``--out`` first (inputs, foreign folders and concurrent runs are refused before any work),
+then the inputs as a :class:`~selector.io.Corpus`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any
+
+from selector.errors import SelectorError
+from selector.io import output_guard
+from selector.pipeline.context import RunContext
+from selector.pipeline.manifest import run_header
+from selector.pipeline.stages.base import BaseStage
+
+
+class ReadStage(BaseStage):
+    """Fills ``ctx.guard`` (when the request has an ``out``) and ``ctx.corpus``."""
+
+    name = "read"
+
+    def __init__(self, command: str = "select") -> None:
+        self.command = command
+
+    def run(self, ctx: RunContext) -> None:
+        req = ctx.request
+        if req.out is not None:
+            ctx.guard = output_guard(req.out, self.command, req.protected, overwrite=req.overwrite)
+        ctx.corpus = req.read.read(req.inputs)
+        if not ctx.corpus.samples:
+            raise SelectorError(f"no samples were read from {', '.join(req.inputs)}")
+
+    def section(self, ctx: RunContext) -> Mapping[str, Any]:
+        corpus = ctx.corpus
+        assert corpus is not None
+        return {
+            **run_header(self.command, ctx.config, corpus),
+            "counts": {"read": len(corpus.samples)},
+            "sources": {"read": counts_of(s.source for s in corpus.samples)},
+            "options": ctx.request.options(),
+        }
+
+
+def counts_of(values: Any) -> dict[str, int]:
+    """How often each value occurs, keys sorted (the manifest's per-source and per-task counts)."""
+    return dict(sorted(Counter(values).items()))
