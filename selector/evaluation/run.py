@@ -5,8 +5,8 @@ every task into pool and test (:mod:`selector.evaluation.split`), embed the pool
 budget select with each strategy and with ``seeds`` random draws, and score all of them with the proxies
 (:mod:`selector.measures.proxies`). Strategy names:
 
-- ``default``: exactly what ``selector select`` does with the run config on the pool as one merged file, no task
-  field (label-free: what most users run); it is called through :func:`selector.select`.
+- ``default``: exactly what ``selector select`` does with the run config on the pool as one merged source, no
+  task field (label-free: what most users run): the same stages, in memory (:func:`selector.pipeline.run.select_pool`).
 - ``default+tasks``: the same with the task field (task centres as first picks, temperature quotas per task).
 - any name of :data:`~selector.selection.strategies.STRATEGIES` (label-free), or that name with ``+tasks``:
   seeded with the task centres and split by the same temperature quotas per task.
@@ -22,9 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,18 +30,21 @@ from typing import Any
 
 import numpy as np
 
-import selector
-from selector.embedding.templates import render
+from selector.config import RunConfig, load_run_config
+from selector.embedding.step import embed_samples, load_encoder
 from selector.errors import ConfigError, SelectorError
 from selector.evaluation.split import split_by_task
+from selector.filters import apply_filters
+from selector.io import read_corpus
+from selector.io.atomic import atomic_path
 from selector.measures.proxies import HIGHER_IS_BETTER, ProxyData, percentile
+from selector.pipeline.run import pool_plan, select_pool
 from selector.selection.strategies import STRATEGIES
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BUDGETS = (0.005, 0.01, 0.02, 0.05)
 DEFAULT_STRATEGIES = ("default", "default+tasks", "kcenter", "medoids", "random")
-TASK_KEY = "_selector_eval_task"
 
 
 @dataclass
@@ -94,54 +94,11 @@ def _check_strategies(names: Sequence[str], has_scores: bool) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _select_default(pool, X, size, cfg, tasks: bool, tmp: Path) -> np.ndarray:
-    """Run :func:`selector.select` on the pool written as one JSONL file (with its vectors as an .npy)."""
-    path = tmp / ("pool_tasks.jsonl" if tasks else "pool.jsonl")
-    if not path.exists():
-        with path.open("w", encoding="utf-8") as fh:
-            for s in pool:
-                rec = {**s.record, TASK_KEY: s.task} if tasks else s.record
-                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    vectors = tmp / ("pool_tasks.npy" if tasks else "pool.npy")
-    if not vectors.exists():
-        np.save(vectors, X)
-        _write_sidecar(vectors, path, cfg)
-    res = selector.select(
-        [path], budget=size, config=cfg, embeddings=vectors, task_field=TASK_KEY if tasks else None, progress=False
-    )
-    if res.manifest["counts"]["after_filters"] != len(pool):
-        raise SelectorError("selector.select dropped pool records the evaluation had kept; the indices would not align")
-    return np.asarray(res.indices, dtype=np.int64)
-
-
-def _write_sidecar(vectors: Path, pool_file: Path, cfg) -> None:
-    """The ``selector embed`` sidecar of ``vectors`` (rows of ``pool_file``), so that select checks their alignment
-    instead of warning that a bare array cannot be checked."""
-    from selector.embedding import models
-    from selector.embedding.precomputed import sidecar_rows
-    from selector.pipeline.manifest import run_header
-
-    corpus = selector.read_corpus([pool_file], task_field=TASK_KEY if vectors.stem == "pool_tasks" else None)
-    meta = run_header("embed", None, corpus)
-    meta.update(
-        rows=len(corpus.samples), template=cfg.encoder.template, **sidecar_rows(corpus.samples, cfg.encoder.template)
-    )
-    if cfg.encoder.model is not None:
-        meta.update(
-            model=str(cfg.encoder.model), sha256=models.weights_sha256(models.resolve_model(cfg.encoder.model).path)
-        )
-    vectors.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
-
-
-def _task_plan(X: np.ndarray, tasks: Sequence[str], size: int, cfg) -> dict[str, Any]:
+def _task_rules(pool: Sequence[Any], X: np.ndarray, size: int, cfg: Any) -> dict[str, Any]:
     """Task centres as seeds and temperature quotas per task, as ``selector select --task-field`` plans them."""
-    km = selector.kmeans(X, cfg.clustering.k, seed=cfg.seed, niter=cfg.clustering.niter, device="cpu")
-    centres = selector.task_centres(X, km.labels, km.centroids, list(tasks))
-    names = sorted(set(tasks))
-    ids = {t: i for i, t in enumerate(names)}
-    groups = np.asarray([ids[t] for t in tasks], dtype=np.int64)
-    quotas = selector.temperature_quotas(np.bincount(groups).tolist(), size, cfg.allocation.tau)
-    return {"seeds": [c.centre for c in centres], "groups": groups, "quotas": np.asarray(quotas, dtype=np.int64)}
+    plan = pool_plan(pool, X, cfg, size)
+    quotas = None if plan.quotas is None else np.asarray(plan.quotas, dtype=np.int64)
+    return {"seeds": plan.seeds, "groups": plan.groups, "quotas": quotas}
 
 
 def evaluate(
@@ -174,7 +131,7 @@ def evaluate(
         raise ConfigError("evaluate needs --task-field F: every task is split into pool and held-out test")
     if seeds < 1:
         raise ConfigError(f"--seeds must be at least 1, got {seeds!r}")
-    cfg = config if isinstance(config, selector.RunConfig) else selector.load_run_config(config)
+    cfg = config if isinstance(config, RunConfig) else load_run_config(config)
     if model is not None:
         cfg.encoder.model = str(model)
     if cache_dir is not None:
@@ -184,21 +141,17 @@ def evaluate(
     if out_path is not None:
         _check_out(out_path, overwrite)
     started = time.perf_counter()
-    corpus = selector.read_corpus(inputs, task_field=task_field)
-    kept = selector.apply_filters(corpus.samples, cfg.filters, progress=False).kept
+    corpus = read_corpus(inputs, task_field=task_field)
+    kept = apply_filters(corpus.samples, cfg.filters, progress=False).kept
     if any(s.task is None for s in kept):
         raise SelectorError(f"some records have no {task_field!r} field: every record needs a task to be split")
     split = split_by_task([str(s.task) for s in kept], [s.prompt for s in kept], test_fraction=test_fraction, seed=seed)
     pool = [kept[i] for i in split.pool]
     test = [kept[i] for i in split.test]
     log.info("split: %d pool, %d test records in %d tasks", len(pool), len(test), split.stats["tasks"])
-    e = cfg.encoder
-    texts = [render(s, e.template) for s in pool]
-    X = selector.encode(
-        texts, e.model, max_length=e.max_length, device=e.device, batch_tokens=e.batch_tokens, template=e.template,
-        cache_dir=e.cache_dir, trust_remote_code=e.trust_remote_code, progress=progress,
-        backend=e.backend, quantize=e.quantize, dtype=e.dtype,
-    )  # fmt: skip
+    encoder = load_encoder(cfg.encoder)  # the config's encoder: model, backend, quantisation, dtype, cache
+    X, _ = embed_samples(pool, encoder, cfg.encoder.template, progress=progress)
+    encoder.release()
     pool_tasks = [str(s.task) for s in pool]
     data = ProxyData.build(
         [s.prompt for s in pool], [s.response for s in pool], pool_tasks,
@@ -211,30 +164,29 @@ def evaluate(
     sizes = {float(b): budget_size(float(b), len(pool)) for b in budgets}
     results: list[dict[str, Any]] = []
     selections: dict[tuple[str, float], np.ndarray] = {}
-    with tempfile.TemporaryDirectory(prefix="selector-eval-") as tmp:
-        for budget, size in sizes.items():
-            randoms = [
-                data.measure(np.random.default_rng(1000 * seed + r).permutation(len(pool))[:size]) for r in range(seeds)
-            ]
-            plan = _task_plan(X, pool_tasks, size, cfg) if any(n.endswith("+tasks") for n in names) else {}
-            for name in names:
-                t0 = time.perf_counter()
-                if name.startswith("default"):
-                    picks = _select_default(pool, X, size, cfg, name.endswith("+tasks"), Path(tmp))
-                else:
-                    fn = STRATEGIES[name.removesuffix("+tasks")]
-                    ctx = plan if name.endswith("+tasks") else {}
-                    picks = fn(X, size, seed=cfg.seed, **ctx, **extra)
-                selections[(name, budget)] = picks
-                values = data.measure(picks)
-                for proxy, value in values.items():
-                    rand = [r[proxy] for r in randoms]
-                    results.append(_row(name, budget, len(picks), proxy, value, rand))
-                pct = {r["proxy"]: r["percentile"] for r in results[-len(values) :]}
-                log.info(
-                    "%s at %g (%d): transfer p%.0f, coverage p%.0f (%.1f s)",
-                    name, budget, size, pct["transfer"], pct["coverage_mean"], time.perf_counter() - t0,
-                )  # fmt: skip
+    for budget, size in sizes.items():
+        randoms = [
+            data.measure(np.random.default_rng(1000 * seed + r).permutation(len(pool))[:size]) for r in range(seeds)
+        ]
+        plan = _task_rules(pool, X, size, cfg) if any(n.endswith("+tasks") for n in names) else {}
+        for name in names:
+            t0 = time.perf_counter()
+            if name.startswith("default"):
+                picks = select_pool(pool, X, cfg, size, tasks=name.endswith("+tasks"))
+            else:
+                fn = STRATEGIES[name.removesuffix("+tasks")]
+                ctx = plan if name.endswith("+tasks") else {}
+                picks = fn(X, size, seed=cfg.seed, **ctx, **extra)
+            selections[(name, budget)] = picks
+            values = data.measure(picks)
+            for proxy, value in values.items():
+                rand = [r[proxy] for r in randoms]
+                results.append(_row(name, budget, len(picks), proxy, value, rand))
+            pct = {r["proxy"]: r["percentile"] for r in results[-len(values) :]}
+            log.info(
+                "%s at %g (%d): transfer p%.0f, coverage p%.0f (%.1f s)",
+                name, budget, size, pct["transfer"], pct["coverage_mean"], time.perf_counter() - t0,
+            )  # fmt: skip
     settings = {
         "inputs": [str(p) for p in inputs],
         "task_field": task_field,
@@ -246,7 +198,7 @@ def evaluate(
         "coverage_sample": coverage_sample,
         "score_field": score_field,
         "proxy_space": "word 1-2 gram TF-IDF of prompts, fitted on the pool",
-        "encoder": e.model or "default",
+        "encoder": cfg.encoder.model or "default",
     }
     result = EvaluationResult(
         results, split.stats, sizes, selections, settings, [s.id for s in pool], [s.id for s in test]
@@ -287,21 +239,10 @@ def write_evaluation(result: EvaluationResult, out: Path, overwrite: bool = Fals
     from selector.evaluation.report import plot_evaluation, render_table
 
     _check_out(out, overwrite)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
+    with atomic_path(out) as stage:  # written whole beside out, then renamed into place
+        stage.mkdir(parents=True)
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False)
         (stage / "evaluation.json").write_text(text + "\n", encoding="utf-8")
         (stage / "evaluation.md").write_text(render_table(result), encoding="utf-8")
         plot_evaluation(result, stage / "evaluation.png")
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            os.replace(out, old)
-            os.replace(stage, out)
-            shutil.rmtree(old)
-        else:
-            os.replace(stage, out)
-    finally:
-        if stage.exists():
-            shutil.rmtree(stage)
     return out

@@ -48,6 +48,7 @@ from selector.pipeline.stages import (
     run_stages,
 )
 from selector.sample import Sample
+from selector.selection.targeting import Plan
 
 POOL_STAGES: tuple[Stage, ...] = (ClusterStage(), SemanticDedupStage(), PlanStage(), PickStage())
 """From a pool in memory to the picks: what :func:`select_pool` runs."""
@@ -167,14 +168,25 @@ def select_pool(
     row each) for a budget of ``budget`` records: :data:`POOL_STAGES` in memory, no files. With ``tasks`` the
     samples' tasks plan the run (task centres as seeds, quotas per task); without, the pool is one merged source
     with no task labels, as a user without labels runs it. Returns ``(m,)`` positions in ``pool``, ranked."""
-    samples = [_as_one_source(s, keep_task=tasks) for s in pool]
-    request = SelectRequest(inputs=(), config=config, budget=Count(budget), read=ReadOptions(), progress=False)
-    ctx = RunContext(request, config, pool=samples, X=np.ascontiguousarray(X, dtype=np.float32))
-    run_stages(POOL_STAGES, ctx)
+    ctx = run_stages(POOL_STAGES, _pool_context(pool, X, config, budget, tasks))
     picks = ctx.picks
     if ctx.semantic is not None:
         picks = np.asarray(ctx.semantic.keep, dtype=np.int64)[picks]
     return picks
+
+
+def pool_plan(pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int) -> Plan:
+    """The plan :func:`select_pool` with ``tasks`` would follow (task centres as seeds, temperature quotas per
+    task), for strategies that take the same rules (``selector evaluate``'s ``+tasks`` rows)."""
+    ctx = run_stages((ClusterStage(), PlanStage()), _pool_context(pool, X, config, budget, tasks=True))
+    assert ctx.plan is not None
+    return ctx.plan
+
+
+def _pool_context(pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int, tasks: bool) -> RunContext:
+    samples = [_as_one_source(s, keep_task=tasks) for s in pool]
+    request = SelectRequest(inputs=(), config=config, budget=Count(budget), read=ReadOptions(), progress=False)
+    return RunContext(request, config, pool=samples, X=np.ascontiguousarray(X, dtype=np.float32))
 
 
 def _as_one_source(sample: Sample, keep_task: bool) -> Sample:
