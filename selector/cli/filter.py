@@ -33,12 +33,7 @@ from selector.cli.common import (
     parse_mapping,
     setup_logging,
 )
-from selector.config import load_run_config
-from selector.filters import apply_filters, clean_samples
-from selector.formats.export import check_exportable, check_shape
-from selector.io import ReadOptions, output_guard, write_records
-from selector.pipeline.manifest import run_header
-from selector.pipeline.outputs import staged_output, write_export, write_manifest, write_rejected
+from selector.pipeline.filter import filter_corpus
 
 
 @handles_errors
@@ -57,46 +52,11 @@ def filter_command(
     """Clean and filter records by LIMA-style rules; write kept.<ext>, rejected.jsonl and manifest.json (with
     --export, also train.jsonl in that trainer shape and dataset_info.json)."""
     setup_logging(verbose)
-    overrides = {"filters": {"decontaminate": [str(p) for p in decontaminate]}} if decontaminate else None
-    run_config = load_run_config(config, overrides)
-    if export is not None:
-        check_shape(export)
-    protected = [*inputs, *(run_config.filters.decontaminate or [])]
-    guard = output_guard(out, "filter", protected, overwrite=overwrite)
-    corpus = ReadOptions(source_field, None, parse_mapping(maps), skip_invalid).read(inputs)
-    originals = {s.id: s for s in corpus.samples}
-    cleaned, clean_stats = clean_samples(corpus.samples, run_config.cleaning)
-    result = apply_filters(cleaned, run_config.filters, dedup=run_config.dedup, seed=run_config.seed)
-    if export is not None:
-        check_exportable(result.kept, export)
-
-    stats = result.stats
-    manifest = run_header("filter", run_config, corpus)
-    manifest.update(
-        {
-            "config_file": str(config) if config is not None else None,
-            "counts": {
-                "input": stats["input"],
-                "kept": stats["kept"],
-                "rejected": stats["rejected"],
-                "by_reason": stats["by_reason"],
-                "records_cleaned": clean_stats["records_cleaned"],
-                "skipped_invalid": len(corpus.skipped),
-            },
-            "by_source": stats["by_source"],
-            "cleaning": clean_stats,
-            "rules": stats["rules"],
-        }
-    )
-    with staged_output(guard, protected, overwrite) as tmp:
-        kept = [p.relative_to(tmp).as_posix() for p in write_records(corpus, result.kept, tmp, "kept")]
-        if export is not None:
-            manifest["export"] = export
-            kept += write_export(tmp, result.kept, export, out.name)
-        rejected = ((originals[s.id], reason) for s, reason in result.rejected)
-        write_rejected(tmp / "rejected.jsonl", rejected, result.details)
-        manifest["outputs"] = sorted([*kept, "rejected.jsonl"])
-        write_manifest(tmp / "manifest.json", manifest)
+    run = filter_corpus(
+        inputs, out=out, config=config, source_field=source_field, mapping=parse_mapping(maps),
+        decontaminate=decontaminate, skip_invalid=skip_invalid, overwrite=overwrite, export=export,
+    )  # fmt: skip
+    manifest = run.manifest
     typer.echo(render_summary(manifest, out))
 
 

@@ -16,18 +16,25 @@ from pathlib import Path
 from typing import Any
 
 from selector.config import RunConfig, load_run_config
-from selector.dedup.near import sample_scores
-from selector.dedup.semantic import drop_semantic_duplicates
-from selector.embedding.step import pool_embeddings
-from selector.errors import ConfigError, SelectorError
-from selector.filters import ContaminationFilter, FilterPipeline, build_corpus_rules
-from selector.formats.export import check_exportable, check_shape
-from selector.io import Corpus, ReadOptions, output_guard, write_records
-from selector.pipeline.manifest import StageTimer, run_header
-from selector.pipeline.outputs import staged_output, write_export, write_manifest, write_rejected
+from selector.errors import ConfigError
+from selector.formats.export import check_shape
+from selector.io import Corpus, ReadOptions
+from selector.pipeline.context import RunContext
+from selector.pipeline.manifest import run_header
+from selector.pipeline.outputs import write_kept
 from selector.pipeline.report import dedup_examples
+from selector.pipeline.request import SelectRequest
+from selector.pipeline.stages import (
+    ClusterStage,
+    EmbedStage,
+    ExportCheckStage,
+    NearDedupStage,
+    ReadStage,
+    SemanticDedupStage,
+    When,
+    run_stages,
+)
 from selector.sample import Sample
-from selector.selection.clustering import kmeans_for_run
 
 __all__ = ["DedupResult", "dedup"]
 
@@ -99,65 +106,53 @@ def dedup(
         raise ConfigError(f"--embeddings {embeddings}: file not found (write one with `selector embed`)")
     if export is not None:
         check_shape(export)
-    inputs = [str(p) for p in inputs]
-    protected = [*inputs, *(cfg.filters.decontaminate or [])]
-    guard = output_guard(out, "dedup", protected, overwrite=overwrite) if out is not None else None
-    timer = StageTimer()
-
-    with timer("read"):
-        corpus = ReadOptions(source_field, None, mapping, skip_invalid).read(inputs)
-    if not corpus.samples:
-        raise SelectorError(f"no samples were read from {', '.join(inputs)}")
-    filters = (
-        [ContaminationFilter(cfg.filters.decontaminate, cfg.filters.contamination_ngram)]
-        if cfg.filters.decontaminate
-        else []
+    request = SelectRequest(
+        inputs=tuple(str(p) for p in inputs),
+        config=cfg,
+        budget=None,
+        read=ReadOptions(source_field, None, mapping, skip_invalid),
+        out=Path(out) if out is not None else None,
+        embeddings=str(embeddings) if embeddings is not None else None,
+        export=export,
+        overwrite=overwrite,
+        progress=progress,
     )
-    if export is not None:
-        check_exportable(corpus.samples, export)  # a sample the shape cannot hold fails before any work
-    pipeline = FilterPipeline(filters, build_corpus_rules(cfg.filters, cfg.dedup, cfg.seed))
-    with timer("near_dedup"):
-        result = pipeline.run(corpus.samples, progress=progress)
-    kept, rejected, details = result.kept, list(result.rejected), dict(result.details)
-    semantic_stats: dict[str, Any] | None = None
-    if cfg.dedup.semantic_duplicate and len(kept) > 1:
-        with timer("embed"):
-            X, _, _ = pool_embeddings(kept, corpus, cfg.encoder, embeddings, progress=progress)
-        with timer("cluster"):
-            km = kmeans_for_run(X, cfg)
-        with timer("semantic_dedup"):
-            sem = drop_semantic_duplicates(
-                kept, X, km.labels, cfg.dedup.semantic_eps, sample_scores(kept, cfg.filters.score_field)
-            )
-        kept = [kept[i] for i in sem.keep]
-        rejected += sem.rejected
-        details.update(sem.details)
-        semantic_stats = sem.stats
-
-    manifest = run_header("dedup", cfg, corpus)
+    ctx = run_stages(DEDUP_STAGES, RunContext(request, cfg), sections=False)
+    assert ctx.corpus is not None and ctx.pool is not None and ctx.filtered is not None
+    rejected, details = ctx.rejected, ctx.details
+    manifest = run_header("dedup", cfg, ctx.corpus)
     by_reason: dict[str, int] = {}
     for _, reason in rejected:
         by_reason[reason] = by_reason.get(reason, 0) + 1
     manifest.update(
         {
             "config_file": str(config) if isinstance(config, (str, Path)) else None,
-            "counts": {"input": len(corpus.samples), "kept": len(kept), "rejected": len(rejected), **by_reason},
-            "rules": result.stats["rules"],
-            "semantic_dedup": semantic_stats,
-            "dedup": dedup_examples(rejected, details, corpus.samples),
-            "options": {"embeddings": str(embeddings) if embeddings else None, "skip_invalid": skip_invalid},
-            "seconds": timer.as_dict(),
+            "counts": {"input": len(ctx.corpus.samples), "kept": len(ctx.pool), "rejected": len(rejected), **by_reason},
+            "rules": ctx.filtered.stats["rules"],
+            "semantic_dedup": ctx.semantic.stats if ctx.semantic is not None else None,
+            "dedup": dedup_examples(rejected, details, ctx.corpus.samples),
+            "options": {"embeddings": request.embeddings, "skip_invalid": skip_invalid},
+            "seconds": ctx.timer.as_dict(),
         }
     )
-    out_result = DedupResult(kept, rejected, details, manifest, corpus)
-    if guard is not None:
-        with staged_output(guard, protected, overwrite) as tmp:
-            files = [p.relative_to(tmp).as_posix() for p in write_records(corpus, kept, tmp, "kept")]
-            if export is not None:
-                manifest["export"] = export
-                files += write_export(tmp, kept, export, guard.path.name)
-            write_rejected(tmp / "rejected.jsonl", rejected, details)
-            manifest["outputs"] = sorted([*files, "rejected.jsonl"])
-            write_manifest(tmp / "manifest.json", manifest)
-        out_result.out_dir = guard.path
-    return out_result
+    result = DedupResult(list(ctx.pool), rejected, details, manifest, ctx.corpus)
+    if ctx.guard is not None:
+        result.out_dir = write_kept(
+            ctx.guard, request.protected, overwrite, ctx.corpus, result.kept, rejected, manifest, export, details
+        )
+    return result
+
+
+def _semantic_left(ctx: RunContext) -> bool:
+    return bool(ctx.config.dedup.semantic_duplicate) and ctx.pool is not None and len(ctx.pool) > 1
+
+
+DEDUP_STAGES = (
+    ReadStage("dedup"),
+    ExportCheckStage(),  # a sample the shape cannot hold fails before any work
+    NearDedupStage(),
+    When(EmbedStage(), _semantic_left),
+    When(ClusterStage(), _semantic_left),
+    When(SemanticDedupStage(), _semantic_left),
+)
+"""``selector dedup``, stage by stage."""

@@ -1,9 +1,10 @@
 """A command's output folder: locked, checked, staged beside its final place, renamed into it whole.
 
-:func:`staged_output` is what ``select`` and ``filter`` write through (``embed`` writes one file through the same
-guard): the guard (:mod:`selector.io.guard`) refuses inputs, foreign folders and concurrent runs before any
-work; the files go into a hidden temporary folder that becomes ``--out`` only when all of them are complete.
-Rejected samples are written in one shape by every command (:func:`rejected_row`).
+:func:`staged_output` is what ``select`` (:func:`write_selection`), ``filter`` and ``dedup`` (:func:`write_kept`)
+write through (``embed`` writes one file through the same guard): the guard (:mod:`selector.io.guard`) refuses
+inputs, foreign folders and concurrent runs before any work; the files go into a hidden temporary folder that
+becomes ``--out`` only when all of them are complete. Rejected samples are written in one shape by every command
+(:func:`rejected_row`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,31 @@ def write_selection(
         plots = write_plots(report, tmp)
         manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", *plots])
         (tmp / "report.md").write_text(render_markdown(manifest, plots), encoding="utf-8")
+        write_manifest(tmp / "manifest.json", manifest)
+    return guard.path
+
+
+def write_kept(
+    guard: OutputGuard,
+    inputs: Collection[str],
+    overwrite: bool,
+    corpus: Corpus,
+    kept: Sequence[Sample],
+    rejected: Iterable[tuple[Sample, str]],
+    manifest: dict[str, Any],
+    export: str | None = None,
+    details: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Path:
+    """Write the folder of a command that keeps part of its input (``filter``, ``dedup``): ``kept.<ext>`` (the
+    records in the input's own container), ``rejected.jsonl`` (:func:`rejected_row`), with ``export`` also
+    ``train.jsonl`` and ``dataset_info.json``, and ``manifest.json`` listing them under ``outputs``."""
+    with staged_output(guard, inputs, overwrite) as tmp:
+        files = [p.relative_to(tmp).as_posix() for p in write_records(corpus, kept, tmp, "kept")]
+        if export is not None:
+            manifest["export"] = export
+            files += write_export(tmp, kept, export, guard.path.name)
+        write_rejected(tmp / "rejected.jsonl", rejected, details)
+        manifest["outputs"] = sorted([*files, "rejected.jsonl"])
         write_manifest(tmp / "manifest.json", manifest)
     return guard.path
 

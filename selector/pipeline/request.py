@@ -66,15 +66,16 @@ Budget = Count | Fraction | Tokens
 
 @dataclass(frozen=True)
 class SelectRequest:
-    """One selection, as asked for: inputs, the merged config, the budget and where the outputs go.
+    """One run, as asked for: inputs, the merged config, the budget and where the outputs go.
 
-    ``task``, ``target`` and ``embeddings`` are paths or names as given; ``export`` a trainer shape or ``None``;
+    ``budget`` is ``None`` for the commands that select nothing (``filter``, ``dedup``). ``task``, ``target`` and
+    ``embeddings`` are paths or names as given; ``export`` a trainer shape or ``None``;
     ``read`` how the inputs are read. ``protected`` lists every file the run reads, which no output may replace.
     """
 
     inputs: tuple[str, ...]
     config: RunConfig
-    budget: Budget
+    budget: Budget | None
     read: ReadOptions
     out: Path | None = None
     task: str | None = None

@@ -8,7 +8,7 @@ this run needs it: presample only when the pool is too big, semantic dedup only 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from selector.pipeline.context import RunContext
@@ -39,13 +39,32 @@ class BaseStage:
         return {}
 
 
-def run_stages(stages: Sequence[Stage], ctx: RunContext) -> RunContext:
-    """Run each stage that applies, timed under its name, and add its manifest section."""
+def run_stages(stages: Sequence[Stage], ctx: RunContext, *, sections: bool = True) -> RunContext:
+    """Run each stage that applies, timed under its name, and add its manifest section (``sections=False``: a
+    command that writes a manifest of its own shape, such as ``filter``, builds it from the context instead)."""
     for stage in stages:
         if not stage.applies(ctx):
             continue
         with ctx.timer(stage.name):
             stage.run(ctx)
-        ctx.manifest.add(stage.section(ctx))
+        if sections:
+            ctx.manifest.add(stage.section(ctx))
     ctx.manifest.add({"seconds": ctx.timer.as_dict()})
     return ctx
+
+
+class When(BaseStage):
+    """``stage`` in a run only when ``condition(ctx)`` holds too (``dedup`` embeds only when semantic dedup is on
+    and more than one sample is left)."""
+
+    def __init__(self, stage: Stage, condition: Callable[[RunContext], bool]) -> None:
+        self.stage, self.condition, self.name = stage, condition, stage.name
+
+    def applies(self, ctx: RunContext) -> bool:
+        return self.condition(ctx) and self.stage.applies(ctx)
+
+    def run(self, ctx: RunContext) -> None:
+        self.stage.run(ctx)
+
+    def section(self, ctx: RunContext) -> Mapping[str, Any]:
+        return self.stage.section(ctx)

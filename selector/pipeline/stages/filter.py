@@ -15,9 +15,13 @@ from selector.pipeline.stages.base import BaseStage
 
 
 class FilterStage(BaseStage):
-    """Fills ``ctx.filtered`` and ``ctx.pool`` (the kept samples)."""
+    """Fills ``ctx.filtered`` and ``ctx.pool`` (the kept samples). With ``require_kept`` (a selection), a run
+    whose filters keep nothing is an error naming the rules that dropped most."""
 
     name = "filter"
+
+    def __init__(self, require_kept: bool = True) -> None:
+        self.require_kept = require_kept
 
     def run(self, ctx: RunContext) -> None:
         cfg, samples = ctx.config, ctx.cleaned
@@ -25,7 +29,7 @@ class FilterStage(BaseStage):
         ctx.filtered = apply_filters(
             samples, cfg.filters, dedup=cfg.dedup, seed=cfg.seed, progress=ctx.request.progress
         )
-        if not ctx.filtered.kept:
+        if self.require_kept and not ctx.filtered.kept:
             raise SelectorError(
                 f"every one of the {len(samples):,} samples was filtered out ({top_reasons(ctx.filtered.stats)}); "
                 "loosen the filters in the config"

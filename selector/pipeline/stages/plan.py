@@ -21,7 +21,9 @@ class PlanStage(BaseStage):
         pool, X, km = ctx.pool, ctx.X, ctx.kmeans
         assert pool is not None and X is not None and km is not None
         filtered = len(ctx.filtered.kept) if ctx.filtered is not None else len(pool)
-        ctx.records = ctx.request.budget.records(filtered, ctx.token_counts)
+        budget = ctx.request.budget
+        assert budget is not None, "a plan needs a budget"
+        ctx.records = budget.records(filtered, ctx.token_counts)
         ctx.plan = plan_selection(pool, X, km, ctx.records, ctx.config, task=ctx.request.task, target=ctx.target_X)
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:

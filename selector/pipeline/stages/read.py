@@ -15,7 +15,8 @@ from selector.pipeline.stages.base import BaseStage
 
 
 class ReadStage(BaseStage):
-    """Fills ``ctx.guard`` (when the request has an ``out``) and ``ctx.corpus``."""
+    """Fills ``ctx.guard`` (when the request has an ``out``), ``ctx.corpus`` and ``ctx.pool`` (every sample read,
+    until a later stage narrows it)."""
 
     name = "read"
 
@@ -29,6 +30,7 @@ class ReadStage(BaseStage):
         ctx.corpus = req.read.read(req.inputs)
         if not ctx.corpus.samples:
             raise SelectorError(f"no samples were read from {', '.join(req.inputs)}")
+        ctx.pool = ctx.corpus.samples
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
         corpus = ctx.corpus

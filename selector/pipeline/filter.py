@@ -1,0 +1,107 @@
+"""``selector filter`` as a Python API: LIMA-style cleaning and filters, every dropped record kept with its reason.
+
+:func:`filter_corpus` runs the first stages of a selection (read, clean, filter) and, given ``out``, writes
+``kept.<ext>`` (the records that passed, as cleaned, in the input's own container), ``rejected.jsonl`` (records as
+read, before cleaning, each with its reason; the shape ``select`` writes) and ``manifest.json`` (resolved config,
+input files, counts per rule, per source and cleaned, with ``input == kept + sum(rejected)``), whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from selector.config import RunConfig, load_run_config
+from selector.formats.export import check_shape
+from selector.io import Corpus, ReadOptions
+from selector.pipeline.context import RunContext
+from selector.pipeline.manifest import run_header
+from selector.pipeline.outputs import write_kept
+from selector.pipeline.request import SelectRequest
+from selector.pipeline.stages import CleanStage, ExportCheckStage, FilterStage, ReadStage, run_stages
+from selector.sample import Sample
+
+FILTER_STAGES = (ReadStage("filter"), CleanStage(), FilterStage(require_kept=False), ExportCheckStage())
+"""``selector filter``, stage by stage."""
+
+
+@dataclass
+class FilterRun:
+    """The outcome of :func:`filter_corpus`: the kept samples (cleaned, in reading order), ``(sample, reason)``
+    for each dropped one (the sample as read), the manifest, the corpus, and the folder when one was written."""
+
+    kept: list[Sample]
+    rejected: list[tuple[Sample, str]]
+    manifest: dict[str, Any]
+    corpus: Corpus
+    out_dir: Path | None = None
+
+
+def filter_corpus(
+    inputs: Sequence[str | Path],
+    *,
+    out: str | Path | None = None,
+    config: RunConfig | str | Path | None = None,
+    source_field: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    decontaminate: Sequence[str | Path] | None = None,
+    skip_invalid: bool = False,
+    overwrite: bool = False,
+    export: str | None = None,
+    progress: bool = True,
+) -> FilterRun:
+    """Clean and filter ``inputs`` by the config's rules (``config``: a RunConfig, a YAML path or a preset name);
+    with ``out``, write the folder described in the module docstring (``export``: also ``train.jsonl`` in that
+    trainer shape and ``dataset_info.json``)."""
+    overrides = {"filters": {"decontaminate": [str(p) for p in decontaminate]}} if decontaminate else None
+    cfg = load_run_config(config, overrides)
+    if export is not None:
+        check_shape(export)
+    request = SelectRequest(
+        inputs=tuple(str(p) for p in inputs),
+        config=cfg,
+        budget=None,
+        read=ReadOptions(source_field, None, mapping, skip_invalid),
+        out=Path(out) if out is not None else None,
+        export=export,
+        overwrite=overwrite,
+        progress=progress,
+    )
+    ctx = run_stages(FILTER_STAGES, RunContext(request, cfg), sections=False)
+    assert ctx.corpus is not None and ctx.filtered is not None
+    originals = {s.id: s for s in ctx.corpus.samples}
+    rejected = [(originals[s.id], reason) for s, reason in ctx.filtered.rejected]
+    manifest = filter_manifest(ctx, config)
+    run = FilterRun(list(ctx.filtered.kept), rejected, manifest, ctx.corpus)
+    if ctx.guard is not None:
+        run.out_dir = write_kept(
+            ctx.guard, request.protected, overwrite, ctx.corpus, run.kept, rejected, manifest, export,
+            ctx.filtered.details,
+        )  # fmt: skip
+    return run
+
+
+def filter_manifest(ctx: RunContext, config: object) -> dict[str, Any]:
+    """``manifest.json`` of a filter run: header, counts (per rule, cleaned, skipped), per source, cleaning, rules."""
+    assert ctx.corpus is not None and ctx.filtered is not None
+    stats = ctx.filtered.stats
+    manifest = run_header("filter", ctx.config, ctx.corpus)
+    manifest.update(
+        {
+            "config_file": str(config) if isinstance(config, (str, Path)) else None,
+            "counts": {
+                "input": stats["input"],
+                "kept": stats["kept"],
+                "rejected": stats["rejected"],
+                "by_reason": stats["by_reason"],
+                "records_cleaned": ctx.clean_stats.get("records_cleaned", 0),
+                "skipped_invalid": len(ctx.corpus.skipped),
+            },
+            "by_source": stats["by_source"],
+            "cleaning": ctx.clean_stats,
+            "rules": stats["rules"],
+        }
+    )
+    return manifest
