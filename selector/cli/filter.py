@@ -26,13 +26,14 @@ from selector.cli.common import (
     Inputs,
     Maps,
     Overwrite,
+    Quiet,
     SkipInvalid,
     SourceField,
     Verbose,
-    handles_errors,
+    out_option,
     parse_mapping,
-    setup_logging,
 )
+from selector.cli.console import handles_errors, setup_logging
 from selector.config import load_run_config
 from selector.filters import apply_filters, clean_samples
 from selector.formats.export import check_exportable, check_shape
@@ -43,8 +44,9 @@ from selector.pipeline.outputs import staged_output, write_export, write_manifes
 
 @handles_errors
 def filter_command(
-    inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new, or an earlier filter run).")],
+    inputs: Inputs = None,
+    *,
+    out: Annotated[Path, out_option("Output folder (new, or an earlier filter run).")],
     config: ConfigOption = None,
     source_field: SourceField = None,
     maps: Maps = None,
@@ -52,11 +54,12 @@ def filter_command(
     skip_invalid: SkipInvalid = False,
     overwrite: Overwrite = False,
     export: Export = None,
+    quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Clean and filter records by LIMA-style rules; write kept.<ext>, rejected.jsonl and manifest.json (with
     --export, also train.jsonl in that trainer shape and dataset_info.json)."""
-    setup_logging(verbose)
+    setup_logging(verbose, quiet)
     overrides = {"filters": {"decontaminate": [str(p) for p in decontaminate]}} if decontaminate else None
     run_config = load_run_config(config, overrides)
     if export is not None:
@@ -66,7 +69,9 @@ def filter_command(
     corpus = ReadOptions(source_field, None, parse_mapping(maps), skip_invalid).read(inputs)
     originals = {s.id: s for s in corpus.samples}
     cleaned, clean_stats = clean_samples(corpus.samples, run_config.cleaning)
-    result = apply_filters(cleaned, run_config.filters, dedup=run_config.dedup, seed=run_config.seed)
+    result = apply_filters(
+        cleaned, run_config.filters, dedup=run_config.dedup, seed=run_config.seed, progress=not quiet
+    )
     if export is not None:
         check_exportable(result.kept, export)
 
