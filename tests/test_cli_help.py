@@ -107,3 +107,14 @@ def test_no_input_is_a_usage_error(tmp_path, command: str) -> None:
     res = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert res.exit_code == 2 and "give at least one input" in res.output, res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_quiet_keeps_the_summary_and_drops_info_lines(tmp_path) -> None:
+    src = tmp_path / "d.jsonl"
+    answer = "An answer long enough to pass the filters, with several words in it. " * 3
+    src.write_text("".join(f'{{"instruction": "Question {i}?", "output": "{answer}"}}\n' for i in range(12)))
+    loud = runner.invoke(app, ["filter", str(src), "-o", str(tmp_path / "a")])
+    quiet = runner.invoke(app, ["filter", str(src), "-o", str(tmp_path / "b"), "-q"])
+    assert loud.exit_code == quiet.exit_code == 0, loud.output + quiet.output
+    assert "INFO: filters kept 12 of 12" in loud.stderr and quiet.stderr == ""
+    assert "kept 12 of 12 samples" in quiet.stdout
