@@ -137,7 +137,7 @@ def test_filter_export_writes_train_and_dataset_info_listed_in_the_manifest(tmp_
 def test_filter_export_refuses_an_unknown_shape_and_a_multi_turn_alpaca_before_writing(tmp_path):
     src = write_container(tmp_path, "mixed", "jsonl", [MULTI_TURN])
     res = runner.invoke(app, ["filter", str(src), "--out", str(tmp_path / "a"), "--export", "chatml"])
-    assert res.exit_code == 2 and "choose one of alpaca, sharegpt, messages, prompt-completion" in res.output
+    assert res.exit_code == 2 and "'alpaca', 'sharegpt', 'messages', 'prompt-completion'" in res.output
     res = runner.invoke(app, ["filter", str(src), "--out", str(tmp_path / "b"), "--export", "alpaca"])
     assert res.exit_code == 2 and "record chat-7" in res.output
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -16,6 +16,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,  # plain help: rich markup would eat the [onnx] of 'selector[onnx]'
+    context_settings={"max_content_width": 120},  # up to 120 columns where the terminal has them
 )
 
 
@@ -35,6 +37,7 @@ def _root(
 
 
 # Command registrations (one line per command module).
+from selector.cli.common import INPUTS_HELP  # noqa: E402
 from selector.cli.configs import configs  # noqa: E402
 from selector.cli.dedup import dedup  # noqa: E402
 from selector.cli.embed import embed  # noqa: E402
@@ -44,14 +47,14 @@ from selector.cli.plan import plan  # noqa: E402
 from selector.cli.select import select  # noqa: E402
 from selector.cli.stats import stats  # noqa: E402
 
-app.command("stats")(stats)
-app.command("filter")(filter_command)
-app.command("select")(select)
-app.command("embed")(embed)
-app.command("dedup")(dedup)
+app.command("stats", epilog=INPUTS_HELP)(stats)
+app.command("filter", epilog=INPUTS_HELP)(filter_command)
+app.command("select", epilog=INPUTS_HELP)(select)
+app.command("embed", epilog=INPUTS_HELP)(embed)
+app.command("dedup", epilog=INPUTS_HELP)(dedup)
 app.command("configs")(configs)
 app.command("plan")(plan)
-app.command("evaluate")(evaluate)
+app.command("evaluate", epilog=INPUTS_HELP)(evaluate)
 
 
 def main() -> None:

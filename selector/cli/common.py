@@ -1,82 +1,22 @@
-"""What every CLI command shares: error handling, logging and option parsing helpers.
+"""The options every CLI command shares, declared once, and the helpers that turn them into library arguments.
 
-Commands are thin: they parse options, call the library, and print. :func:`handles_errors` turns a
-:class:`~selector.errors.SelectorError` into one line on stderr and exit code 2, and any other exception into
-exit code 1 with a hint; ``SELECTOR_DEBUG=1`` shows the full traceback instead.
+Commands are thin: they parse options, call the library, and print (errors and logging: ``console.py``). An
+option that two commands take is declared here, so its name, short flag, default, metavar and help are the same in
+both; an option of one command stays beside it.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
-import os
-import sys
-from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal
 
 import typer
 
+from selector.config import load_run_config
+from selector.embedding.backends import BACKENDS, DTYPES, QUANTIZE
 from selector.errors import SelectorError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def debug_enabled() -> bool:
-    return os.environ.get("SELECTOR_DEBUG", "").strip() not in ("", "0", "false", "no")
-
-
-class _StderrHandler(logging.StreamHandler):
-    """Writes to whatever ``sys.stderr`` is at the time of each record (test runners swap it)."""
-
-    @property  # type: ignore[override]
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value) -> None:
-        pass
-
-
-def setup_logging(verbose: bool = False) -> None:
-    """Send the library's log records to stderr (INFO, or DEBUG with ``verbose``)."""
-    logger = logging.getLogger("selector")
-    logger.setLevel(logging.DEBUG if verbose else logging.INFO)
-    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
-        handler = _StderrHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
-        logger.addHandler(handler)
-
-
-def handles_errors(func: F) -> F:
-    """Decorate a command so user errors exit 2 with one line and internal errors exit 1."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (typer.Exit, typer.Abort):
-            raise
-        except SelectorError as exc:
-            if debug_enabled():
-                raise
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt as exc:
-            terminated = type(exc).__name__ == "Terminated"  # SIGTERM, raised as an interrupt by the encoder
-            typer.echo("terminated" if terminated else "interrupted", err=True)
-            raise typer.Exit(143 if terminated else 130) from None
-        except Exception as exc:
-            if debug_enabled():
-                raise
-            typer.echo(
-                f"internal error: {type(exc).__name__}: {exc} (run again with SELECTOR_DEBUG=1 for the traceback,"
-                " and please report it)",
-                err=True,
-            )
-            raise typer.Exit(1) from None
-
-    return wrapper  # type: ignore[return-value]
+from selector.formats.export import SHAPES
 
 
 def parse_mapping(items: list[str] | None) -> dict[str, str] | None:
@@ -92,36 +32,116 @@ def parse_mapping(items: list[str] | None) -> dict[str, str] | None:
     return out
 
 
-# Options that several commands share, declared once so their names and help stay the same everywhere.
+# Options that several commands share, declared once so that their names, short flags, defaults, metavars and help
+# are the same in every command. The app renders help as plain text (``rich_markup_mode=None`` in
+# ``selector/cli/__init__.py``), so ``'selector[onnx]'`` prints as written; every option names its metavar, so no
+# ``<bool>`` or ``<list[str]>`` from typer's type labels reaches the help.
+
+
+def choice(values: Iterable[str]) -> str:
+    """The metavar that lists an option's choices, click style: ``[torch|onnx|static]``."""
+    return "[" + "|".join(values) + "]"
+
+
+def out_option(help: str, metavar: str = "DIR") -> Any:
+    """``-o/--out``: every command spells it the same; only what it names (a folder or a file) differs."""
+    return typer.Option("--out", "-o", metavar=metavar, help=help)
+
+
+def _need_inputs(value: list[str] | None) -> list[str]:
+    if not value:
+        raise typer.BadParameter("give at least one input: a file, a folder or a Hub dataset name (OWNER/NAME)")
+    return value
+
+
+INPUTS_HELP = "INPUT: one or more files, folders (read recursively) or Hub dataset names (OWNER/NAME)."
+"""What ``INPUT`` means, printed below the options of every command that reads a corpus (the command's epilog)."""
+
+# Optional to typer and required by the callback: typer 0.29 prints a required argument as ``{INPUT}...`` and its
+# type as ``<list[str]>``, so the argument is hidden from the list of options and explained by INPUTS_HELP.
 Inputs = Annotated[
-    list[str], typer.Argument(help="Files, folders (read recursively) or Hub dataset names (OWNER/NAME).")
+    list[str] | None, typer.Argument(metavar="INPUT", hidden=True, show_default=False, callback=_need_inputs)
 ]
 SourceField = Annotated[
     str | None,
-    typer.Option("--source-field", help="Record key whose value is the source (default: the file stem)."),
+    typer.Option(
+        "--source-field", metavar="KEY", help="Record key whose value is the source (default: the file stem)."
+    ),
 ]
 TaskField = Annotated[
-    str | None, typer.Option("--task-field", help="Record key whose value is the task (@file = the file stem).")
+    str | None,
+    typer.Option("--task-field", metavar="KEY", help="Record key whose value is the task (@file = the file stem)."),
 ]
 Maps = Annotated[
     list[str] | None,
     typer.Option(
         "--map",
-        help="FIELD=KEY for records of another shape (FIELD: prompt, input, response, system, id; KEY may join "
-        "several keys with +, e.g. --map prompt=premise+hypothesis --map response=label). Repeatable.",
+        metavar="FIELD=KEY",
+        help="Read records of another shape (FIELD: prompt, input, response, system, id; KEY may join several keys "
+        "with +, e.g. --map prompt=premise+hypothesis --map response=label). Repeatable.",
     ),
 ]
 SkipInvalid = Annotated[
     bool, typer.Option("--skip-invalid", help="Skip bad records and unreadable files, count them and say why.")
 ]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Log debug details to stderr.")]
+Quiet = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No progress bars and no info lines: warnings, errors and the summary only."),
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
-        "--config", "-c", help="YAML run config: a path, or a shipped name (`selector configs`: default, lima, task)."
+        "--config",
+        "-c",
+        metavar="CONFIG",
+        help="YAML run config: a path, or a shipped name (`selector configs`: default, lima, task).",
     ),
 ]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an earlier run of this same command at --out.")]
+Seed = Annotated[
+    int | None, typer.Option("--seed", metavar="N", help="Seed of K-Means and the random baseline (config: seed).")
+]
+Model = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        metavar="MODEL",
+        help="Encoder: a local model folder or a Hub id in the local cache (config: encoder.model; default: the "
+        "bundled all-MiniLM-L6-v2).",
+    ),
+]
+Device = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        metavar="DEVICE",
+        help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps (config: encoder.device; default auto).",
+    ),
+]
+CacheDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache-dir",
+        metavar="DIR",
+        help="Embedding cache folder (config: encoder.cache_dir; default $SELECTOR_CACHE_DIR or ~/.cache/selector).",
+    ),
+]
+Embeddings = Annotated[
+    Path | None,
+    typer.Option(
+        "--embeddings",
+        metavar="FILE.npy",
+        help="Precomputed vectors, one row per sample as read (`selector embed`).",
+    ),
+]
+Tokenizer = Annotated[
+    Path | None,
+    typer.Option(
+        "--tokenizer", metavar="DIR", help="Local tokenizer folder to count tokens with (default: the encoder's)."
+    ),
+]
 TrustRemoteCode = Annotated[
     bool,
     typer.Option(
@@ -131,39 +151,47 @@ TrustRemoteCode = Annotated[
     ),
 ]
 Export = Annotated[
-    str | None,
+    Literal[SHAPES] | None,
     typer.Option(
         "--export",
-        help="Also write train.jsonl in a trainer's shape (alpaca, sharegpt, messages, prompt-completion) and a "
-        "LLaMA-Factory dataset_info.json.",
+        metavar=choice(SHAPES),
+        help="Also write train.jsonl in this trainer's shape and a LLaMA-Factory dataset_info.json.",
     ),
 ]
 Decontaminate = Annotated[
     list[Path] | None,
     typer.Option(
         "--decontaminate",
+        metavar="FILE",
         help="Evaluation file whose records must not leak into the output: samples sharing a 13-word n-gram with "
         "one are dropped (reason contaminated). Repeatable.",
     ),
 ]
 Backend = Annotated[
-    str | None,
+    Literal[BACKENDS] | None,
     typer.Option(
         "--backend",
+        metavar=choice(BACKENDS),
         help="Encoder engine (config: encoder.backend): torch (exact, default), onnx (ONNX Runtime on the CPU; "
-        "pip install 'selector[onnx]') or static (a model2vec model distilled from --model; 'selector[static]').",
+        "pip install 'selector[onnx]') or static (a model2vec model distilled from --model; pip install "
+        "'selector[static]').",
     ),
 ]
 Quantize = Annotated[
-    str | None,
-    typer.Option("--quantize", help="int8: dynamic int8 quantisation with --backend onnx (config: encoder.quantize)."),
+    Literal[QUANTIZE] | None,
+    typer.Option(
+        "--quantize",
+        metavar=choice(QUANTIZE),
+        help="int8: dynamic int8 quantisation with --backend onnx (config: encoder.quantize).",
+    ),
 ]
 Dtype = Annotated[
-    str | None,
+    Literal[DTYPES] | None,
     typer.Option(
         "--dtype",
-        help="Compute dtype of the torch encoder (config: encoder.dtype): auto (bf16 on CUDA from compute "
-        "capability 8.0, fp16 below, float32 elsewhere), float32, bfloat16, float16.",
+        metavar=choice(DTYPES),
+        help="Compute dtype of the torch encoder (config: encoder.dtype): auto (default: bf16 on CUDA from compute "
+        "capability 8.0, fp16 below, float32 elsewhere).",
     ),
 ]
 Ray = Annotated[
@@ -178,6 +206,7 @@ RayAddress = Annotated[
     str | None,
     typer.Option(
         "--ray-address",
+        metavar="ADDRESS",
         help="Ray cluster to join with --ray (config: encoder.ray_address); default $RAY_ADDRESS, else a local Ray "
         "started and stopped by this command.",
     ),
@@ -185,9 +214,18 @@ RayAddress = Annotated[
 RayWorkers = Annotated[
     int | None,
     typer.Option(
-        "--ray-workers", help="Encoder workers with --ray (config: encoder.ray_workers; default: one per GPU)."
+        "--ray-workers",
+        metavar="N",
+        help="Encoder workers with --ray (config: encoder.ray_workers; default: one per GPU).",
     ),
 ]
+
+
+def with_encoder(config: Path | None, keys: dict[str, object]) -> Any:
+    """``config`` (a path, a shipped name or ``None``) loaded with these ``encoder:`` keys set (those not ``None``);
+    ``config`` itself when none is set, so that a run without them loads its config only once, in the library."""
+    keys = {k: v for k, v in keys.items() if v is not None}
+    return load_run_config(config, {"encoder": keys}) if keys else config
 
 
 def ray_overrides(ray: bool, address: str | None, workers: int | None) -> dict[str, object]:

@@ -6,14 +6,14 @@ from typing import Annotated
 
 import typer
 
-from selector.cli.common import handles_errors
+from selector.cli.console import handles_errors
 from selector.config.run import config_path, presets
 
 
 @handles_errors
 def configs(
     name: Annotated[
-        str | None, typer.Argument(help="Print this config's YAML (e.g. lima) instead of the list.")
+        str | None, typer.Argument(metavar="NAME", help="Print this config's YAML (e.g. lima) instead of the list.")
     ] = None,
 ) -> None:
     """List the shipped configs (use one with --config NAME), or print one to start your own from."""

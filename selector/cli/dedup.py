@@ -15,23 +15,29 @@ import typer
 from selector.cli.common import (
     ConfigOption,
     Decontaminate,
+    Device,
+    Embeddings,
     Export,
     Inputs,
     Maps,
+    Model,
     Overwrite,
+    Quiet,
     SkipInvalid,
     SourceField,
     Verbose,
-    handles_errors,
+    out_option,
     parse_mapping,
-    setup_logging,
+    with_encoder,
 )
+from selector.cli.console import handles_errors, setup_logging
 
 
 @handles_errors
 def dedup(
-    inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new, or an earlier dedup run).")],
+    inputs: Inputs = None,
+    *,
+    out: Annotated[Path, out_option("Output folder (new, or an earlier dedup run).")],
     config: ConfigOption = None,
     near: Annotated[
         bool | None, typer.Option("--near/--no-near", help="MinHash + LSH near copies (default: on).")
@@ -41,33 +47,34 @@ def dedup(
         typer.Option("--semantic/--no-semantic", help="SemDeDup on embeddings within K-Means clusters (default: on)."),
     ] = None,
     jaccard: Annotated[
-        float | None, typer.Option("--jaccard", help="Near-duplicate Jaccard threshold (default 0.8).")
+        float | None,
+        typer.Option("--jaccard", metavar="J", help="Near-duplicate Jaccard threshold (default 0.8)."),
     ] = None,
     eps: Annotated[
-        float | None, typer.Option("--eps", help="Semantic duplicates: cosine above 1 - eps (0.05).")
+        float | None,
+        typer.Option("--eps", metavar="EPS", help="Semantic duplicates: cosine above 1 - eps (default 0.05)."),
     ] = None,
-    embeddings: Annotated[
-        Path | None,
-        typer.Option("--embeddings", help="Precomputed .npy vectors, one row per sample as read (`selector embed`)."),
-    ] = None,
+    embeddings: Embeddings = None,
+    model: Model = None,
+    device: Device = None,
     decontaminate: Decontaminate = None,
     source_field: SourceField = None,
     maps: Maps = None,
     skip_invalid: SkipInvalid = False,
     overwrite: Overwrite = False,
     export: Export = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Drop near duplicates and semantic duplicates; write kept.<ext>, rejected.jsonl (with duplicate_of) and
     manifest.json."""
     from selector.pipeline.dedup import dedup as run_dedup
 
-    setup_logging(verbose)
+    setup_logging(verbose, quiet)
     result = run_dedup(
         inputs,
         out=out,
-        config=config,
+        config=with_encoder(config, {"model": model, "device": device}),
         near=near,
         semantic=semantic,
         jaccard=jaccard,

@@ -10,18 +10,22 @@ FILE.npy`` reads for the same inputs; the hashes let it refuse other inputs or a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import numpy as np
 import typer
 
 from selector.cli.common import (
     Backend,
+    CacheDir,
+    Device,
     Dtype,
     Inputs,
     Maps,
+    Model,
     Overwrite,
     Quantize,
+    Quiet,
     Ray,
     RayAddress,
     RayWorkers,
@@ -29,48 +33,56 @@ from selector.cli.common import (
     SourceField,
     TrustRemoteCode,
     Verbose,
-    handles_errors,
+    choice,
+    out_option,
     parse_mapping,
     ray_overrides,
-    setup_logging,
 )
+from selector.cli.console import handles_errors, setup_logging
 from selector.embedding.templates import TEMPLATES, check_template, render_all
 from selector.errors import SelectorError
+
+STORAGE = ("float32", "float16")
+"""``--storage``: the dtype of the written vectors."""
+
+Template = Annotated[
+    Literal[tuple(TEMPLATES)],
+    typer.Option("--template", metavar=choice(TEMPLATES), help="How a sample becomes text."),
+]
+Storage = Annotated[
+    Literal[STORAGE],
+    typer.Option(
+        "--storage",
+        metavar=choice(STORAGE),
+        help="Storage of the vectors: float32, or float16 (half the disk; math stays float32).",
+    ),
+]
 
 
 @handles_errors
 def embed(
-    inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output .npy file (a FILE.json sidecar goes beside it).")],
-    model: Annotated[
-        str | None,
-        typer.Option("--model", "-m", help="Local model folder or cached Hub id (default: all-MiniLM-L6-v2)."),
-    ] = None,
-    cache_dir: Annotated[
-        Path | None,
-        typer.Option("--cache-dir", help="Embedding cache folder (default: $SELECTOR_CACHE_DIR or ~/.cache/selector)."),
-    ] = None,
+    inputs: Inputs = None,
+    *,
+    out: Annotated[Path, out_option("Output .npy file (a FILE.json sidecar goes beside it).", "FILE.npy")],
+    model: Model = None,
+    cache_dir: CacheDir = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the embedding cache.")] = False,
-    device: Annotated[str, typer.Option("--device", help="auto, cpu, cuda, cuda:N or mps.")] = "auto",
+    device: Device = None,
     batch_tokens: Annotated[
-        int | None, typer.Option("--batch-tokens", help="Token budget per batch (default 4096 on CPU, 65536 on GPU).")
+        int | None,
+        typer.Option("--batch-tokens", metavar="N", help="Token budget per batch (default 4096 on CPU, 65536 on GPU)."),
     ] = None,
     max_length: Annotated[
-        int | None, typer.Option("--max-length", help="Tokens per sample (default: the model's own limit).")
+        int | None,
+        typer.Option("--max-length", metavar="N", help="Tokens per sample (default: the model's own limit)."),
     ] = None,
-    template: Annotated[
-        str, typer.Option("--template", help=f"How a sample becomes text: {', '.join(TEMPLATES)}.")
-    ] = "default",
-    storage: Annotated[
-        str,
-        typer.Option(
-            "--storage", help="Storage of the vectors: float32, or float16 (half the disk; math stays float32)."
-        ),
-    ] = "float32",
+    template: Template = "default",
+    storage: Storage = "float32",
     source_field: SourceField = None,
     maps: Maps = None,
     skip_invalid: SkipInvalid = False,
     overwrite: Overwrite = False,
+    quiet: Quiet = False,
     trust_remote_code: TrustRemoteCode = False,
     backend: Backend = None,
     quantize: Quantize = None,
@@ -93,13 +105,13 @@ def embed(
     from selector.pipeline.manifest import run_header
     from selector.pipeline.outputs import write_manifest
 
-    setup_logging(verbose)
+    setup_logging(verbose, quiet)
     check_template(template)
     ray_keys = ray_overrides(ray, ray_address, ray_workers)
     ray_opts = ray_options(EncoderConfig(model=model, batch_tokens=batch_tokens, **ray_keys))  # type: ignore[arg-type]
     if ray_opts is not None and no_cache:
         raise SelectorError("--ray fills the embedding cache that this command then reads: drop --no-cache")
-    if storage not in ("float32", "float16"):
+    if storage not in STORAGE:
         raise SelectorError(f"--storage {storage}: choose float32 or float16")
     if out.suffix != ".npy":
         raise SelectorError(f"--out {out}: the output must be a .npy file")
@@ -112,7 +124,7 @@ def embed(
     encoder = Encoder(
         model,
         max_length=max_length,
-        device=device,
+        device=device or "auto",  # no config here: unset is auto, as in the config
         batch_tokens=batch_tokens,
         cache=not no_cache,
         cache_dir=cache_dir,
@@ -122,7 +134,7 @@ def embed(
         dtype=dtype or "auto",
     )
     texts = render_all(corpus.samples, template)
-    X, engine = encode_texts(encoder, texts, template, ray=ray_opts, progress=True)
+    X, engine = encode_texts(encoder, texts, template, ray=ray_opts, progress=not quiet)
     stats = encoder.stats_
     meta = run_header("embed", None, corpus)
     meta.update(

@@ -7,7 +7,20 @@ from typing import Annotated
 
 import typer
 
-from selector.cli.common import Inputs, TaskField, Verbose, handles_errors, setup_logging
+from selector.cli.common import (
+    CacheDir,
+    ConfigOption,
+    Device,
+    Inputs,
+    Model,
+    Overwrite,
+    Quiet,
+    TaskField,
+    Verbose,
+    out_option,
+    with_encoder,
+)
+from selector.cli.console import handles_errors, setup_logging
 from selector.errors import ConfigError
 
 
@@ -20,29 +33,45 @@ def _floats(text: str, option: str) -> list[float]:
 
 @handles_errors
 def evaluate(
-    inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new or empty).")],
+    inputs: Inputs = None,
+    *,
+    out: Annotated[Path, out_option("Output folder (new or empty).")],
     task_field: TaskField = None,
     budgets: Annotated[
-        str, typer.Option("--budgets", help="Comma-separated: below 1 a share of the pool, else a count.")
+        str,
+        typer.Option(
+            "--budgets", metavar="B,B,...", help="Comma-separated: below 1 a share of the pool, else a count."
+        ),
     ] = "0.005,0.01,0.02,0.05",
     strategies: Annotated[
         str,
-        typer.Option("--strategies", help="Comma-separated: default, default+tasks, or registry names (+tasks)."),
+        typer.Option(
+            "--strategies",
+            metavar="NAME,NAME,...",
+            help="Comma-separated: default, default+tasks, or registry names (+tasks).",
+        ),
     ] = "default,default+tasks,kcenter,medoids,random",
-    seeds: Annotated[int, typer.Option("--seeds", help="Random selections per budget (the yardstick).")] = 20,
-    test_fraction: Annotated[float, typer.Option("--test-fraction", help="Share of every task held out.")] = 0.2,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the random selections.")] = 0,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="YAML run config (default: defaults).")] = None,
-    model: Annotated[str | None, typer.Option("--model", help="Encoder: local path or Hub id.")] = None,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
+    seeds: Annotated[
+        int, typer.Option("--seeds", metavar="N", help="Random selections per budget (the yardstick).")
+    ] = 20,
+    test_fraction: Annotated[
+        float, typer.Option("--test-fraction", metavar="SHARE", help="Share of every task held out.")
+    ] = 0.2,
+    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the split and the random selections.")] = 0,
+    config: ConfigOption = None,
+    model: Model = None,
+    device: Device = None,
+    cache_dir: CacheDir = None,
     score_field: Annotated[
-        str | None, typer.Option("--score-field", help="Numeric record field for the deita strategy.")
+        str | None,
+        typer.Option("--score-field", metavar="KEY", help="Numeric record field for the deita strategy."),
     ] = None,
     coverage_sample: Annotated[
-        int | None, typer.Option("--coverage-sample", help="Measure coverage on this many seeded pool rows.")
+        int | None,
+        typer.Option("--coverage-sample", metavar="N", help="Measure coverage on this many seeded pool rows."),
     ] = None,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier evaluation in --out.")] = False,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Hold out part of every task, select from the rest with each strategy and at random, and compare.
@@ -52,7 +81,7 @@ def evaluate(
     """
     from selector.evaluation import evaluate as run_evaluate
 
-    setup_logging(verbose)
+    setup_logging(verbose, quiet)
     if not task_field:
         raise ConfigError("evaluate needs --task-field F (e.g. @file): every task is split into pool and test")
     result = run_evaluate(
@@ -65,11 +94,12 @@ def evaluate(
         seed=seed,
         out=out,
         overwrite=overwrite,
-        config=config,
+        config=with_encoder(config, {"device": device}),
         model=model,
         cache_dir=cache_dir,
         score_field=score_field,
         coverage_sample=coverage_sample,
+        progress=not quiet,
     )
     goal = [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean")]
     for r in goal:

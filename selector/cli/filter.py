@@ -26,20 +26,22 @@ from selector.cli.common import (
     Inputs,
     Maps,
     Overwrite,
+    Quiet,
     SkipInvalid,
     SourceField,
     Verbose,
-    handles_errors,
+    out_option,
     parse_mapping,
-    setup_logging,
 )
+from selector.cli.console import handles_errors, setup_logging
 from selector.pipeline.filter import filter_corpus
 
 
 @handles_errors
 def filter_command(
-    inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new, or an earlier filter run).")],
+    inputs: Inputs = None,
+    *,
+    out: Annotated[Path, out_option("Output folder (new, or an earlier filter run).")],
     config: ConfigOption = None,
     source_field: SourceField = None,
     maps: Maps = None,
@@ -47,14 +49,16 @@ def filter_command(
     skip_invalid: SkipInvalid = False,
     overwrite: Overwrite = False,
     export: Export = None,
+    quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Clean and filter records by LIMA-style rules; write kept.<ext>, rejected.jsonl and manifest.json (with
     --export, also train.jsonl in that trainer shape and dataset_info.json)."""
-    setup_logging(verbose)
+    setup_logging(verbose, quiet)
     run = filter_corpus(
         inputs, out=out, config=config, source_field=source_field, mapping=parse_mapping(maps),
         decontaminate=decontaminate, skip_invalid=skip_invalid, overwrite=overwrite, export=export,
+        progress=not quiet,
     )  # fmt: skip
     manifest = run.manifest
     typer.echo(render_summary(manifest, out))

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from selector.cli.common import Overwrite, Verbose, handles_errors, setup_logging
+from selector.cli.common import Overwrite, Tokenizer, Verbose, out_option
+from selector.cli.console import handles_errors, setup_logging
 from selector.errors import ConfigError
 
 
@@ -15,27 +16,39 @@ from selector.errors import ConfigError
 def plan(
     source: Annotated[
         str | None,
-        typer.Argument(help="A selection folder (`selector select --out`), or any corpus: its tokens are one epoch."),
+        typer.Argument(
+            metavar="SOURCE",
+            help="A selection folder (`selector select --out`), or any corpus: its tokens are one epoch.",
+        ),
     ] = None,
-    params: Annotated[str, typer.Option("--params", help="Model parameters: 7B, 1.5B, 350M.")] = "",
-    gpu: Annotated[str, typer.Option("--gpu", help="Accelerator: h100, h100-pcie, h200, a100, l40s, ...")] = "h100",
-    mfu: Annotated[float, typer.Option("--mfu", help="Model FLOPs utilisation, the share of peak achieved.")] = 0.4,
-    epochs: Annotated[float, typer.Option("--epochs", help="Epochs the totals (or --gpu-hours) are for.")] = 1.0,
+    params: Annotated[str, typer.Option("--params", metavar="N", help="Model parameters: 7B, 1.5B, 350M.")] = "",
+    gpu: Annotated[
+        str, typer.Option("--gpu", metavar="GPU", help="Accelerator: h100, h100-pcie, h200, a100, l40s, ...")
+    ] = "h100",
+    mfu: Annotated[
+        float, typer.Option("--mfu", metavar="SHARE", help="Model FLOPs utilisation, the share of peak achieved.")
+    ] = 0.4,
+    epochs: Annotated[
+        float, typer.Option("--epochs", metavar="N", help="Epochs the totals (or --gpu-hours) are for.")
+    ] = 1.0,
     tokens: Annotated[
-        str | None, typer.Option("--tokens", help="Plan for this many tokens per epoch instead of a SOURCE.")
+        str | None,
+        typer.Option("--tokens", metavar="TOKENS", help="Plan for this many tokens per epoch instead of a SOURCE."),
     ] = None,
     gpu_hours: Annotated[
         float | None,
-        typer.Option("--gpu-hours", help="Reverse: the tokens per epoch these GPU-hours buy (for select --tokens)."),
+        typer.Option(
+            "--gpu-hours",
+            metavar="HOURS",
+            help="Reverse: the tokens per epoch these GPU-hours buy (for select --tokens).",
+        ),
     ] = None,
     peak_tflops: Annotated[
-        float | None, typer.Option("--peak-tflops", help="Dense bf16 peak of an accelerator not in the table.")
+        float | None,
+        typer.Option("--peak-tflops", metavar="TFLOPS", help="Dense bf16 peak of an accelerator not in the table."),
     ] = None,
-    tokenizer: Annotated[
-        Path | None,
-        typer.Option("--tokenizer", help="Local tokenizer folder for counting (default: the default encoder's)."),
-    ] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the plan to this JSON file.")] = None,
+    tokenizer: Tokenizer = None,
+    out: Annotated[Path | None, out_option("Also write the plan to this JSON file.", "FILE.json")] = None,
     overwrite: Overwrite = False,
     verbose: Verbose = False,
 ) -> None:

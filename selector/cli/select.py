@@ -9,26 +9,35 @@ import typer
 
 from selector.cli.common import (
     Backend,
+    CacheDir,
     ConfigOption,
     Decontaminate,
+    Device,
     Dtype,
+    Embeddings,
     Export,
     Inputs,
     Maps,
+    Model,
+    Overwrite,
     Quantize,
+    Quiet,
     Ray,
     RayAddress,
     RayWorkers,
+    Seed,
     SkipInvalid,
     SourceField,
     TaskField,
+    Tokenizer,
     TrustRemoteCode,
     Verbose,
-    handles_errors,
+    out_option,
     parse_mapping,
     ray_overrides,
-    setup_logging,
+    with_encoder,
 )
+from selector.cli.console import handles_errors, setup_logging
 
 SOURCES_SHOWN = 12
 """Sources listed in the summary line; all of them are in the manifest."""
@@ -36,44 +45,44 @@ SOURCES_SHOWN = 12
 
 @handles_errors
 def select(
-    inputs: Inputs,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new or empty).")],
-    budget: Annotated[int | None, typer.Option("--budget", "-n", help="How many samples to select.")] = None,
+    inputs: Inputs = None,
+    *,
+    out: Annotated[Path, out_option("Output folder (new or empty).")],
+    budget: Annotated[
+        int | None, typer.Option("--budget", "-n", metavar="N", help="How many samples to select.")
+    ] = None,
     fraction: Annotated[
         float | None,
-        typer.Option("--fraction", help="Share of the filtered pool to select (0.005 = the paper's 0.5%)."),
+        typer.Option(
+            "--fraction", metavar="SHARE", help="Share of the filtered pool to select (0.005 = the paper's 0.5%)."
+        ),
     ] = None,
     tokens: Annotated[
         str | None,
-        typer.Option("--tokens", help="Token budget: training tokens to select (2M, 500k, 120000)."),
+        typer.Option("--tokens", metavar="TOKENS", help="Token budget: training tokens to select (2M, 500k, 120000)."),
     ] = None,
-    tokenizer: Annotated[
-        Path | None,
-        typer.Option("--tokenizer", help="Local tokenizer folder for --tokens (default: the default encoder's)."),
-    ] = None,
+    tokenizer: Tokenizer = None,
     export: Export = None,
     config: ConfigOption = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="Seed for K-Means and the random baseline.")] = None,
+    seed: Seed = None,
     source_field: SourceField = None,
     task_field: TaskField = None,
-    task: Annotated[str | None, typer.Option("--task", help="Select for this task only (needs --task-field).")] = None,
+    task: Annotated[
+        str | None, typer.Option("--task", metavar="TASK", help="Select for this task only (needs --task-field).")
+    ] = None,
     target: Annotated[
-        Path | None, typer.Option("--target", help="A file of a few examples of the downstream task to select for.")
-    ] = None,
-    model: Annotated[
-        str | None, typer.Option("--model", help="Encoder: local path or Hub id (default: bundled all-MiniLM-L6-v2).")
-    ] = None,
-    embeddings: Annotated[
         Path | None,
-        typer.Option("--embeddings", help="Precomputed .npy vectors, one row per sample as read (`selector embed`)."),
+        typer.Option("--target", metavar="FILE", help="A file of a few examples of the downstream task to select for."),
     ] = None,
-    device: Annotated[str | None, typer.Option("--device", help="auto, cpu, cuda, cuda:1, mps.")] = None,
-    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="Embedding cache folder.")] = None,
+    model: Model = None,
+    embeddings: Embeddings = None,
+    device: Device = None,
+    cache_dir: CacheDir = None,
     maps: Maps = None,
     decontaminate: Decontaminate = None,
     skip_invalid: SkipInvalid = False,
-    overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier selector run in --out.")] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    overwrite: Overwrite = False,
+    quiet: Quiet = False,
     trust_remote_code: TrustRemoteCode = False,
     backend: Backend = None,
     quantize: Quantize = None,
@@ -90,13 +99,11 @@ def select(
     --export, OUT/train.jsonl and OUT/dataset_info.json. Give one budget: --budget, --fraction or --tokens.
     With --ray, Ray workers embed what the cache lacks (the picks are those of a run without --ray).
     """
-    from selector.config.run import load_run_config
     from selector.pipeline import select as run_select
 
-    setup_logging(verbose)
-    ray_keys = ray_overrides(ray, ray_address, ray_workers)
-    if ray_keys:  # the encoder.ray keys go into the config the run loads (select() has no argument of its own)
-        config = load_run_config(config, {"encoder": ray_keys})  # type: ignore[assignment]
+    setup_logging(verbose, quiet)
+    # the encoder.ray keys go into the config the run loads (select() has no argument of its own)
+    config = with_encoder(config, ray_overrides(ray, ray_address, ray_workers))
     result = run_select(
         inputs,
         budget=budget,

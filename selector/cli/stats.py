@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -12,14 +13,15 @@ import typer
 from selector.cli.common import (
     Inputs,
     Maps,
+    Quiet,
     SkipInvalid,
     SourceField,
     TaskField,
+    Tokenizer,
     Verbose,
-    handles_errors,
     parse_mapping,
-    setup_logging,
 )
+from selector.cli.console import handles_errors, setup_logging
 from selector.embedding.models import load_local_tokenizer
 from selector.io import read_corpus
 from selector.io.corpus import quantiles
@@ -30,7 +32,8 @@ MAX_SKIPPED_SHOWN = 20
 
 @handles_errors
 def stats(
-    inputs: Inputs,
+    inputs: Inputs = None,
+    *,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print one JSON object (top-level 'records' = samples read).")
     ] = False,
@@ -41,15 +44,14 @@ def stats(
     tokens: Annotated[
         bool, typer.Option("--tokens/--no-tokens", help="Also count tokens (of --tokenizer) for the percentiles.")
     ] = True,
-    tokenizer: Annotated[
-        str | None, typer.Option("--tokenizer", help="Local tokenizer folder (default: the default encoder's).")
-    ] = None,
+    tokenizer: Tokenizer = None,
+    quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Per file: container, format and record count; per source: sample count; prompt and response lengths
     (characters and tokens: min, quantiles, max, mean); empty prompts and responses; what --skip-invalid left
     out."""
-    setup_logging(verbose)
+    setup_logging(verbose, quiet)
     corpus = read_corpus(
         inputs,
         source_field=source_field,
@@ -66,7 +68,7 @@ def stats(
         typer.echo(render(summary))
 
 
-def token_quantiles(samples: Sequence[Sample], tokenizer: str | None = None) -> dict[str, Any]:
+def token_quantiles(samples: Sequence[Sample], tokenizer: str | Path | None = None) -> dict[str, Any]:
     """``prompt_tokens`` and ``response_tokens``: the quantiles of :meth:`Corpus.stats`, counted in tokens (no
     special tokens) of ``tokenizer`` (a local folder; ``None``: the default encoder's, as the token rules use)."""
     tok = load_local_tokenizer(tokenizer, key="--tokenizer")

@@ -1,0 +1,79 @@
+"""What a user sees of a command besides its output: log records on stderr, and errors as one line and an exit code.
+
+:func:`handles_errors` turns a :class:`~selector.errors.SelectorError` into one line on stderr and exit code 2, and
+any other exception into exit code 1 with a hint; ``SELECTOR_DEBUG=1`` shows the full traceback instead.
+:func:`setup_logging` is where ``--verbose`` and ``--quiet`` take effect.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+
+from selector.errors import SelectorError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def debug_enabled() -> bool:
+    return os.environ.get("SELECTOR_DEBUG", "").strip() not in ("", "0", "false", "no")
+
+
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is at the time of each record (test runners swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
+    """Send the library's log records to stderr: INFO, DEBUG with ``verbose``, WARNING with ``quiet`` (``verbose``
+    wins when both are given)."""
+    logger = logging.getLogger("selector")
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
+        logger.addHandler(handler)
+
+
+def handles_errors(func: F) -> F:
+    """Decorate a command so user errors exit 2 with one line and internal errors exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except SelectorError as exc:
+            if debug_enabled():
+                raise
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt as exc:
+            terminated = type(exc).__name__ == "Terminated"  # SIGTERM, raised as an interrupt by the encoder
+            typer.echo("terminated" if terminated else "interrupted", err=True)
+            raise typer.Exit(143 if terminated else 130) from None
+        except Exception as exc:
+            if debug_enabled():
+                raise
+            typer.echo(
+                f"internal error: {type(exc).__name__}: {exc} (run again with SELECTOR_DEBUG=1 for the traceback,"
+                " and please report it)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
