@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-import numpy as np
 import typer
 
 from selector.cli.common import (
@@ -39,11 +38,8 @@ from selector.cli.common import (
     ray_overrides,
 )
 from selector.cli.console import handles_errors, setup_logging
-from selector.embedding.templates import TEMPLATES, check_template, render_all
-from selector.errors import SelectorError
-
-STORAGE = ("float32", "float16")
-"""``--storage``: the dtype of the written vectors."""
+from selector.embedding.precomputed import STORAGE
+from selector.embedding.templates import TEMPLATES
 
 Template = Annotated[
     Literal[tuple(TEMPLATES)],
@@ -97,68 +93,41 @@ def embed(
     With --ray, Ray workers encode what the cache lacks into the cache, and the vectors are read from it here: the
     same vectors as without --ray, and a later run without it encodes nothing.
     """
-    from selector.config.run import EncoderConfig
-    from selector.embedding.encoder import Encoder
-    from selector.embedding.precomputed import sidecar_rows
-    from selector.embedding.step import encode_texts, ray_options
-    from selector.io import ReadOptions, atomic_path, output_guard
-    from selector.pipeline.manifest import run_header
-    from selector.pipeline.outputs import write_manifest
+    # torch loads with the encoder: imported when the command runs, so that `--help` stays fast
+    from selector.config import EncoderConfig
+    from selector.io import ReadOptions
+    from selector.pipeline.embed import embed_corpus
 
     setup_logging(verbose, quiet)
-    check_template(template)
-    ray_keys = ray_overrides(ray, ray_address, ray_workers)
-    ray_opts = ray_options(EncoderConfig(model=model, batch_tokens=batch_tokens, **ray_keys))  # type: ignore[arg-type]
-    if ray_opts is not None and no_cache:
-        raise SelectorError("--ray fills the embedding cache that this command then reads: drop --no-cache")
-    if storage not in STORAGE:
-        raise SelectorError(f"--storage {storage}: choose float32 or float16")
-    if out.suffix != ".npy":
-        raise SelectorError(f"--out {out}: the output must be a .npy file")
-    guard = output_guard(out, "embed", inputs, overwrite=overwrite, kind="file")
-    corpus = ReadOptions(source_field, None, parse_mapping(maps), skip_invalid).read(inputs)
-    guard.check([f.path for f in corpus.files], overwrite)  # inputs found inside folders too
-    if not corpus.samples:
-        raise SelectorError("the inputs hold no samples to embed")
-
-    encoder = Encoder(
-        model,
+    settings = EncoderConfig(
+        model=model,
         max_length=max_length,
+        template=template,
         device=device or "auto",  # no config here: unset is auto, as in the config
         batch_tokens=batch_tokens,
-        cache=not no_cache,
-        cache_dir=cache_dir,
+        cache_dir=str(cache_dir) if cache_dir is not None else None,
         trust_remote_code=trust_remote_code,
         backend=backend or "torch",
         quantize=quantize,
         dtype=dtype or "auto",
+        **ray_overrides(ray, ray_address, ray_workers),  # type: ignore[arg-type]
     )
-    texts = render_all(corpus.samples, template)
-    X, engine = encode_texts(encoder, texts, template, ray=ray_opts, progress=not quiet)
-    stats = encoder.stats_
-    meta = run_header("embed", None, corpus)
-    meta.update(
-        {
-            **encoder.info(),
-            **engine,
-            "template": template,
-            "rows": int(X.shape[0]),
-            "storage": storage,
-            "stats": stats.to_dict(),
-            "outputs": [out.name],
-            **sidecar_rows(corpus.samples, template),
-        }
+    run = embed_corpus(
+        inputs,
+        out,
+        encoder=settings,
+        storage=storage,
+        cache=not no_cache,
+        read=ReadOptions(source_field, None, parse_mapping(maps), skip_invalid),
+        overwrite=overwrite,
+        progress=not quiet,
     )
-    with guard.locked():
-        guard.check([f.path for f in corpus.files], overwrite)
-        with atomic_path(out) as tmp:
-            np.save(tmp, X.astype(storage, copy=False))
-        write_manifest(guard.marker, meta, indent=1)
+    X, encoder, stats, engine = run.X, run.encoder, run.encoder.stats_, run.meta
     typer.echo(
         f"embedded {stats.n:,} samples ({stats.n_encoded:,} encoded, {stats.n_cached:,} from the cache, "
         f"{stats.n_truncated:,} truncated at {encoder.max_length} tokens) in {stats.seconds:.1f}s with "
         f"{encoder.name} ({encoder.backend}{', ' + encoder.quantize if encoder.quantize else ''}, {encoder.dtype}) "
-        f"on {encoder.device}{_ray_note(engine)}; wrote {out} {X.shape[0]}x{X.shape[1]} and {guard.marker}"
+        f"on {encoder.device}{_ray_note(engine)}; wrote {out} {X.shape[0]}x{X.shape[1]} and {run.sidecar}"
     )
 
 

@@ -34,7 +34,6 @@ from selector.cli.common import (
     parse_mapping,
 )
 from selector.cli.console import handles_errors, setup_logging
-from selector.pipeline.filter import filter_corpus
 
 
 @handles_errors
@@ -54,6 +53,9 @@ def filter_command(
 ) -> None:
     """Clean and filter records by LIMA-style rules; write kept.<ext>, rejected.jsonl and manifest.json (with
     --export, also train.jsonl in that trainer shape and dataset_info.json)."""
+    # torch and faiss load with the pipeline: imported when the command runs, so that `--help` stays fast
+    from selector.pipeline.filter import filter_corpus
+
     setup_logging(verbose, quiet)
     run = filter_corpus(
         inputs, out=out, config=config, source_field=source_field, mapping=parse_mapping(maps),

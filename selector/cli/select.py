@@ -35,7 +35,6 @@ from selector.cli.common import (
     out_option,
     parse_mapping,
     ray_overrides,
-    with_encoder,
 )
 from selector.cli.console import handles_errors, setup_logging
 
@@ -99,12 +98,12 @@ def select(
     --export, OUT/train.jsonl and OUT/dataset_info.json. Give one budget: --budget, --fraction or --tokens.
     With --ray, Ray workers embed what the cache lacks (the picks are those of a run without --ray).
     """
-    from selector.pipeline import select as run_select
-
     setup_logging(verbose, quiet)
-    # the encoder.ray keys go into the config the run loads (select() has no argument of its own)
-    config = with_encoder(config, ray_overrides(ray, ray_address, ray_workers))
-    result = run_select(
+    # torch and faiss load with the pipeline: imported when the command runs, so that `--help` stays fast
+    from selector.pipeline.request import build_request
+    from selector.pipeline.run import run_request
+
+    request = build_request(
         inputs,
         budget=budget,
         fraction=fraction,
@@ -131,7 +130,9 @@ def select(
         backend=backend,
         quantize=quantize,
         dtype=dtype,
+        encoder=ray_overrides(ray, ray_address, ray_workers),
     )
+    result = run_request(request)
     m = result.manifest
     counts = m["counts"]
     cov = m["coverage"]

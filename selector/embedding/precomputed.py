@@ -29,6 +29,9 @@ from selector.embedding.cache import HASH_DTYPE, text_hash
 from selector.errors import SelectorError
 from selector.sample import Sample
 
+STORAGE = ("float32", "float16")
+"""How an embeddings file may store its vectors (``selector embed --storage``); every computation is float32."""
+
 log = logging.getLogger(__name__)
 
 NPY_MAGIC = b"\x93NUMPY"

@@ -82,8 +82,10 @@ def encode_texts(
     return X, info
 
 
-def load_encoder(config: Any) -> Any:
-    """The :class:`~selector.embedding.encoder.Encoder` described by the ``encoder:`` section of a run config."""
+def load_encoder(config: Any, *, cache: bool = True) -> Any:
+    """The :class:`~selector.embedding.encoder.Encoder` described by the ``encoder:`` section of a run config
+    (every place that builds an encoder from settings goes through here); ``cache=False`` neither reads nor writes
+    the embedding cache."""
     from selector.embedding.encoder import Encoder
 
     return Encoder(
@@ -91,6 +93,7 @@ def load_encoder(config: Any) -> Any:
         max_length=config.max_length,
         device=config.device,
         batch_tokens=config.batch_tokens,
+        cache=cache,
         cache_dir=config.cache_dir,
         trust_remote_code=config.trust_remote_code,
         backend=config.backend,

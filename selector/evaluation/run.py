@@ -38,6 +38,7 @@ from selector.filters import apply_filters
 from selector.io import read_corpus
 from selector.io.atomic import atomic_path
 from selector.measures.proxies import HIGHER_IS_BETTER, ProxyData, percentile
+from selector.pipeline.request import Fraction
 from selector.pipeline.run import pool_plan, select_pool
 from selector.selection.strategies import STRATEGIES
 
@@ -74,11 +75,12 @@ class EvaluationResult:
 
 
 def budget_size(budget: float, pool_size: int) -> int:
-    """A budget below 1 is a share of the pool (rounded half up, at least 1); 1 or more is a count."""
-    if budget <= 0:
+    """A budget below 1 is a share of the pool (the pipeline's one rule: rounded half up, at least 1); 1 or more is
+    a count (at most the pool)."""
+    if not budget > 0:  # also refuses nan
         raise ConfigError(f"budgets must be positive, got {budget!r}")
     if budget < 1:
-        return max(1, int(budget * pool_size + 0.5))
+        return Fraction(budget).records(pool_size)
     if budget != int(budget):
         raise ConfigError(f"a budget of 1 or more is a count and must be whole, got {budget!r}")
     return min(int(budget), pool_size)

@@ -151,14 +151,16 @@ def build_request(
     backend: str | None = None,
     quantize: str | None = None,
     dtype: str | None = None,
+    encoder: Mapping[str, Any] | None = None,
 ) -> SelectRequest:
     """The request of ``select()``'s arguments (see :func:`selector.pipeline.run.select`): the config loaded and
-    merged once, the budget resolved to one object, and the checks that need no data made."""
+    merged once, the budget resolved to one object, and the checks that need no data made. ``encoder`` sets
+    further ``encoder:`` keys (the CLI's ``--ray``, ``--ray-address``, ``--ray-workers``)."""
     if tokens is None and tokenizer is not None:
         raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
     if tokens is not None:
         budget_of(budget, fraction, tokens)  # --tokens with --budget or --fraction fails before the config is merged
-    encoder_keys = {"backend": backend, "quantize": quantize, "dtype": dtype}
+    encoder_keys = {"backend": backend, "quantize": quantize, "dtype": dtype, **(encoder or {})}
     overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code, encoder_keys)
     if decontaminate:
         overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
