@@ -87,21 +87,7 @@ def dedup(
     of one row per sample as read. ``export`` (a shape of :mod:`selector.formats.export`) also writes the kept
     samples as ``train.jsonl`` with a LLaMA-Factory ``dataset_info.json``, as ``selector filter --export`` does.
     """
-    base = load_run_config(config)
-    if not (base.dedup.near_duplicate or base.dedup.semantic_duplicate):  # a config without dedup: both on
-        near = True if near is None else near
-        semantic = True if semantic is None else semantic
-    overrides: dict[str, Any] = {"dedup": {}}
-    for key, value in (("near_duplicate", near), ("semantic_duplicate", semantic), ("jaccard", jaccard)):
-        if value is not None:
-            overrides["dedup"][key] = value
-    if eps is not None:
-        overrides["dedup"]["semantic_eps"] = eps
-    if decontaminate:
-        overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
-    cfg = load_run_config(base, overrides)
-    if not (cfg.dedup.near_duplicate or cfg.dedup.semantic_duplicate or cfg.filters.decontaminate):
-        raise ConfigError("nothing to do: both dedup rules are off (--near / --semantic) and no --decontaminate")
+    cfg = dedup_config(config, near, semantic, jaccard, eps, decontaminate)
     if embeddings is not None and not Path(embeddings).is_file():
         raise ConfigError(f"--embeddings {embeddings}: file not found (write one with `selector embed`)")
     if export is not None:
@@ -120,7 +106,49 @@ def dedup(
     ctx = run_stages(DEDUP_STAGES, RunContext(request, cfg), sections=False)
     assert ctx.corpus is not None and ctx.pool is not None and ctx.filtered is not None
     rejected, details = ctx.rejected, ctx.details
-    manifest = run_header("dedup", cfg, ctx.corpus)
+    manifest = dedup_manifest(ctx, config)
+    result = DedupResult(list(ctx.pool), rejected, details, manifest, ctx.corpus)
+    if ctx.guard is not None:
+        result.out_dir = write_kept(
+            ctx.guard, request.protected, overwrite, ctx.corpus, result.kept, rejected, manifest, export, details
+        )
+    return result
+
+
+def dedup_config(
+    config: RunConfig | str | Path | None,
+    near: bool | None,
+    semantic: bool | None,
+    jaccard: float | None,
+    eps: float | None,
+    decontaminate: Sequence[str | Path] | None,
+) -> RunConfig:
+    """The run config of a dedup run: the config's ``dedup:`` keys with the arguments that are not ``None``; a
+    config that switches neither rule on (the default config) gets both, unless an argument says otherwise."""
+    base = load_run_config(config)
+    if not (base.dedup.near_duplicate or base.dedup.semantic_duplicate):  # a config without dedup: both on
+        near = True if near is None else near
+        semantic = True if semantic is None else semantic
+    overrides: dict[str, Any] = {"dedup": {}}
+    for key, value in (("near_duplicate", near), ("semantic_duplicate", semantic), ("jaccard", jaccard)):
+        if value is not None:
+            overrides["dedup"][key] = value
+    if eps is not None:
+        overrides["dedup"]["semantic_eps"] = eps
+    if decontaminate:
+        overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
+    cfg = load_run_config(base, overrides)
+    if not (cfg.dedup.near_duplicate or cfg.dedup.semantic_duplicate or cfg.filters.decontaminate):
+        raise ConfigError("nothing to do: both dedup rules are off (--near / --semantic) and no --decontaminate")
+    return cfg
+
+
+def dedup_manifest(ctx: RunContext, config: object) -> dict[str, Any]:
+    """``manifest.json`` of a dedup run: header, counts per reason, the near rule's stats, SemDeDup's, and the
+    first duplicate pairs of each rule."""
+    assert ctx.corpus is not None and ctx.pool is not None and ctx.filtered is not None
+    rejected, details = ctx.rejected, ctx.details
+    manifest = run_header("dedup", ctx.config, ctx.corpus)
     by_reason: dict[str, int] = {}
     for _, reason in rejected:
         by_reason[reason] = by_reason.get(reason, 0) + 1
@@ -131,16 +159,11 @@ def dedup(
             "rules": ctx.filtered.stats["rules"],
             "semantic_dedup": ctx.semantic.stats if ctx.semantic is not None else None,
             "dedup": dedup_examples(rejected, details, ctx.corpus.samples),
-            "options": {"embeddings": request.embeddings, "skip_invalid": skip_invalid},
+            "options": {"embeddings": ctx.request.embeddings, "skip_invalid": ctx.request.read.skip_invalid},
             "seconds": ctx.timer.as_dict(),
         }
     )
-    result = DedupResult(list(ctx.pool), rejected, details, manifest, ctx.corpus)
-    if ctx.guard is not None:
-        result.out_dir = write_kept(
-            ctx.guard, request.protected, overwrite, ctx.corpus, result.kept, rejected, manifest, export, details
-        )
-    return result
+    return manifest
 
 
 def _semantic_left(ctx: RunContext) -> bool:

@@ -123,6 +123,40 @@ def budget_of(budget: int | None, fraction: float | None, tokens: int | str | No
     return Count(int(budget)) if budget is not None else Fraction(float(fraction))  # type: ignore[arg-type]
 
 
+def _config_and_budget(
+    config: RunConfig | str | Path | None,
+    budget: int | None,
+    fraction: float | None,
+    tokens: int | str | None,
+    tokenizer: str | Path | None,
+    seed: int | None,
+    model: str | Path | None,
+    device: str | None,
+    cache_dir: str | Path | None,
+    trust_remote_code: bool | None,
+    encoder_keys: Mapping[str, Any],
+    decontaminate: Sequence[str | Path] | None,
+) -> tuple[RunConfig, Budget]:
+    """The run config (loaded and merged with the arguments, once) and the one budget it asks for."""
+    if tokens is None and tokenizer is not None:
+        raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
+    if tokens is not None:
+        budget_of(budget, fraction, tokens)  # --tokens with --budget or --fraction fails before the config is merged
+    overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code, encoder_keys)
+    if decontaminate:
+        overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
+    if tokens is not None:
+        overrides.update(budget=None, fraction=None)
+    cfg = load_run_config(config, overrides)
+    the_budget = budget_of(cfg.budget, cfg.fraction, tokens)
+    if isinstance(the_budget, Tokens):
+        if cfg.coreset.strategy in PIPELINE_STRATEGIES:
+            raise ConfigError(f"--tokens works with coreset.strategy kcenter or random, not {cfg.coreset.strategy!r}")
+        tok = load_local_tokenizer(tokenizer, key="--tokenizer")
+        the_budget = Tokens(the_budget.n, str(tokenizer) if tokenizer is not None else None, tok)
+    return cfg, the_budget
+
+
 def build_request(
     inputs: Sequence[str | Path],
     *,
@@ -153,26 +187,20 @@ def build_request(
     dtype: str | None = None,
     encoder: Mapping[str, Any] | None = None,
 ) -> SelectRequest:
-    """The request of ``select()``'s arguments (see :func:`selector.pipeline.run.select`): the config loaded and
-    merged once, the budget resolved to one object, and the checks that need no data made. ``encoder`` sets
-    further ``encoder:`` keys (the CLI's ``--ray``, ``--ray-address``, ``--ray-workers``)."""
-    if tokens is None and tokenizer is not None:
-        raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
-    if tokens is not None:
-        budget_of(budget, fraction, tokens)  # --tokens with --budget or --fraction fails before the config is merged
-    encoder_keys = {"backend": backend, "quantize": quantize, "dtype": dtype, **(encoder or {})}
-    overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code, encoder_keys)
-    if decontaminate:
-        overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
-    if tokens is not None:
-        overrides.update(budget=None, fraction=None)
-    cfg = load_run_config(config, overrides)
-    the_budget = budget_of(cfg.budget, cfg.fraction, tokens)
-    if isinstance(the_budget, Tokens):
-        if cfg.coreset.strategy in PIPELINE_STRATEGIES:
-            raise ConfigError(f"--tokens works with coreset.strategy kcenter or random, not {cfg.coreset.strategy!r}")
-        tok = load_local_tokenizer(tokenizer, key="--tokenizer")
-        the_budget = Tokens(the_budget.n, str(tokenizer) if tokenizer is not None else None, tok)
+    """The request of ``select()``'s arguments: the config loaded and merged once, the budget resolved to one
+    object, and the checks that need no data made.
+
+    Arguments left ``None`` take the config's value. ``trust_remote_code=True`` lets the encoder run its model
+    folder's own Python code (config key ``encoder.trust_remote_code``; only for models you trust). ``tokens``
+    (``"2M"``) replaces a config's budget or fraction and cannot be combined with either argument; ``tokenizer``
+    counts them. ``decontaminate`` names evaluation files whose items must not be selected. ``backend``,
+    ``quantize`` and ``dtype`` set the ``encoder:`` keys of the same names (``backend="onnx", quantize="int8"`` is
+    the fastest transformer path on a CPU); ``encoder`` sets further ``encoder:`` keys (the CLI's ``--ray*``).
+    """
+    cfg, the_budget = _config_and_budget(
+        config, budget, fraction, tokens, tokenizer, seed, model, device, cache_dir, trust_remote_code,
+        {"backend": backend, "quantize": quantize, "dtype": dtype, **(encoder or {})}, decontaminate,
+    )  # fmt: skip
     if export is not None:
         check_shape(export)
     check_options(task, task_field, target, embeddings)

@@ -125,24 +125,13 @@ def select(
 ) -> SelectResult:
     """Select the samples worth training on from ``inputs`` (files, folders or Hub names).
 
-    Arguments left as ``None`` take their value from ``config`` (a :class:`~selector.config.RunConfig`, a YAML
-    path, or ``None`` for the defaults of ``the default config``). With ``out``, the outputs are written into
-    that folder as a whole (it must be new or empty, or an earlier ``select`` run with ``overwrite=True``).
-    ``trust_remote_code=True`` lets the encoder run its model folder's own Python code (config key
-    ``encoder.trust_remote_code``; a warning names the code files); only for models you trust.
-    ``tokens`` replaces a config's budget or fraction; it cannot be combined with either argument.
-    ``decontaminate`` names evaluation files (``filters.decontaminate``) whose items must not be selected.
-    ``backend``, ``quantize`` and ``dtype`` set the ``encoder:`` keys of the same names
-    (``backend="onnx", quantize="int8"`` is the fastest transformer path on a CPU).
+    Every argument is described at :func:`~selector.pipeline.request.build_request`; those left ``None`` take
+    their value from ``config`` (a RunConfig, a YAML path or preset name, or ``None`` for the defaults). With
+    ``out``, the outputs are written into that folder as a whole (new or empty, or an earlier ``select`` run with
+    ``overwrite=True``). Give one budget: ``budget``, ``fraction`` or ``tokens``.
     """
-    request = build_request(
-        inputs, budget=budget, fraction=fraction, out=out, config=config, seed=seed, source_field=source_field,
-        task_field=task_field, task=task, target=target, model=model, embeddings=embeddings, device=device,
-        cache_dir=cache_dir, mapping=mapping, decontaminate=decontaminate, skip_invalid=skip_invalid,
-        overwrite=overwrite, progress=progress, trust_remote_code=trust_remote_code, tokens=tokens,
-        tokenizer=tokenizer, export=export, backend=backend, quantize=quantize, dtype=dtype,
-    )  # fmt: skip
-    return run_request(request)
+    arguments = dict(locals())  # exactly build_request's keywords
+    return run_request(build_request(arguments.pop("inputs"), **arguments))
 
 
 def run_request(request: SelectRequest) -> SelectResult:
