@@ -53,7 +53,7 @@ def corpus(n: int, seed: int = 0) -> tuple[list[str], dict[int, int]]:
 
 
 def true_jaccard(a: str, b: str, size: int = 5) -> float:
-    from selector.dedup.near import shingles
+    from selector.filters.dedup.near import shingles
 
     sa, sb = set(shingles(a, "word", size)), set(shingles(b, "word", size))
     return len(sa & sb) / len(sa | sb)
@@ -67,7 +67,7 @@ def score(texts: list[str], planted: dict[int, int], dup_of: dict[int, int]) -> 
 
 
 def run_selector(texts: list[str]) -> dict[int, int]:
-    from selector.dedup.near import NearDuplicateRule
+    from selector.filters.dedup.near import NearDuplicateRule
     from selector.sample import Message, Sample
 
     samples = [Sample(str(i), "s", None, [Message("user", t)], None, "x", "f", i) for i, t in enumerate(texts)]
@@ -78,7 +78,7 @@ def run_selector(texts: list[str]) -> dict[int, int]:
 def run_datasketch(texts: list[str]) -> dict[int, int]:
     from datasketch import MinHash, MinHashLSH
 
-    from selector.dedup.near import shingles
+    from selector.filters.dedup.near import shingles
 
     lsh = MinHashLSH(threshold=0.8, num_perm=128)
     dup_of = {}
@@ -94,7 +94,7 @@ def run_datasketch(texts: list[str]) -> dict[int, int]:
 
 
 def run_semantic(n: int, d: int = 384, k: int = 1000) -> dict[str, float]:
-    from selector.dedup.semantic import semantic_duplicates
+    from selector.filters.dedup.semantic import semantic_duplicates
     from selector.selection.clustering import kmeans
 
     rng = np.random.default_rng(0)
@@ -135,7 +135,7 @@ def child(args: argparse.Namespace) -> None:
 
 
 def shared() -> None:
-    from selector.dedup.near import NearDuplicateRule
+    from selector.filters.dedup.near import NearDuplicateRule
     from selector.io import read_corpus
 
     data = ROOT.parent / "shared" / "data"

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from selector.cli import app
 from selector.config import load_run_config
-from selector.dedup.near import group_duplicates, lsh_params, minhash_signatures, near_duplicates
-from selector.dedup.semantic import cluster_groups, semantic_duplicates
 from selector.errors import ConfigError
 from selector.filters import DedupConfig, FilterConfig, apply_filters
+from selector.filters.dedup.near import group_duplicates, lsh_params, minhash_signatures, near_duplicates
+from selector.filters.dedup.semantic import cluster_groups, semantic_duplicates
 from selector.sample import Message, Sample
 
 runner = CliRunner()

@@ -9,7 +9,7 @@ vector from it, so the vectors are those of a local run and the manifest says ``
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,10 +44,22 @@ def ray_options(config: Any) -> RayOptions | None:
     return RayOptions(config.ray_address, config.ray_workers, config.model, config.batch_tokens)
 
 
+CacheFiller = Callable[..., dict[str, Any]]
+"""Encodes on other workers into an encoder's cache (:func:`selector.distributed.fill_cache_ray`): the layer above
+passes it in, so that embedding never imports the distributed package."""
+
+
 def encode_texts(
-    encoder: Any, texts: Sequence[str], template: str, *, ray: RayOptions | None = None, progress: bool = True
+    encoder: Any,
+    texts: Sequence[str],
+    template: str,
+    *,
+    ray: RayOptions | None = None,
+    progress: bool = True,
+    fill_cache: CacheFiller | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
-    """Encode ``texts`` with ``encoder`` (Ray workers filling its cache first when ``ray`` is given).
+    """Encode ``texts`` with ``encoder`` (``fill_cache`` filling its cache on Ray workers first when ``ray`` is
+    given).
 
     Returns ``(X, info)``: ``(n, d)`` float32 unit rows in input order, and ``engine`` (``local`` or ``ray``) with,
     for Ray, what the workers did (``ray``: address, workers, texts sent, seconds). Texts the workers did not leave
@@ -55,10 +67,10 @@ def encode_texts(
     """
     info: dict[str, Any] = {"engine": "local"}
     if ray is not None:
-        from selector.distributed import fill_cache_ray
-
+        if fill_cache is None:
+            raise SelectorError("encoder.ray is on but this caller gives no Ray cache filler")
         info = {"engine": "ray"}
-        info["ray"] = fill_cache_ray(
+        info["ray"] = fill_cache(
             encoder,
             texts,
             template,
@@ -109,6 +121,7 @@ def embed_samples(
     *,
     progress: bool = True,
     ray: RayOptions | None = None,
+    fill_cache: CacheFiller | None = None,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """Render each sample as its training input and encode it (:func:`encode_texts`); returns ``(X, manifest info)``.
 
@@ -118,7 +131,7 @@ def embed_samples(
     from selector.embedding.templates import render
 
     texts = [render(s, template) for s in samples]
-    X, engine = encode_texts(encoder, texts, template, ray=ray, progress=progress)
+    X, engine = encode_texts(encoder, texts, template, ray=ray, progress=progress, fill_cache=fill_cache)
     return X, {**encoder.info(), "template": template, **engine, **encoder.stats_.to_dict()}
 
 
@@ -145,6 +158,7 @@ def pool_embeddings(
     *,
     progress: bool = True,
     keep_float16: bool = False,
+    fill_cache: CacheFiller | None = None,
 ) -> tuple[np.ndarray, dict[str, Any], Any]:
     """Unit ``(len(pool), d)`` float32 vectors of ``pool`` (samples of ``corpus``), the manifest's encoder info, and
     the encoder (``None`` when the vectors come from the ``--embeddings`` file, checked against its sidecar).
@@ -164,5 +178,7 @@ def pool_embeddings(
             log.warning("encoder.ray is ignored: the vectors come from %s", embeddings)
         return X, {"model": f"precomputed: {embeddings}", "dim": int(X.shape[1])}, None
     encoder = load_encoder(config)
-    X, info = embed_samples(pool, encoder, config.template, progress=progress, ray=ray_options(config))
+    X, info = embed_samples(
+        pool, encoder, config.template, progress=progress, ray=ray_options(config), fill_cache=fill_cache
+    )
     return X, info, encoder

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from selector.dedup.exact import DuplicateFilter
-from selector.dedup.near import NearDuplicateRule
 from selector.filters.base import REASONS, CorpusRule, Filter, FilterPipeline, FilterResult
 from selector.filters.clean import CleanConfig, clean_samples, clean_text
 from selector.filters.config import DedupConfig, FilterConfig
 from selector.filters.contamination import ContaminationFilter
+from selector.filters.dedup.exact import DuplicateFilter
+from selector.filters.dedup.near import NearDuplicateRule
 from selector.filters.language import LanguageFilter
 from selector.filters.length import EmptyFilter, LengthFilter, TokenLengthFilter
 from selector.filters.score import LowScoreFilter

@@ -18,8 +18,8 @@ from selector.pipeline.manifest import StageTimer
 
 if TYPE_CHECKING:
     from selector.config import RunConfig
-    from selector.dedup.semantic import PoolDedup
     from selector.filters import FilterResult
+    from selector.filters.dedup.semantic import PoolDedup
     from selector.io import Corpus
     from selector.io.guard import OutputGuard
     from selector.pipeline.request import SelectRequest

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from selector.config import EncoderConfig
+from selector.distributed import fill_cache_ray
 from selector.embedding.precomputed import STORAGE, sidecar_rows
 from selector.embedding.step import encode_texts, load_encoder, ray_options
 from selector.embedding.templates import check_template, render_all
@@ -71,7 +72,7 @@ def embed_corpus(
         raise SelectorError("the inputs hold no samples to embed")
     model = load_encoder(enc, cache=cache)
     texts = render_all(corpus.samples, enc.template)
-    X, engine = encode_texts(model, texts, enc.template, ray=ray, progress=progress)
+    X, engine = encode_texts(model, texts, enc.template, ray=ray, progress=progress, fill_cache=fill_cache_ray)
     meta = run_header("embed", None, corpus)
     meta.update(
         {

@@ -23,9 +23,12 @@ from typing import Any
 
 import numpy as np
 
-import selector
 from selector.errors import ConfigError
 from selector.selection._facility import facility_location, knn_graph
+from selector.selection.allocation import temperature_quotas
+from selector.selection.centres import cluster_medoids
+from selector.selection.clustering import kmeans
+from selector.selection.coreset import kcenter_greedy, random_selection
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,7 @@ def fill_in_order(
 
 def random(X: np.ndarray, budget: int, *, seeds=None, seed: int = 0, groups=None, quotas=None, **_: Any) -> np.ndarray:
     """Uniform random picks (:func:`selector.random_selection`) under the same seeds and quotas."""
-    res = selector.random_selection(X, budget, seeds=seeds, groups=groups, quotas=quotas, seed=seed, progress=False)
+    res = random_selection(X, budget, seeds=seeds, groups=groups, quotas=quotas, seed=seed, progress=False)
     return np.asarray(res.indices, dtype=np.int64)
 
 
@@ -85,8 +88,8 @@ def longest(X: np.ndarray, budget: int, *, seeds=None, groups=None, quotas=None,
 def _medoid_order(X: np.ndarray, k: int, seed: int) -> np.ndarray:
     """Medoids of a ``k``-means of ``X``, largest cluster first (ties: lowest cluster id)."""
     k = max(1, min(k, X.shape[0]))
-    km = selector.kmeans(X, k, seed=seed, device="cpu")
-    med = selector.cluster_medoids(X, km.labels)
+    km = kmeans(X, k, seed=seed, device="cpu")
+    med = cluster_medoids(X, km.labels)
     sizes = np.bincount(km.labels, minlength=len(km.centroids))
     present = np.unique(km.labels)  # cluster_medoids returns one medoid per non-empty cluster, in id order
     order = np.lexsort((present, -sizes[present]))
@@ -113,9 +116,7 @@ def medoids(X: np.ndarray, budget: int, *, seeds=None, seed: int = 0, groups=Non
         order = _round_robin(lists)
     out = fill_in_order(order, budget, seeds=picks, groups=groups, quotas=quotas)
     if len(out) < budget:  # empty clusters: complete with farthest-first from what we have
-        out = np.asarray(
-            selector.kcenter_greedy(X, budget, seeds=out, groups=groups, quotas=quotas, progress=False).indices
-        )
+        out = np.asarray(kcenter_greedy(X, budget, seeds=out, groups=groups, quotas=quotas, progress=False).indices)
     return out
 
 
@@ -161,17 +162,15 @@ def make_kcenter(*, guard: float = 0.0, cluster_quotas: bool = False, medoid_see
         picks = _seed_list(seeds, budget)
         eligible = ~sparsest(X, guard) if guard > 0 else None
         if cluster_quotas and groups is None:
-            labels = selector.kmeans(X, None, seed=seed, device="cpu").labels
+            labels = kmeans(X, None, seed=seed, device="cpu").labels
             groups = labels
-            quotas = selector.temperature_quotas(np.bincount(labels).tolist(), budget, 1.0)
+            quotas = temperature_quotas(np.bincount(labels).tolist(), budget, 1.0)
         if medoid_seeds > 0 and len(picks) < budget:
             k = max(1, round(medoid_seeds * budget))
             rows = np.arange(X.shape[0]) if eligible is None else np.flatnonzero(eligible)
             extra = rows[_medoid_order(X[rows], k, seed)]
             picks = fill_in_order(extra, budget, seeds=picks, groups=groups, quotas=quotas).tolist()
-        res = selector.kcenter_greedy(
-            X, budget, seeds=picks, eligible=eligible, groups=groups, quotas=quotas, progress=False
-        )
+        res = kcenter_greedy(X, budget, seeds=picks, eligible=eligible, groups=groups, quotas=quotas, progress=False)
         return np.asarray(res.indices, dtype=np.int64)
 
     kcenter.__doc__ = (
@@ -226,7 +225,7 @@ def deita(
 
 def kcenter(X: np.ndarray, budget: int, *, seeds=None, groups=None, quotas=None, **_: Any) -> np.ndarray:
     """Plain KCenterGreedy (:func:`selector.kcenter_greedy`): farthest-first from the seeds (or the pool centre)."""
-    res = selector.kcenter_greedy(X, budget, seeds=seeds, groups=groups, quotas=quotas, progress=False)
+    res = kcenter_greedy(X, budget, seeds=seeds, groups=groups, quotas=quotas, progress=False)
     return np.asarray(res.indices, dtype=np.int64)
 
 

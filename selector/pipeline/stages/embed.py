@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from selector.distributed import fill_cache_ray
 from selector.embedding.step import embed_target, pool_embeddings
 from selector.pipeline.context import RunContext
 from selector.pipeline.stages.base import BaseStage
@@ -29,7 +30,13 @@ class EmbedStage(BaseStage):
         req, enc = ctx.request, ctx.config.encoder
         assert ctx.pool is not None and ctx.corpus is not None
         ctx.X, ctx.encoder_info, encoder = pool_embeddings(
-            ctx.pool, ctx.corpus, enc, req.embeddings, progress=req.progress, keep_float16=keeps_float16(ctx)
+            ctx.pool,
+            ctx.corpus,
+            enc,
+            req.embeddings,
+            progress=req.progress,
+            keep_float16=keeps_float16(ctx),
+            fill_cache=fill_cache_ray,
         )
         ctx.encoder_info["dtype_in_memory"] = str(ctx.X.dtype)
         if req.target is not None:

@@ -1,5 +1,6 @@
-"""Near dedup (``selector dedup``'s first stage): the near-duplicate rule (MinHash + LSH, :mod:`selector.dedup.near`)
-and, when asked, contamination against evaluation files; no cleaning and no other filter runs."""
+"""Near dedup (``selector dedup``'s first stage): the near-duplicate rule (MinHash + LSH,
+:mod:`selector.filters.dedup.near`) and, when asked, contamination against evaluation files; no cleaning and no
+other filter runs."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Semantic dedup: SemDeDup inside each K-Means cluster, after embedding and before the coreset sees the pool
-(:mod:`selector.dedup.semantic`); the kept rows of the pool, its vectors and its labels stay aligned."""
+(:mod:`selector.filters.dedup.semantic`); the kept rows of the pool, its vectors and its labels stay aligned."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from selector.dedup.near import sample_scores
-from selector.dedup.semantic import drop_semantic_duplicates
+from selector.filters.dedup.near import sample_scores
+from selector.filters.dedup.semantic import drop_semantic_duplicates
 from selector.pipeline.context import RunContext
 from selector.pipeline.stages.base import BaseStage
 

@@ -4,9 +4,9 @@ computes; the filter chain uses the first two as rules, the pipeline runs the th
 
 from __future__ import annotations
 
-from selector.dedup.exact import DuplicateFilter, dedup_key, normalise
-from selector.dedup.near import DuplicateGroups, NearDuplicateRule, group_duplicates, sample_scores
-from selector.dedup.semantic import PoolDedup, drop_semantic_duplicates
+from selector.filters.dedup.exact import DuplicateFilter, dedup_key, normalise
+from selector.filters.dedup.near import DuplicateGroups, NearDuplicateRule, group_duplicates, sample_scores
+from selector.filters.dedup.semantic import PoolDedup, drop_semantic_duplicates
 
 __all__ = [
     "DuplicateFilter",

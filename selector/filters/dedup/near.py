@@ -30,9 +30,9 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from selector.dedup.exact import normalise
 from selector.errors import ConfigError
 from selector.filters.base import CorpusRule
+from selector.filters.dedup.exact import normalise
 from selector.filters.score import read_score
 from selector.sample import Sample
 

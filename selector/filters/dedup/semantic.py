@@ -25,8 +25,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from selector.dedup.near import DuplicateGroups, group_duplicates
 from selector.filters.config import check_eps
+from selector.filters.dedup.near import DuplicateGroups, group_duplicates
 from selector.sample import Sample
 
 __all__ = ["PoolDedup", "cluster_groups", "drop_semantic_duplicates", "semantic_duplicates"]
