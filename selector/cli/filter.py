@@ -6,6 +6,7 @@ Writes into ``--out DIR``:
 * ``rejected.jsonl``: one line per dropped sample, ``{"reason": CODE, "id": ID, "record": ORIGINAL_RECORD}``
   (plus ``"instance": i`` for formats holding several instances per record), the record as read, before
   cleaning: the same shape ``selector select`` writes;
+* ``report.html``: the drops per rule with examples of each, and the source mix (:mod:`selector.report`);
 * ``manifest.json``: the resolved config, the input files, and the counts (per rule, per source, cleaned), with
   ``input == kept + sum(rejected)``.
 
@@ -39,6 +40,7 @@ from selector.formats.export import check_exportable, check_shape
 from selector.io import ReadOptions, output_guard, write_records
 from selector.pipeline.manifest import run_header
 from selector.pipeline.outputs import staged_output, write_export, write_manifest, write_rejected
+from selector.report import write_html_report
 
 
 @handles_errors
@@ -93,9 +95,10 @@ def filter_command(
         if export is not None:
             manifest["export"] = export
             kept += write_export(tmp, result.kept, export, out.name)
-        rejected = ((originals[s.id], reason) for s, reason in result.rejected)
+        rejected = [(originals[s.id], reason) for s, reason in result.rejected]
         write_rejected(tmp / "rejected.jsonl", rejected, result.details)
-        manifest["outputs"] = sorted([*kept, "rejected.jsonl"])
+        html = write_html_report(tmp, manifest, rejected=rejected, details=result.details)
+        manifest["outputs"] = sorted([*kept, "rejected.jsonl", html])
         write_manifest(tmp / "manifest.json", manifest)
     typer.echo(render_summary(manifest, out))
 

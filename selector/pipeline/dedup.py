@@ -3,8 +3,8 @@
 :func:`dedup` reads the inputs, runs the near-duplicate rule (MinHash + LSH) and then SemDeDup on the embeddings
 of what is left (the encoder's, or a precomputed ``.npy`` of one row per sample as read), clustered by the same
 seeded faiss K-Means ``select`` uses, and writes ``kept.<ext>``, ``rejected.jsonl`` (each row with
-``duplicate_of`` and ``similarity``) and ``manifest.json`` through the same guard as ``selector filter``. No
-cleaning and no other filter runs: the output differs from the input only by the duplicates.
+``duplicate_of`` and ``similarity``), ``report.html`` and ``manifest.json`` through the same guard as
+``selector filter``. No cleaning and no other filter runs: the output differs from the input only by the duplicates.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from selector.io import Corpus, ReadOptions, output_guard, write_records
 from selector.pipeline.manifest import StageTimer, run_header
 from selector.pipeline.outputs import staged_output, write_export, write_manifest, write_rejected
 from selector.pipeline.report import dedup_examples
+from selector.report import write_html_report
 from selector.sample import Sample
 from selector.selection.clustering import kmeans_for_run
 
@@ -157,7 +158,8 @@ def dedup(
                 manifest["export"] = export
                 files += write_export(tmp, kept, export, guard.path.name)
             write_rejected(tmp / "rejected.jsonl", rejected, details)
-            manifest["outputs"] = sorted([*files, "rejected.jsonl"])
+            html = write_html_report(tmp, manifest, rejected=rejected, details=details)
+            manifest["outputs"] = sorted([*files, "rejected.jsonl", html])
             write_manifest(tmp / "manifest.json", manifest)
         out_result.out_dir = guard.path
     return out_result

@@ -22,6 +22,7 @@ from selector.io import Corpus, atomic_path, write_jsonl, write_records
 from selector.io.guard import OutputGuard
 from selector.pipeline.manifest import finite_json
 from selector.pipeline.report import ReportData, render_markdown, write_plots
+from selector.report import write_html_report
 from selector.sample import Sample
 
 TRAIN_FILE = "train.jsonl"
@@ -56,9 +57,9 @@ def write_selection(
     details: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write a selection's folder: ``selected.<ext>``, ``selection.jsonl``, ``rejected.jsonl``, the report and its
-    plots, and ``manifest.json`` (its ``outputs`` key lists every file, which is what lets a later ``--overwrite``
-    replace the folder). With ``export`` (a shape of :mod:`selector.formats.export`), also ``train.jsonl`` and
-    ``dataset_info.json`` (:func:`write_export`)."""
+    plots, ``report.html`` (:mod:`selector.report`), and ``manifest.json`` (its ``outputs`` key lists every file,
+    which is what lets a later ``--overwrite`` replace the folder). With ``export`` (a shape of
+    :mod:`selector.formats.export`), also ``train.jsonl`` and ``dataset_info.json`` (:func:`write_export`)."""
     with staged_output(guard, inputs, overwrite) as tmp:
         files = [p.relative_to(tmp).as_posix() for p in write_records(corpus, chosen, tmp, "selected")]
         if export is not None:
@@ -66,7 +67,8 @@ def write_selection(
         write_jsonl(tmp / "selection.jsonl", rows)
         write_rejected(tmp / "rejected.jsonl", rejected, details)
         plots = write_plots(report, tmp)
-        manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", *plots])
+        html = write_html_report(tmp, manifest, report=report, rows=rows, rejected=rejected, details=details)
+        manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", html, *plots])
         (tmp / "report.md").write_text(render_markdown(manifest, plots), encoding="utf-8")
         write_manifest(tmp / "manifest.json", manifest)
     return guard.path

@@ -23,11 +23,10 @@ from typing import Any
 import numpy as np
 
 from selector.pipeline.evidence import render_evidence
+from selector.report.projection import pool_projection
 from selector.sample import Sample
 
 log = logging.getLogger(__name__)
-
-PROJECTION_POINTS = 20_000
 
 
 @dataclass
@@ -43,6 +42,7 @@ class ReportData:
         random_radii: ``(m,)`` coverage radius after each pick of the random baseline.
         embeddings: ``(n, d)`` float32 unit rows (for the projection).
         seed: seed for the projection's subsample.
+        samples: ``(n,)`` the pool samples themselves (ids and texts for ``report.html``'s map and tables).
     """
 
     sources: Sequence[str]
@@ -53,6 +53,7 @@ class ReportData:
     random_radii: np.ndarray
     embeddings: np.ndarray
     seed: int = 0
+    samples: Sequence[Sample] = ()
 
 
 def _pyplot():
@@ -148,41 +149,16 @@ def plot_coverage(data: ReportData, path: Path) -> None:
     plt.close(fig)
 
 
-def project_2d(X: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """PCA of the rows ``idx`` of ``X`` onto their first two principal axes; returns the axes ``(d, 2)`` and the
-    rows' mean.
-
-    The axes are the top eigenvectors of the ``d x d`` scatter matrix, accumulated in float64 over blocks of rows
-    (the right singular vectors of the centred rows, without the rows' ``n x d`` float64 copies an SVD needs).
-    """
-    d = X.shape[1]
-    total = np.zeros(d)
-    scatter = np.zeros((d, d))
-    for s in range(0, len(idx), 4096):
-        block = X[idx[s : s + 4096]].astype(np.float64)
-        total += block.sum(axis=0)
-        scatter += block.T @ block
-    mean = total / len(idx)
-    scatter -= len(idx) * np.outer(mean, mean)
-    _, vectors = np.linalg.eigh(scatter)  # ascending eigenvalues
-    axes = vectors[:, ::-1][:, :2].copy()
-    # Fix the sign of each axis so the plot does not flip between runs or machines.
-    signs = np.sign(axes[np.argmax(np.abs(axes), axis=0), [0, 1]])
-    return axes * np.where(signs == 0, 1.0, signs), mean
-
-
 def plot_projection(data: ReportData, path: Path) -> None:
     plt = _pyplot()
-    X = data.embeddings  # float32, or float16 kept half-size: only the sampled rows are widened
-    n = X.shape[0]
-    rng = np.random.default_rng(data.seed)
-    idx = np.sort(rng.choice(n, size=min(n, PROJECTION_POINTS), replace=False)) if n else np.arange(0)
+    # float32, or float16 kept half-size: only the sampled rows are widened; the same projection as report.html's
+    proj = pool_projection(data.embeddings, data.picks, data.seed)
     fig, ax = plt.subplots(figsize=(6.5, 6))
-    if n >= 3:
-        axes, mean = project_2d(X, idx)
-        pool_xy = (X[idx] - mean) @ axes
-        pick_xy = (X[data.picks] - mean) @ axes
-        ax.scatter(pool_xy[:, 0], pool_xy[:, 1], s=3, alpha=0.25, color="tab:gray", label=f"pool ({len(idx):,} shown)")
+    if proj is not None:
+        pool_xy, pick_xy = proj.pool_xy, proj.pick_xy
+        ax.scatter(
+            pool_xy[:, 0], pool_xy[:, 1], s=3, alpha=0.25, color="tab:gray", label=f"pool ({len(proj.idx):,} shown)"
+        )
         ax.scatter(pick_xy[:, 0], pick_xy[:, 1], s=12, color="tab:red", label=f"selected ({len(data.picks):,})")
         ax.legend(loc="best")
     ax.set_xlabel("PC 1")

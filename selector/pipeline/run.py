@@ -312,6 +312,7 @@ def select(
                 random_radii=cov.random_radii,
                 embeddings=X,
                 seed=cfg.seed,
+                samples=pool,
             )
             # Rejected records are written as read, before cleaning (as `selector filter` does).
             rejected = [(corpus.samples[position[s.id]], reason) for s, reason in rejected_pairs]
