@@ -34,7 +34,9 @@ def funnel(data: HtmlReportData) -> dict[str, Any]:
         go.Funnel(y=names, x=[n for _, n in data.funnel], textinfo="value+percent initial", marker_color=OURS)
     )
     fig.update_layout(title="Samples left after each stage")
-    return _spec(fig, 80 + 40 * len(names))
+    spec = _spec(fig, 80 + 40 * len(names))
+    spec["layout"]["margin"]["l"] = 130  # room for the stage names
+    return spec
 
 
 def mix(data: HtmlReportData, kind: str) -> dict[str, Any] | None:
@@ -158,7 +160,7 @@ def clusters(data: HtmlReportData) -> dict[str, Any] | None:
     fig.update_layout(title=f"K-Means clusters and picks ({picked} of {len(x)} clusters picked from)")
     fig.update_xaxes(title="cluster (sorted by size)")
     fig.update_yaxes(title="samples", secondary_y=False)
-    fig.update_yaxes(title="picks", rangemode="tozero", secondary_y=True)
+    fig.update_yaxes(title="picks", rangemode="tozero", tickformat=",d", secondary_y=True)
     return _spec(fig)
 
 

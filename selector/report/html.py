@@ -155,7 +155,8 @@ def _map_section(data: HtmlReportData) -> str:
         '<button data-colour-by="source">source</button><span id="map-legend"></span></div>'
     )
     detail = (
-        '<div id="detail" hidden><h3 data-field="id"></h3><p class="note" data-field="meta"></p>'
+        '<div id="detail"><h3 data-field="id">Click a point on the map or a row of the picks table</h3>'
+        '<p class="note" data-field="meta">Its whole prompt and response show here.</p>'
         '<h4>prompt</h4><pre data-field="prompt"></pre><h4>response</h4><pre data-field="response"></pre>'
         '<p class="note" data-field="note"></p></div>'
     )

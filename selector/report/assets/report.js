@@ -8,7 +8,7 @@
   const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
     "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1",
     "#636363", "#6baed6", "#fd8d3c"];
-  const CONFIG = { responsive: true, displaylogo: false };
+  const CONFIG = { responsive: true, displaylogo: false, displayModeBar: false };
   const LAYOUT = {
     font: { family: "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", size: 12, color: "#222" },
     paper_bgcolor: "#fff", plot_bgcolor: "#fff",
@@ -16,8 +16,9 @@
     title: { font: { size: 14 }, x: 0.01 }, hoverlabel: { align: "left" },
   };
 
+  // A fresh copy per chart: Plotly writes into the layout objects it is given (axis ranges, types).
   function withLayout(layout) {
-    const out = Object.assign({}, LAYOUT, layout);
+    const out = Object.assign(JSON.parse(JSON.stringify(LAYOUT)), layout);
     for (const key of Object.keys(layout)) {
       if (/^[xy]axis\d*$/.test(key)) out[key] = Object.assign({ gridcolor: "#eee", zeroline: false }, layout[key]);
     }
@@ -89,7 +90,7 @@
       height: 560, margin: { l: 40, r: 10, t: 10, b: 40 }, hovermode: "closest", dragmode: "pan",
       xaxis: { title: "PC 1" }, yaxis: { title: "PC 2" }, legend: { orientation: "h", y: 1.04 },
     });
-    Plotly.newPlot(el, traces, layout, Object.assign({ scrollZoom: true }, CONFIG));
+    Plotly.newPlot(el, traces, layout, Object.assign({}, CONFIG, { scrollZoom: true, displayModeBar: "hover" }));
     el.on("plotly_click", (event) => { if (event.points.length) showRecord(event.points[0].customdata); });
     for (const button of document.querySelectorAll("[data-colour-by]")) {
       button.addEventListener("click", () => {
@@ -101,7 +102,7 @@
     }
   }
 
-  function showRecord(i) {
+  function showRecord(i, scroll) {
     const P = data.points;
     const panel = document.getElementById("detail");
     if (!panel || i === undefined || i < 0) return;
@@ -115,7 +116,7 @@
     field("response").textContent = whole ? P.response[i] : "";
     field("note").textContent = whole ? "" : "Only the first 200 characters are kept for this point (size limit); " +
       "the whole record is in the input.";
-    panel.hidden = false;
+    if (scroll) panel.scrollIntoView({ block: "nearest" });
   }
 
   function sortable(table) {
@@ -162,7 +163,7 @@
     searchable(document.getElementById("picks-search"), table, document.getElementById("picks-count"));
     table.tBodies[0].addEventListener("click", (event) => {
       const row = event.target.closest("tr");
-      if (row) showRecord(Number(row.getAttribute("data-point")));
+      if (row) showRecord(Number(row.getAttribute("data-point")), true);
     });
   }
 })();
