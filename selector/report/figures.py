@@ -34,7 +34,7 @@ def funnel(data: HtmlReportData) -> dict[str, Any]:
         go.Funnel(y=names, x=[n for _, n in data.funnel], textinfo="value+percent initial", marker_color=OURS)
     )
     fig.update_layout(title="Samples left after each stage")
-    spec = _spec(fig, 80 + 40 * len(names))
+    spec = _spec(fig, 70 + 32 * len(names))
     spec["layout"]["margin"]["l"] = 130  # room for the stage names
     return spec
 
