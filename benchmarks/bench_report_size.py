@@ -14,30 +14,15 @@ from __future__ import annotations
 
 import argparse
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
+from selector.pipeline.report import ReportData
 from selector.report import html_report_data, render_html
 from selector.sample import Message, Sample
 
 
-@dataclass
-class Pool:
-    """What select() hands the report (selector.pipeline.report.ReportData), synthetic."""
-
-    sources: list[str]
-    lengths: np.ndarray
-    labels: np.ndarray
-    picks: np.ndarray
-    radii: np.ndarray
-    random_radii: np.ndarray
-    embeddings: np.ndarray
-    seed: int
-    samples: list[Sample]
-
-
-def synthetic(n: int, seed: int = 0) -> tuple[Pool, list[dict]]:
+def synthetic(n: int, seed: int = 0) -> tuple[ReportData, list[dict]]:
     rng = np.random.default_rng(seed)
     words = np.array(["the", "of", "a", "to", "data", "model", "answer", "question", "code", "list", "value"])
     prompt = " ".join(rng.choice(words, 55))
@@ -52,7 +37,7 @@ def synthetic(n: int, seed: int = 0) -> tuple[Pool, list[dict]]:
     m = max(1, n // 100)
     picks = rng.choice(n, m, replace=False)
     labels = rng.integers(0, int(np.sqrt(n / 2)), n)
-    pool = Pool(
+    pool = ReportData(
         [s.source for s in samples], np.full(n, len(answer)), labels, picks, np.linspace(1.4, 1.0, m),
         np.linspace(1.4, 1.1, m), X, 0, samples,
     )  # fmt: skip

@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -14,6 +13,7 @@ from typer.testing import CliRunner
 
 from selector.cli import app
 from selector.filters import REASONS
+from selector.pipeline.report import ReportData
 from selector.report import html_report_data, render_html
 from selector.report.data import MAX_PICKS_SHOWN
 from selector.report.projection import PROJECTION_POINTS
@@ -89,19 +89,6 @@ def test_every_reason_code_has_its_explanation_in_rule_order():
     assert list(REASON_TEXT) == list(REASONS)
 
 
-@dataclass
-class _Pool:
-    sources: list[str]
-    lengths: np.ndarray
-    labels: np.ndarray
-    picks: np.ndarray
-    radii: np.ndarray
-    random_radii: np.ndarray
-    embeddings: np.ndarray
-    seed: int
-    samples: list[Sample]
-
-
 def test_a_large_pool_gives_a_bounded_report():
     n, m, text = 60_000, 5_000, "word " * 800  # 4,000-character answers
     rng = np.random.default_rng(0)
@@ -120,7 +107,7 @@ def test_a_large_pool_gives_a_bounded_report():
     ]
     X = rng.standard_normal((n, 16)).astype(np.float32)
     picks = rng.choice(n, m, replace=False)
-    pool = _Pool(
+    pool = ReportData(
         sources=[s.source for s in samples],
         lengths=np.full(n, len(text)),
         labels=rng.integers(0, 300, n),
