@@ -3,8 +3,8 @@
 A refactoring must not change a selection: run this before and after, and compare the printed digests
 (``python benchmarks/output_digest.py > before.txt``, change, ``... > after.txt``, ``diff before.txt after.txt``).
 Every output file is hashed as written, except ``manifest.json``, whose run times (``seconds`` keys) are dropped
-first, and ``report.md``, whose rows of run times are dropped. The P3 run is skipped when ``../shared/data`` is
-absent.
+first, ``report.md``, whose rows of run times are dropped, and ``report.html``, whose block of run times is.
+The P3 run is skipped when ``../shared/data`` is absent.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ RUNS = {
 
 
 TIME_ROW = re.compile(rb"\| [0-9.]+ s \|")
+SECONDS_BLOCK = re.compile(rb'<script type="application/json" id="report-seconds">.*?</script>', re.S)
 
 
 def _without_times(value: object) -> object:
@@ -51,6 +52,8 @@ def digest(folder: Path) -> dict[str, str]:
         data = path.read_bytes()
         if path.name == "manifest.json":
             data = json.dumps(_without_times(json.loads(data)), sort_keys=True).encode()
+        elif path.name == "report.html":
+            data = SECONDS_BLOCK.sub(b"", data)
         elif path.name == "report.md":
             data = b"\n".join(line for line in data.splitlines() if not TIME_ROW.search(line))
         out[path.name] = hashlib.sha256(data).hexdigest()[:16]

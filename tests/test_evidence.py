@@ -6,8 +6,8 @@ import json
 
 import numpy as np
 
+from selector.measures.evidence import RANDOM_DRAWS, random_draws, versus_random_proxies
 from selector.pipeline import select
-from selector.pipeline.evidence import RANDOM_DRAWS, random_draws, versus_random_proxies
 from selector.sample import Message, Sample
 
 

@@ -84,3 +84,44 @@ def test_cli_reverse_and_bad_values():
     ):
         res = runner.invoke(app, ["plan", *args])
         assert res.exit_code == 2 and message in res.output, (args, res.output)
+
+
+# Hoffmann et al. 2022, Table 3: parameters, FLOPs, tokens as printed.
+PUBLISHED = [
+    ("400M", 1.92e19, "8.0B"),
+    ("1B", 1.21e20, "20.2B"),
+    ("10B", 1.23e22, "205.1B"),
+    ("67B", 5.76e23, "1.5T"),
+    ("175B", 3.85e24, "3.7T"),
+    ("280B", 9.90e24, "5.9T"),
+    ("520B", 3.43e25, "11.0T"),
+    ("1T", 1.27e26, "21.2T"),
+    ("10T", 1.30e28, "216.2T"),
+]
+
+
+def test_plan_table_recomputes_the_published_rows():
+    res = runner.invoke(app, ["plan", "--table"])
+    assert res.exit_code == 0, res.output
+    rows = [line.split() for line in res.output.splitlines()[1 : 1 + len(PUBLISHED)]]
+    assert [r[0] for r in rows] == [p for p, _, _ in PUBLISHED]
+    assert [r[-1] for r in rows] == [t for _, _, t in PUBLISHED]  # 1B -> 20.2B, 10B -> 205.1B, 67B -> 1.5T, ...
+    for row, (_, flops, _) in zip(rows, PUBLISHED, strict=True):
+        # 6·N·D from the rounded tokens: within 5% of the printed FLOPs (67B: 1.5T tokens give 6.03e23, not 5.76e23)
+        assert float(row[1]) == pytest.approx(flops, rel=0.05)
+    gopher = dict((r[0], r[2]) for r in rows)
+    assert gopher["67B"] == "1.0" and gopher["10B"] == "1/47" and gopher["175B"] == "6.7"
+
+
+def test_plan_params_alone_prints_the_compute_optimal_plan(tmp_path):
+    out = tmp_path / "optimal.json"
+    res = runner.invoke(app, ["plan", "--params", "7B", "--gpu", "a100", "--mfu", "0.5", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    tokens = round(chinchilla_tokens(7e9))
+    flops = 6 * 7e9 * tokens
+    assert f"{tokens:,}" in res.output and f"{flops:.3g}" in res.output
+    assert f"{flops / (312e12 * 0.5) / 3600:,.0f} on a100" in res.output
+    plan = json.loads(out.read_text(encoding="utf-8"))["plan"]
+    assert plan["tokens_per_epoch"] == tokens and plan["chinchilla_tokens"] == pytest.approx(tokens, abs=1)
+    bad = runner.invoke(app, ["plan", "--params", "0"])
+    assert bad.exit_code == 2 and "--params" in bad.output

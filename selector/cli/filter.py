@@ -6,6 +6,7 @@ Writes into ``--out DIR``:
 * ``rejected.jsonl``: one line per dropped sample, ``{"reason": CODE, "id": ID, "record": ORIGINAL_RECORD}``
   (plus ``"instance": i`` for formats holding several instances per record), the record as read, before
   cleaning: the same shape ``selector select`` writes;
+* ``report.html``: the drops per rule with examples of each, and the source mix (:mod:`selector.report`);
 * ``manifest.json``: the resolved config, the input files, and the counts (per rule, per source, cleaned), with
   ``input == kept + sum(rejected)``.
 

@@ -48,6 +48,9 @@ def plan(
         typer.Option("--peak-tflops", metavar="TFLOPS", help="Dense bf16 peak of an accelerator not in the table."),
     ] = None,
     tokenizer: Tokenizer = None,
+    table: Annotated[
+        bool, typer.Option("--table", help="Print Chinchilla's compute-optimal table (400M to 10T) from the rule.")
+    ] = False,
     out: Annotated[Path | None, out_option("Also write the plan to this JSON file.", "FILE.json")] = None,
     overwrite: Overwrite = False,
     verbose: Verbose = False,
@@ -55,24 +58,37 @@ def plan(
     """Print the training plan of a selection for a model size: tokens, FLOPs, GPU-hours, Chinchilla, epochs.
 
     With --gpu-hours H (and no SOURCE), print the token budget those hours buy, to pass to `select --tokens`.
+    With --params alone, print the compute-optimal tokens for that size and their FLOPs and GPU-hours; with
+    --table, Chinchilla's whole table (parameters, FLOPs, FLOPs in Gopher units, tokens).
     """
     from selector.io import output_guard
     from selector.io.guard import MARKER_KEY
     from selector.pipeline.outputs import write_manifest
     from selector.pipeline.tokens import parse_count
     from selector.planning import corpus_tokens, plan_training, tokens_for_hours
+    from selector.planning.optimal import compute_optimal_plan, render_chinchilla_table, render_optimal
     from selector.planning.plan import render_plan
 
     setup_logging(verbose)
+    if table:
+        typer.echo(render_chinchilla_table())
+        return
     if not params:
-        raise ConfigError("--params is required: the model's parameter count, e.g. --params 7B")
+        raise ConfigError("--params is required: the model's parameter count, e.g. --params 7B (or --table)")
     n_params = parse_count(params, "--params")
     given = [x for x in (source, tokens, gpu_hours) if x is not None]
-    if len(given) != 1:
-        raise ConfigError("give exactly one of SOURCE (a selection or corpus), --tokens N or --gpu-hours H")
+    if len(given) > 1:
+        raise ConfigError(
+            "give exactly one of SOURCE (a selection or corpus), --tokens N or --gpu-hours H, or none of them for "
+            "the compute-optimal plan of --params"
+        )
     guard = output_guard(out, "plan", [source] if source else [], overwrite=overwrite, kind="file") if out else None
     kwargs = {"gpu": gpu, "mfu": mfu, "epochs": epochs, "peak_tflops": peak_tflops}
-    if gpu_hours is not None:
+    if not given:
+        plan_obj = compute_optimal_plan(n_params, gpu=gpu, mfu=mfu, peak_tflops=peak_tflops)
+        result = {"compute_optimal": True, "plan": plan_obj.to_dict()}
+        typer.echo(render_optimal(plan_obj))
+    elif gpu_hours is not None:
         budget = tokens_for_hours(gpu_hours, n_params, **kwargs)  # type: ignore[arg-type]
         result: dict = {"gpu_hours": gpu_hours, "params": n_params, "tokens_per_epoch": budget, **kwargs}
         typer.echo(

@@ -1,6 +1,6 @@
 """Label-free measures of a selection in a space the selector does not select in (word TF-IDF of the prompts):
 coverage, diversity (Vendi), transfer to held-out answers and the group mix. Both the per-run evidence
-(:mod:`selector.pipeline.evidence`) and ``selector evaluate`` (:mod:`selector.evaluation`) use them, so they sit
+(:mod:`selector.measures.evidence`) and ``selector evaluate`` (:mod:`selector.evaluation`) use them, so they sit
 below both."""
 
 from __future__ import annotations

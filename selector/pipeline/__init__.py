@@ -8,7 +8,7 @@
 - :mod:`~selector.pipeline.manifest`: the header of every command's manifest (:func:`run_header`), the timer;
 - :mod:`~selector.pipeline.outputs`: the output folder (guarded, staged, whole or nothing) and the one shape of
   rejected rows;
-- :mod:`~selector.pipeline.report`: ``report.md`` and its plots.
+- the reports (``report.md``, its plots, ``report.html``) are written by :mod:`selector.report`.
 """
 
 from selector._lazy import lazy_exports

@@ -3,8 +3,8 @@
 :func:`dedup` reads the inputs, runs the near-duplicate rule (MinHash + LSH) and then SemDeDup on the embeddings
 of what is left (the encoder's, or a precomputed ``.npy`` of one row per sample as read), clustered by the same
 seeded faiss K-Means ``select`` uses, and writes ``kept.<ext>``, ``rejected.jsonl`` (each row with
-``duplicate_of`` and ``similarity``) and ``manifest.json`` through the same guard as ``selector filter``. No
-cleaning and no other filter runs: the output differs from the input only by the duplicates.
+``duplicate_of`` and ``similarity``), ``report.html`` and ``manifest.json`` through the same guard as
+``selector filter``. No cleaning and no other filter runs: the output differs from the input only by the duplicates.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from selector.io import Corpus, ReadOptions
 from selector.pipeline.context import RunContext
 from selector.pipeline.manifest import run_header
 from selector.pipeline.outputs import write_kept
-from selector.pipeline.report import dedup_examples
 from selector.pipeline.request import SelectRequest
 from selector.pipeline.stages import (
     ClusterStage,
@@ -34,6 +33,7 @@ from selector.pipeline.stages import (
     When,
     run_stages,
 )
+from selector.report.duplicates import dedup_examples
 from selector.sample import Sample
 
 __all__ = ["DedupResult", "dedup"]

@@ -22,7 +22,10 @@ from selector.formats.export import dataset_info, export_rows
 from selector.io import Corpus, atomic_path, write_jsonl, write_records
 from selector.io.guard import OutputGuard
 from selector.pipeline.manifest import finite_json
-from selector.pipeline.report import ReportData, render_markdown, write_plots
+from selector.report import write_html_report
+from selector.report.data import ReportData
+from selector.report.markdown import render_markdown
+from selector.report.plots import write_plots
 from selector.sample import Sample
 
 TRAIN_FILE = "train.jsonl"
@@ -57,9 +60,9 @@ def write_selection(
     details: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write a selection's folder: ``selected.<ext>``, ``selection.jsonl``, ``rejected.jsonl``, the report and its
-    plots, and ``manifest.json`` (its ``outputs`` key lists every file, which is what lets a later ``--overwrite``
-    replace the folder). With ``export`` (a shape of :mod:`selector.formats.export`), also ``train.jsonl`` and
-    ``dataset_info.json`` (:func:`write_export`)."""
+    plots, ``report.html`` (:mod:`selector.report`), and ``manifest.json`` (its ``outputs`` key lists every file,
+    which is what lets a later ``--overwrite`` replace the folder). With ``export`` (a shape of
+    :mod:`selector.formats.export`), also ``train.jsonl`` and ``dataset_info.json`` (:func:`write_export`)."""
     with staged_output(guard, inputs, overwrite) as tmp:
         files = [p.relative_to(tmp).as_posix() for p in write_records(corpus, chosen, tmp, "selected")]
         if export is not None:
@@ -67,7 +70,8 @@ def write_selection(
         write_jsonl(tmp / "selection.jsonl", rows)
         write_rejected(tmp / "rejected.jsonl", rejected, details)
         plots = write_plots(report, tmp)
-        manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", *plots])
+        html = write_html_report(tmp, manifest, report=report, rows=rows, rejected=rejected, details=details)
+        manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", html, *plots])
         (tmp / "report.md").write_text(render_markdown(manifest, plots), encoding="utf-8")
         write_manifest(tmp / "manifest.json", manifest)
     return guard.path
@@ -79,21 +83,23 @@ def write_kept(
     overwrite: bool,
     corpus: Corpus,
     kept: Sequence[Sample],
-    rejected: Iterable[tuple[Sample, str]],
+    rejected: Sequence[tuple[Sample, str]],
     manifest: dict[str, Any],
     export: str | None = None,
     details: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Path:
     """Write the folder of a command that keeps part of its input (``filter``, ``dedup``): ``kept.<ext>`` (the
     records in the input's own container), ``rejected.jsonl`` (:func:`rejected_row`), with ``export`` also
-    ``train.jsonl`` and ``dataset_info.json``, and ``manifest.json`` listing them under ``outputs``."""
+    ``train.jsonl`` and ``dataset_info.json``, a smaller ``report.html`` (the funnel, rejections per rule,
+    duplicates), and ``manifest.json`` listing them under ``outputs``."""
     with staged_output(guard, inputs, overwrite) as tmp:
         files = [p.relative_to(tmp).as_posix() for p in write_records(corpus, kept, tmp, "kept")]
         if export is not None:
             manifest["export"] = export
             files += write_export(tmp, kept, export, guard.path.name)
         write_rejected(tmp / "rejected.jsonl", rejected, details)
-        manifest["outputs"] = sorted([*files, "rejected.jsonl"])
+        html = write_html_report(tmp, manifest, rejected=rejected, details=details)
+        manifest["outputs"] = sorted([*files, "rejected.jsonl", html])
         write_manifest(tmp / "manifest.json", manifest)
     return guard.path
 

@@ -1,6 +1,6 @@
 """Measure: how the picks cover the candidates against a seeded random selection under the same rules (in the
 embedding space, :mod:`selector.selection.coverage`), each pick's distance to the picks before it, and the
-label-free evidence in an independent space (:mod:`selector.pipeline.evidence`)."""
+label-free evidence in an independent space (:mod:`selector.measures.evidence`)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from typing import Any
 import numpy as np
 
 from selector.device import resolve_device
+from selector.measures.evidence import random_draws, versus_random_proxies
 from selector.pipeline.context import RunContext
-from selector.pipeline.evidence import random_draws, versus_random_proxies
-from selector.pipeline.report import dedup_examples
 from selector.pipeline.stages.base import BaseStage
+from selector.report.duplicates import dedup_examples
 from selector.selection.coverage import distances_at_pick, versus_random
 
 

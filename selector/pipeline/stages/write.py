@@ -11,8 +11,8 @@ import numpy as np
 from selector.io import Corpus
 from selector.pipeline.context import RunContext
 from selector.pipeline.outputs import write_selection
-from selector.pipeline.report import ReportData
 from selector.pipeline.stages.base import BaseStage
+from selector.report.data import ReportData
 from selector.sample import Sample
 
 
@@ -47,6 +47,7 @@ class WriteStage(BaseStage):
             random_radii=cov.random_radii,
             embeddings=X,
             seed=ctx.config.seed,
+            samples=pool,
         )
         chosen = [pool[i] for i in ctx.picks]
         position = positions(corpus, [s for s, _ in ctx.rejected])

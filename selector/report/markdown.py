@@ -1,0 +1,92 @@
+"""``report.md``: the run in tables (counts, filters, sources and tasks, clusters, coverage, the evidence against
+random selections, duplicates, time per stage) beside the PNGs of :mod:`selector.report.plots`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from selector.measures.evidence import render_evidence
+from selector.report.plots import PLOTS
+
+
+def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _dedup_panel(dedup: Mapping[str, Any]) -> list[str]:
+    out = ["", "## Duplicates", ""]
+    out.append(_table([(r, f"{v['dropped']:,}") for r, v in dedup.items()], ["rule", "dropped"]))
+    for reason, v in dedup.items():
+        for ex in v["examples"]:
+            sim = "" if ex["similarity"] is None else f" (similarity {ex['similarity']})"
+            out += ["", f"- `{reason}`: `{ex['id']}` duplicates `{ex['duplicate_of']}`{sim}"]
+            out += [f"  - dropped: {ex['text']}", f"  - kept: {ex['kept_text']}"]
+    return out
+
+
+def render_markdown(manifest: Mapping[str, Any], plots: Sequence[str]) -> str:
+    """The readable report: what was asked, what each stage kept, how well the selection covers the pool."""
+    counts = manifest["counts"]
+    cov = manifest["coverage"]
+    out = ["# selector report", ""]
+    out.append(
+        f"Selected **{counts['selected']:,}** of {counts['read']:,} samples read "
+        f"({counts['after_filters']:,} after filters, {counts['candidates']:,} candidates), "
+        f"seed {manifest['seed']}, encoder `{manifest['encoder'].get('model', '?')}`."
+    )
+    out += ["", "## Stages", ""]
+    stage_rows = [(name, f"{n:,}") for name, n in counts.items()]
+    out.append(_table(stage_rows, ["stage", "samples"]))
+    rejected = {k: v for k, v in manifest.get("filters", {}).get("by_reason", {}).items() if v}
+    if rejected:
+        out += ["", "Dropped by rule:", ""]
+        out.append(_table(sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0])), ["reason", "samples"]))
+    if manifest.get("dedup"):
+        out += _dedup_panel(manifest["dedup"])
+    out += ["", "## Sources", ""]
+    src = manifest["sources"]
+    rows = [
+        (
+            s,
+            f"{src['read'].get(s, 0):,}",
+            f"{src['pool'].get(s, 0):,}",
+            src["quota"].get(s, "-"),
+            src["selected"].get(s, 0),
+        )
+        for s in sorted(src["read"])
+    ]
+    out.append(_table(rows, ["source", "read", "after filters", "quota", "selected"]))
+    out += ["", "![source mix](sources.png)", "", "![response lengths](lengths.png)"]
+    out += render_evidence(manifest.get("versus_random"))
+    out += ["", "## Coverage", ""]
+    out.append(
+        "Coverage radius: the largest distance from a candidate to its nearest pick (Euclidean on unit vectors, "
+        "`sqrt(2 - 2 cos)`); mean distance: the average over candidates. Lower is better."
+    )
+    out.append("")
+    out.append(
+        _table(
+            [
+                ("KCenterGreedy", f"{cov['selection']['radius']:.4f}", f"{cov['selection']['mean_distance']:.4f}"),
+                ("random (seeded)", f"{cov['random']['radius']:.4f}", f"{cov['random']['mean_distance']:.4f}"),
+            ],
+            ["selection", "coverage radius", "mean distance to nearest pick"],
+        )
+    )
+    out += ["", "![coverage curve](coverage.png)", ""]
+    clusters = manifest["clusters"]
+    out += ["## Clusters", ""]
+    out.append(
+        f"faiss K-Means, k = {clusters['k']}, trained on {clusters.get('train_points', '?'):,} points; "
+        f"{clusters['clusters_picked']} clusters contain at least one pick."
+    )
+    out += ["", "![clusters](clusters.png)", "", "![projection](projection.png)", ""]
+    out += ["## Time per stage", ""]
+    out.append(_table([(k, f"{v:.2f} s") for k, v in manifest["seconds"].items()], ["stage", "time"]))
+    missing = sorted(set(PLOTS) - set(plots))
+    if missing:
+        out += ["", f"Plots not drawn: {', '.join(missing)}"]
+    return "\n".join(out) + "\n"
