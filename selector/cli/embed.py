@@ -36,9 +36,11 @@ from selector.cli.common import (
 )
 from selector.embedding.templates import TEMPLATES, check_template, render_all
 from selector.errors import SelectorError
+from selector.io.guard import holds_output_lock
 
 
 @handles_errors
+@holds_output_lock("embed")  # held from before reading (issue 22 item 7)
 def embed(
     inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output .npy file (a FILE.json sidecar goes beside it).")],

@@ -37,11 +37,13 @@ from selector.config import load_run_config
 from selector.filters import apply_filters, clean_samples
 from selector.formats.export import check_exportable, check_shape
 from selector.io import ReadOptions, output_guard, write_records
+from selector.io.guard import holds_output_lock
 from selector.pipeline.manifest import run_header
 from selector.pipeline.outputs import staged_output, write_export, write_manifest, write_rejected
 
 
 @handles_errors
+@holds_output_lock("filter")  # held from before reading (issue 22 item 7)
 def filter_command(
     inputs: Inputs,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder (new, or an earlier filter run).")],

@@ -20,17 +20,19 @@ import io
 import json
 import logging
 import os
-import signal
 import tempfile
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from selector.signals import Terminated, sigterm_raises
+
 log = logging.getLogger(__name__)
+
+__all__ = ["EmbeddingCache", "Terminated", "cache_key", "default_cache_dir", "saved_on_interrupt", "text_hashes"]
 
 HASH_DTYPE = np.dtype("S16")
 FORMAT_VERSION = 1
@@ -168,10 +170,6 @@ class EmbeddingCache:
         log.debug("cache: wrote chunk %s (%d rows)", data, len(hashes))
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised as an interrupt inside :func:`saved_on_interrupt` so that embedded rows are saved first."""
-
-
 @contextmanager
 def saved_on_interrupt(cache: EmbeddingCache | None) -> Iterator[None]:
     """Write ``cache``'s pending rows if the block ends by an exception (Ctrl-C included), then re-raise.
@@ -180,9 +178,9 @@ def saved_on_interrupt(cache: EmbeddingCache | None) -> Iterator[None]:
     :class:`Terminated`, a :class:`KeyboardInterrupt`, so ``kill`` and job schedulers also leave a resumable
     cache. SIGKILL cannot be caught: a run killed that way loses the rows of its unfinished chunk.
     """
-    restore = _sigterm_raises()
     try:
-        yield
+        with sigterm_raises():
+            yield
     except BaseException:
         if cache is not None and cache.pending:
             rows = cache.pending
@@ -193,25 +191,6 @@ def saved_on_interrupt(cache: EmbeddingCache | None) -> Iterator[None]:
             else:
                 log.info("saved %d embedded rows to the cache %s; a rerun resumes from there", rows, cache.dir)
         raise
-    finally:
-        restore()
-
-
-def _sigterm_raises() -> Callable[[], None]:
-    """Make SIGTERM raise :class:`Terminated` (main thread, default handler only); returns the undo."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    try:
-        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-            return lambda: None  # the application handles SIGTERM itself
-
-        def _raise(signum: int, frame: object) -> None:
-            raise Terminated(f"terminated by signal {signum}")
-
-        signal.signal(signal.SIGTERM, _raise)
-    except (ValueError, OSError):  # no signals here (an embedded interpreter)
-        return lambda: None
-    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -8,7 +8,9 @@ from typing import Any
 
 import numpy as np
 
+from selector.embedding.cache import default_cache_dir
 from selector.errors import ConfigError
+from selector.io.guard import check_writable
 from selector.sample import Sample
 
 
@@ -41,6 +43,14 @@ def check_options(
         raise ConfigError("--target needs the encoder that embedded the pool; it cannot be combined with --embeddings")
     if embeddings is not None and not Path(embeddings).is_file():
         raise ConfigError(f"--embeddings {embeddings}: file not found (write one with `selector embed`)")
+
+
+def check_cache_dir(cache_dir: str | Path | None, embeddings: str | Path | None) -> None:
+    """The embedding cache (``--cache-dir``, else the default under ``$SELECTOR_CACHE_DIR``, ``$XDG_CACHE_HOME``
+    or ``~/.cache``) must be writable before any work, unless ``--embeddings`` replaces the encoder."""
+    if embeddings is not None:
+        return
+    check_writable(default_cache_dir() if cache_dir is None else cache_dir, "--cache-dir")
 
 
 def check_task(task: str, kept: Sequence[Sample]) -> None:

@@ -23,6 +23,7 @@ from selector.errors import ConfigError, SelectorError
 from selector.filters import ContaminationFilter, FilterPipeline, build_corpus_rules
 from selector.formats.export import check_exportable, check_shape
 from selector.io import Corpus, ReadOptions, output_guard, write_records
+from selector.io.guard import holds_output_lock
 from selector.pipeline.manifest import StageTimer, run_header
 from selector.pipeline.outputs import staged_output, write_export, write_manifest, write_rejected
 from selector.pipeline.report import dedup_examples
@@ -55,6 +56,7 @@ class DedupResult:
     out_dir: Path | None = field(default=None)
 
 
+@holds_output_lock("dedup")
 def dedup(
     inputs: Sequence[str | Path],
     *,

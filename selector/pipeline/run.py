@@ -34,7 +34,9 @@ from selector.filters import apply_filters
 from selector.filters.clean import clean_samples
 from selector.formats.export import check_exportable, check_shape
 from selector.io import Corpus, ReadOptions, output_guard
+from selector.io.guard import holds_output_lock
 from selector.pipeline.arguments import (
+    check_cache_dir,
     check_options,
     check_task,
     config_overrides,
@@ -92,6 +94,7 @@ class SelectResult:
         return [s.record for s in self.samples]
 
 
+@holds_output_lock("select")
 def select(
     inputs: Sequence[str | Path],
     *,
@@ -151,8 +154,10 @@ def select(
     inputs = [str(p) for p in inputs]
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
     check_options(task, task_field, target, embeddings)
+    check_cache_dir(cfg.encoder.cache_dir, embeddings)
     protected = inputs + ([str(target)] if target else []) + list(cfg.filters.decontaminate or [])
-    guard = output_guard(out, "select", protected, overwrite=overwrite) if out is not None else None
+    cache = cfg.encoder.cache_dir
+    guard = output_guard(out, "select", protected, overwrite=overwrite, cache_dir=cache) if out is not None else None
     timer = StageTimer()
 
     with timer("read"):
