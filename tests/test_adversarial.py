@@ -1,0 +1,39 @@
+"""Cases from an adversarial run (issue 22) that cross modules: each fails with one clear line, or recovers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from selector.cli import app
+
+runner = CliRunner()
+
+
+class _RunsCode:
+    """Unpickling this calls ``print``: a pickle that would run code when loaded."""
+
+    def __reduce__(self):
+        return (print, ("pickle ran",))
+
+
+def test_pickled_weights_that_would_run_code_give_one_line(tmp_path, tiny):
+    torch = pytest.importorskip("torch")
+    from safetensors.torch import load_file
+
+    model = tmp_path / "model"
+    shutil.copytree(tiny, model)
+    weights = load_file(model / "model.safetensors")
+    (model / "model.safetensors").unlink()
+    torch.save({**weights, "extra": _RunsCode()}, model / "pytorch_model.bin")
+    data = tmp_path / "d.jsonl"
+    data.write_text(json.dumps({"instruction": "Say hi.", "output": "Hi."}) + "\n")
+    res = runner.invoke(app, ["embed", str(data), "--model", str(model), "--out", str(tmp_path / "e.npy"),
+                              "--cache-dir", str(tmp_path / "c")])  # fmt: skip
+    assert res.exit_code == 2, res.output
+    error = [line for line in res.output.splitlines() if line.startswith("error:")]
+    assert len(error) == 1 and "never runs" in error[0] and "model.safetensors" in error[0]
+    assert "pickle ran" not in res.output and len(res.output.strip().splitlines()) <= 2
