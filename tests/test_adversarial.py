@@ -37,3 +37,23 @@ def test_pickled_weights_that_would_run_code_give_one_line(tmp_path, tiny):
     error = [line for line in res.output.splitlines() if line.startswith("error:")]
     assert len(error) == 1 and "never runs" in error[0] and "model.safetensors" in error[0]
     assert "pickle ran" not in res.output and len(res.output.strip().splitlines()) <= 2
+
+
+def test_a_disk_that_fills_while_writing_is_exit_2_and_leaves_nothing(tmp_path, demo_vectors, monkeypatch):
+    import builtins
+    import errno
+
+    from conftest import DEMO
+
+    real_open = builtins.open
+
+    def full_disk_open(file, mode="r", *args, **kwargs):
+        if "w" in mode and ".o.tmp-" in str(file):  # the OS boundary: writes into the staged output fail
+            raise OSError(errno.ENOSPC, "No space left on device", str(file))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", full_disk_open)
+    args = ["select", str(DEMO), "-n", "5", "--embeddings", str(demo_vectors), "--out", str(tmp_path / "o")]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 2 and "No space left on device; free space there" in res.output, res.output
+    assert list(tmp_path.iterdir()) == []  # no output, no lock, no temporary folder
