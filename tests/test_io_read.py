@@ -131,6 +131,12 @@ def test_mapping_applies_to_files_holding_its_keys(tmp_path: Path) -> None:
     assert corpus.samples[1].format == "alpaca"
 
 
+def test_a_mapping_that_fits_no_input_is_an_error_naming_the_missing_key(tmp_path: Path) -> None:
+    alpaca = write_container(tmp_path, "a", "jsonl", RECORDS["alpaca"])
+    with pytest.raises(SelectorError, match=r"a\.jsonl: --map prompt=nosuchkey .*no input has the key\(s\) nosuchkey"):
+        read_corpus([alpaca], mapping={"prompt": "nosuchkey", "response": "output"})
+
+
 def test_id_mapping(tmp_path: Path) -> None:
     path = write_container(tmp_path, "q", "jsonl", [{"question_id": 7, "question": "q", "answer": "a"}])
     assert read_corpus([path], mapping={"id": "question_id"}).samples[0].id == "7"
