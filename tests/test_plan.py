@@ -84,3 +84,17 @@ def test_cli_reverse_and_bad_values():
     ):
         res = runner.invoke(app, ["plan", *args])
         assert res.exit_code == 2 and message in res.output, (args, res.output)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tokens", "1000", "--epochs", "inf"], "--epochs must be a positive finite number"),
+        (["--tokens", "1000", "--epochs", "nan"], "--epochs must be a positive finite number"),
+        (["--gpu-hours", "inf"], "--gpu-hours must be a positive finite number"),
+        (["--tokens", "1000", "--peak-tflops", "inf"], "--peak-tflops must be a positive"),
+    ],
+)
+def test_infinite_or_nan_plan_options_are_refused(args, message):
+    res = runner.invoke(app, ["plan", "--params", "7B", *args])
+    assert res.exit_code == 2 and message in res.output, res.output

@@ -90,6 +90,7 @@ class OutputGuard:
                     f"{flag} {out} and --cache-dir {cache_dir} overlap: replacing the output would delete the cache "
                     "(or the cache would land among the outputs). Give them separate folders"
                 )
+        _check_name(out, flag)
         check_writable(out, flag)
         if self.kind == "folder":
             if out.exists() and not out.is_dir():
@@ -143,6 +144,7 @@ class OutputGuard:
         if key in _HELD:
             yield
             return
+        _check_name(self.path, "--out")
         check_writable(self.path, "--out")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         for _ in range(2):
@@ -267,6 +269,29 @@ def _why(exc: OSError) -> str:
     return "no space left on the device" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror or str(exc)
 
 
+NAME_ROOM = 40
+"""Characters the hidden names beside an output add to its name (``.NAME.tmp-PID-HEX``, ``.NAME.old-...``)."""
+
+
+def _check_name(out: Path, flag: str) -> None:
+    """The output's name, and the temporary names made beside it, must fit the file system's name limit."""
+    try:
+        limit = os.pathconf(_existing_folder(out.parent), "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    if len(os.fsencode(out.name)) + NAME_ROOM > limit:
+        raise SelectorError(
+            f"{flag}: the name {out.name[:40]}... is {len(os.fsencode(out.name))} bytes; this file system allows "
+            f"{limit} and selector needs {NAME_ROOM} more for temporary names beside it. Choose a shorter {flag}"
+        )
+
+
+def _existing_folder(path: Path) -> Path:
+    while not path.exists() and path.parent != path:
+        path = path.parent
+    return path
+
+
 def _create_lock(lock: Path, out: Path) -> bool:
     """Create ``lock`` holding ``host pid``, whole or not at all; ``False`` when it exists already.
 
@@ -296,7 +321,7 @@ def _create_lock(lock: Path, out: Path) -> bool:
                 os.unlink(tmp)
     except OSError as exc:
         raise SelectorError(
-            f"--out {out}: cannot write its lock {lock} ({_why(exc)}); free space there or choose another --out"
+            f"--out {out}: cannot write its lock {lock} ({_why(exc)}); {_WHAT_TO_DO['--out']}"
         ) from None
 
 

@@ -10,6 +10,7 @@ import numpy as np
 
 from selector.embedding.cache import default_cache_dir
 from selector.errors import ConfigError
+from selector.io import ReadOptions
 from selector.io.guard import check_writable
 from selector.sample import Sample
 
@@ -51,6 +52,12 @@ def check_cache_dir(cache_dir: str | Path | None, embeddings: str | Path | None)
     if embeddings is not None:
         return
     check_writable(default_cache_dir() if cache_dir is None else cache_dir, "--cache-dir")
+
+
+def check_target(target: str | Path | None, options: ReadOptions) -> None:
+    """``--target`` must hold at least one sample: read now (a few examples), not found empty after embedding."""
+    if target is not None and not options.read([target]).samples:
+        raise ConfigError(f"--target {target} holds no samples; give a file of a few examples of the downstream task")
 
 
 def check_task(task: str, kept: Sequence[Sample]) -> None:

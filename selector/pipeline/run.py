@@ -38,6 +38,7 @@ from selector.io.guard import holds_output_lock
 from selector.pipeline.arguments import (
     check_cache_dir,
     check_options,
+    check_target,
     check_task,
     config_overrides,
     resolve_budget,
@@ -155,6 +156,7 @@ def select(
     options = ReadOptions(source_field, task_field, mapping, skip_invalid)
     check_options(task, task_field, target, embeddings)
     check_cache_dir(cfg.encoder.cache_dir, embeddings)
+    check_target(target, options)
     protected = inputs + ([str(target)] if target else []) + list(cfg.filters.decontaminate or [])
     cache = cfg.encoder.cache_dir
     guard = output_guard(out, "select", protected, overwrite=overwrite, cache_dir=cache) if out is not None else None
