@@ -57,3 +57,30 @@ def test_a_disk_that_fills_while_writing_is_exit_2_and_leaves_nothing(tmp_path, 
     res = runner.invoke(app, args)
     assert res.exit_code == 2 and "No space left on device; free space there" in res.output, res.output
     assert list(tmp_path.iterdir()) == []  # no output, no lock, no temporary folder
+
+
+def test_hostile_source_names_stay_text_in_the_report_and_exact_duplicates_name_their_original(tmp_path):
+    import numpy as np
+
+    from selector.pipeline import select
+
+    names = ["<script>alert(1)</script>", "a|b", "line\nbreak", "plain"]
+    records = [
+        {"instruction": f"Explain item {i} of the list in detail.", "output": f"Item {i} is explained here " * 3,
+         "src": names[i % 4]}
+        for i in range(40)
+    ]  # fmt: skip
+    records.append({**records[5], "output": records[5]["output"].upper()})  # an exact duplicate (case folded)
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in records))
+    vectors = tmp_path / "v.npy"
+    np.save(vectors, np.random.default_rng(0).standard_normal((len(records), 8)).astype(np.float32))
+    select([data], budget=6, source_field="src", embeddings=vectors, out=tmp_path / "o", progress=False)
+    report = (tmp_path / "o" / "report.md").read_text(encoding="utf-8")
+    assert "<script>" not in report and "&lt;script&gt;alert(1)&lt;/script&gt;" in report
+    source_rows = [line for line in report.splitlines() if "alert(1)" in line or "a\\|b" in line or "break" in line]
+    assert len(source_rows) == 3 and all(row.replace("\\|", "").count("|") == 6 for row in source_rows)
+    assert "| line break |" in report
+    rejected = [json.loads(line) for line in (tmp_path / "o" / "rejected.jsonl").read_text().splitlines()]
+    dup = [r for r in rejected if r["reason"] == "duplicate"]
+    assert len(dup) == 1 and dup[0]["duplicate_of"] == "d.jsonl#5" and dup[0]["similarity"] == 1.0

@@ -13,6 +13,7 @@ Five PNG plots (matplotlib, Agg backend, fixed sizes and no timestamps, so the s
 
 from __future__ import annotations
 
+import html
 import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -210,9 +211,18 @@ def write_plots(data: ReportData, out_dir: Path) -> list[str]:
     return names
 
 
+def md_escape(value: Any) -> str:
+    """``value`` as literal text in ``report.md`` (a table cell or a list item), whatever a source name, id or
+    record holds: line breaks become spaces, raw HTML is escaped (``&lt;script&gt;``), and the backslash, pipe and
+    backtick are backslash-escaped so that they neither split a table row nor open a code span."""
+    text = " ".join(str(value).splitlines())
+    text = html.escape(text, quote=False)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+
+
 def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -264,8 +274,8 @@ def _dedup_panel(dedup: Mapping[str, Any]) -> list[str]:
     for reason, v in dedup.items():
         for ex in v["examples"]:
             sim = "" if ex["similarity"] is None else f" (similarity {ex['similarity']})"
-            out += ["", f"- `{reason}`: `{ex['id']}` duplicates `{ex['duplicate_of']}`{sim}"]
-            out += [f"  - dropped: {ex['text']}", f"  - kept: {ex['kept_text']}"]
+            out += ["", f"- `{reason}`: {md_escape(ex['id'])} duplicates {md_escape(ex['duplicate_of'])}{sim}"]
+            out += [f"  - dropped: {md_escape(ex['text'])}", f"  - kept: {md_escape(ex['kept_text'])}"]
     return out
 
 
