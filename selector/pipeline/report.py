@@ -211,11 +211,14 @@ def write_plots(data: ReportData, out_dir: Path) -> list[str]:
     return names
 
 
-def md_escape(value: Any) -> str:
+def md_escape(value: Any, code: bool = False) -> str:
     """``value`` as literal text in ``report.md`` (a table cell or a list item), whatever a source name, id or
     record holds: line breaks become spaces, raw HTML is escaped (``&lt;script&gt;``), and the backslash, pipe and
-    backtick are backslash-escaped so that they neither split a table row nor open a code span."""
+    backtick are backslash-escaped so that they neither split a table row nor open a code span. With ``code``, the
+    value as a code span instead (shown verbatim, so only its backticks, which would end it, become ``'``)."""
     text = " ".join(str(value).splitlines())
+    if code:
+        return "`" + text.replace("`", "'") + "`"
     text = html.escape(text, quote=False)
     return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
 
@@ -274,7 +277,8 @@ def _dedup_panel(dedup: Mapping[str, Any]) -> list[str]:
     for reason, v in dedup.items():
         for ex in v["examples"]:
             sim = "" if ex["similarity"] is None else f" (similarity {ex['similarity']})"
-            out += ["", f"- `{reason}`: {md_escape(ex['id'])} duplicates {md_escape(ex['duplicate_of'])}{sim}"]
+            ids = md_escape(ex["id"], code=True), md_escape(ex["duplicate_of"], code=True)
+            out += ["", f"- `{reason}`: {ids[0]} duplicates {ids[1]}{sim}"]
             out += [f"  - dropped: {md_escape(ex['text'])}", f"  - kept: {md_escape(ex['kept_text'])}"]
     return out
 
