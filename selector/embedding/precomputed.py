@@ -118,7 +118,8 @@ def unit_rows(
         B[...] = _read_rows(arr, part)
         if not np.isfinite(B).all():
             raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
-        norms = np.linalg.norm(B, axis=1, keepdims=True)
+        with np.errstate(over="ignore", under="ignore"):  # such rows are found and scaled just below
+            norms = np.linalg.norm(B, axis=1, keepdims=True)
         extreme = np.flatnonzero(~((norms[:, 0] > SAFE_NORMS[0]) & (norms[:, 0] < SAFE_NORMS[1])))
         if extreme.size:  # squares that overflow (1e20) or underflow (1e-30) in float32: scale by the largest first
             peak = np.abs(B[extreme]).max(axis=1, keepdims=True)
