@@ -65,3 +65,48 @@ def test_default_dir_follows_environment(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.delenv("SELECTOR_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert default_cache_dir() == tmp_path / "xdg" / "selector"
+
+
+def _one_chunk(tmp_path: Path, n: int = 4) -> tuple[np.ndarray, Path]:
+    cache = EmbeddingCache(tmp_path, FIELDS, 4, chunk_size=n)
+    h = text_hashes([f"t{i}" for i in range(n)])
+    cache.add(h, _rows(n))
+    (chunk,) = cache.dir.glob("*.npz")
+    return h, chunk
+
+
+@pytest.mark.parametrize("damage", ["empty", "half", "short rows", "other dtype"])
+def test_a_damaged_chunk_is_named_and_its_rows_embedded_again(tmp_path: Path, caplog, damage: str) -> None:
+    h, chunk = _one_chunk(tmp_path)
+    data = chunk.read_bytes()
+    if damage == "empty":
+        chunk.write_bytes(b"")
+    elif damage == "half":
+        chunk.write_bytes(data[: len(data) // 2])
+    else:
+        vectors = _rows(3) if damage == "short rows" else _rows(4).astype(np.float16)
+        np.savez(chunk, hashes=h[: len(vectors)], vectors=vectors)
+    again = EmbeddingCache(tmp_path, FIELDS, 4)
+    found, _ = again.get(h)
+    assert not found.any() and f"cache chunk {chunk} is damaged" in caplog.text
+    assert not chunk.with_suffix(".done").exists()  # later runs do not trip over it again
+    again.add(h, _rows(4))  # re-embedded: the chunk is written whole again
+    again.flush()
+    found, out = EmbeddingCache(tmp_path, FIELDS, 4).get(h)
+    assert found.all()
+    np.testing.assert_array_equal(out, _rows(4))
+
+
+def test_a_full_cache_disk_lets_the_run_go_on_without_caching(tmp_path: Path, monkeypatch, caplog) -> None:
+    import errno
+    import os
+
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)  # the OS boundary: a chunk cannot be made durable
+    cache = EmbeddingCache(tmp_path, FIELDS, 4, chunk_size=2)
+    cache.add(text_hashes(["a", "b"]), _rows(2))
+    cache.add(text_hashes(["c", "d"]), _rows(2))
+    assert cache.unwritable == "No space left on device" and "goes on without caching" in caplog.text
+    assert caplog.text.count("cannot be written") == 1 and not list(cache.dir.glob("*.npz"))

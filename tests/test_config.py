@@ -43,3 +43,24 @@ def test_load_yaml_rejects_non_mapping(tmp_path):
         load_yaml(p)
     with pytest.raises(ConfigError, match="not found"):
         load_yaml(tmp_path / "missing.yaml")
+
+
+def test_a_key_given_twice_is_named_with_its_file_and_line(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("seed: 1\nfilters:\n  min_response_chars: 5\n  min_response_chars: 50\n")
+    with pytest.raises(ConfigError, match=rf"{p}:4: .*'min_response_chars' is given twice"):
+        load_yaml(p)
+    p.write_text("base: &b {seed: 1}\nrun:\n  <<: *b\n  seed: 2\n")  # a merge key may be overridden
+    assert load_yaml(p)["run"] == {"seed": 2}
+
+
+def test_a_refused_yaml_tag_is_one_line(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("seed: !!python/object/apply:os.system ['echo hi']\n")
+    with pytest.raises(ConfigError) as err:
+        load_yaml(p)
+    assert (
+        "\n" not in str(err.value)
+        and f"{p}:1:" in str(err.value)
+        and "tags that build Python objects" in str(err.value)
+    )

@@ -178,3 +178,29 @@ def test_older_or_damaged_sidecars(
     copy.with_suffix(".json").write_text("{not json")
     with pytest.raises(SelectorError, match=r"sidecar .*v\.json is unreadable"):
         load_embeddings(copy, range(N), samples)
+
+
+@pytest.mark.parametrize("scale", [1e20, 1e-30])
+def test_rows_near_the_float32_limits_normalise_like_ordinary_ones(tmp_path: Path, demo_vectors: Path, scale: float):
+    from conftest import DEMO
+
+    from selector.embedding.precomputed import unit_rows
+
+    X = np.load(demo_vectors)
+    scaled = (X.astype(np.float64) * scale).astype(np.float32)
+    assert np.isfinite(scaled).all() and (np.abs(scaled).max(axis=1) > 0).all()
+    np.testing.assert_allclose(unit_rows(tmp_path, scaled, np.arange(len(X))), X, atol=1e-6)
+    path = tmp_path / "scaled.npy"
+    np.save(path, scaled)
+    base = select([DEMO], budget=10, embeddings=demo_vectors, progress=False)
+    extreme = select([DEMO], budget=10, embeddings=path, progress=False)
+    assert extreme.indices.tolist() == base.indices.tolist()
+
+
+def test_a_zero_row_is_still_named(tmp_path: Path) -> None:
+    from selector.embedding.precomputed import unit_rows
+
+    X = np.ones((3, 4), dtype=np.float32)
+    X[1] = 0
+    with pytest.raises(SelectorError, match="row 1 is all zeros"):
+        unit_rows(tmp_path, X, np.arange(3))

@@ -225,3 +225,27 @@ def test_evaluate_embeds_with_the_configured_backend(tmp_path, tiny):
         config=cfg,
     )  # fmt: skip
     assert [p.name.split("-")[0] for p in (tmp_path / "c" / "models").iterdir()] == ["onnx"]  # exported, then used
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--budgets", "nan", "--budgets: nan is neither"),
+        ("--budgets", "", "--budgets is empty"),
+        ("--budgets", "0", "--budgets: 0.0 is neither"),
+        ("--budgets", "-1", "--budgets: -1.0 is neither"),
+        ("--budgets", "2.5", "--budgets: 2.5 is neither"),
+        ("--strategies", "", "--strategies is empty"),
+        ("--coverage-sample", "0", "--coverage-sample must be at least 1"),
+    ],
+)
+def test_cli_evaluate_options_fail_before_reading(tmp_path, option, value, message):
+    from typer.testing import CliRunner
+
+    from selector.cli import app
+
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")  # reading it would fail: the option must be refused first
+    args = ["evaluate", str(bad), "--task-field", "task", "--out", str(tmp_path / "o"), option, value]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2 and message in result.output, result.output

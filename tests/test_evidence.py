@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 
-from selector.measures.evidence import RANDOM_DRAWS, random_draws, versus_random_proxies
+from selector.measures.evidence import RANDOM_DRAWS, random_draws, render_evidence, versus_random_proxies
 from selector.pipeline import select
 from selector.sample import Message, Sample
 
@@ -50,3 +50,23 @@ def test_every_select_run_reports_versus_random(tmp_path, demo_vectors):
     assert "## Versus random" in (tmp_path / "o" / "report.md").read_text()
     again = select([DEMO], budget=12, source_field="source", embeddings=demo_vectors, progress=False)
     assert json.dumps(again.manifest["versus_random"]) == json.dumps(section)
+
+
+def test_evidence_that_cannot_be_measured_is_skipped_with_a_reason():
+    pool = [_sample(i, f"{'abcdefghij'[i % 10]} ?", "s") for i in range(30)]  # one-letter words: empty vocabulary
+    section = versus_random_proxies(
+        pool, np.array([0, 1]), random_draws(np.ones(30, bool), None, None, 2, 0), ["s"] * 30, seed=0
+    )
+    assert "no word of two or more letters" in section["skipped"] and "proxies" not in section
+    assert "Not measured: the TF-IDF space is empty" in "\n".join(render_evidence(section))
+
+
+def test_a_chinese_slice_without_shared_words_completes_with_the_section_skipped(tmp_path, shared_data):
+    records = json.loads((shared_data / "alpaca_chinese_zh-data-part-00.json").read_text(encoding="utf-8"))[:40]
+    data = tmp_path / "zh.json"
+    data.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    vectors = tmp_path / "zh.npy"
+    np.save(vectors, np.random.default_rng(0).standard_normal((40, 16)).astype(np.float32))
+    res = select([data], budget=5, embeddings=vectors, out=tmp_path / "o", progress=False)
+    assert len(res.samples) == 5 and "After pruning, no terms remain" in res.manifest["versus_random"]["skipped"]
+    assert "Not measured" in (tmp_path / "o" / "report.md").read_text(encoding="utf-8")

@@ -169,6 +169,13 @@ def test_duplicates_normalise_case_and_space_and_keep_the_first():
     assert len(apply_filters(pair, FilterConfig(), progress=False).kept) == 2
 
 
+def test_an_exact_duplicate_names_the_sample_it_duplicates():
+    samples = [make("Hello world", i=0), make("other answer", i=1), make("hello  WORLD", i=2)]
+    result = apply_filters(samples, FilterConfig(), progress=False)
+    assert [(s.id, r) for s, r in result.rejected] == [("f:2", "duplicate")]
+    assert result.details["f:2"] == {"duplicate_of": "f:0", "similarity": 1.0}
+
+
 def test_a_duplicate_of_a_dropped_sample_can_be_kept():
     samples = [make("same", record={"score": 1}), make("same", record={"score": 50}, i=1)]
     result = apply_filters(samples, FilterConfig(score_field="score", min_score=10), progress=False)

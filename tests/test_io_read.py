@@ -131,6 +131,12 @@ def test_mapping_applies_to_files_holding_its_keys(tmp_path: Path) -> None:
     assert corpus.samples[1].format == "alpaca"
 
 
+def test_a_mapping_that_fits_no_input_is_an_error_naming_the_missing_key(tmp_path: Path) -> None:
+    alpaca = write_container(tmp_path, "a", "jsonl", RECORDS["alpaca"])
+    with pytest.raises(SelectorError, match=r"a\.jsonl: --map prompt=nosuchkey .*no input has the key\(s\) nosuchkey"):
+        read_corpus([alpaca], mapping={"prompt": "nosuchkey", "response": "output"})
+
+
 def test_id_mapping(tmp_path: Path) -> None:
     path = write_container(tmp_path, "q", "jsonl", [{"question_id": 7, "question": "q", "answer": "a"}])
     assert read_corpus([path], mapping={"id": "question_id"}).samples[0].id == "7"
@@ -150,3 +156,20 @@ def test_stats_counts(tmp_path: Path) -> None:
     assert stats["empty_prompts"] == 1 and stats["empty_responses"] == 1
     assert stats["sources"] == {"s": 2}
     assert stats["response_chars"]["p100"] == 2
+
+
+def test_a_dataset_dict_folder_is_its_train_split_only_and_says_so(tmp_path: Path, caplog) -> None:
+    datasets = pytest.importorskip("datasets")
+    train = [{**r, "output": f"train {i}"} for i, r in enumerate(RECORDS["alpaca"])]
+    test = [{**r, "output": f"test {i}"} for i, r in enumerate(RECORDS["alpaca"])]
+    splits = {"train": datasets.Dataset.from_list(train), "test": datasets.Dataset.from_list(test)}
+    datasets.DatasetDict(splits).save_to_disk(str(tmp_path / "dd"))
+    with caplog.at_level(logging.WARNING):
+        corpus = read_corpus([tmp_path / "dd"])
+    assert [s.response for s in corpus.samples] == [r["output"] for r in train]
+    assert "DatasetDict: reading its train split only, not test" in caplog.text
+    corpus = read_corpus([tmp_path])  # found by walking a folder: the same rule
+    assert [s.response for s in corpus.samples] == [r["output"] for r in train]
+    datasets.DatasetDict({"test": splits["test"]}).save_to_disk(str(tmp_path / "only_test"))
+    with pytest.raises(SelectorError, match=r"DatasetDict without a train split.*only_test/test"):
+        read_corpus([tmp_path / "only_test"])

@@ -12,6 +12,7 @@ from io_fixtures import CONTAINERS, FLAT_STRING_FORMATS, RECORDS, write_containe
 from selector.errors import SelectorError
 from selector.formats.transform import map_sample_text
 from selector.io import atomic_path, read_corpus, write_jsonl, write_records
+from selector.io.atomic import remove_path
 
 FLAT = [(f, c) for f in RECORDS if f not in ("self_instruct", "natural_instructions") for c in CONTAINERS
         if c != "csv" or f in FLAT_STRING_FORMATS]  # fmt: skip
@@ -193,3 +194,17 @@ def test_openai_tool_call_records_are_read_and_written_back_byte_for_byte(tmp_pa
     assert out.read_bytes() == src.read_bytes()
     (one,) = write_records(corpus, corpus.samples[1:], tmp_path / "one", "sel")
     assert TOOL_LINES[1].encode() in one.read_bytes()
+
+
+@pytest.mark.parametrize("container", ["parquet", "dataset"])
+def test_a_parquet_or_dataset_input_replaced_before_writing_is_refused(tmp_path: Path, container: str) -> None:
+    path = write_container(tmp_path, "in", container, RECORDS["alpaca"])
+    corpus = read_corpus([path])
+    other = [{**r, "output": f"replaced {i}"} for i, r in enumerate(RECORDS["alpaca"])]
+    (tmp_path / "new").mkdir()
+    replacement = write_container(tmp_path / "new", "in", container, other)
+    remove_path(path)
+    replacement.rename(path)  # same name, same row count, other rows: what a re-export during a run does
+    with pytest.raises(SelectorError, match="changed since it was read"):
+        write_records(corpus, corpus.samples[:2], tmp_path / "out", "selected")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())

@@ -125,3 +125,17 @@ def test_plan_params_alone_prints_the_compute_optimal_plan(tmp_path):
     assert plan["tokens_per_epoch"] == tokens and plan["chinchilla_tokens"] == pytest.approx(tokens, abs=1)
     bad = runner.invoke(app, ["plan", "--params", "0"])
     assert bad.exit_code == 2 and "--params" in bad.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--tokens", "1000", "--epochs", "inf"], "--epochs must be a positive finite number"),
+        (["--tokens", "1000", "--epochs", "nan"], "--epochs must be a positive finite number"),
+        (["--gpu-hours", "inf"], "--gpu-hours must be a positive finite number"),
+        (["--tokens", "1000", "--peak-tflops", "inf"], "--peak-tflops must be a positive"),
+    ],
+)
+def test_infinite_or_nan_plan_options_are_refused(args, message):
+    res = runner.invoke(app, ["plan", "--params", "7B", *args])
+    assert res.exit_code == 2 and message in res.output, res.output

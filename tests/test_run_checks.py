@@ -112,3 +112,16 @@ def test_outputs_list_files_under_selected_when_formats_differ(tmp_path):
     selected = [name for name in listed if name.startswith("selected/")]
     assert selected and all((out / name).is_file() for name in listed)
     assert "selected/" in res.output
+
+
+def test_a_target_without_samples_or_an_out_name_too_long_fail_before_reading(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")  # reading it would fail: the option must be refused first
+    empty = tmp_path / "target.json"
+    empty.write_text("[]")
+    res = runner.invoke(app, ["select", str(bad), "-n", "2", "--target", str(empty), "--out", str(tmp_path / "o")])
+    assert res.exit_code == 2 and "target.json: holds no records" in res.output, res.output
+    res = runner.invoke(app, ["select", str(bad), "-n", "2", "--out", str(tmp_path / ("x" * 300))])
+    assert res.exit_code == 2 and "Choose a shorter --out" in res.output, res.output
+    res = runner.invoke(app, ["select", str(bad), "-n", "2", "--out", str(tmp_path / ("x" * 230))])
+    assert res.exit_code == 2 and "Choose a shorter --out" in res.output, res.output  # no room for temporary names

@@ -7,6 +7,7 @@ any other exception into exit code 1 with a hint; ``SELECTOR_DEBUG=1`` shows the
 
 from __future__ import annotations
 
+import errno
 import functools
 import logging
 import os
@@ -19,6 +20,9 @@ import typer
 from selector.errors import SelectorError
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
+DISK_HINT = "free space there, or choose another --out (or --cache-dir); nothing was written under the output's name"
 
 
 def debug_enabled() -> bool:
@@ -69,6 +73,9 @@ def handles_errors(func: F) -> F:
         except Exception as exc:
             if debug_enabled():
                 raise
+            if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:  # a full or read-only disk: the user's to fix
+                typer.echo(f"error: cannot write {exc.filename or 'an output'}: {exc.strerror}; {DISK_HINT}", err=True)
+                raise typer.Exit(2) from None
             typer.echo(
                 f"internal error: {type(exc).__name__}: {exc} (run again with SELECTOR_DEBUG=1 for the traceback,"
                 " and please report it)",

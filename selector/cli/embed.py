@@ -114,7 +114,7 @@ def embed(
     )
     run = embed_corpus(
         inputs,
-        out,
+        out=out,
         encoder=settings,
         storage=storage,
         cache=not no_cache,

@@ -15,22 +15,27 @@ The cache dir defaults to ``$SELECTOR_CACHE_DIR``, else ``$XDG_CACHE_HOME/select
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import io
 import json
 import logging
 import os
-import signal
 import tempfile
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from selector.signals import Terminated, sigterm_raises
+
 log = logging.getLogger(__name__)
+
+__all__ = ["EmbeddingCache", "Terminated", "cache_key", "default_cache_dir", "saved_on_interrupt", "text_hashes"]
 
 HASH_DTYPE = np.dtype("S16")
 FORMAT_VERSION = 1
@@ -82,6 +87,8 @@ class EmbeddingCache:
         self._pending_v: list[np.ndarray] = []
         self._n_pending = 0
         self.chunks_written = 0
+        self.unwritable: str | None = None
+        """Why chunks are no longer written (a full or read-only disk), else ``None``."""
 
     # reading -------------------------------------------------------------------------------------------
     def _load_index(self) -> dict[bytes, tuple[str, int]]:
@@ -91,15 +98,42 @@ class EmbeddingCache:
                 for marker in sorted(self.dir.glob("*.done")):
                     name = marker.stem
                     try:
-                        with np.load(self.dir / f"{name}.npz") as z:
-                            hashes = z["hashes"]
-                    except (OSError, KeyError, ValueError) as exc:
-                        log.warning("ignoring unreadable cache chunk %s: %s", self.dir / f"{name}.npz", exc)
+                        hashes = self._checked_hashes(name)
+                    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+                        self._drop(name, str(exc))
                         continue
                     for row, h in enumerate(hashes.tolist()):
                         index.setdefault(h, (name, row))
             self._index = index
         return self._index
+
+    def _checked_hashes(self, name: str) -> np.ndarray:
+        """The hashes of chunk ``name`` once its file agrees with its ``.done`` marker: ``rows`` hashes (S16) and
+        ``(rows, dim)`` float32 vectors (read from the array headers; the vectors themselves are read on use)."""
+        rows = json.loads((self.dir / f"{name}.done").read_text(encoding="utf-8"))["rows"]
+        with zipfile.ZipFile(self.dir / f"{name}.npz") as zf:
+            shapes = {}
+            for key in ("hashes", "vectors"):
+                with zf.open(f"{key}.npy") as f:
+                    major, _ = np.lib.format.read_magic(f)
+                    read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
+                    shape, _, dtype = read(f)
+                    shapes[key] = (shape, dtype)
+        expected = {"hashes": ((rows,), HASH_DTYPE), "vectors": ((rows, self.dim), np.dtype(np.float32))}
+        for key, (shape, dtype) in expected.items():
+            if shapes[key] != (shape, dtype):
+                raise ValueError(f"{key} are {shapes[key][1]} {shapes[key][0]}, its marker says {dtype} {shape}")
+        with np.load(self.dir / f"{name}.npz") as z:
+            return z["hashes"]
+
+    def _drop(self, name: str, why: str) -> None:
+        """Forget a damaged chunk (its marker goes, so its rows are embedded again and the chunk rewritten)."""
+        log.warning("cache chunk %s is damaged (%s); its rows will be embedded again", self.dir / f"{name}.npz", why)
+        with contextlib.suppress(OSError):
+            (self.dir / f"{name}.done").unlink()
+        if self._index is not None:
+            for h in [h for h, (chunk, _) in self._index.items() if chunk == name]:
+                del self._index[h]
 
     def __len__(self) -> int:
         return len(self._load_index())
@@ -116,10 +150,14 @@ class EmbeddingCache:
             if hit is not None:
                 by_chunk.setdefault(hit[0], []).append((i, hit[1]))
         for name, pairs in by_chunk.items():
-            with np.load(self.dir / f"{name}.npz") as z:
-                vectors = z["vectors"]
-            if vectors.shape[1] != self.dim:
-                log.warning("ignoring cache chunk %s of width %d (expected %d)", name, vectors.shape[1], self.dim)
+            try:
+                with np.load(self.dir / f"{name}.npz") as z:
+                    vectors = z["vectors"]
+            except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:  # damaged after the index was read
+                self._drop(name, str(exc))
+                continue
+            if vectors.ndim != 2 or vectors.shape[1] != self.dim:
+                self._drop(name, f"vectors of shape {vectors.shape}, expected width {self.dim}")
                 continue
             dst = np.fromiter((p[0] for p in pairs), dtype=np.int64, count=len(pairs))
             src = np.fromiter((p[1] for p in pairs), dtype=np.int64, count=len(pairs))
@@ -148,7 +186,20 @@ class EmbeddingCache:
         hashes = np.concatenate(self._pending_h)
         vectors = np.ascontiguousarray(np.concatenate(self._pending_v), dtype=np.float32)
         self._pending_h, self._pending_v, self._n_pending = [], [], 0
-        self._write_chunk(hashes, vectors)
+        if self.unwritable is not None:
+            return
+        try:
+            self._write_chunk(hashes, vectors)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+                raise
+            self.unwritable = exc.strerror or str(exc)
+            log.warning(
+                "the embedding cache %s cannot be written (%s): the run goes on without caching; free space there "
+                "or give another --cache-dir so that a rerun resumes",
+                self.dir,
+                self.unwritable,
+            )
 
     def _write_chunk(self, hashes: np.ndarray, vectors: np.ndarray) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -168,10 +219,6 @@ class EmbeddingCache:
         log.debug("cache: wrote chunk %s (%d rows)", data, len(hashes))
 
 
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, raised as an interrupt inside :func:`saved_on_interrupt` so that embedded rows are saved first."""
-
-
 @contextmanager
 def saved_on_interrupt(cache: EmbeddingCache | None) -> Iterator[None]:
     """Write ``cache``'s pending rows if the block ends by an exception (Ctrl-C included), then re-raise.
@@ -180,9 +227,9 @@ def saved_on_interrupt(cache: EmbeddingCache | None) -> Iterator[None]:
     :class:`Terminated`, a :class:`KeyboardInterrupt`, so ``kill`` and job schedulers also leave a resumable
     cache. SIGKILL cannot be caught: a run killed that way loses the rows of its unfinished chunk.
     """
-    restore = _sigterm_raises()
     try:
-        yield
+        with sigterm_raises():
+            yield
     except BaseException:
         if cache is not None and cache.pending:
             rows = cache.pending
@@ -193,25 +240,6 @@ def saved_on_interrupt(cache: EmbeddingCache | None) -> Iterator[None]:
             else:
                 log.info("saved %d embedded rows to the cache %s; a rerun resumes from there", rows, cache.dir)
         raise
-    finally:
-        restore()
-
-
-def _sigterm_raises() -> Callable[[], None]:
-    """Make SIGTERM raise :class:`Terminated` (main thread, default handler only); returns the undo."""
-    if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    try:
-        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
-            return lambda: None  # the application handles SIGTERM itself
-
-        def _raise(signum: int, frame: object) -> None:
-            raise Terminated(f"terminated by signal {signum}")
-
-        signal.signal(signal.SIGTERM, _raise)
-    except (ValueError, OSError):  # no signals here (an embedded interpreter)
-        return lambda: None
-    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 def _atomic_write_bytes(path: Path, data: bytes) -> None:

@@ -236,7 +236,7 @@ def load_model(
         )
     except Exception as exc:
         raise SelectorError(
-            f"model {ref.name!r} ({config.__class__.__name__}) cannot be loaded as an encoder: {exc}"
+            f"model {ref.name!r} ({config.__class__.__name__}) cannot be loaded as an encoder: {_load_failure(exc)}"
         ) from exc
     finally:
         if bars:
@@ -274,3 +274,16 @@ def load_local_tokenizer(name: str | Path | None = None, key: str = "config key 
             f"{key}: cannot load tokenizer {path!r} from this machine ({reason}); "
             "selector never downloads: give a local tokenizer folder, or null for the default encoder's"
         ) from None
+
+
+def _load_failure(exc: Exception) -> str:
+    """One line on why the weights did not load: a pickle that holds more than tensors is named as such (torch
+    refuses to run its code; its own message spans a dozen lines), anything else by its first line."""
+    text = str(exc)
+    if "Weights only load failed" in text:
+        why = next((ln.strip() for ln in text.splitlines() if "Unsupported global" in ln), "")
+        return (
+            f"its pickled weights (pytorch_model.bin) hold Python objects besides tensors{f' ({why})' if why else ''}, "
+            "which selector never runs; use a model.safetensors copy of the model from a source you trust"
+        )
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), type(exc).__name__)

@@ -97,6 +97,10 @@ BLOCK_ROWS = 65_536
 """Rows converted at a time by :func:`unit_rows` (96 MB of float32 at 384-d)."""
 
 
+SAFE_NORMS = (1e-15, 1e15)
+"""Row norms between these are computed exactly in float32; rows outside are scaled by their largest value first."""
+
+
 def unit_rows(
     path: Path, arr: np.ndarray, rows: np.ndarray, block: int = BLOCK_ROWS, dtype: Any = np.float32
 ) -> np.ndarray:
@@ -117,10 +121,17 @@ def unit_rows(
         B[...] = _read_rows(arr, part)
         if not np.isfinite(B).all():
             raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
-        norms = np.linalg.norm(B, axis=1, keepdims=True)
-        zero = np.flatnonzero(norms[:, 0] == 0)
-        if zero.size:
-            raise SelectorError(f"--embeddings {path}: row {int(part[zero[0]])} is all zeros; it cannot be normalised")
+        with np.errstate(over="ignore", under="ignore"):  # such rows are found and scaled just below
+            norms = np.linalg.norm(B, axis=1, keepdims=True)
+        extreme = np.flatnonzero(~((norms[:, 0] > SAFE_NORMS[0]) & (norms[:, 0] < SAFE_NORMS[1])))
+        if extreme.size:  # squares that overflow (1e20) or underflow (1e-30) in float32: scale by the largest first
+            peak = np.abs(B[extreme]).max(axis=1, keepdims=True)
+            zero = np.flatnonzero(peak[:, 0] == 0)
+            if zero.size:
+                row = int(part[extreme[zero[0]]])
+                raise SelectorError(f"--embeddings {path}: row {row} is all zeros; it cannot be normalised")
+            B[extreme] /= peak
+            norms[extreme] = np.linalg.norm(B[extreme], axis=1, keepdims=True)
         B /= norms
         if out.dtype != np.float32:
             out[s : s + len(part)] = B

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -86,6 +87,17 @@ def budget_size(budget: float, pool_size: int) -> int:
     return min(int(budget), pool_size)
 
 
+def _check_budgets(budgets: Sequence[float]) -> None:
+    """Budgets are checked before any work (:func:`budget_size` applies them once the pool is known)."""
+    if not budgets:
+        raise ConfigError("--budgets is empty; give shares below 1 or counts (e.g. 0.005,0.01,100)")
+    for b in budgets:
+        if not (math.isfinite(b) and b > 0) or (b >= 1 and b != int(b)):
+            raise ConfigError(
+                f"--budgets: {b!r} is neither a share of the pool in (0, 1) nor a whole count of at least 1"
+            )
+
+
 def _check_strategies(names: Sequence[str], has_scores: bool) -> list[str]:
     valid = ["default", "default+tasks", *STRATEGIES, *(f"{s}+tasks" for s in STRATEGIES)]
     for name in names:
@@ -133,6 +145,11 @@ def evaluate(
         raise ConfigError("evaluate needs --task-field F: every task is split into pool and held-out test")
     if seeds < 1:
         raise ConfigError(f"--seeds must be at least 1, got {seeds!r}")
+    _check_budgets(budgets)
+    if not strategies:
+        raise ConfigError("--strategies is empty; give at least one (e.g. default,kcenter)")
+    if coverage_sample is not None and (isinstance(coverage_sample, bool) or coverage_sample < 1):
+        raise ConfigError(f"--coverage-sample must be at least 1 (leave it out for all rows), got {coverage_sample!r}")
     cfg = config if isinstance(config, RunConfig) else load_run_config(config)
     if model is not None:
         cfg.encoder.model = str(model)

@@ -2,6 +2,8 @@
 
 Folders are walked recursively in sorted order (hidden entries skipped); files with data extensions are read,
 other files (README.md, LICENSE, ...) are skipped silently, and a folder written by ``save_to_disk`` is one input.
+A ``DatasetDict`` folder is its ``train`` split only, with a warning naming the splits left out (a ``test`` split
+pooled into a selection would leak into training); one without a ``train`` split is an error asking for a split.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Input]:
         p = Path(text)
         found: list[Input]
         if p.is_dir():
-            found = [Input(text, "dataset")] if is_dataset_folder(p) else _walk(p)
+            found = [Input(text, "dataset")] if is_dataset_folder(p) else _dataset_dict(p) or _walk(p)
             if not found:
                 raise InputError(
                     text,
@@ -89,9 +91,32 @@ def _walk(folder: Path) -> list[Input]:
         if entry.name.startswith("."):
             continue
         if entry.is_dir():
-            found.extend([Input(str(entry), "dataset")] if is_dataset_folder(entry) else _walk(entry))
+            found.extend(
+                [Input(str(entry), "dataset")] if is_dataset_folder(entry) else _dataset_dict(entry) or _walk(entry)
+            )
         elif entry.is_file() and data_suffix(entry.name) and entry.name not in DATASET_FILES:
             found.append(Input(str(entry), "file", in_folder=True))
         else:
             log.debug("skipping %s (not a data file)", entry)
     return found
+
+
+def _dataset_dict(folder: Path) -> list[Input]:
+    """A ``DatasetDict.save_to_disk`` folder is its ``train`` split only (pooling ``test`` into the training
+    selection would leak it), said in a warning; without a ``train`` split, the user must name one. Any other
+    folder gives ``[]``."""
+    if not (folder / "dataset_dict.json").is_file():
+        return []
+    splits = sorted(e.name for e in folder.iterdir() if e.is_dir() and is_dataset_folder(e))
+    if "train" not in splits:
+        raise InputError(
+            str(folder), f"is a DatasetDict without a train split (splits: {', '.join(splits) or 'none'})",
+            hint=f"pass the split to read: {folder / (splits[0] if splits else 'SPLIT')}",
+        )  # fmt: skip
+    others = [s for s in splits if s != "train"]
+    if others:
+        log.warning(
+            "%s is a DatasetDict: reading its train split only, not %s (pass %s to read another split)",
+            folder, ", ".join(others), folder / others[0],
+        )  # fmt: skip
+    return [Input(str(folder / "train"), "dataset")]

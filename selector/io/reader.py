@@ -69,6 +69,8 @@ def read_corpus(
     finally:
         if paused:
             gc.enable()
+    if mapped is not None and corpus.files and not any(f.format == mapped.name for f in corpus.files):
+        raise _mapping_unused(corpus, mapped, mapping)
     if ids.renamed:
         log.warning("%d samples had an id already in use; they got <file>#<row> ids instead", ids.renamed)
     if not_records:
@@ -81,6 +83,20 @@ def read_corpus(
     if invalid:
         log.warning("skipped %d invalid records or files (--skip-invalid)", invalid)
     return corpus
+
+
+def _mapping_unused(corpus: Corpus, mapped: Format, mapping: Mapping[str, str]) -> InputError:
+    """``--map`` fitted no input (each file was read by its detected format instead): name what is missing."""
+    layout = corpus.layouts[corpus.files[0].path]
+    first = corpus.samples[0].record if corpus.samples else {}  # the first file's first record
+    keys = sorted(first) if isinstance(first, Mapping) else []
+    missing = sorted(mapped.required - set(keys))
+    given = " ".join(f"--map {k}={v}" for k, v in mapping.items())
+    return InputError(
+        layout.path,
+        f"{given} was given, but no input has the key(s) {', '.join(missing)} (first record: {', '.join(keys)})",
+        hint="Fix the --map keys, or drop --map to read the files by their detected format",
+    )
 
 
 def _read_all(

@@ -22,6 +22,7 @@ from selector.errors import SelectorError
 from selector.formats import get_format
 from selector.io.atomic import atomic_path, gzip_writer
 from selector.io.corpus import Corpus, Layout
+from selector.io.tables import folder_sha256
 from selector.io.text import GZIP_MAGIC, decompress, encode
 from selector.sample import Sample
 
@@ -259,7 +260,10 @@ def _write_parquet(path: Path, units: list[_Unit], layouts: list[Layout]) -> Non
     schema = layouts[0].style["schema"]
     records = [u.record()[0] for u in units]
     if all(u.record()[1] for u in units) and len(layouts) == 1:
-        table = pq.read_table(layouts[0].path).take(pa.array([u.row for u in units], type=pa.int64()))
+        raw = Path(layouts[0].path).read_bytes()  # the rows are taken from these bytes, once they are checked
+        if hashlib.sha256(raw).hexdigest() != layouts[0].sha256:
+            raise _changed(layouts[0])
+        table = pq.read_table(pa.BufferReader(raw)).take(pa.array([u.row for u in units], type=pa.int64()))
     else:
         table = pa.Table.from_pylist(records, schema=schema)
     pq.write_table(table, path)
@@ -268,6 +272,8 @@ def _write_parquet(path: Path, units: list[_Unit], layouts: list[Layout]) -> Non
 def _write_dataset(path: Path, units: list[_Unit], layout: Layout) -> None:
     import datasets
 
+    if folder_sha256(Path(layout.path)) != layout.sha256:
+        raise _changed(layout)
     ds = datasets.load_from_disk(layout.path)
     if all(u.record()[1] for u in units):
         out = ds.select([u.row for u in units])

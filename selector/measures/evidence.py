@@ -19,6 +19,7 @@ evaluate``'s question (held-out tasks); this section only shows what can be meas
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,9 +27,12 @@ import numpy as np
 
 from selector.sample import Sample
 
+log = logging.getLogger(__name__)
+
 RANDOM_DRAWS = 20
 MAX_POOL_ROWS = 20_000
 MAX_VENDI_ROWS = 1_000
+SPACE = "word 1-2 gram TF-IDF of the prompts, fitted on the pool"
 
 PROXIES = {  # name -> (higher is better, what it is)
     "coverage_mean": (False, "mean distance (1 - cos) from a pool record to its nearest pick"),
@@ -53,24 +57,31 @@ def versus_random_proxies(
 
     rng = np.random.default_rng(seed)
     n = len(pool)
-    prompts = [s.prompt for s in pool]
     rows = np.arange(n) if n <= MAX_POOL_ROWS else np.sort(rng.choice(n, MAX_POOL_ROWS, replace=False))
-    vec = tfidf_space([prompts[i] for i in rows])  # fitted on the measured rows: the cost stays bounded
-    pool_X = vec.transform([prompts[i] for i in rows])
+    try:
+        vec = tfidf_space([pool[i].prompt for i in rows])  # fitted on the measured rows: the cost stays bounded
+    except ValueError as exc:  # scikit-learn's "empty vocabulary" / "After pruning, no terms remain"
+        reason = (
+            f"the TF-IDF space is empty: no word of two or more letters occurs in two of the {len(rows):,} "
+            f"measured prompts ({exc})"
+        )
+        log.warning("versus random: skipped; %s", reason)
+        return {"space": SPACE, "skipped": reason}
+    # Every row any selection needs, transformed once; each selection then indexes the sparse matrix.
+    needed = np.unique(np.concatenate([rows, np.asarray(picks, dtype=np.int64), *random_picks]).astype(np.int64))
+    needed_X = vec.transform([pool[i].prompt for i in needed])
+    pool_X = needed_X[np.searchsorted(needed, rows)]
     group_arr = np.asarray(groups, dtype=object).astype(str)
 
     def measure(sel: np.ndarray) -> dict[str, float]:
         sel = np.asarray(sel, dtype=np.int64)
-        sel_X = vec.transform([prompts[i] for i in sel])
-        mean, p95 = coverage(pool_X, sel_X)
-        sub = sel
-        if len(sel) > MAX_VENDI_ROWS:
-            sub = np.sort(np.random.default_rng(seed).choice(sel, MAX_VENDI_ROWS, replace=False))
+        sub = _vendi_subset(sel, seed)
+        mean, p95 = coverage(pool_X, needed_X[np.searchsorted(needed, sel)])
         hit, kl = task_mix(group_arr, group_arr[sel])
         return {
             "coverage_mean": mean,
             "coverage_p95": p95,
-            "vendi": vendi(vec.transform([prompts[i] for i in sub])),
+            "vendi": vendi(needed_X[np.searchsorted(needed, sub)]),
             "groups_hit": float(hit),
             "group_kl": kl,
         }
@@ -90,12 +101,19 @@ def versus_random_proxies(
             "what": what,
         }
     return {
-        "space": "word 1-2 gram TF-IDF of the prompts, fitted on the pool",
+        "space": SPACE,
         "random_draws": len(random_picks),
         "pool_rows_measured": len(rows),
         "vendi_rows": int(min(len(picks), MAX_VENDI_ROWS)),
         "proxies": results,
     }
+
+
+def _vendi_subset(sel: np.ndarray, seed: int) -> np.ndarray:
+    """The rows of ``sel`` whose Vendi score is computed: all of them, or a seeded ``MAX_VENDI_ROWS`` of them."""
+    if len(sel) <= MAX_VENDI_ROWS:
+        return sel
+    return np.sort(np.random.default_rng(seed).choice(sel, MAX_VENDI_ROWS, replace=False))
 
 
 def random_draws(
@@ -127,6 +145,8 @@ def render_evidence(section: dict[str, Any] | None) -> list[str]:
     if not section:
         return []
     out = ["", "## Versus random", ""]
+    if "skipped" in section:
+        return [*out, f"Not measured: {section['skipped']}."]
     out.append(
         f"Label-free proxies in an independent space ({section['space']}), for this selection and for "
         f"{section['random_draws']} seeded random selections of the same size under the same rules; the percentile "

@@ -8,7 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from selector.embedding.cache import default_cache_dir
 from selector.errors import ConfigError
+from selector.io import ReadOptions
+from selector.io.guard import check_writable
 from selector.sample import Sample
 
 
@@ -41,6 +44,20 @@ def check_options(
         raise ConfigError("--target needs the encoder that embedded the pool; it cannot be combined with --embeddings")
     if embeddings is not None and not Path(embeddings).is_file():
         raise ConfigError(f"--embeddings {embeddings}: file not found (write one with `selector embed`)")
+
+
+def check_cache_dir(cache_dir: str | Path | None, embeddings: str | Path | None) -> None:
+    """The embedding cache (``--cache-dir``, else the default under ``$SELECTOR_CACHE_DIR``, ``$XDG_CACHE_HOME``
+    or ``~/.cache``) must be writable before any work, unless ``--embeddings`` replaces the encoder."""
+    if embeddings is not None:
+        return
+    check_writable(default_cache_dir() if cache_dir is None else cache_dir, "--cache-dir")
+
+
+def check_target(target: str | Path | None, options: ReadOptions) -> None:
+    """``--target`` must hold at least one sample: read now (a few examples), not found empty after embedding."""
+    if target is not None and not options.read([target]).samples:
+        raise ConfigError(f"--target {target} holds no samples; give a file of a few examples of the downstream task")
 
 
 def check_task(task: str, kept: Sequence[Sample]) -> None:

@@ -19,6 +19,7 @@ from selector.config import RunConfig, load_run_config
 from selector.errors import ConfigError
 from selector.formats.export import check_shape
 from selector.io import Corpus, ReadOptions
+from selector.io.guard import holds_output_lock
 from selector.pipeline.context import RunContext
 from selector.pipeline.manifest import run_header
 from selector.pipeline.outputs import write_kept
@@ -62,6 +63,7 @@ class DedupResult:
     out_dir: Path | None = field(default=None)
 
 
+@holds_output_lock("dedup")  # held from before reading
 def dedup(
     inputs: Sequence[str | Path],
     *,

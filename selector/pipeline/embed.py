@@ -23,6 +23,7 @@ from selector.embedding.step import encode_texts, load_encoder, ray_options
 from selector.embedding.templates import check_template, render_all
 from selector.errors import SelectorError
 from selector.io import Corpus, ReadOptions, atomic_path, output_guard
+from selector.io.guard import holds_output_lock
 from selector.pipeline.manifest import run_header
 from selector.pipeline.outputs import write_manifest
 
@@ -40,10 +41,11 @@ class EmbedRun:
     sidecar: Path
 
 
+@holds_output_lock("embed")  # held from before reading
 def embed_corpus(
     inputs: Sequence[str | Path],
-    out: str | Path,
     *,
+    out: str | Path,
     encoder: EncoderConfig | None = None,
     storage: str = "float32",
     cache: bool = True,

@@ -16,6 +16,7 @@ from typing import Any
 from selector.config import RunConfig, load_run_config
 from selector.formats.export import check_shape
 from selector.io import Corpus, ReadOptions
+from selector.io.guard import holds_output_lock
 from selector.pipeline.context import RunContext
 from selector.pipeline.manifest import run_header
 from selector.pipeline.outputs import write_kept
@@ -39,6 +40,7 @@ class FilterRun:
     out_dir: Path | None = None
 
 
+@holds_output_lock("filter")  # held from before reading
 def filter_corpus(
     inputs: Sequence[str | Path],
     *,

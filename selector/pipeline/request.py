@@ -20,7 +20,7 @@ from selector.embedding.models import load_local_tokenizer
 from selector.errors import ConfigError
 from selector.formats.export import check_shape
 from selector.io import ReadOptions
-from selector.pipeline.arguments import check_options, config_overrides, resolve_budget
+from selector.pipeline.arguments import check_cache_dir, check_options, check_target, config_overrides, resolve_budget
 from selector.pipeline.tokens import parse_count, records_needed
 from selector.selection.strategies import PIPELINE_STRATEGIES
 
@@ -204,11 +204,14 @@ def build_request(
     if export is not None:
         check_shape(export)
     check_options(task, task_field, target, embeddings)
+    read = ReadOptions(source_field, task_field, mapping, skip_invalid)
+    check_cache_dir(cfg.encoder.cache_dir, embeddings)
+    check_target(target, read)
     return SelectRequest(
         inputs=tuple(str(p) for p in inputs),
         config=cfg,
         budget=the_budget,
-        read=ReadOptions(source_field, task_field, mapping, skip_invalid),
+        read=read,
         out=Path(out) if out is not None else None,
         task=task,
         target=str(target) if target is not None else None,

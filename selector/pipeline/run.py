@@ -26,6 +26,7 @@ import numpy as np
 
 from selector.config import RunConfig
 from selector.io import Corpus, ReadOptions
+from selector.io.guard import output_lock
 from selector.pipeline.context import RunContext
 from selector.pipeline.request import Count, SelectRequest, build_request
 from selector.pipeline.stages import (
@@ -136,7 +137,8 @@ def select(
 
 def run_request(request: SelectRequest) -> SelectResult:
     """Run :data:`SELECT_STAGES` for ``request`` (what :func:`select` and ``selector select`` do)."""
-    ctx = run_stages(SELECT_STAGES, RunContext(request, request.config))
+    with output_lock(request.out, "select"):  # held from before reading to the last file written
+        ctx = run_stages(SELECT_STAGES, RunContext(request, request.config))
     assert ctx.corpus is not None and ctx.pool is not None
     chosen = [ctx.pool[i] for i in ctx.picks]
     where = positions(ctx.corpus, chosen)

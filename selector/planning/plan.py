@@ -8,6 +8,7 @@ their sources are in :mod:`selector.planning.scaling`; every number in a plan sa
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,7 +35,7 @@ EPOCH_ROWS = (1, 2, 4, 8, 16)
 def accelerator(name: str, peak_tflops: float | None = None) -> Accelerator:
     """The accelerator ``name`` (see :data:`~selector.planning.scaling.ACCELERATORS`), or a custom peak."""
     if peak_tflops is not None:
-        if not peak_tflops > 0:
+        if not _finite_positive(peak_tflops):
             raise ConfigError(f"--peak-tflops must be a positive number of TFLOP/s, got {peak_tflops!r}")
         return Accelerator(name, float(peak_tflops), "given with --peak-tflops")
     key = name.strip().lower()
@@ -46,13 +47,18 @@ def accelerator(name: str, peak_tflops: float | None = None) -> Accelerator:
     return ACCELERATORS[key]
 
 
+def _finite_positive(x: float) -> bool:
+    """``inf`` and ``nan`` are refused with the other bad values (they would print as plans of inf hours)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
+
+
 def _check(params: int, mfu: float, epochs: float) -> None:
     if isinstance(params, bool) or params < 1:
         raise ConfigError(f"--params must be a positive number of parameters (7B, 1.5B, 350M), got {params!r}")
     if not 0 < mfu <= 1:
         raise ConfigError(f"--mfu must be in (0, 1] (0.3-0.5 is typical for dense training), got {mfu!r}")
-    if not epochs > 0:
-        raise ConfigError(f"--epochs must be a positive number, got {epochs!r}")
+    if not _finite_positive(epochs):
+        raise ConfigError(f"--epochs must be a positive finite number, got {epochs!r}")
 
 
 @dataclass
@@ -153,8 +159,8 @@ def tokens_for_hours(
 ) -> int:
     """Tokens per epoch that ``gpu_hours`` buy for ``epochs`` epochs: ``hours * 3600 * peak * mfu / (6 N epochs)``."""
     _check(params, mfu, epochs)
-    if not gpu_hours > 0:
-        raise ConfigError(f"--gpu-hours must be a positive number, got {gpu_hours!r}")
+    if not _finite_positive(gpu_hours):
+        raise ConfigError(f"--gpu-hours must be a positive finite number, got {gpu_hours!r}")
     acc = accelerator(gpu, peak_tflops)
     return int(gpu_hours * 3600.0 * acc.tflops * 1e12 * mfu / (FLOPS_PER_PARAM_TOKEN * params * epochs))
 

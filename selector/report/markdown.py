@@ -3,6 +3,7 @@ random selections, duplicates, time per stage) beside the PNGs of :mod:`selector
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -10,9 +11,21 @@ from selector.measures.evidence import render_evidence
 from selector.report.plots import PLOTS
 
 
+def md_escape(value: Any, code: bool = False) -> str:
+    """``value`` as literal text in ``report.md`` (a table cell or a list item), whatever a source name, id or
+    record holds: line breaks become spaces, raw HTML is escaped (``&lt;script&gt;``), and the backslash, pipe and
+    backtick are backslash-escaped so that they neither split a table row nor open a code span. With ``code``, the
+    value as a code span instead (shown verbatim, so only its backticks, which would end it, become ``'``)."""
+    text = " ".join(str(value).splitlines())
+    if code:
+        return "`" + text.replace("`", "'") + "`"
+    text = html.escape(text, quote=False)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+
+
 def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(md_escape(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
 
@@ -22,8 +35,9 @@ def _dedup_panel(dedup: Mapping[str, Any]) -> list[str]:
     for reason, v in dedup.items():
         for ex in v["examples"]:
             sim = "" if ex["similarity"] is None else f" (similarity {ex['similarity']})"
-            out += ["", f"- `{reason}`: `{ex['id']}` duplicates `{ex['duplicate_of']}`{sim}"]
-            out += [f"  - dropped: {ex['text']}", f"  - kept: {ex['kept_text']}"]
+            ids = md_escape(ex["id"], code=True), md_escape(ex["duplicate_of"], code=True)
+            out += ["", f"- `{reason}`: {ids[0]} duplicates {ids[1]}{sim}"]
+            out += [f"  - dropped: {md_escape(ex['text'])}", f"  - kept: {md_escape(ex['kept_text'])}"]
     return out
 
 

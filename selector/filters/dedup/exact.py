@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
 from selector.filters.base import Filter
 from selector.sample import Sample
@@ -36,13 +37,14 @@ def dedup_key(sample: Sample) -> bytes:
 
 
 class DuplicateFilter(Filter):
-    """Drops a sample whose :func:`dedup_key` equals one already kept."""
+    """Drops a sample whose :func:`dedup_key` equals one already kept; its rejected row names that sample
+    (``duplicate_of``, with ``similarity`` 1.0, as the near and semantic rules do)."""
 
     name = "duplicate"
     reasons = ("duplicate",)
 
     def __init__(self) -> None:
-        self._seen: set[bytes] = set()
+        self._seen: dict[bytes, str] = {}  # key -> id of the kept sample
         self._last: tuple[Sample | None, bytes] = (None, b"")
 
     def check(self, sample: Sample) -> str | None:
@@ -50,9 +52,14 @@ class DuplicateFilter(Filter):
         self._last = (sample, key)
         return "duplicate" if key in self._seen else None
 
+    def details(self, sample: Sample) -> dict[str, Any] | None:
+        last, key = self._last
+        kept = self._seen.get(key if last is sample else dedup_key(sample))
+        return {"duplicate_of": kept, "similarity": 1.0} if kept is not None else None
+
     def kept(self, sample: Sample) -> None:
         last, key = self._last
-        self._seen.add(key if last is sample else dedup_key(sample))
+        self._seen.setdefault(key if last is sample else dedup_key(sample), sample.id)
         self._last = (None, b"")
 
     def reset(self) -> None:

@@ -26,7 +26,8 @@ class ReadStage(BaseStage):
     def run(self, ctx: RunContext) -> None:
         req = ctx.request
         if req.out is not None:
-            ctx.guard = output_guard(req.out, self.command, req.protected, overwrite=req.overwrite)
+            cache = ctx.config.encoder.cache_dir
+            ctx.guard = output_guard(req.out, self.command, req.protected, overwrite=req.overwrite, cache_dir=cache)
         ctx.corpus = req.read.read(req.inputs)
         if not ctx.corpus.samples:
             raise SelectorError(f"no samples were read from {', '.join(req.inputs)}")
