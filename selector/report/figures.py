@@ -64,7 +64,7 @@ def mix(data: HtmlReportData, kind: str) -> dict[str, Any] | None:
 def versus_random(data: HtmlReportData) -> dict[str, Any] | None:
     """Each label-free proxy for the selection against the band (p10-p90, median) of seeded random selections."""
     section = data.versus_random
-    if not section:
+    if not section or "skipped" in section:  # nothing picked, or the evidence could not be measured
         return None
     proxies = section["proxies"]
     titles = [f"{name}<br>({'higher' if p['higher_is_better'] else 'lower'} is better)" for name, p in proxies.items()]

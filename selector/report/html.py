@@ -194,6 +194,8 @@ def _evidence_section(data: HtmlReportData) -> str:
     section = data.versus_random
     if not section:
         return ""
+    if "skipped" in section:  # the evidence could not be measured; the run says why
+        return _section("evidence", "Versus random", "", f"Not measured: {section['skipped']}.")
     head = "<tr><th>proxy</th><th>what</th><th>selection</th><th>random median</th><th>p10-p90</th><th>pct</th></tr>"
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{escape(p['what'])}</td>"
