@@ -7,9 +7,11 @@ transform (links, images and HTML removed, code and lists kept), reported separa
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterable
 
-from selector.filters.base import REASONS, CorpusRule, Filter, FilterPipeline, FilterResult
+from selector.filters.base import REASONS, REGISTRY, CorpusRule, Filter, FilterPipeline, FilterResult
 from selector.filters.clean import CleanConfig, clean_samples, clean_text
 from selector.filters.config import DedupConfig, FilterConfig
 from selector.filters.contamination import ContaminationFilter
@@ -21,8 +23,12 @@ from selector.filters.score import LowScoreFilter
 from selector.filters.style import FirstPersonFilter, ReferenceFilter
 from selector.sample import Sample
 
+for _module in pkgutil.iter_modules(__path__):  # every rule module registers its rule when imported
+    importlib.import_module(f"{__name__}.{_module.name}")
+
 __all__ = [
     "REASONS",
+    "REGISTRY",
     "CleanConfig",
     "ContaminationFilter",
     "CorpusRule",
@@ -49,40 +55,13 @@ __all__ = [
 
 
 def build_filters(config: FilterConfig) -> list[Filter]:
-    """The rules switched on in ``config``, in the order of :data:`REASONS`."""
-    filters: list[Filter] = []
-    if config.empty:
-        filters.append(EmptyFilter())
-    if config.min_chars is not None or config.max_chars is not None:
-        filters.append(LengthFilter(config.min_chars, config.max_chars))
-    token_bounds = (config.min_tokens, config.max_tokens, config.min_prompt_tokens, config.max_prompt_tokens)
-    if any(b is not None for b in token_bounds):
-        filters.append(
-            TokenLengthFilter(
-                config.min_tokens,
-                config.max_tokens,
-                config.tokenizer,
-                min_prompt_tokens=config.min_prompt_tokens,
-                max_prompt_tokens=config.max_prompt_tokens,
-            )
-        )
-    if config.score_field is not None and config.min_score is not None:
-        filters.append(LowScoreFilter(config.score_field, config.min_score))
-    if config.first_person:
-        filters.append(
-            FirstPersonFilter(
-                config.first_person_words, config.first_person_exclude, ignore_quoted=config.ignore_quoted
-            )
-        )
-    if config.refers_to_other_answers:
-        filters.append(ReferenceFilter(config.reference_phrases, ignore_quoted=config.ignore_quoted))
-    if config.languages is not None:
-        filters.append(LanguageFilter(config.languages, config.language_confidence, config.language_min_chars))
-    if config.decontaminate is not None:
-        filters.append(ContaminationFilter(config.decontaminate, config.contamination_ngram))
-    if config.duplicate:
-        filters.append(DuplicateFilter())
-    return filters
+    """The rules switched on in ``config``, in the order of the registry (each rule's ``order``).
+
+    Each rule lives in its own module and registers itself (:data:`~selector.filters.base.REGISTRY`); every
+    module of this package is imported above, so a new rule needs only its file (and its keys in
+    :class:`FilterConfig` when it has thresholds)."""
+    built = (rule.from_config(config) for rule in REGISTRY)
+    return [f for f in built if f is not None]
 
 
 def build_corpus_rules(config: FilterConfig, dedup: DedupConfig | None, seed: int = 0) -> list[CorpusRule]:

@@ -17,11 +17,15 @@ from typing import Any, ClassVar
 from selector.progress import Progress
 from selector.sample import Sample, held
 
-__all__ = ["REASONS", "CorpusRule", "Filter", "FilterPipeline", "FilterResult"]
+__all__ = ["REASONS", "REGISTRY", "CorpusRule", "Filter", "FilterPipeline", "FilterResult"]
 
 logger = logging.getLogger(__name__)
 
-#: Every reason code, in the order the built-in rules are applied.
+#: The per-sample rule classes in the order they run: a :class:`Filter` subclass that sets ``order`` registers
+#: itself here when its module is imported, and :func:`selector.filters.build_filters` builds the chain from it.
+REGISTRY: list[type[Filter]] = []
+
+#: Every reason code, in the order the built-in rules are applied (a documented contract: codes never change).
 REASONS: tuple[str, ...] = (
     "empty",
     "too_short",
@@ -51,6 +55,20 @@ class Filter(ABC):
     name: ClassVar[str]
     #: The reason codes :meth:`check` can return.
     reasons: ClassVar[tuple[str, ...]]
+    #: Where the rule runs in the chain (lower first); ``None``: not built from a config (a base class).
+    order: ClassVar[int | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__dict__.get("order") is not None:
+            REGISTRY.append(cls)
+            REGISTRY.sort(key=lambda rule: rule.order)  # type: ignore[arg-type, return-value]
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        """The rule as the ``filters:`` section of a config (a FilterConfig) sets it up, or ``None`` when that
+        config switches it off."""
+        return None
 
     @abstractmethod
     def check(self, sample: Sample) -> str | None:

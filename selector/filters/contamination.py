@@ -64,6 +64,13 @@ class ContaminationFilter(Filter):
 
     name = "contaminated"
     reasons = ("contaminated",)
+    order = 80
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        if config.decontaminate is None:
+            return None
+        return cls(config.decontaminate, config.contamination_ngram)
 
     def __init__(self, files: Sequence[str], n: int = 13) -> None:
         from selector.io import read_corpus

@@ -65,6 +65,13 @@ class LanguageFilter(Filter):
 
     name = "language"
     reasons = ("language",)
+    order = 70
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        if config.languages is None:
+            return None
+        return cls(config.languages, config.language_confidence, config.language_min_chars)
 
     def __init__(self, languages: list[str], confidence: float = 0.9, min_chars: int = 20) -> None:
         from langdetect.detector_factory import DetectorFactory

@@ -30,6 +30,11 @@ class EmptyFilter(Filter):
 
     name = "empty"
     reasons = ("empty",)
+    order = 10
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        return cls() if config.empty else None
 
     def check(self, sample: Sample) -> str | None:
         if not any(m.content.strip() for m in sample.messages if m.role == "user"):
@@ -56,6 +61,13 @@ class LengthFilter(Filter):
 
     name = "length"
     reasons = ("too_short", "too_long")
+    order = 20
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        if config.min_chars is None and config.max_chars is None:
+            return None
+        return cls(config.min_chars, config.max_chars)
 
     def __init__(self, min_chars: int | None = None, max_chars: int | None = None) -> None:
         check_bounds(min_chars, max_chars, "chars")
@@ -87,6 +99,20 @@ class TokenLengthFilter(Filter):
 
     name = "token_length"
     reasons = ("too_short", "too_long", "prompt_too_short", "prompt_too_long")
+    order = 30
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        bounds = (config.min_tokens, config.max_tokens, config.min_prompt_tokens, config.max_prompt_tokens)
+        if all(b is None for b in bounds):
+            return None
+        return cls(
+            config.min_tokens,
+            config.max_tokens,
+            config.tokenizer,
+            min_prompt_tokens=config.min_prompt_tokens,
+            max_prompt_tokens=config.max_prompt_tokens,
+        )
 
     def __init__(
         self,

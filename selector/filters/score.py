@@ -44,6 +44,13 @@ class LowScoreFilter(Filter):
 
     name = "low_score"
     reasons = ("low_score",)
+    order = 40
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        if config.score_field is None or config.min_score is None:
+            return None
+        return cls(config.score_field, config.min_score)
 
     def __init__(self, score_field: str, min_score: float) -> None:
         self.score_field = score_field

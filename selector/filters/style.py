@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from selector.filters.base import Filter
 from selector.filters.markup import prose
@@ -116,6 +117,13 @@ class FirstPersonFilter(_TermFilter):
 
     name = "first_person"
     reasons = ("first_person",)
+    order = 50
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        if not config.first_person:
+            return None
+        return cls(config.first_person_words, config.first_person_exclude, ignore_quoted=config.ignore_quoted)
 
     def __init__(
         self,
@@ -132,6 +140,13 @@ class ReferenceFilter(_TermFilter):
 
     name = "refers_to_other_answers"
     reasons = ("refers_to_other_answers",)
+    order = 60
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        if not config.refers_to_other_answers:
+            return None
+        return cls(config.reference_phrases, ignore_quoted=config.ignore_quoted)
 
     def __init__(self, phrases: Mapping[str, Iterable[str]], *, ignore_quoted: bool = True) -> None:
         super().__init__(TermMatcher(phrases, None, ignore_quoted=ignore_quoted, key="filters.reference_phrases"))

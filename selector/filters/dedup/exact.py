@@ -42,6 +42,11 @@ class DuplicateFilter(Filter):
 
     name = "duplicate"
     reasons = ("duplicate",)
+    order = 90
+
+    @classmethod
+    def from_config(cls, config: Any) -> Filter | None:
+        return cls() if config.duplicate else None
 
     def __init__(self) -> None:
         self._seen: dict[bytes, str] = {}  # key -> id of the kept sample
