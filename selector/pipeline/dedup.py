@@ -17,13 +17,12 @@ from typing import Any
 
 from selector.config import RunConfig, load_run_config
 from selector.errors import ConfigError
-from selector.formats.export import check_shape
 from selector.io import Corpus, ReadOptions
 from selector.io.guard import holds_output_lock
 from selector.pipeline.context import RunContext
 from selector.pipeline.manifest import run_header
 from selector.pipeline.outputs import write_kept
-from selector.pipeline.request import SelectRequest
+from selector.pipeline.request import keeping_request
 from selector.pipeline.stages import (
     ClusterStage,
     EmbedStage,
@@ -92,18 +91,9 @@ def dedup(
     cfg = dedup_config(config, near, semantic, jaccard, eps, decontaminate)
     if embeddings is not None and not Path(embeddings).is_file():
         raise ConfigError(f"--embeddings {embeddings}: file not found (write one with `selector embed`)")
-    if export is not None:
-        check_shape(export)
-    request = SelectRequest(
-        inputs=tuple(str(p) for p in inputs),
-        config=cfg,
-        budget=None,
-        read=ReadOptions(source_field, None, mapping, skip_invalid),
-        out=Path(out) if out is not None else None,
-        embeddings=str(embeddings) if embeddings is not None else None,
-        export=export,
-        overwrite=overwrite,
-        progress=progress,
+    read = ReadOptions(source_field, None, mapping, skip_invalid)
+    request = keeping_request(
+        inputs, cfg, read, out=out, export=export, overwrite=overwrite, progress=progress, embeddings=embeddings
     )
     ctx = run_stages(DEDUP_STAGES, RunContext(request, cfg), sections=False)
     assert ctx.corpus is not None and ctx.pool is not None and ctx.filtered is not None

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from selector.config import RunConfig, load_run_config
-from selector.formats.export import check_shape
 from selector.io import Corpus, ReadOptions
 from selector.io.guard import holds_output_lock
 from selector.pipeline.context import RunContext
 from selector.pipeline.manifest import run_header
 from selector.pipeline.outputs import write_kept
-from selector.pipeline.request import SelectRequest
+from selector.pipeline.request import keeping_request
 from selector.pipeline.stages import CleanStage, ExportCheckStage, FilterStage, ReadStage, run_stages
 from selector.sample import Sample
 
@@ -59,18 +58,8 @@ def filter_corpus(
     trainer shape and ``dataset_info.json``)."""
     overrides = {"filters": {"decontaminate": [str(p) for p in decontaminate]}} if decontaminate else None
     cfg = load_run_config(config, overrides)
-    if export is not None:
-        check_shape(export)
-    request = SelectRequest(
-        inputs=tuple(str(p) for p in inputs),
-        config=cfg,
-        budget=None,
-        read=ReadOptions(source_field, None, mapping, skip_invalid),
-        out=Path(out) if out is not None else None,
-        export=export,
-        overwrite=overwrite,
-        progress=progress,
-    )
+    read = ReadOptions(source_field, None, mapping, skip_invalid)
+    request = keeping_request(inputs, cfg, read, out=out, export=export, overwrite=overwrite, progress=progress)
     ctx = run_stages(FILTER_STAGES, RunContext(request, cfg), sections=False)
     assert ctx.corpus is not None and ctx.filtered is not None
     originals = {s.id: s for s in ctx.corpus.samples}

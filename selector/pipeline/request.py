@@ -110,6 +110,34 @@ class SelectRequest:
         return out
 
 
+def keeping_request(
+    inputs: Sequence[str | Path],
+    config: RunConfig,
+    read: ReadOptions,
+    *,
+    out: str | Path | None,
+    export: str | None,
+    overwrite: bool,
+    progress: bool,
+    embeddings: str | Path | None = None,
+) -> SelectRequest:
+    """The request of a command that keeps part of its input and selects nothing (``filter``, ``dedup``): no
+    budget; ``export`` (a trainer shape) is checked here, before any work."""
+    if export is not None:
+        check_shape(export)
+    return SelectRequest(
+        inputs=tuple(str(p) for p in inputs),
+        config=config,
+        budget=None,
+        read=read,
+        out=Path(out) if out is not None else None,
+        embeddings=str(embeddings) if embeddings is not None else None,
+        export=export,
+        overwrite=overwrite,
+        progress=progress,
+    )
+
+
 def budget_of(budget: int | None, fraction: float | None, tokens: int | str | None) -> Budget:
     """The one budget among a record count, a fraction and a token count (``"2M"``); exactly one must be set."""
     if tokens is not None:
