@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from selector.config.loader import from_mapping, load_yaml, to_dict
+from selector.embedding.backends import check_backend, check_dtype
 from selector.errors import ConfigError
 from selector.filters.clean import CleanConfig
 from selector.filters.config import DedupConfig, FilterConfig
@@ -71,8 +72,6 @@ class EncoderConfig:
     ray_workers: int | None = None
 
     def __post_init__(self) -> None:
-        from selector.embedding.backends import check_backend, check_dtype
-
         self.backend, self.quantize = check_backend(self.backend, self.quantize)
         self.dtype = check_dtype(self.dtype)
         if self.ray_workers is not None and self.ray_workers < 1:

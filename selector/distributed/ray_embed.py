@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 
 from selector.distributed.session import ray_session, ray_target
+from selector.embedding.cache import text_hashes
+from selector.embedding.encoder import Encoder
 from selector.errors import SelectorError
 
 log = logging.getLogger(__name__)
@@ -50,8 +52,6 @@ class EncoderActor:
         expected: dict[str, Any] | None = None,
         return_vectors: bool = True,
     ) -> None:
-        from selector.embedding.encoder import Encoder
-
         self.encoder = Encoder(**{**settings, "cache": False})
         self.template = template
         self.return_vectors = return_vectors
@@ -66,8 +66,6 @@ class EncoderActor:
         self.cache = self.encoder.open_cache(template) if settings.get("cache", True) else None
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from selector.embedding.cache import text_hashes
-
         texts = [str(t) for t in batch["text"]]
         vectors = self.encoder.encode(texts, template=self.template, progress=False)
         if self.cache is not None:
@@ -136,8 +134,6 @@ def fill_cache_ray(
     ``$RAY_ADDRESS``) or started locally and stopped. Returns what the manifest records under ``ray``: address,
     workers and their resources, ``texts_sent``, ``n_truncated`` (of those, cut at the max length), ``seconds``.
     """
-    from selector.embedding.cache import text_hashes
-
     if not encoder.cache_enabled:
         raise SelectorError("--ray fills the embedding cache that the run then reads: it cannot run with --no-cache")
     start = time.perf_counter()

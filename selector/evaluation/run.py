@@ -34,6 +34,7 @@ import numpy as np
 from selector.config import RunConfig, load_run_config
 from selector.embedding.step import embed_samples, load_encoder
 from selector.errors import ConfigError, SelectorError
+from selector.evaluation.report import plot_evaluation, render_table
 from selector.evaluation.split import split_by_task
 from selector.filters import apply_filters
 from selector.io import read_corpus
@@ -255,8 +256,6 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 def write_evaluation(result: EvaluationResult, out: Path, overwrite: bool = False) -> Path:
     """Write ``evaluation.json``, ``evaluation.md`` and ``evaluation.png`` into ``out`` as a whole."""
-    from selector.evaluation.report import plot_evaluation, render_table
-
     _check_out(out, overwrite)
     with atomic_path(out) as stage:  # written whole beside out, then renamed into place
         stage.mkdir(parents=True)

@@ -21,6 +21,7 @@ from typing import Any
 
 from selector.errors import ConfigError
 from selector.filters.base import Filter
+from selector.io import read_corpus
 from selector.sample import Sample
 
 __all__ = ["ContaminationFilter", "check_eval_files", "ngram_hashes", "words"]
@@ -73,8 +74,6 @@ class ContaminationFilter(Filter):
         return cls(config.decontaminate, config.contamination_ngram)
 
     def __init__(self, files: Sequence[str], n: int = 13) -> None:
-        from selector.io import read_corpus
-
         self.files = check_eval_files(files)
         self.n = n
         self._table: dict[bytes, tuple[str, str]] = {}

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from selector.measures.proxies import coverage, percentile, task_mix, tfidf_space, vendi
 from selector.sample import Sample
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,6 @@ def versus_random_proxies(
 ) -> dict[str, Any]:
     """The manifest's ``versus_random`` section: each proxy for ``picks`` and for every selection of
     ``random_picks`` (positions in ``pool``), with the random median, p10, p90 and the selection's percentile."""
-    from selector.measures.proxies import coverage, percentile, task_mix, tfidf_space, vendi
-
     rng = np.random.default_rng(seed)
     n = len(pool)
     rows = np.arange(n) if n <= MAX_POOL_ROWS else np.sort(rng.choice(n, MAX_POOL_ROWS, replace=False))

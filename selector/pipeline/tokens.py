@@ -33,6 +33,7 @@ from selector.embedding.models import load_local_tokenizer
 from selector.errors import ConfigError
 from selector.sample import Sample
 from selector.selection.allocation import group_name, temperature_shares
+from selector.selection.coreset import CoresetResult, kcenter_greedy
 
 __all__ = [
     "TokenCut",
@@ -193,8 +194,6 @@ def select_tokens(
     starts at :func:`records_needed` and doubles until every group's quota stopped the cut or the ranking holds
     every candidate (the greedy ranking is prefix-consistent, so only the length changes).
     """
-    from selector.selection.coreset import CoresetResult, kcenter_greedy
-
     eligible = plan.eligible
     n_eligible = int(eligible.sum())
     groups = plan.groups

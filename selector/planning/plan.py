@@ -14,7 +14,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from selector.embedding.models import load_local_tokenizer
 from selector.errors import ConfigError
+from selector.io import ReadOptions
+from selector.io.guard import MANIFEST, read_marker
+from selector.pipeline.tokens import count_tokens
 from selector.planning.scaling import (
     ACCELERATORS,
     CHINCHILLA_SOURCE,
@@ -173,11 +177,6 @@ def corpus_tokens(source: str | Path, tokenizer: str | Path | None = None) -> tu
     else is read as a corpus. Tokens are counted as ``select --tokens`` counts them
     (:func:`selector.pipeline.tokens.count_tokens`).
     """
-    from selector.embedding.models import load_local_tokenizer
-    from selector.io import ReadOptions
-    from selector.io.guard import MANIFEST, read_marker
-    from selector.pipeline.tokens import count_tokens
-
     tok = load_local_tokenizer(tokenizer, key="--tokenizer")
     path = Path(source)
     files: Sequence[str] = [str(source)]

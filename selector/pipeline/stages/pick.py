@@ -11,6 +11,7 @@ import numpy as np
 
 from selector.config import RunConfig
 from selector.device import resolve_device
+from selector.distributed import run_ray
 from selector.pipeline.context import Picked, RunContext
 from selector.pipeline.request import Tokens
 from selector.pipeline.stages.base import BaseStage
@@ -34,9 +35,7 @@ def coreset_function(
     c = cfg.coreset
     kwargs: dict[str, Any] = {"clusters": labels, "shards": c.shards, "tau": c.shard_tau, "workers": c.workers}
     if c.backend == "ray":
-        from selector.distributed import run_ray  # optional: needs the ray extra
-
-        kwargs["runner"] = run_ray
+        kwargs["runner"] = run_ray  # imports Ray when it runs (the ray extra)
     return sharded_kcenter, kwargs
 
 
