@@ -215,15 +215,11 @@ def build_request(
     dtype: str | None = None,
     encoder: Mapping[str, Any] | None = None,
 ) -> SelectRequest:
-    """The request of ``select()``'s arguments: the config loaded and merged once, the budget resolved to one
-    object, and the checks that need no data made.
+    """The request of ``select()``'s arguments: the config merged once, one budget, the checks that need no data.
 
-    Arguments left ``None`` take the config's value. ``trust_remote_code=True`` lets the encoder run its model
-    folder's own Python code (config key ``encoder.trust_remote_code``; only for models you trust). ``tokens``
-    (``"2M"``) replaces a config's budget or fraction and cannot be combined with either argument; ``tokenizer``
-    counts them. ``decontaminate`` names evaluation files whose items must not be selected. ``backend``,
-    ``quantize`` and ``dtype`` set the ``encoder:`` keys of the same names (``backend="onnx", quantize="int8"`` is
-    the fastest transformer path on a CPU); ``encoder`` sets further ``encoder:`` keys (the CLI's ``--ray*``).
+    Arguments left ``None`` take the config's value. ``tokens`` (``"2M"``, counted with ``tokenizer``) replaces a
+    config's budget or fraction. ``trust_remote_code=True`` runs a model folder's own code (only for models you
+    trust). ``backend``, ``quantize``, ``dtype`` and ``encoder`` (the CLI's ``--ray*``) set ``encoder:`` keys.
     """
     cfg, the_budget = _config_and_budget(
         config, budget, fraction, tokens, tokenizer, seed, model, device, cache_dir, trust_remote_code,
