@@ -36,8 +36,9 @@ from selector.embedding import models
 from selector.embedding.backends import check_backend
 from selector.embedding.batching import BatchedForward
 from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
-from selector.embedding.gpu import pick_dtype
+from selector.embedding.gpu import Staging, pick_dtype
 from selector.embedding.pooling import check_pooling
+from selector.embedding.tokenizing import tokenize_flat
 from selector.errors import ConfigError
 from selector.progress import Progress
 
@@ -154,10 +155,13 @@ class Encoder(BatchedForward):
         self.model: Any = None
         self._runner: Any = None
         self._static: Any = None
+        self._staging: Staging | None = None
         if self.backend == "torch":
+            cuda = self.device.startswith("cuda")
             self.model = models.load_model(
                 ref, config, dtype=self.dtype, device=self.device, trust_remote_code=trust_remote_code
             )
+            self._staging = Staging(self.device, self.batch_tokens) if cuda else None
         elif self.backend == "onnx":
             from selector.embedding.backends.onnx_runtime import OnnxRunner, graph_path
 
@@ -238,16 +242,9 @@ class Encoder(BatchedForward):
 
     def tokenize(self, texts: Sequence[str], block: int = 8192) -> tuple[list[np.ndarray], np.ndarray]:
         """Token ids of each text as int32 arrays (with special tokens, cut at ``max_length``) and a (n,) bool
-        array of which texts were truncated. Tokenized ``block`` texts at a time, so a million texts hold about
-        4 bytes per token instead of the tokenizer's full per-text objects."""
-        ids: list[np.ndarray] = []
-        truncated = np.zeros(len(texts), dtype=bool)
-        for start in range(0, len(texts), block):
-            encodings = self._tok.encode_batch(list(texts[start : start + block]), add_special_tokens=True)
-            for k, e in enumerate(encodings):
-                ids.append(np.asarray(e.ids, dtype=np.int32))
-                truncated[start + k] = bool(e.overflowing)
-        return ids, truncated
+        array of which texts were truncated (:func:`~selector.embedding.tokenizing.tokenize_flat` per text)."""
+        tokens = tokenize_flat(self._tok, texts, block)
+        return [tokens.row(i) for i in range(len(texts))], tokens.truncated
 
     def release(self) -> None:
         """Free the model and its device memory (call when the run needs the GPU for clustering and the
@@ -292,39 +289,20 @@ class Encoder(BatchedForward):
             stats.n_cached = int(found.sum())
         stats.n_encoded = len(todo)
         if len(todo):
-            batches = self._static_batches(len(todo)) if self._static is not None else None
-            if batches is None:
-                ids, truncated = self.tokenize([texts[i] for i in first[todo]])
-                stats.n_truncated = int(truncated.sum())
-                lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-            else:
-                lengths = np.ones(len(todo), dtype=np.int64)
             old_threads = torch.get_num_threads()
             if self.num_threads:
                 torch.set_num_threads(self.num_threads)
-            real = padded_total = 0
-            self._budget = self.batch_tokens
-            bar = Progress(
-                len(todo), desc="embedding", unit="samples", enabled=progress, weight_total=int(lengths.sum())
-            )
+            weights = np.fromiter((len(texts[i]) for i in first[todo]), dtype=np.int64, count=len(todo))
+            total = int(weights.sum())  # characters: the time left is estimated before the tokens are known
+            bar = Progress(len(todo), desc="embedding", unit="samples", enabled=progress, weight_total=total)
             try:
                 with saved_on_interrupt(cache):
-                    for rows, width in batches or self._batches(lengths):
-                        splits = stats.oom_splits
-                        if batches is None:
-                            out = self._forward_safe([ids[r] for r in rows], width)
-                        else:
-                            out = self._static.encode([texts[i] for i in first[todo[rows]]])
-                        if stats.oom_splits > splits:  # once per batch, however deep its split went
-                            self._budget = max(1, self._budget // 2)
+                    for rows, out in self._stream(texts, first[todo], len(uniq), todo):
                         self._check_finite(out, first[todo[rows]], texts)
                         vectors[todo[rows]] = out
                         if cache is not None:
                             cache.add(uniq[todo[rows]], out)
-                        stats.batches += 1
-                        real += int(lengths[rows].sum())
-                        padded_total += width * len(rows)
-                        bar.update(len(rows), weight=int(lengths[rows].sum()))
+                        bar.update(len(rows), weight=int(weights[rows].sum()))
                         if on_batch is not None:
                             on_batch(bar.done, len(todo))
                     if cache is not None:
@@ -333,7 +311,6 @@ class Encoder(BatchedForward):
                 bar.close()
                 if self.num_threads:
                     torch.set_num_threads(old_threads)
-            stats.padding = 1.0 - real / padded_total if padded_total else 0.0
         if stats.n_truncated:
             log.info("%d of %d texts were truncated at %d tokens", stats.n_truncated, stats.n_encoded, self.max_length)
         stats.seconds = time.perf_counter() - start

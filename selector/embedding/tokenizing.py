@@ -1,0 +1,112 @@
+"""Token ids for the encoder, ahead of the model: flat int32 arrays, whole chunks at a time, in a background thread.
+
+A call's texts are split into *chunks* by their position in hash order among all the call's distinct texts
+(:func:`chunk_plan`), so the split depends on the set of texts alone: a resumed run (which encodes only what its
+cache lacks) meets the same chunk boundaries as the run it resumes, and within a chunk the batches are cut from
+the same start (``docs/algorithms.md`` section 3). While the model runs on chunk ``k``, one background thread
+tokenises chunk ``k + 1`` (the fast tokenizer releases the GIL and runs its own worker threads), so tokenisation
+and the forward passes overlap instead of adding up.
+
+Ids travel as one flat int32 array per chunk with a start and a length per text (:class:`Tokens`): no Python
+list per text survives tokenisation, and a padded batch is assembled with one vectorised scatter (:func:`pad`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+CHUNK_TEXTS = 16_384
+"""Distinct texts per chunk (about 2M tokens, 8 MB of ids at 125 tokens a text). A call with fewer distinct texts
+is one chunk, so its batches are exactly those of one global length sort."""
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """Token ids of ``m`` texts: ``flat`` int32 ids back to back, ``starts`` and ``lengths`` (m,) int64 into it,
+    ``truncated`` (m,) bool for texts cut at ``max_length``."""
+
+    flat: np.ndarray
+    starts: np.ndarray
+    lengths: np.ndarray
+    truncated: np.ndarray
+
+    def row(self, i: int) -> np.ndarray:
+        """The ids of text ``i`` (a view)."""
+        s = int(self.starts[i])
+        return self.flat[s : s + int(self.lengths[i])]
+
+
+def tokenize_flat(tok: Any, texts: Sequence[str], block: int = 8192) -> Tokens:
+    """Tokenise ``texts`` with a ``tokenizers.Tokenizer`` (special tokens added, truncation as configured on it),
+    ``block`` texts per ``encode_batch`` call, into one flat :class:`Tokens`."""
+    parts: list[np.ndarray] = []
+    lengths = np.zeros(len(texts), dtype=np.int64)
+    truncated = np.zeros(len(texts), dtype=bool)
+    for start in range(0, len(texts), block):
+        encodings = tok.encode_batch(list(texts[start : start + block]), add_special_tokens=True)
+        for k, e in enumerate(encodings):
+            ids = e.ids
+            lengths[start + k] = len(ids)
+            truncated[start + k] = bool(e.overflowing)
+            parts.append(np.asarray(ids, dtype=np.int32))
+    flat = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+    starts = np.zeros(len(texts), dtype=np.int64)
+    if len(texts) > 1:
+        np.cumsum(lengths[:-1], out=starts[1:])
+    return Tokens(flat, starts, lengths, truncated)
+
+
+def chunk_plan(n_unique: int, todo: np.ndarray, size: int = CHUNK_TEXTS) -> list[np.ndarray]:
+    """Split ``todo`` (sorted positions among ``n_unique`` distinct texts in hash order) into chunks: positions
+    ``[k * step, (k + 1) * step)`` form chunk ``k``, with ``step`` fixed by ``n_unique`` alone. Returns the
+    positions *into* ``todo`` of each non-empty chunk, in order."""
+    chunks = max(1, -(-n_unique // size))
+    step = -(-n_unique // chunks)
+    bounds = np.searchsorted(todo, np.arange(0, n_unique + step, step))
+    index = np.arange(len(todo))
+    return [index[a:b] for a, b in itertools.pairwise(bounds.tolist()) if b > a]
+
+
+def ahead(make: Callable[[np.ndarray], Tokens], chunks: Sequence[np.ndarray]) -> Iterator[tuple[np.ndarray, Tokens]]:
+    """``(chunk, make(chunk))`` for each chunk, in order, with the next chunk's ``make`` already running in one
+    background thread. Leaving the loop early (an error, an interrupt) waits only for the chunk in flight."""
+    if not chunks:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="selector-tokenize") as pool:
+        pending = pool.submit(make, chunks[0])
+        for k, chunk in enumerate(chunks):
+            tokens = pending.result()
+            if k + 1 < len(chunks):
+                pending = pool.submit(make, chunks[k + 1])
+            yield chunk, tokens
+
+
+def round_width(width: int, multiple: int, cap: int) -> int:
+    """``width`` rounded up to a multiple of ``multiple``, but never past ``max(width, cap)``: fewer distinct
+    shapes reach the GPU's kernels, and padding stays masked (``multiple`` 1 leaves it alone)."""
+    if multiple <= 1:
+        return width
+    return max(width, min(-(-width // multiple) * multiple, cap))
+
+
+def pad(tokens: Tokens, rows: np.ndarray, width: int, pad_id: int, out: np.ndarray) -> np.ndarray:
+    """Rows ``rows`` of ``tokens`` padded with ``pad_id`` to ``width``, written into ``out`` (at least
+    ``len(rows) * width`` int64 elements; e.g. pinned memory) and returned as its ``(len(rows), width)`` view."""
+    b = len(rows)
+    grid = out[: b * width].reshape(b, width)
+    grid.fill(pad_id)
+    lengths = tokens.lengths[rows]
+    total = int(lengths.sum())
+    if total:
+        row_of = np.repeat(np.arange(b), lengths)
+        first = np.cumsum(lengths) - lengths
+        col = np.arange(total) - np.repeat(first, lengths)
+        src = np.repeat(tokens.starts[rows], lengths) + col
+        grid[row_of, col] = tokens.flat[src]
+    return grid
