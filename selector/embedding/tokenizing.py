@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-CHUNK_TEXTS = 16_384
-"""Distinct texts per chunk (about 2M tokens, 8 MB of ids at 125 tokens a text). A call with fewer distinct texts
+CHUNK_TEXTS = 8192
+"""Distinct texts per chunk (about 1M tokens, 4 MB of ids at 125 tokens a text). A call with fewer distinct texts
 is one chunk, so its batches are exactly those of one global length sort."""
 
 
