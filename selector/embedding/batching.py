@@ -42,17 +42,24 @@ class BatchedForward:
     _budget: int
     stats_: Any
 
+    def _padded(self, width: int) -> int:
+        """The padded width of a batch whose longest row has ``width`` tokens: rounded up to a multiple of
+        :data:`~selector.embedding.gpu.WIDTH_MULTIPLE` on CUDA (never past ``max_length``), exact elsewhere (so CPU
+        vectors are those of the exact widths)."""
+        return width if self._staging is None else round_width(width, WIDTH_MULTIPLE, self.max_length)
+
     def _batches(self, lengths: np.ndarray) -> Iterator[tuple[np.ndarray, int]]:
         """(row indices, padded length) per batch: rows sorted by (length, index), each batch padded to its longest
-        row and holding at most this call's budget of tokens including padding (at least one row). The budget is read
-        before each batch, so a halving after an out-of-memory batch applies to the batches cut after it."""
+        row (:meth:`_padded`) and holding at most this call's budget of tokens including padding (at least one row).
+        The budget is read before each batch, so a halving after an out-of-memory batch applies to the batches cut
+        after it."""
         order = np.argsort(lengths, kind="stable")
         start = 0
         while start < len(order):
             stop = start + 1
-            while stop < len(order) and (stop + 1 - start) * int(lengths[order[stop]]) <= self._budget:
+            while stop < len(order) and (stop + 1 - start) * self._padded(int(lengths[order[stop]])) <= self._budget:
                 stop += 1
-            yield order[start:stop], int(lengths[order[stop - 1]])
+            yield order[start:stop], self._padded(int(lengths[order[stop - 1]]))
             start = stop
 
     def _stream(
@@ -102,7 +109,7 @@ class BatchedForward:
 
     def _forward(self, tokens: Tokens, rows: np.ndarray, width: int) -> Any:
         """Pooled, normalised float32 vectors ``(len(rows), dim)`` of rows ``rows`` of ``tokens``, padded to ``width``
-        (rounded up on CUDA, see :func:`~selector.embedding.tokenizing.round_width`). On CUDA the result stays on
+        (at least their longest row; see :meth:`_padded`). On CUDA the result stays on
         the device and nothing waits for it: the ids go through pinned memory with a non-blocking copy and the
         mask is built there from the lengths."""
         import torch
@@ -111,7 +118,6 @@ class BatchedForward:
             raise SelectorError("this Encoder was released (Encoder.release()); create a new one to encode again")
         lengths = tokens.lengths[rows]
         if self._staging is not None:
-            width = round_width(width, WIDTH_MULTIPLE, self.max_length)
             ids, lens = self._staging.send(tokens, rows, width, self.pad_id)
             mask = (torch.arange(width, device=ids.device)[None, :] < lens[:, None]).to(torch.int64)
         else:
@@ -151,7 +157,7 @@ class BatchedForward:
         log.warning("out of %s memory on a %dx%d batch; splitting it in two", self.device, len(rows), width)
         half = len(rows) // 2
         parts = [rows[:half], rows[half:]]
-        return torch.cat([self._forward_safe(tokens, p, int(tokens.lengths[p].max())) for p in parts])
+        return torch.cat([self._forward_safe(tokens, p, self._padded(int(tokens.lengths[p].max()))) for p in parts])
 
     def _empty_cache(self) -> None:
         import gc

@@ -62,11 +62,11 @@ def tokenize_flat(tok: Any, texts: Sequence[str], block: int = 8192) -> Tokens:
     return Tokens(flat, starts, lengths, truncated)
 
 
-def chunk_plan(n_unique: int, todo: np.ndarray, size: int = CHUNK_TEXTS) -> list[np.ndarray]:
+def chunk_plan(n_unique: int, todo: np.ndarray, size: int | None = None) -> list[np.ndarray]:
     """Split ``todo`` (sorted positions among ``n_unique`` distinct texts in hash order) into chunks: positions
     ``[k * step, (k + 1) * step)`` form chunk ``k``, with ``step`` fixed by ``n_unique`` alone. Returns the
-    positions *into* ``todo`` of each non-empty chunk, in order."""
-    chunks = max(1, -(-n_unique // size))
+    positions *into* ``todo`` of each non-empty chunk, in order. ``size``: :data:`CHUNK_TEXTS` when ``None``."""
+    chunks = max(1, -(-n_unique // (size or CHUNK_TEXTS)))
     step = -(-n_unique // chunks)
     bounds = np.searchsorted(todo, np.arange(0, n_unique + step, step))
     index = np.arange(len(todo))
