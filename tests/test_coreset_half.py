@@ -83,3 +83,12 @@ def test_on_cuda_the_picks_are_the_cpu_engines_as_a_set() -> None:
     assert gpu.stats["engine"] == "half" and gpu.stats["device"].startswith("cuda")
     assert set(gpu.indices.tolist()) == set(cpu.indices.tolist())
     np.testing.assert_allclose(gpu.radii, cpu.radii, atol=1e-4)
+
+
+def test_ties_go_to_the_lowest_index_as_on_the_cpu() -> None:
+    base = _clustered(50, 8, 7)
+    X = np.concatenate([base] * 4)  # every row four times: every farthest row is tied with its copies
+    picks, _, _ = _half(X, 50)
+    ref = kcenter_greedy(X, 50, device="cpu", lazy=False, progress=False)
+    assert picks.tolist() == ref.indices.tolist()
+    assert picks.max() < 50  # always the first copy

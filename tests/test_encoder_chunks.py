@@ -103,3 +103,50 @@ def test_on_cuda_widths_are_rounded_and_vectors_match_the_cpu(tiny: Path) -> Non
     X = enc.encode(texts, progress=False)
     assert all(w % 32 == 0 or w == enc.max_length for w in widths)
     assert (X * cpu).sum(axis=1).min() > 0.9999
+
+
+def test_long_texts_tokenised_from_a_prefix_give_the_whole_texts_ids(tiny: Path) -> None:
+    enc = Encoder(tiny, cache=False, max_length=32, device="cpu")
+    assert enc._cut == 8 * 32  # the tiny BERT splits words at whitespace: the prefix path is on
+    rng = np.random.default_rng(1)
+    words = ["the", "code", "python", "answer", "a1b2", "x", "write,", "list.", "(what)"]
+    texts = [" ".join(rng.choice(words, size=int(k))) for k in rng.integers(1, 200, 300)]
+    texts += ["a" * 600, "b " * 300, "word\n" * 100, "x" * 150 + " " + "y" * 400]  # no or late whitespace
+    cut = tokenize_flat(enc._tok, texts, block=64, cut=enc._cut)
+    whole = tokenize_flat(enc._tok, texts, block=64)
+    assert np.array_equal(cut.flat, whole.flat) and np.array_equal(cut.lengths, whole.lengths)
+    assert np.array_equal(cut.truncated, whole.truncated) and cut.truncated.any() and not cut.truncated.all()
+
+
+def test_the_prefix_path_is_only_taken_for_whitespace_word_splitters() -> None:
+    from selector.embedding.tokenizing import prefix_cut_safe
+
+    assert prefix_cut_safe({"pre_tokenizer": {"type": "BertPreTokenizer"}}, "right")
+    assert not prefix_cut_safe({"pre_tokenizer": {"type": "BertPreTokenizer"}}, "left")
+    assert not prefix_cut_safe({"pre_tokenizer": {"type": "ByteLevel"}}, "right")
+    assert not prefix_cut_safe({"pre_tokenizer": None}, "right")
+    seq = {"type": "Sequence", "pretokenizers": [{"type": "WhitespaceSplit"}, {"type": "Whitespace"}]}
+    assert prefix_cut_safe({"pre_tokenizer": seq}, "right")
+
+
+def test_a_gathered_chunk_with_one_bad_row_still_caches_the_rest(tiny: Path, tmp_path: Path) -> None:
+    """On CUDA the vectors of a chunk arrive together; a NaN row in it must not cost the finite ones."""
+    from selector.errors import SelectorError
+
+    texts = tiny_texts(30)
+    enc = Encoder(tiny, cache_dir=tmp_path, chunk_size=4, batch_tokens=64, device="cpu")
+    stream = enc._stream
+
+    def gathered(*args):
+        parts = list(stream(*args))
+        rows = np.concatenate([r for r, _ in parts])
+        out = np.concatenate([o for _, o in parts])
+        out[np.flatnonzero(rows == 7)] = np.nan
+        yield rows, out
+
+    enc._stream = gathered
+    with pytest.raises(SelectorError, match="NaN or inf for 1 text"):
+        enc.encode(texts, progress=False)
+    again = Encoder(tiny, cache_dir=tmp_path, device="cpu")
+    again.encode(texts, progress=False)
+    assert again.stats_.n_cached == 29 and again.stats_.n_encoded == 1

@@ -35,6 +35,7 @@ class BatchedForward:
     max_length: int
     dim: int
     _tok: Any
+    _cut: int | None
     _static: Any
     _staging: Any
     name: str
@@ -83,7 +84,7 @@ class BatchedForward:
         real = padded = 0
 
         def make(chunk: np.ndarray) -> Tokens:
-            return tokenize_flat(self._tok, [texts[i] for i in index[chunk]])
+            return tokenize_flat(self._tok, [texts[i] for i in index[chunk]], cut=self._cut)
 
         for chunk, tokens in ahead(make, chunk_plan(n_unique, todo)):
             stats.n_truncated += int(tokens.truncated.sum())

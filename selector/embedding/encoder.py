@@ -22,6 +22,7 @@ static model (:mod:`selector.embedding.backends.static`) embeds the texts direct
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -38,7 +39,7 @@ from selector.embedding.batching import BatchedForward
 from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
 from selector.embedding.gpu import Staging, pick_dtype
 from selector.embedding.pooling import check_pooling
-from selector.embedding.tokenizing import tokenize_flat
+from selector.embedding.tokenizing import CUT_PER_TOKEN, prefix_cut_safe, tokenize_flat
 from selector.errors import ConfigError
 from selector.progress import Progress
 
@@ -234,16 +235,18 @@ class Encoder(BatchedForward):
     def _backend_tokenizer(self) -> Any:
         from tokenizers import Tokenizer
 
-        tok = Tokenizer.from_str(self.tokenizer.backend_tokenizer.to_str())
+        spec = self.tokenizer.backend_tokenizer.to_str()
+        tok = Tokenizer.from_str(spec)
         tok.no_padding()
         side = getattr(self.tokenizer, "truncation_side", "right")
         tok.enable_truncation(self.max_length, stride=0, direction=side)
+        self._cut = CUT_PER_TOKEN * self.max_length if prefix_cut_safe(json.loads(spec), side) else None
         return tok
 
     def tokenize(self, texts: Sequence[str], block: int = 8192) -> tuple[list[np.ndarray], np.ndarray]:
         """Token ids of each text as int32 arrays (with special tokens, cut at ``max_length``) and a (n,) bool
         array of which texts were truncated (:func:`~selector.embedding.tokenizing.tokenize_flat` per text)."""
-        tokens = tokenize_flat(self._tok, texts, block)
+        tokens = tokenize_flat(self._tok, texts, block, self._cut)
         return [tokens.row(i) for i in range(len(texts))], tokens.truncated
 
     def release(self) -> None:
@@ -298,10 +301,11 @@ class Encoder(BatchedForward):
             try:
                 with saved_on_interrupt(cache):
                     for rows, out in self._stream(texts, first[todo], len(uniq), todo):
+                        good = np.isfinite(out).all(axis=1)
+                        if cache is not None:  # finite rows first: a chunk with one bad row keeps the rest
+                            cache.add(uniq[todo[rows[good]]], out[good])
                         self._check_finite(out, first[todo[rows]], texts)
                         vectors[todo[rows]] = out
-                        if cache is not None:
-                            cache.add(uniq[todo[rows]], out)
                         bar.update(len(rows), weight=int(weights[rows].sum()))
                         if on_batch is not None:
                             on_batch(bar.done, len(todo))

@@ -42,14 +42,49 @@ class Tokens:
         return self.flat[s : s + int(self.lengths[i])]
 
 
-def tokenize_flat(tok: Any, texts: Sequence[str], block: int = 8192) -> Tokens:
+CUT_PER_TOKEN = 8
+"""A text longer than ``CUT_PER_TOKEN x max_length`` characters is tokenised from a prefix first (see
+:func:`prefix_cut_safe`): the tokenizer's cost grows with the whole text while only ``max_length`` tokens are kept
+(on the GPU sample, 14% of texts are longer than 2,048 characters and cost about a third of the time)."""
+
+WORD_SPLITTERS = {"BertPreTokenizer", "Whitespace", "WhitespaceSplit"}
+
+
+def prefix_cut_safe(tokenizer_json: dict[str, Any], direction: str) -> bool:
+    """Whether cutting a text just before a whitespace character keeps the tokens before the cut: true when the
+    pre-tokenizer splits words at whitespace (so no token spans the cut) and truncation keeps the start."""
+    pre = tokenizer_json.get("pre_tokenizer") or {}
+    steps = pre.get("pretokenizers", []) if pre.get("type") == "Sequence" else [pre]
+    kinds = [p.get("type") for p in steps]
+    return direction == "right" and bool(kinds) and all(k in WORD_SPLITTERS for k in kinds)
+
+
+def _cut(text: str, chars: int) -> str:
+    """``text`` up to the last whitespace in ``[chars / 2, chars)``; the whole text when it is short or has none."""
+    if len(text) <= chars:
+        return text
+    k = max(text.rfind(" ", chars // 2, chars), text.rfind("\n", chars // 2, chars))
+    return text if k < 0 else text[:k]
+
+
+def tokenize_flat(tok: Any, texts: Sequence[str], block: int = 8192, cut: int | None = None) -> Tokens:
     """Tokenise ``texts`` with a ``tokenizers.Tokenizer`` (special tokens added, truncation as configured on it),
-    ``block`` texts per ``encode_batch`` call, into one flat :class:`Tokens`."""
+    ``block`` texts per ``encode_batch`` call, into one flat :class:`Tokens`.
+
+    ``cut`` (characters; only where :func:`prefix_cut_safe` holds): a longer text is first tokenised from a prefix
+    cut at whitespace; if that prefix already overflows ``max_length`` its tokens are the whole text's, else the
+    whole text is tokenised again. The ids and truncation flags are those of tokenising every text whole."""
     parts: list[np.ndarray] = []
     lengths = np.zeros(len(texts), dtype=np.int64)
     truncated = np.zeros(len(texts), dtype=bool)
     for start in range(0, len(texts), block):
-        encodings = tok.encode_batch(list(texts[start : start + block]), add_special_tokens=True)
+        part = list(texts[start : start + block])
+        cuts = part if cut is None else [_cut(t, cut) for t in part]
+        encodings = tok.encode_batch(cuts, add_special_tokens=True)
+        redo = [k for k, e in enumerate(encodings) if cuts[k] is not part[k] and not e.overflowing]
+        if redo:
+            for k, e in zip(redo, tok.encode_batch([part[k] for k in redo], add_special_tokens=True), strict=True):
+                encodings[k] = e
         for k, e in enumerate(encodings):
             ids = e.ids
             lengths[start + k] = len(ids)

@@ -53,7 +53,8 @@ class HalfEngine:
         self.elig = torch.where(elig, self.mind, float("-inf"))
         self.pick = self.elig.clone()
         self.rows_computed = 0
-        self.answer: tuple[int, float] | None = None  # (argmax, radius) fetched after the last update
+        self.answer: tuple[int, float] | None = None
+        self.out = torch.empty(3, dtype=torch.float64, device=device)  # (argmax, radius) fetched after the last update
 
     def _dot(self, s: int, e: int, c: torch.Tensor) -> torch.Tensor:
         """``X[s:e] @ c`` as float32 (e - s,): float16 products accumulated in float32."""
@@ -71,27 +72,34 @@ class HalfEngine:
         nc = self.sqn[i]
         for s in range(0, n, self.chunk):
             e = min(n, s + self.chunk)
-            d2 = self._dot(s, e, c).mul_(-2.0).add_(self.sqn[s:e]).add_(nc).clamp_(min=0.0)
+            d2 = torch.add(self.sqn[s:e], self._dot(s, e, c), alpha=-2.0).add_(nc).clamp_(min=0.0)
             torch.minimum(self.mind[s:e], d2, out=self.mind[s:e])
             torch.minimum(self.pick[s:e], d2, out=self.pick[s:e])
             torch.minimum(self.elig[s:e], d2, out=self.elig[s:e])
         self.mind[i] = 0.0
         self.pick[i] = float("-inf")
-        self.elig[i] = torch.minimum(self.elig[i], torch.zeros((), device=self.device))
+        self.elig[i : i + 1].clamp_(max=0.0)  # 0 for a candidate, -inf stays for a row outside eligible
         self.rows_computed += n
         self.answer = None
 
     def disable(self, idx: np.ndarray) -> None:
-        self.pick[torch.from_numpy(np.asarray(idx, dtype=np.int64)).to(self.device)] = float("-inf")
+        idx = np.asarray(idx, dtype=np.int64).reshape(-1)
+        if idx.size == 1:  # the loop's own pick: a fill on the device, no host-to-device copy (which would wait)
+            self.pick[int(idx[0])] = float("-inf")
+        else:
+            self.pick[torch.from_numpy(idx).to(self.device)] = float("-inf")
         self.answer = None
 
     def _fetch(self) -> tuple[int, float]:
         """The farthest pickable row (-1 when none) and the radius, read back in one transfer."""
         if self.answer is None:
-            j = torch.argmax(self.pick)
-            both = torch.stack([j.to(torch.float64), self.pick[j].to(torch.float64), self.elig.max().to(torch.float64)])
-            j_, best, worst = both.cpu().tolist()
-            self.answer = (int(j_) if best > float("-inf") else -1, float(np.sqrt(worst)) if worst > -np.inf else 0.0)
+            best, j = torch.max(self.pick, dim=0)  # the first of equal maxima: the lowest index, as on the CPU
+            self.out[0] = j
+            self.out[1] = best
+            self.out[2] = self.elig.max()
+            j_, best_, worst = self.out.cpu().tolist()
+            found = int(j_) if best_ > float("-inf") else -1
+            self.answer = (found, float(np.sqrt(worst)) if worst > -np.inf else 0.0)
         return self.answer
 
     def argmax(self) -> int:
