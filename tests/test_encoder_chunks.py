@@ -150,3 +150,19 @@ def test_a_gathered_chunk_with_one_bad_row_still_caches_the_rest(tiny: Path, tmp
     again = Encoder(tiny, cache_dir=tmp_path, device="cpu")
     again.encode(texts, progress=False)
     assert again.stats_.n_cached == 29 and again.stats_.n_encoded == 1
+
+
+def test_tokenizing_in_a_spawned_process_gives_the_same_vectors(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CUDA path tokenises in a child process; forced on here, it must change nothing but where ids are made."""
+    monkeypatch.setattr(tokenizing, "CHUNK_TEXTS", 64)
+    texts = tiny_texts(200)
+    threaded = Encoder(tiny, cache=False, batch_tokens=512, device="cpu")
+    assert not threaded.tokenize_in_process
+    expected = threaded.encode(texts, progress=False)
+    enc = Encoder(tiny, cache=False, batch_tokens=512, device="cpu")
+    enc.tokenize_in_process = True
+    X = enc.encode(texts, progress=False)
+    assert enc._tokproc is not None  # the child really ran
+    np.testing.assert_array_equal(X, expected)
+    enc.release()
+    assert enc._tokproc is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -36,6 +37,8 @@ class BatchedForward:
     dim: int
     _tok: Any
     _cut: int | None
+    tokenize_in_process: bool
+    _tokenizer_process: Any
     _static: Any
     _staging: Any
     name: str
@@ -71,8 +74,6 @@ class BatchedForward:
         buffer and copied back once). ``todo`` (positions among ``n_unique`` distinct texts in hash order) fixes
         the chunks (:func:`~selector.embedding.tokenizing.chunk_plan`); each chunk is tokenised while the one
         before it runs through the model, and its batches are cut by (length, position) within the chunk."""
-        import torch
-
         stats = self.stats_
         self._budget = self.batch_tokens
         if self._static is not None:  # the static backend needs neither tokens nor a token budget
@@ -81,12 +82,28 @@ class BatchedForward:
                 stats.batches += 1
                 yield rows, self._static.encode([texts[i] for i in index[rows]])
             return
+        chunks = chunk_plan(n_unique, todo)
+        threads = ThreadPoolExecutor(1, thread_name_prefix="selector-tokenize")
+        if self.tokenize_in_process and len(chunks) > 1:
+            worker = self._tokenizer_process()
+
+            def submit(chunk: np.ndarray) -> Future[Tokens]:
+                return worker.submit([texts[i] for i in index[chunk]], self._cut)
+        else:
+
+            def submit(chunk: np.ndarray) -> Future[Tokens]:
+                return threads.submit(tokenize_flat, self._tok, [texts[i] for i in index[chunk]], 8192, self._cut)
+
+        with threads:
+            yield from self._chunks(ahead(submit, chunks))
+
+    def _chunks(self, chunks: Iterator[tuple[np.ndarray, Tokens]]) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The forward passes of :meth:`_stream` over tokenised chunks."""
+        import torch
+
+        stats = self.stats_
         real = padded = 0
-
-        def make(chunk: np.ndarray) -> Tokens:
-            return tokenize_flat(self._tok, [texts[i] for i in index[chunk]], cut=self._cut)
-
-        for chunk, tokens in ahead(make, chunk_plan(n_unique, todo)):
+        for chunk, tokens in chunks:
             stats.n_truncated += int(tokens.truncated.sum())
             held = None if self._staging is None else torch.empty((len(chunk), self.dim), device=self.device)
             order: list[np.ndarray] = []

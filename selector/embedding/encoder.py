@@ -39,7 +39,7 @@ from selector.embedding.batching import BatchedForward
 from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
 from selector.embedding.gpu import Staging, pick_dtype
 from selector.embedding.pooling import check_pooling
-from selector.embedding.tokenizing import CUT_PER_TOKEN, prefix_cut_safe, tokenize_flat
+from selector.embedding.tokenizing import CUT_PER_TOKEN, TokenizerProcess, prefix_cut_safe, tokenize_flat
 from selector.errors import ConfigError
 from selector.progress import Progress
 
@@ -151,6 +151,8 @@ class Encoder(BatchedForward):
             self.max_length = limit
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self._tok = self._backend_tokenizer()
+        self._tokproc: TokenizerProcess | None = None
+        self.tokenize_in_process = self.device.startswith("cuda")  # see TokenizerProcess: a thread shares the GIL
         self.stats_ = EncodeStats()
         self._budget = self.batch_tokens  # this call's budget: halved once per batch that ran out of memory
         self.model: Any = None
@@ -241,7 +243,14 @@ class Encoder(BatchedForward):
         side = getattr(self.tokenizer, "truncation_side", "right")
         tok.enable_truncation(self.max_length, stride=0, direction=side)
         self._cut = CUT_PER_TOKEN * self.max_length if prefix_cut_safe(json.loads(spec), side) else None
+        self._spec, self._side = spec, side
         return tok
+
+    def _tokenizer_process(self) -> TokenizerProcess:
+        """The spawned tokenizer of a CUDA encoder (started on the first call that has more than one chunk)."""
+        if self._tokproc is None:
+            self._tokproc = TokenizerProcess(self._spec, self.max_length, self._side)
+        return self._tokproc
 
     def tokenize(self, texts: Sequence[str], block: int = 8192) -> tuple[list[np.ndarray], np.ndarray]:
         """Token ids of each text as int32 arrays (with special tokens, cut at ``max_length``) and a (n,) bool
@@ -253,6 +262,9 @@ class Encoder(BatchedForward):
         """Free the model and its device memory (call when the run needs the GPU for clustering and the
         coreset); :meth:`encode` raises afterwards, while :meth:`info` and :attr:`stats_` stay available."""
         self.model = self._runner = self._static = None
+        if self._tokproc is not None:
+            self._tokproc.close()
+            self._tokproc = None
         self._empty_cache()
 
     def encode(

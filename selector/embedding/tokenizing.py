@@ -3,9 +3,9 @@
 A call's texts are split into *chunks* by their position in hash order among all the call's distinct texts
 (:func:`chunk_plan`), so the split depends on the set of texts alone: a resumed run (which encodes only what its
 cache lacks) meets the same chunk boundaries as the run it resumes, and within a chunk the batches are cut from
-the same start (``docs/algorithms.md`` section 3). While the model runs on chunk ``k``, one background thread
-tokenises chunk ``k + 1`` (the fast tokenizer releases the GIL and runs its own worker threads), so tokenisation
-and the forward passes overlap instead of adding up.
+the same start (``docs/algorithms.md`` section 3). While the model runs on chunk ``k``, chunk ``k + 1`` is
+tokenised beside it: in a thread on the CPU, in a spawned process (:class:`TokenizerProcess`) on CUDA, so
+tokenisation and the forward passes overlap instead of adding up.
 
 Ids travel as one flat int32 array per chunk with a start and a length per text (:class:`Tokens`): no Python
 list per text survives tokenisation, and a padded batch is assembled with one vectorised scatter (:func:`pad`).
@@ -14,8 +14,9 @@ list per text survives tokenisation, and a padded batch is assembled with one ve
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,18 +109,58 @@ def chunk_plan(n_unique: int, todo: np.ndarray, size: int | None = None) -> list
     return [index[a:b] for a, b in itertools.pairwise(bounds.tolist()) if b > a]
 
 
-def ahead(make: Callable[[np.ndarray], Tokens], chunks: Sequence[np.ndarray]) -> Iterator[tuple[np.ndarray, Tokens]]:
-    """``(chunk, make(chunk))`` for each chunk, in order, with the next chunk's ``make`` already running in one
-    background thread. Leaving the loop early (an error, an interrupt) waits only for the chunk in flight."""
+def ahead(
+    submit: Callable[[np.ndarray], Future[Tokens]], chunks: Sequence[np.ndarray]
+) -> Iterator[tuple[np.ndarray, Tokens]]:
+    """``(chunk, tokens)`` for each chunk, in order, the next chunk already submitted (to a thread or to a
+    :class:`TokenizerProcess`) while the caller works on this one. Leaving the loop early (an error, an interrupt)
+    leaves at most one chunk in flight."""
     if not chunks:
         return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="selector-tokenize") as pool:
-        pending = pool.submit(make, chunks[0])
-        for k, chunk in enumerate(chunks):
-            tokens = pending.result()
-            if k + 1 < len(chunks):
-                pending = pool.submit(make, chunks[k + 1])
-            yield chunk, tokens
+    pending = submit(chunks[0])
+    for k, chunk in enumerate(chunks):
+        tokens = pending.result()
+        if k + 1 < len(chunks):
+            pending = submit(chunks[k + 1])
+        yield chunk, tokens
+
+
+_worker: Any = None  # the tokenizer of a TokenizerProcess's child
+
+
+def _start_worker(spec: str, max_length: int, direction: str) -> None:
+    from tokenizers import Tokenizer
+
+    global _worker
+    _worker = Tokenizer.from_str(spec)
+    _worker.no_padding()
+    _worker.enable_truncation(max_length, stride=0, direction=direction)
+
+
+def _tokenize_in_worker(texts: list[str], cut: int | None) -> Tokens:
+    return tokenize_flat(_worker, texts, cut=cut)
+
+
+class TokenizerProcess:
+    """One spawned process that tokenises chunks for a CUDA encoder.
+
+    A thread in the encoder's own process shares the GIL with the loop that launches the model's kernels: that loop
+    blocks inside launches (a full launch queue) while holding it, and the tokenizer's Python side (one object and
+    one id list per text) then waits, so on an H200 tokenising and the forward passes added up instead of
+    overlapping. A process has its own GIL; texts go in and flat int32 arrays come back (a few MB a chunk).
+    """
+
+    def __init__(self, spec: str, max_length: int, direction: str) -> None:
+        ctx = multiprocessing.get_context("spawn")  # no fork: the parent holds CUDA and the tokenizer's threads
+        self.pool = ProcessPoolExecutor(
+            1, mp_context=ctx, initializer=_start_worker, initargs=(spec, max_length, direction)
+        )
+
+    def submit(self, texts: list[str], cut: int | None) -> Future[Tokens]:
+        return self.pool.submit(_tokenize_in_worker, texts, cut)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 def round_width(width: int, multiple: int, cap: int) -> int:
