@@ -123,10 +123,12 @@ def section_encoder(args: argparse.Namespace, texts: list[str]) -> None:
         ("selector BERT-base bfloat16", args.bertbase, "bfloat16", {}),
     ]:
         try:
+            t = time.perf_counter()
             enc = Encoder(model, cache=False, device=args.device, dtype=dtype, max_length=256, **extra)
+            load = time.perf_counter() - t
             enc.encode(texts[:2048], progress=False)  # warm-up: kernels, allocator
             dt, X = best_of(lambda e=enc: e.encode(texts, progress=False), args.repeats)
-            note = f"{enc.stats_.batches} batches, padding {enc.stats_.padding:.1%}"
+            note = f"load {load:.1f} s; {enc.stats_.batches} batches, padding {enc.stats_.padding:.1%}"
             if ref is not None and "MiniLM" in label:
                 note += f", min cosine to fp32 {float((X * ref).sum(axis=1).min()):.5f}"
             if label == "selector MiniLM float32":

@@ -151,8 +151,8 @@ class Encoder(BatchedForward):
             self.max_length = limit
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self._tok = self._backend_tokenizer()
-        self._tokproc: TokenizerProcess | None = None
-        self.tokenize_in_process = self.device.startswith("cuda")  # see TokenizerProcess: a thread shares the GIL
+        self.tokenize_in_process = self.device.startswith("cuda") and self.backend == "torch"  # TokenizerProcess
+        self._tokproc: TokenizerProcess | None = self._tokenizer_process() if self.tokenize_in_process else None
         self.stats_ = EncodeStats()
         self._budget = self.batch_tokens  # this call's budget: halved once per batch that ran out of memory
         self.model: Any = None
@@ -247,8 +247,9 @@ class Encoder(BatchedForward):
         return tok
 
     def _tokenizer_process(self) -> TokenizerProcess:
-        """The spawned tokenizer of a CUDA encoder (started on the first call that has more than one chunk)."""
-        if self._tokproc is None:
+        """The spawned tokenizer of a CUDA encoder (started with it, so its start-up overlaps the model's loading;
+        again on a call after :meth:`release`)."""
+        if getattr(self, "_tokproc", None) is None:
             self._tokproc = TokenizerProcess(self._spec, self.max_length, self._side)
         return self._tokproc
 

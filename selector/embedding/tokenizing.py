@@ -155,6 +155,7 @@ class TokenizerProcess:
         self.pool = ProcessPoolExecutor(
             1, mp_context=ctx, initializer=_start_worker, initargs=(spec, max_length, direction)
         )
+        self.pool.submit(int)  # start the child now: its start-up (about a second) overlaps the model's loading
 
     def submit(self, texts: list[str], cut: int | None) -> Future[Tokens]:
         return self.pool.submit(_tokenize_in_worker, texts, cut)
