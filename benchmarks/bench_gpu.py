@@ -145,6 +145,9 @@ def section_encoder(args: argparse.Namespace, texts: list[str]) -> None:
         tok = Encoder(args.model, cache=False, device="cpu", max_length=256)._tok
         dt, _ = best_of(lambda: tok.encode_batch(texts, add_special_tokens=True), args.repeats)
         row(f"fast tokenizer alone ({os.cpu_count()} CPUs)", n, dt, "encode_batch, all texts")
+        enc = Encoder(args.model, cache=False, device="cpu", max_length=256)
+        dt, _ = best_of(lambda: tokenize_flat(enc._tok, texts, cut=enc._cut), args.repeats)
+        row("selector's tokenising (prefix cut, encode_batch_fast, flat ids)", n, dt, "one process")
     except Exception:
         traceback.print_exc()
     for label, model, dtype, batch in [

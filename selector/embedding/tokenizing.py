@@ -70,7 +70,8 @@ def _cut(text: str, chars: int) -> str:
 
 def tokenize_flat(tok: Any, texts: Sequence[str], block: int = 8192, cut: int | None = None) -> Tokens:
     """Tokenise ``texts`` with a ``tokenizers.Tokenizer`` (special tokens added, truncation as configured on it),
-    ``block`` texts per ``encode_batch`` call, into one flat :class:`Tokens`.
+    ``block`` texts per ``encode_batch_fast`` call (``encode_batch`` without the character offsets nobody here
+    reads: 15-30% faster, the same ids), into one flat :class:`Tokens`.
 
     ``cut`` (characters; only where :func:`prefix_cut_safe` holds): a longer text is first tokenised from a prefix
     cut at whitespace; if that prefix already overflows ``max_length`` its tokens are the whole text's, else the
@@ -78,13 +79,14 @@ def tokenize_flat(tok: Any, texts: Sequence[str], block: int = 8192, cut: int | 
     parts: list[np.ndarray] = []
     lengths = np.zeros(len(texts), dtype=np.int64)
     truncated = np.zeros(len(texts), dtype=bool)
+    encode = getattr(tok, "encode_batch_fast", tok.encode_batch)  # tokenizers >= 0.20: no character offsets
     for start in range(0, len(texts), block):
         part = list(texts[start : start + block])
         cuts = part if cut is None else [_cut(t, cut) for t in part]
-        encodings = tok.encode_batch(cuts, add_special_tokens=True)
+        encodings = encode(cuts, add_special_tokens=True)
         redo = [k for k, e in enumerate(encodings) if cuts[k] is not part[k] and not e.overflowing]
         if redo:
-            for k, e in zip(redo, tok.encode_batch([part[k] for k in redo], add_special_tokens=True), strict=True):
+            for k, e in zip(redo, encode([part[k] for k in redo], add_special_tokens=True), strict=True):
                 encodings[k] = e
         for k, e in enumerate(encodings):
             ids = e.ids
