@@ -239,6 +239,16 @@ def coreset_row(label: str, n: int, budget: int, seconds: float, note: str = "")
     print(f"| {label} | {n:,} | {budget:,} | {seconds:.2f} | {note} |", flush=True)
 
 
+def gpu_coreset(X: np.ndarray, budget: int, device: str) -> None:
+    """One ``kcenter_greedy`` on ``device`` and its table row (engine seconds; wall with the input checks)."""
+    wall = time.perf_counter()
+    res = kcenter_greedy(X, budget, device=device, progress=False)
+    wall = time.perf_counter() - wall
+    note = f"wall {wall:.2f} s with input checks; setup {res.stats['setup_seconds']:.2f} s; {res.stats['engine']}"
+    coreset_row("CUDA float16 rows (this change)", len(X), budget, res.stats["seconds"], note)
+    free()
+
+
 def section_coreset(args: argparse.Namespace) -> None:
     d = 384
     print(f"\n## 3. coreset (KCenterGreedy), {d}-d clustered unit vectors\n")
@@ -259,12 +269,7 @@ def section_coreset(args: argparse.Namespace) -> None:
         traceback.print_exc()
     try:
         X = clustered(args.mid_n, d, 2, args.device)
-        wall = time.perf_counter()
-        res = kcenter_greedy(X, args.mid_budget, device=args.device, progress=False)
-        wall = time.perf_counter() - wall
-        note = f"wall {wall:.2f} s with input checks; setup {res.stats['setup_seconds']:.2f} s; {res.stats['engine']}"
-        coreset_row("CUDA float16 rows (this change)", len(X), args.mid_budget, res.stats["seconds"], note)
-        free()
+        gpu_coreset(X, args.mid_budget, args.device)
         dt = dense_fp32(X, args.mid_budget, args.device)
         coreset_row("CUDA float32 dense (before)", len(X), args.mid_budget, dt, "setup included")
         free()
@@ -279,14 +284,7 @@ def section_coreset(args: argparse.Namespace) -> None:
     except Exception:
         traceback.print_exc()
     try:
-        X = clustered(args.big_n, d, 3, args.device)
-        wall = time.perf_counter()
-        res = kcenter_greedy(X, args.big_budget, device=args.device, progress=False)
-        wall = time.perf_counter() - wall
-        note = f"wall {wall:.1f} s with input checks; setup {res.stats['setup_seconds']:.2f} s"
-        coreset_row("CUDA float16 rows (this change)", len(X), args.big_budget, res.stats["seconds"], note)
-        del X
-        free()
+        gpu_coreset(clustered(args.big_n, d, 3, args.device), args.big_budget, args.device)
     except Exception:
         traceback.print_exc()
 
@@ -318,9 +316,9 @@ def main() -> None:
     print(f"# bench_gpu.py, {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC, {gpu}")
     print(f"torch {torch.__version__}, transformers {transformers.__version__}, {os.cpu_count()} CPUs")
     start = time.perf_counter()
-    files = files_of(args.data)
-    texts = render_all(read_corpus(files).samples)
     only = set(args.only.split(","))
+    files = files_of(args.data) if only & {"encoder", "select"} else []
+    texts = render_all(read_corpus(files).samples) if files else []
     for name, fn in [
         ("encoder", lambda: section_encoder(args, texts)),
         ("select", lambda: section_select(args, files, len(texts))),
