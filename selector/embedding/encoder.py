@@ -4,14 +4,19 @@ How a call runs (``docs/algorithms.md`` section 3):
 
 1. hash every text (blake2b); texts already in the on-disk cache (:mod:`selector.embedding.cache`) and repeats
    within the call are not encoded again;
-2. tokenize the rest once with the fast tokenizer, truncating at ``max_length`` and counting truncated texts;
-3. sort by token length (ties by text hash, so the batches depend on the set of texts, not on their order) and cut
-   batches by a token budget (``batch_tokens`` >= rows x longest row), padding each batch to its own longest row
-   only; a resumed run cuts the same batches as the run it resumes, so it returns exactly the same array;
+2. split the rest into chunks of about 8,192 fixed by the set of distinct texts
+   (:mod:`selector.embedding.tokenizing`) and tokenize each chunk while the one before it runs through the model
+   (a thread on the CPU, a spawned process on CUDA), truncating at ``max_length`` and counting truncated texts;
+3. within a chunk, sort by token length (ties by text hash, so the batches depend on the set of texts, not on their
+   order) and cut batches by a token budget (``batch_tokens`` >= rows x padded width), padding each batch to its
+   own longest row (rounded up to a multiple of 32 on CUDA); a resumed run meets the same chunks and cuts the same
+   batches as the run it resumes, so it returns exactly the same array;
 4. run the model under ``torch.inference_mode()`` (bf16 on CUDA devices of compute capability 8 and up, fp16
    on older ones, float32 elsewhere) or through ONNX Runtime (``backend="onnx"``), pool
-   (:mod:`selector.embedding.pooling`), normalise in float32, move each batch to the CPU at once, refuse rows
-   that are not finite, and write chunks to the cache as they fill (and the rows held so far when interrupted);
+   (:mod:`selector.embedding.pooling`), normalise in float32, bring the vectors to the CPU (each batch on the
+   CPU; on CUDA ids go through pinned memory without waiting and a chunk's vectors come back in one copy), refuse
+   rows that are not finite, and write chunks to the cache as they fill (and the rows held so far when
+   interrupted);
 5. return rows in input order.
 
 Out of GPU memory (CUDA, or MPS's plain ``RuntimeError``), a batch is split in two halves, each padded to its own

@@ -64,7 +64,9 @@ class KCenterGreedy:
 
     budget: number of points to select (seeds included). seeds: row indices selected first, in order.
     chunk_size: rows per matrix-vector product (16,384 rows of 384-d is 25 MB: fastest here).
-    device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"``.
+    device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"``. On CUDA the rows are stored in float16
+    and distances accumulate in float32 (:mod:`selector.selection._half_engine`): the picks are the CPU engine's on
+    the same float16-rounded rows, as a set (order only where distances tie within float32 rounding).
     prune: cluster-bound pruning (CPU). ``"auto"`` leaves it off: on 384-d embedding-like data the triangle bound
     never proves a cluster unchanged (benchmarks/bench_coreset.py), and on 8-d data it skips half the rows but its
     per-cluster overhead makes it 2x slower, so it has not paid where measured. ``True`` forces it; the picks are
