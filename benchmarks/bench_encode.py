@@ -13,6 +13,7 @@ imports; otherwise its row says "skipped" and why.
     python benchmarks/bench_encode.py --n 1000 --threads 2 --repeats 2
     python benchmarks/bench_encode.py --n 5000 --picks 1000 --only torch,onnx-int8,static
     python benchmarks/bench_encode.py --device cuda         # GPU: the torch backends only (bf16 on Ampere+)
+    python benchmarks/bench_encode.py --overhead --n 20000 --checkout 86ecdf1   # the encoder's own overhead
 """
 
 from __future__ import annotations
@@ -107,8 +108,15 @@ def main() -> None:
     ap.add_argument("--picks", type=int, default=0, help="also compare KCenterGreedy picks at this budget")
     ap.add_argument("--only", default=None, help="comma-separated subset of: torch,onnx,onnx-int8,static")
     ap.add_argument("--cache-dir", default=None, help="where exported/distilled models are kept")
+    ap.add_argument("--overhead", action="store_true", help="time the encoder around a 1-layer model")
+    ap.add_argument("--checkout", default="86ecdf1", help="--overhead baseline: a commit or a folder")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.overhead:
+        from encode_overhead import run
+
+        run(args.n, args.checkout, args.repeats, args.seed)
+        return
 
     from sentence_transformers import SentenceTransformer
 

@@ -4,14 +4,19 @@ How a call runs (``docs/algorithms.md`` section 3):
 
 1. hash every text (blake2b); texts already in the on-disk cache (:mod:`selector.embedding.cache`) and repeats
    within the call are not encoded again;
-2. tokenize the rest once with the fast tokenizer, truncating at ``max_length`` and counting truncated texts;
-3. sort by token length (ties by text hash, so the batches depend on the set of texts, not on their order) and cut
-   batches by a token budget (``batch_tokens`` >= rows x longest row), padding each batch to its own longest row
-   only; a resumed run cuts the same batches as the run it resumes, so it returns exactly the same array;
+2. split the rest into chunks of about 8,192 fixed by the set of distinct texts
+   (:mod:`selector.embedding.tokenizing`) and tokenize each chunk while the one before it runs through the model
+   (a thread on the CPU, a spawned process on CUDA), truncating at ``max_length`` and counting truncated texts;
+3. within a chunk, sort by token length (ties by text hash, so the batches depend on the set of texts, not on their
+   order) and cut batches by a token budget (``batch_tokens`` >= rows x padded width), padding each batch to its
+   own longest row (rounded up to a multiple of 32 on CUDA); a resumed run meets the same chunks and cuts the same
+   batches as the run it resumes, so it returns exactly the same array;
 4. run the model under ``torch.inference_mode()`` (bf16 on CUDA devices of compute capability 8 and up, fp16
    on older ones, float32 elsewhere) or through ONNX Runtime (``backend="onnx"``), pool
-   (:mod:`selector.embedding.pooling`), normalise in float32, move each batch to the CPU at once, refuse rows
-   that are not finite, and write chunks to the cache as they fill (and the rows held so far when interrupted);
+   (:mod:`selector.embedding.pooling`), normalise in float32, bring the vectors to the CPU (each batch on the
+   CPU; on CUDA ids go through pinned memory without waiting and a chunk's vectors come back in one copy), refuse
+   rows that are not finite, and write chunks to the cache as they fill (and the rows held so far when
+   interrupted);
 5. return rows in input order.
 
 Out of GPU memory (CUDA, or MPS's plain ``RuntimeError``), a batch is split in two halves, each padded to its own
@@ -22,6 +27,7 @@ static model (:mod:`selector.embedding.backends.static`) embeds the texts direct
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -36,8 +42,9 @@ from selector.embedding import models
 from selector.embedding.backends import check_backend
 from selector.embedding.batching import BatchedForward
 from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
-from selector.embedding.gpu import pick_dtype
+from selector.embedding.gpu import Staging, pick_dtype
 from selector.embedding.pooling import check_pooling
+from selector.embedding.tokenizing import CUT_PER_TOKEN, TokenizerProcess, prefix_cut_safe, tokenize_flat
 from selector.errors import ConfigError
 from selector.progress import Progress
 
@@ -149,15 +156,20 @@ class Encoder(BatchedForward):
             self.max_length = limit
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self._tok = self._backend_tokenizer()
+        self.tokenize_in_process = self.device.startswith("cuda") and self.backend == "torch"  # TokenizerProcess
+        self._tokproc: TokenizerProcess | None = self._tokenizer_process() if self.tokenize_in_process else None
         self.stats_ = EncodeStats()
         self._budget = self.batch_tokens  # this call's budget: halved once per batch that ran out of memory
         self.model: Any = None
         self._runner: Any = None
         self._static: Any = None
+        self._staging: Staging | None = None
         if self.backend == "torch":
+            cuda = self.device.startswith("cuda")
             self.model = models.load_model(
                 ref, config, dtype=self.dtype, device=self.device, trust_remote_code=trust_remote_code
             )
+            self._staging = Staging(self.device, self.batch_tokens) if cuda else None
         elif self.backend == "onnx":
             from selector.embedding.backends.onnx_runtime import OnnxRunner, graph_path
 
@@ -230,29 +242,35 @@ class Encoder(BatchedForward):
     def _backend_tokenizer(self) -> Any:
         from tokenizers import Tokenizer
 
-        tok = Tokenizer.from_str(self.tokenizer.backend_tokenizer.to_str())
+        spec = self.tokenizer.backend_tokenizer.to_str()
+        tok = Tokenizer.from_str(spec)
         tok.no_padding()
         side = getattr(self.tokenizer, "truncation_side", "right")
         tok.enable_truncation(self.max_length, stride=0, direction=side)
+        self._cut = CUT_PER_TOKEN * self.max_length if prefix_cut_safe(json.loads(spec), side) else None
+        self._spec, self._side = spec, side
         return tok
+
+    def _tokenizer_process(self) -> TokenizerProcess:
+        """The spawned tokenizer of a CUDA encoder (started with it, so its start-up overlaps the model's loading;
+        again on a call after :meth:`release`)."""
+        if getattr(self, "_tokproc", None) is None:
+            self._tokproc = TokenizerProcess(self._spec, self.max_length, self._side)
+        return self._tokproc
 
     def tokenize(self, texts: Sequence[str], block: int = 8192) -> tuple[list[np.ndarray], np.ndarray]:
         """Token ids of each text as int32 arrays (with special tokens, cut at ``max_length``) and a (n,) bool
-        array of which texts were truncated. Tokenized ``block`` texts at a time, so a million texts hold about
-        4 bytes per token instead of the tokenizer's full per-text objects."""
-        ids: list[np.ndarray] = []
-        truncated = np.zeros(len(texts), dtype=bool)
-        for start in range(0, len(texts), block):
-            encodings = self._tok.encode_batch(list(texts[start : start + block]), add_special_tokens=True)
-            for k, e in enumerate(encodings):
-                ids.append(np.asarray(e.ids, dtype=np.int32))
-                truncated[start + k] = bool(e.overflowing)
-        return ids, truncated
+        array of which texts were truncated (:func:`~selector.embedding.tokenizing.tokenize_flat` per text)."""
+        tokens = tokenize_flat(self._tok, texts, block, self._cut)
+        return [tokens.row(i) for i in range(len(texts))], tokens.truncated
 
     def release(self) -> None:
         """Free the model and its device memory (call when the run needs the GPU for clustering and the
         coreset); :meth:`encode` raises afterwards, while :meth:`info` and :attr:`stats_` stay available."""
         self.model = self._runner = self._static = None
+        if self._tokproc is not None:
+            self._tokproc.close()
+            self._tokproc = None
         self._empty_cache()
 
     def encode(
@@ -292,39 +310,21 @@ class Encoder(BatchedForward):
             stats.n_cached = int(found.sum())
         stats.n_encoded = len(todo)
         if len(todo):
-            batches = self._static_batches(len(todo)) if self._static is not None else None
-            if batches is None:
-                ids, truncated = self.tokenize([texts[i] for i in first[todo]])
-                stats.n_truncated = int(truncated.sum())
-                lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
-            else:
-                lengths = np.ones(len(todo), dtype=np.int64)
             old_threads = torch.get_num_threads()
             if self.num_threads:
                 torch.set_num_threads(self.num_threads)
-            real = padded_total = 0
-            self._budget = self.batch_tokens
-            bar = Progress(
-                len(todo), desc="embedding", unit="samples", enabled=progress, weight_total=int(lengths.sum())
-            )
+            weights = np.fromiter((len(texts[i]) for i in first[todo]), dtype=np.int64, count=len(todo))
+            total = int(weights.sum())  # characters: the time left is estimated before the tokens are known
+            bar = Progress(len(todo), desc="embedding", unit="samples", enabled=progress, weight_total=total)
             try:
                 with saved_on_interrupt(cache):
-                    for rows, width in batches or self._batches(lengths):
-                        splits = stats.oom_splits
-                        if batches is None:
-                            out = self._forward_safe([ids[r] for r in rows], width)
-                        else:
-                            out = self._static.encode([texts[i] for i in first[todo[rows]]])
-                        if stats.oom_splits > splits:  # once per batch, however deep its split went
-                            self._budget = max(1, self._budget // 2)
+                    for rows, out in self._stream(texts, first[todo], len(uniq), todo):
+                        good = np.isfinite(out).all(axis=1)
+                        if cache is not None:  # finite rows first: a chunk with one bad row keeps the rest
+                            cache.add(uniq[todo[rows[good]]], out[good])
                         self._check_finite(out, first[todo[rows]], texts)
                         vectors[todo[rows]] = out
-                        if cache is not None:
-                            cache.add(uniq[todo[rows]], out)
-                        stats.batches += 1
-                        real += int(lengths[rows].sum())
-                        padded_total += width * len(rows)
-                        bar.update(len(rows), weight=int(lengths[rows].sum()))
+                        bar.update(len(rows), weight=int(weights[rows].sum()))
                         if on_batch is not None:
                             on_batch(bar.done, len(todo))
                     if cache is not None:
@@ -333,7 +333,6 @@ class Encoder(BatchedForward):
                 bar.close()
                 if self.num_threads:
                     torch.set_num_threads(old_threads)
-            stats.padding = 1.0 - real / padded_total if padded_total else 0.0
         if stats.n_truncated:
             log.info("%d of %d texts were truncated at %d tokens", stats.n_truncated, stats.n_encoded, self.max_length)
         stats.seconds = time.perf_counter() - start

@@ -1,11 +1,16 @@
-"""Device-side choices of the torch encoder: the compute dtype by the chosen device's capability, and which errors
-mean the device ran out of memory (CUDA's ``OutOfMemoryError``; MPS raises a plain ``RuntimeError``)."""
+"""Device-side choices of the torch encoder: the compute dtype by the chosen device's capability, which errors
+mean the device ran out of memory (CUDA's ``OutOfMemoryError``; MPS raises a plain ``RuntimeError``), and the
+pinned staging that feeds a CUDA device without waiting on it (:class:`Staging`)."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
+
+import numpy as np
 
 from selector.embedding.backends import check_dtype
+from selector.embedding.tokenizing import Tokens, pad
 from selector.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -47,3 +52,49 @@ def is_out_of_memory(exc: BaseException) -> bool:
     if isinstance(exc, torch.cuda.OutOfMemoryError):
         return True
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
+
+
+WIDTH_MULTIPLE = 32
+"""On CUDA, padded widths are rounded up to a multiple of this (never past ``max_length``): a 31,852-text run then
+meets at most ``max_length / 32`` distinct shapes, which keeps cuBLAS/attention kernel choice and the caching
+allocator's blocks reused; padded positions are masked, so the vectors do not change beyond float rounding."""
+
+
+class Staging:
+    """Pinned host buffers that carry each batch's ids and lengths to a CUDA device with non-blocking copies.
+
+    Two buffers alternate; before one is refilled, the event recorded after its last copy is waited on, which has
+    almost always passed already (the copy was queued two batches earlier), so the host never waits on the model.
+    A buffer grows (re-pinned) when a batch needs more room than it has.
+    """
+
+    def __init__(self, device: str, capacity: int) -> None:
+        self.device = device
+        self.buffers: list[Any] = [None, None]
+        self.events: list[Any] = [None, None]
+        self.capacity = capacity
+        self.turn = 0
+
+    def send(self, tokens: Tokens, rows: np.ndarray, width: int, pad_id: int) -> tuple[Any, Any]:
+        """Rows ``rows`` of ``tokens`` (:class:`~selector.embedding.tokenizing.Tokens`) padded to ``width``, as
+        int64 ``(b, width)`` ids and ``(b,)`` lengths on the device (copies queued, not awaited)."""
+        import torch
+
+        b = len(rows)
+        need = b * width + b
+        k = self.turn
+        self.turn = 1 - k
+        if self.events[k] is not None:
+            self.events[k].synchronize()
+        if self.buffers[k] is None or self.buffers[k].numel() < need:
+            self.capacity = max(self.capacity, need)
+            self.buffers[k] = torch.empty(self.capacity, dtype=torch.int64).pin_memory()
+        host = self.buffers[k]
+        view = host.numpy()
+        pad(tokens, rows, width, pad_id, view)
+        view[b * width : need] = tokens.lengths[rows]
+        moved = host[:need].to(self.device, non_blocking=True)
+        event = torch.cuda.Event()
+        event.record()
+        self.events[k] = event
+        return moved[: b * width].view(b, width), moved[b * width :]

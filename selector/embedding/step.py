@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,17 @@ def load_encoder(config: Any, *, cache: bool = True) -> Any:
     )
 
 
+def load_encoder_soon(config: Any) -> Future[Any]:
+    """Start :func:`load_encoder` in a background thread and return its future: a run can read and filter while
+    the model's imports, weights and CUDA context load (on an H200 the embed stage spent about 9 of its 12 s there
+    before encoding began). Pass the future to :func:`pool_embeddings` as ``encoder``; errors surface there."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="selector-load-encoder")
+    try:
+        return pool.submit(load_encoder, config)
+    finally:
+        pool.shutdown(wait=False)
+
+
 def embed_samples(
     samples: Sequence[Sample],
     encoder: Any,
@@ -159,12 +171,14 @@ def pool_embeddings(
     progress: bool = True,
     keep_float16: bool = False,
     fill_cache: CacheFiller | None = None,
+    encoder: Future[Any] | None = None,
 ) -> tuple[np.ndarray, dict[str, Any], Any]:
     """Unit ``(len(pool), d)`` float32 vectors of ``pool`` (samples of ``corpus``), the manifest's encoder info, and
     the encoder (``None`` when the vectors come from the ``--embeddings`` file, checked against its sidecar).
 
     ``config`` is the run config's ``encoder:`` section. ``keep_float16``: a float16 ``--embeddings`` file stays
-    float16 in memory (:func:`selector.embedding.precomputed.load_embeddings`).
+    float16 in memory (:func:`selector.embedding.precomputed.load_embeddings`). ``encoder``: the future of
+    :func:`load_encoder_soon` for this config, when the run started loading it early.
     """
     if embeddings is not None:
         from selector.embedding.precomputed import load_embeddings
@@ -176,9 +190,11 @@ def pool_embeddings(
         )
         if config.ray:
             log.warning("encoder.ray is ignored: the vectors come from %s", embeddings)
+        if encoder is not None:
+            encoder.cancel()
         return X, {"model": f"precomputed: {embeddings}", "dim": int(X.shape[1])}, None
-    encoder = load_encoder(config)
+    loaded = encoder.result() if encoder is not None else load_encoder(config)
     X, info = embed_samples(
-        pool, encoder, config.template, progress=progress, ray=ray_options(config), fill_cache=fill_cache
+        pool, loaded, config.template, progress=progress, ray=ray_options(config), fill_cache=fill_cache
     )
-    return X, info, encoder
+    return X, info, loaded

@@ -91,7 +91,7 @@ class RunContext:
     pool: list[Sample] | None = None
     token_counts: np.ndarray | None = None
     X: np.ndarray | None = None
-    encoder: Any = None
+    encoder: Any = None  # a Future of the encoder while it loads (see LoadEncoderStage)
     encoder_info: dict[str, Any] = field(default_factory=dict)
     target_X: np.ndarray | None = None
     target_info: dict[str, Any] | None = None

@@ -37,6 +37,7 @@ from selector.pipeline.stages import (
     EvidenceStage,
     ExportCheckStage,
     FilterStage,
+    LoadEncoderStage,
     PickStage,
     PlanStage,
     PresampleStage,
@@ -55,6 +56,7 @@ POOL_STAGES: tuple[Stage, ...] = (ClusterStage(), SemanticDedupStage(), PlanStag
 """From a pool in memory to the picks: what :func:`select_pool` runs."""
 
 SELECT_STAGES: tuple[Stage, ...] = (
+    LoadEncoderStage(),
     ReadStage("select"),
     CleanStage(),
     FilterStage(),

@@ -117,7 +117,13 @@ def greedy_loop(X, budget, seeds, eligible, groups, quotas, engine, progress, ch
     if len(seeds) > budget:
         log.warning("%d seeds given for a budget of %d: only the first %d are used", len(seeds), budget, budget)
     if budget > 0 and not picks and pickable.any():
-        take(choose(pickable) if choose is not None else _first_pick(X, eligible, pickable))
+        if choose is not None:
+            first = choose(pickable)
+        elif hasattr(engine, "first_pick"):  # the engine holds X on a device: the same rule, computed there
+            first = engine.first_pick(eligible, pickable)
+        else:
+            first = _first_pick(X, eligible, pickable)
+        take(first)
         bar.update(1)
     while len(picks) < budget:
         i = choose(pickable) if choose is not None else engine.argmax()

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -39,6 +40,7 @@ from selector.device import gpu_or_cpu, resolve_device
 from selector.errors import ConfigError, SelectorError
 from selector.selection._engines import DenseEngine, PicksOnlyEngine, PrunedEngine
 from selector.selection._greedy import check_inputs, greedy_loop
+from selector.selection._half_engine import HalfEngine
 from selector.selection._lazy_engine import LazyEngine
 
 log = logging.getLogger(__name__)
@@ -62,7 +64,9 @@ class KCenterGreedy:
 
     budget: number of points to select (seeds included). seeds: row indices selected first, in order.
     chunk_size: rows per matrix-vector product (16,384 rows of 384-d is 25 MB: fastest here).
-    device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"``.
+    device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"``. On CUDA the rows are stored in float16
+    and distances accumulate in float32 (:mod:`selector.selection._half_engine`): the picks are the CPU engine's on
+    the same float16-rounded rows, as a set (order only where distances tie within float32 rounding).
     prune: cluster-bound pruning (CPU). ``"auto"`` leaves it off: on 384-d embedding-like data the triangle bound
     never proves a cluster unchanged (benchmarks/bench_coreset.py), and on 8-d data it skips half the rows but its
     per-cluster overhead makes it 2x slower, so it has not paid where measured. ``True`` forces it; the picks are
@@ -109,11 +113,12 @@ class KCenterGreedy:
     ) -> KCenterGreedy:
         """Select from the rows of ``X`` (``(n, d)`` float32, unit rows expected); see the module docstring."""
         X, budget, seeds, eligible, groups, quotas = check_inputs(X, self.budget, self.seeds, eligible, groups, quotas)
-        X = np.ascontiguousarray(X, dtype=np.float32)  # the engines' math is float32 (float16 input is widened)
         if self.chunk_size < 1:
             raise ConfigError(f"chunk_size must be positive, got {self.chunk_size!r}")
         n = X.shape[0]
-        device, moved = _engine_device(self.device, X, self.chunk_size, "the KCenterGreedy coreset")
+        device, moved = _engine_device(
+            self.device, X, self.chunk_size, "the KCenterGreedy coreset", bytes_of=HalfEngine.cuda_bytes
+        )
         prune = self.prune
         if prune == "auto":  # the bound skips nothing on 384-d embedding-like data (bench_coreset.py)
             prune = False
@@ -122,23 +127,15 @@ class KCenterGreedy:
         if prune and device.type != "cpu":
             raise ConfigError("cluster pruning runs on the CPU; use device='cpu' or prune=False on a GPU")
         start = time.perf_counter()
-        sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
-        if prune:
-            clusters = self.clusters
-            if clusters is None:
-                from selector.selection.clustering import kmeans
-
-                k = int(min(4096, max(1, round(np.sqrt(n)))))
-                clusters = kmeans(X, k, seed=0, niter=10, max_points_per_centroid=64).labels
-            clusters = np.asarray(clusters)
-            if clusters.shape != (n,):
-                raise SelectorError(f"clusters must be one label per row, shape ({n},), got {clusters.shape}")
-            engine: DenseEngine | PrunedEngine | LazyEngine = PrunedEngine(X, sqn, eligible, clusters, self.chunk_size)
-        elif _use_lazy(self.lazy, device, n):
-            engine = LazyEngine(X, sqn, eligible, self.chunk_size)
+        if device.type == "cuda" and self.lazy is not True:  # float16 rows on the GPU (_half_engine.py)
+            engine: DenseEngine | PrunedEngine | LazyEngine | HalfEngine = HalfEngine(
+                X, eligible, self.chunk_size, device
+            )
         else:
-            engine = DenseEngine(X, sqn, eligible, self.chunk_size, device)
+            X = np.ascontiguousarray(X, dtype=np.float32)  # the CPU engines' math is float32 (float16 is widened)
+            engine = self._cpu_engine(X, eligible, prune, device)
         setup = time.perf_counter() - start
+
         picks, radii = greedy_loop(X, budget, seeds, eligible, groups, quotas, engine, self.progress)
         self.ranking_ = np.asarray(picks, dtype=np.int64)
         self.radii_ = np.asarray(radii, dtype=np.float64)
@@ -161,6 +158,27 @@ class KCenterGreedy:
         }
         return self
 
+    def _cpu_engine(
+        self, X: np.ndarray, eligible: np.ndarray, prune: bool, device: torch.device
+    ) -> DenseEngine | PrunedEngine | LazyEngine:
+        """The float32 engine for ``X``: pruned (``prune``), lazy (CPU, large inputs) or dense."""
+        n = X.shape[0]
+        sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
+        if prune:
+            clusters = self.clusters
+            if clusters is None:
+                from selector.selection.clustering import kmeans
+
+                k = int(min(4096, max(1, round(np.sqrt(n)))))
+                clusters = kmeans(X, k, seed=0, niter=10, max_points_per_centroid=64).labels
+            clusters = np.asarray(clusters)
+            if clusters.shape != (n,):
+                raise SelectorError(f"clusters must be one label per row, shape ({n},), got {clusters.shape}")
+            return PrunedEngine(X, sqn, eligible, clusters, self.chunk_size)
+        if _use_lazy(self.lazy, device, n):
+            return LazyEngine(X, sqn, eligible, self.chunk_size)
+        return DenseEngine(X, sqn, eligible, self.chunk_size, device)
+
 
 LAZY_MIN_N = 50_000
 """``lazy="auto"`` uses lazy evaluation on the CPU from this many rows: below it X is small enough that the dense
@@ -168,11 +186,13 @@ loop's full passes are cheaper than the bookkeeping (benchmarks/bench_lazy.py: 0
 real embeddings, 3.4 s vs 1.4 s on 100k clustered vectors)."""
 
 
-def _engine_device(device: str, X: np.ndarray, chunk: int, what: str) -> tuple[torch.device, str | None]:
-    """The torch device the dense engine runs on for ``device`` (no MPS path: MPS runs on the CPU), and the reason
-    when a CUDA device lacked the free memory for ``DenseEngine.cuda_bytes`` (:func:`selector.device.gpu_or_cpu`
-    then warned, and the engine runs on the CPU)."""
-    name, moved = gpu_or_cpu(resolve_device(device, mps=False), DenseEngine.cuda_bytes(*X.shape, chunk), what)
+def _engine_device(
+    device: str, X: np.ndarray, chunk: int, what: str, bytes_of: Callable[[int, int, int], int] = DenseEngine.cuda_bytes
+) -> tuple[torch.device, str | None]:
+    """The torch device an engine runs on for ``device`` (no MPS path: MPS runs on the CPU), and the reason when a
+    CUDA device lacked the free memory for ``bytes_of(n, d, chunk)`` (the engine's ``cuda_bytes``;
+    :func:`selector.device.gpu_or_cpu` then warned, and the engine runs on the CPU)."""
+    name, moved = gpu_or_cpu(resolve_device(device, mps=False), bytes_of(*X.shape, chunk), what)
     return torch.device(name), moved
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from selector.pipeline.stages.base import BaseStage, Stage, When, run_stages
 from selector.pipeline.stages.clean import CleanStage
 from selector.pipeline.stages.cluster import ClusterStage
-from selector.pipeline.stages.embed import EmbedStage
+from selector.pipeline.stages.embed import EmbedStage, LoadEncoderStage
 from selector.pipeline.stages.filter import ExportCheckStage, FilterStage
 from selector.pipeline.stages.measure import CoverageStage, EvidenceStage
 from selector.pipeline.stages.near_dedup import NearDedupStage
@@ -31,6 +31,7 @@ __all__ = [
     "EvidenceStage",
     "ExportCheckStage",
     "FilterStage",
+    "LoadEncoderStage",
     "NearDedupStage",
     "PickStage",
     "PlanStage",
