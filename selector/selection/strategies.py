@@ -26,46 +26,12 @@ import numpy as np
 import selector
 from selector.errors import ConfigError
 from selector.selection._facility import facility_location, knn_graph
+from selector.selection._order import fill_in_order, seed_list
+from selector.selection.typical import typical_kcenter
 
 log = logging.getLogger(__name__)
 
 Strategy = Callable[..., np.ndarray]
-
-
-def _seed_list(seeds: Sequence[int] | np.ndarray | None, budget: int) -> list[int]:
-    out: list[int] = []
-    for s in [] if seeds is None else np.asarray(seeds).reshape(-1).tolist():
-        if s not in out:
-            out.append(int(s))
-    return out[:budget]
-
-
-def fill_in_order(
-    order: Sequence[int] | np.ndarray,
-    budget: int,
-    *,
-    seeds: Sequence[int] | np.ndarray | None = None,
-    groups: np.ndarray | None = None,
-    quotas: Sequence[int] | np.ndarray | None = None,
-) -> np.ndarray:
-    """Seeds, then rows of ``order`` (a priority list) not yet taken, skipping rows whose group is full."""
-    picks = _seed_list(seeds, budget)
-    taken = set(picks)
-    left = None
-    if groups is not None and quotas is not None:
-        left = np.asarray(quotas, dtype=np.int64).copy()
-        for s in picks:
-            left[groups[s]] -= 1
-    for i in np.asarray(order, dtype=np.int64).tolist():
-        if len(picks) >= budget:
-            break
-        if i in taken or (left is not None and left[groups[i]] <= 0):
-            continue
-        picks.append(i)
-        taken.add(i)
-        if left is not None:
-            left[groups[i]] -= 1
-    return np.asarray(picks, dtype=np.int64)
 
 
 def random(X: np.ndarray, budget: int, *, seeds=None, seed: int = 0, groups=None, quotas=None, **_: Any) -> np.ndarray:
@@ -99,7 +65,7 @@ def medoids(X: np.ndarray, budget: int, *, seeds=None, seed: int = 0, groups=Non
     Seeds come first; a seed's group gets that many fewer clusters. Empty clusters leave the selection short by as
     many picks; they are filled by KCenterGreedy from the medoids (rare: faiss re-seeds empty clusters).
     """
-    picks = _seed_list(seeds, budget)
+    picks = seed_list(seeds, budget)
     if groups is None or quotas is None:
         order = _medoid_order(X, budget - len(picks), seed) if budget > len(picks) else np.empty(0, np.int64)
     else:
@@ -158,7 +124,7 @@ def make_kcenter(*, guard: float = 0.0, cluster_quotas: bool = False, medoid_see
     def kcenter(
         X: np.ndarray, budget: int, *, seeds=None, seed: int = 0, groups=None, quotas=None, **_: Any
     ) -> np.ndarray:
-        picks = _seed_list(seeds, budget)
+        picks = seed_list(seeds, budget)
         eligible = ~sparsest(X, guard) if guard > 0 else None
         if cluster_quotas and groups is None:
             labels = selector.kmeans(X, None, seed=seed, device="cpu").labels
@@ -244,6 +210,7 @@ STRATEGIES: dict[str, Strategy] = {
     "kcenter_guard": make_kcenter(guard=0.1),
     "kcenter_medoid": make_kcenter(guard=0.1, medoid_seeds=0.75),
     "facility_location": _facility,
+    "typical_kcenter": typical_kcenter,
     "longest": longest,
     "deita": deita,
 }
@@ -252,7 +219,14 @@ STRATEGIES: dict[str, Strategy] = {
 __all__ = ["STRATEGIES", "fill_in_order", "make_kcenter", "sparsest"]
 
 
-PIPELINE_STRATEGIES = ("medoids", "kcenter_quota", "kcenter_guard", "kcenter_medoid", "facility_location")
+PIPELINE_STRATEGIES = (
+    "medoids",
+    "kcenter_quota",
+    "kcenter_guard",
+    "kcenter_medoid",
+    "facility_location",
+    "typical_kcenter",
+)
 """The ranked strategies ``selector select`` can run besides ``kcenter`` and ``random`` (``coreset.strategy``);
 ``longest`` and ``deita`` need answer lengths or scores and run in ``selector evaluate`` only."""
 
