@@ -105,4 +105,3 @@ class Probe:
         model.fit(Xtr[:, cols], y)
         pred = model.predict(self.test_X[test][:, cols])
         return float(np.mean(pred == truth))
-
