@@ -225,3 +225,26 @@ def test_evaluate_embeds_with_the_configured_backend(tmp_path, tiny):
         config=cfg,
     )  # fmt: skip
     assert [p.name.split("-")[0] for p in (tmp_path / "c" / "models").iterdir()] == ["onnx"]  # exported, then used
+
+
+def test_leave_datasets_out_tests_only_unseen_datasets():
+    from selector.evaluation.split import dataset_of, leave_datasets_out
+
+    datasets = ["ag_news", "ag", "wiki_qa", "xsum"]
+    assert dataset_of("ag_news_classify", datasets) == "ag_news"  # the longest prefix wins
+    assert dataset_of("ag_other", datasets) == "ag"
+    assert dataset_of("unknown_task", datasets) == "unknown_task"
+    tasks = [t for t in ("ag_news_a", "ag_news_b", "wiki_qa_a", "xsum_a", "xsum_b") for _ in range(10)]
+    prompts = [f"prompt {i}" for i in range(len(tasks))]
+    base = split_by_task(tasks, prompts, test_fraction=0.2, seed=3)
+    held = leave_datasets_out(base, tasks, 1, datasets=datasets, seed=3)
+    (name,) = held.stats["held_out_datasets"]
+    assert {dataset_of(tasks[i], datasets) for i in held.test} == {name}
+    assert name not in {dataset_of(tasks[i], datasets) for i in held.pool}
+    assert set(held.pool) <= set(base.pool) and set(held.test) <= set(base.test)
+    assert (
+        held.stats["held_out_datasets"]
+        == leave_datasets_out(base, tasks, 1, datasets=datasets, seed=3).stats["held_out_datasets"]
+    )
+    with pytest.raises(Exception, match="between 1 and 2"):
+        leave_datasets_out(base, tasks, 3, datasets=datasets)
