@@ -15,6 +15,7 @@ from scipy import sparse
 from selector.evaluation import STRATEGIES, evaluate, normalise, percentile, split_by_task
 from selector.measures.proxies import coverage, normalise_answer, task_mix, transfer, vendi
 from selector.selection._facility import facility_location
+from selector.selection.typical import TYPICAL_CAP, TYPICAL_SHARE
 
 
 def _clustered(n: int = 240, d: int = 12, seed: int = 0) -> np.ndarray:
@@ -202,7 +203,7 @@ def test_select_runs_the_evaluated_strategies(tmp_path, demo_vectors):
 
     from selector.pipeline import select
 
-    for name in ("facility_location", "kcenter_medoid", "medoids"):
+    for name in ("facility_location", "kcenter_medoid", "medoids", "typical_kcenter"):
         cfg = tmp_path / f"{name}.yaml"
         cfg.write_text(f"coreset:\n  strategy: {name}\n")
         res = select([DEMO], budget=15, source_field="source", embeddings=demo_vectors, config=cfg, progress=False)
@@ -211,6 +212,9 @@ def test_select_runs_the_evaluated_strategies(tmp_path, demo_vectors):
         assert all(Counter(s.source for s in res.samples)[k] <= v for k, v in quotas.items())
         radii = res.manifest["coverage"]["selection"]
         assert radii["size"] == 15 and radii["radius"] is not None
+        # the manifest names the strategy and its first picks: the pool centre, plus the typical seeds
+        seeds = 1 + (min(TYPICAL_CAP, round(TYPICAL_SHARE * 14)) if name == "typical_kcenter" else 0)
+        assert res.manifest["strategy"] == {"name": name, "seeds": seeds}
         again = select([DEMO], budget=15, source_field="source", embeddings=demo_vectors, config=cfg, progress=False)
         assert [s.id for s in again.samples] == [s.id for s in res.samples]
 

@@ -180,6 +180,7 @@ def select_manifest(stages: StageResults) -> dict[str, Any]:
             },
             "centres": plan.stats,
             "coreset": {k: v for k, v in res.stats.items() if k != "seconds"},
+            "strategy": {"name": cfg.coreset.strategy, "seeds": int(res.n_seeds)},
             "coverage": _coverage(stages.coverage),
         }
     )

@@ -247,8 +247,10 @@ def run_ranked(
     :class:`~selector.selection.coreset.CoresetResult` like ``kcenter_greedy``'s.
 
     The strategy sees only the eligible rows (seeds outside them are dropped); its picks are mapped back to rows of
-    ``X``, and the coverage radius after each pick and every candidate's distance to its nearest pick are measured
-    exactly over the eligible rows (:func:`selector.selection.coverage.coverage_curve`).
+    ``X``. The seed count is that of the given seeds, or what the strategy reports in ``stats["seeds"]``
+    (``typical_kcenter``: the given plus the typical seeds). The coverage radius after each pick and every
+    candidate's distance to its nearest pick are measured exactly over the eligible rows
+    (:func:`selector.selection.coverage.coverage_curve`).
     """
     from selector.selection.coreset import CoresetResult
     from selector.selection.coverage import coverage_curve
@@ -260,10 +262,12 @@ def run_ranked(
     position = {int(r): i for i, r in enumerate(rows)}
     sub_seeds = [position[int(s)] for s in (seeds or []) if int(s) in position]
     sub_groups = None if groups is None else np.asarray(groups)[rows]
-    order = STRATEGIES[name](X[rows], budget, seeds=sub_seeds, seed=seed, groups=sub_groups, quotas=quotas)
+    info: dict[str, int] = {}
+    order = STRATEGIES[name](X[rows], budget, seeds=sub_seeds, seed=seed, groups=sub_groups, quotas=quotas, stats=info)
     picks = rows[np.asarray(order, dtype=np.int64)]
     radii, dist = coverage_curve(X, picks, rows)
     min_dist = np.full(n, np.nan, dtype=np.float32)
     min_dist[rows] = dist
-    stats = {"n": n, "budget": budget, "selected": len(picks), "seed": seed, "strategy": name}
-    return CoresetResult(picks, radii, min_dist, min(len(sub_seeds), budget), stats)
+    n_seeds = info.get("seeds", min(len(sub_seeds), budget))
+    stats = {"n": n, "budget": budget, "selected": len(picks), "seed": seed, "strategy": name, "seeds": n_seeds}
+    return CoresetResult(picks, radii, min_dist, n_seeds, stats)

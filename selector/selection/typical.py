@@ -97,6 +97,7 @@ def typical_kcenter(
     quotas: Sequence[int] | np.ndarray | None = None,
     share: float = TYPICAL_SHARE,
     cap: int = TYPICAL_CAP,
+    stats: dict[str, int] | None = None,
     **_: Any,
 ) -> np.ndarray:
     """Typical seeds then KCenterGreedy (module docstring); the strategy contract of
@@ -111,5 +112,7 @@ def typical_kcenter(
     n_typical = min(cap, round(share * (budget - len(given))))
     extra = typical_seeds(X, n_typical, seed=seed)
     picks = fill_in_order(extra, budget, seeds=given, groups=groups, quotas=quotas)
+    if stats is not None:
+        stats["seeds"] = len(picks)
     res = kcenter_greedy(X, budget, seeds=picks, groups=groups, quotas=quotas, progress=False)
     return np.asarray(res.indices, dtype=np.int64)
