@@ -97,3 +97,26 @@ def test_typical_kcenter_keeps_given_seeds_quotas_and_is_deterministic():
 def test_share_zero_is_plain_kcenter_from_the_given_seed():
     X = _blobs()
     assert typical_kcenter(X, 15, seeds=[0], share=0.0).tolist() == STRATEGIES["kcenter"](X, 15, seeds=[0]).tolist()
+
+
+def test_choose_centres_equals_naive_weighted_facility_location():
+    from itertools import combinations
+
+    from selector.selection.targeting import choose_centres
+
+    C = _blobs(9, d=6, seed=4)
+    w = np.array([5.0, 1, 1, 8, 2, 2, 1, 3, 1])
+    S = np.maximum(C.astype(np.float64) @ C.T.astype(np.float64), 0.0)
+
+    def value(sel):
+        return float(w @ S[:, list(sel)].max(axis=1))
+
+    chosen = choose_centres(C, w, 3)
+    # greedy: each step the best marginal value given the earlier ones
+    for i in range(3):
+        best = max(range(9), key=lambda j: (-1e9 if j in chosen[:i] else value([*chosen[:i], j]), -j))
+        assert chosen[i] == best
+    # and within the (1 - 1/e) bound of the exhaustive optimum
+    opt = max(value(c) for c in combinations(range(9), 3))
+    assert value(chosen) >= (1 - 1 / np.e) * opt
+    assert choose_centres(C, w, 20) == choose_centres(C, w, 9)

@@ -39,6 +39,7 @@ from selector.errors import ConfigError, SelectorError
 from selector.evaluation.split import leave_datasets_out, split_by_task
 from selector.measures.proxies import HIGHER_IS_BETTER, ProxyData, percentile
 from selector.selection.strategies import STRATEGIES
+from selector.selection.targeting import choose_centres
 
 log = logging.getLogger(__name__)
 
@@ -134,14 +135,19 @@ def _write_sidecar(vectors: Path, pool_file: Path, cfg) -> None:
 
 
 def _task_plan(X: np.ndarray, tasks: Sequence[str], size: int, cfg) -> dict[str, Any]:
-    """Task centres as seeds and temperature quotas per task, as ``selector select --task-field`` plans them."""
+    """Task centres as seeds and temperature quotas per task, as ``selector select --task-field`` plans them
+    (with more tasks than picks, the centres :func:`~selector.selection.targeting.choose_centres` keeps)."""
     km = selector.kmeans(X, cfg.clustering.k, seed=cfg.seed, niter=cfg.clustering.niter, device="cpu")
     centres = selector.task_centres(X, km.labels, km.centroids, list(tasks))
     names = sorted(set(tasks))
     ids = {t: i for i, t in enumerate(names)}
     groups = np.asarray([ids[t] for t in tasks], dtype=np.int64)
     quotas = selector.temperature_quotas(np.bincount(groups).tolist(), size, cfg.allocation.tau)
-    return {"seeds": [c.centre for c in centres], "groups": groups, "quotas": np.asarray(quotas, dtype=np.int64)}
+    seeds = [c.centre for c in centres]
+    if len(seeds) > size:  # fewer picks than tasks: choose which centres, as plan_selection does
+        weights = np.bincount(groups)[groups[seeds]]
+        seeds = [seeds[j] for j in choose_centres(X[seeds], weights, size)]
+    return {"seeds": seeds, "groups": groups, "quotas": np.asarray(quotas, dtype=np.int64)}
 
 
 def evaluate(
