@@ -120,3 +120,20 @@ def test_choose_centres_equals_naive_weighted_facility_location():
     opt = max(value(c) for c in combinations(range(9), 3))
     assert value(chosen) >= (1 - 1 / np.e) * opt
     assert choose_centres(C, w, 20) == choose_centres(C, w, 9)
+
+
+def test_kcenter_robust_equals_naive_reference_and_zero_is_kcenter():
+    from selector.selection.robust import kcenter_robust
+
+    X = _blobs(200)
+    assert kcenter_robust(X, 12, outliers=0.0).tolist() == STRATEGIES["kcenter"](X, 12).tolist()
+    z = 6
+    picks = kcenter_robust(X, 12, seeds=[10], outliers=z / len(X))
+    D = np.sqrt(np.maximum(2.0 - 2.0 * (X.astype(np.float64) @ X.T.astype(np.float64)), 0.0))
+    ref = [10]
+    while len(ref) < 12:
+        mind = D[ref].min(axis=0)
+        order = [i for i in np.lexsort((np.arange(len(X)), -mind)).tolist() if i not in ref]
+        ref.append(order[z])
+    assert picks.tolist() == ref
+    assert not set(range(4)) & set(picks.tolist())  # the outliers are passed over

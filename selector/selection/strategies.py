@@ -27,6 +27,7 @@ import selector
 from selector.errors import ConfigError
 from selector.selection._facility import facility_location, knn_graph
 from selector.selection._order import fill_in_order, seed_list
+from selector.selection.robust import kcenter_robust
 from selector.selection.typical import typical_kcenter
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,7 @@ STRATEGIES: dict[str, Strategy] = {
     "kcenter_medoid": make_kcenter(guard=0.1, medoid_seeds=0.75),
     "facility_location": _facility,
     "typical_kcenter": typical_kcenter,
+    "kcenter_robust": kcenter_robust,
     "longest": longest,
     "deita": deita,
 }
@@ -226,6 +228,7 @@ PIPELINE_STRATEGIES = (
     "kcenter_medoid",
     "facility_location",
     "typical_kcenter",
+    "kcenter_robust",
 )
 """The ranked strategies ``selector select`` can run besides ``kcenter`` and ``random`` (``coreset.strategy``);
 ``longest`` and ``deita`` need answer lengths or scores and run in ``selector evaluate`` only."""
