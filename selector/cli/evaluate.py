@@ -42,6 +42,13 @@ def evaluate(
     coverage_sample: Annotated[
         int | None, typer.Option("--coverage-sample", help="Measure coverage on this many seeded pool rows.")
     ] = None,
+    holdout_datasets: Annotated[
+        int, typer.Option("--holdout-datasets", help="Leave this many whole datasets out of the pool; test on them.")
+    ] = 0,
+    datasets: Annotated[
+        str | None,
+        typer.Option("--datasets", help="Comma-separated dataset names that prefix the task names (default: tasks)."),
+    ] = None,
     overwrite: Annotated[bool, typer.Option("--overwrite", help="Replace an earlier evaluation in --out.")] = False,
     verbose: Verbose = False,
 ) -> None:
@@ -70,8 +77,10 @@ def evaluate(
         cache_dir=cache_dir,
         score_field=score_field,
         coverage_sample=coverage_sample,
+        holdout_datasets=holdout_datasets,
+        datasets=[d.strip() for d in datasets.split(",") if d.strip()] if datasets else None,
     )
-    goal = [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean")]
+    goal = [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean", "probe")]
     for r in goal:
         typer.echo(
             f"{r['strategy']:>22} {r['budget']:>7g} {r['proxy']:<14} {r['value']:.4f} "

@@ -1,4 +1,4 @@
-"""Outlier-robust KCenterGreedy: ``kcenter_robust`` (``docs/algorithms.md`` section 8).
+"""Outlier-robust KCenterGreedy: ``kcenter_robust`` (``docs/algorithms.md`` section 9).
 
 Farthest-first takes, at every step, the row farthest from the picks so far; at small budgets those rows are the
 outliers (ProbCover, arXiv 2205.11320). k-center with ``z`` outliers (Charikar et al. 2001) may leave ``z`` rows

@@ -1,4 +1,4 @@
-"""Typical seeds, then KCenterGreedy: ``typical_kcenter`` (``docs/algorithms.md`` section 8).
+"""Typical seeds, then KCenterGreedy: ``typical_kcenter`` (``docs/algorithms.md`` section 9).
 
 At small budgets farthest-first spends its picks on outliers (ProbCover, arXiv 2205.11320); TypiClust (Hacohen et
 al. 2022, arXiv 2202.02794) shows that prototypical points teach more there. This strategy takes both:
