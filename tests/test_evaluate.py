@@ -15,6 +15,7 @@ from scipy import sparse
 from selector.evaluation import STRATEGIES, evaluate, normalise, percentile, split_by_task
 from selector.measures.proxies import coverage, normalise_answer, task_mix, transfer, vendi
 from selector.selection._facility import facility_location
+from selector.selection.typical import TYPICAL_CAP, TYPICAL_SHARE
 
 
 def _clustered(n: int = 240, d: int = 12, seed: int = 0) -> np.ndarray:
@@ -202,7 +203,7 @@ def test_select_runs_the_evaluated_strategies(tmp_path, demo_vectors):
 
     from selector.pipeline import select
 
-    for name in ("facility_location", "kcenter_medoid", "medoids"):
+    for name in ("facility_location", "kcenter_medoid", "medoids", "typical_kcenter"):
         cfg = tmp_path / f"{name}.yaml"
         cfg.write_text(f"coreset:\n  strategy: {name}\n")
         res = select([DEMO], budget=15, source_field="source", embeddings=demo_vectors, config=cfg, progress=False)
@@ -211,6 +212,9 @@ def test_select_runs_the_evaluated_strategies(tmp_path, demo_vectors):
         assert all(Counter(s.source for s in res.samples)[k] <= v for k, v in quotas.items())
         radii = res.manifest["coverage"]["selection"]
         assert radii["size"] == 15 and radii["radius"] is not None
+        # the manifest names the strategy and its first picks: the pool centre, plus the typical seeds
+        seeds = 1 + (min(TYPICAL_CAP, round(TYPICAL_SHARE * 14)) if name == "typical_kcenter" else 0)
+        assert res.manifest["strategy"] == {"name": name, "seeds": seeds}
         again = select([DEMO], budget=15, source_field="source", embeddings=demo_vectors, config=cfg, progress=False)
         assert [s.id for s in again.samples] == [s.id for s in res.samples]
 
@@ -249,3 +253,26 @@ def test_cli_evaluate_options_fail_before_reading(tmp_path, option, value, messa
     args = ["evaluate", str(bad), "--task-field", "task", "--out", str(tmp_path / "o"), option, value]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_leave_datasets_out_tests_only_unseen_datasets():
+    from selector.evaluation.split import dataset_of, leave_datasets_out
+
+    datasets = ["ag_news", "ag", "wiki_qa", "xsum"]
+    assert dataset_of("ag_news_classify", datasets) == "ag_news"  # the longest prefix wins
+    assert dataset_of("ag_other", datasets) == "ag"
+    assert dataset_of("unknown_task", datasets) == "unknown_task"
+    tasks = [t for t in ("ag_news_a", "ag_news_b", "wiki_qa_a", "xsum_a", "xsum_b") for _ in range(10)]
+    prompts = [f"prompt {i}" for i in range(len(tasks))]
+    base = split_by_task(tasks, prompts, test_fraction=0.2, seed=3)
+    held = leave_datasets_out(base, tasks, 1, datasets=datasets, seed=3)
+    (name,) = held.stats["held_out_datasets"]
+    assert {dataset_of(tasks[i], datasets) for i in held.test} == {name}
+    assert name not in {dataset_of(tasks[i], datasets) for i in held.pool}
+    assert set(held.pool) <= set(base.pool) and set(held.test) <= set(base.test)
+    assert (
+        held.stats["held_out_datasets"]
+        == leave_datasets_out(base, tasks, 1, datasets=datasets, seed=3).stats["held_out_datasets"]
+    )
+    with pytest.raises(Exception, match="between 1 and 2"):
+        leave_datasets_out(base, tasks, 3, datasets=datasets)

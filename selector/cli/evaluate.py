@@ -70,6 +70,20 @@ def evaluate(
         int | None,
         typer.Option("--coverage-sample", metavar="N", help="Measure coverage on this many seeded pool rows."),
     ] = None,
+    holdout_datasets: Annotated[
+        int,
+        typer.Option(
+            "--holdout-datasets", metavar="N", help="Leave this many whole datasets out of the pool; test on them."
+        ),
+    ] = 0,
+    datasets: Annotated[
+        str | None,
+        typer.Option(
+            "--datasets",
+            metavar="NAME,NAME,...",
+            help="Comma-separated dataset names that prefix the task names (default: tasks).",
+        ),
+    ] = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -100,8 +114,10 @@ def evaluate(
         score_field=score_field,
         coverage_sample=coverage_sample,
         progress=not quiet,
+        holdout_datasets=holdout_datasets,
+        datasets=[d.strip() for d in datasets.split(",") if d.strip()] if datasets else None,
     )
-    goal = [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean")]
+    goal = [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean", "probe")]
     for r in goal:
         typer.echo(
             f"{r['strategy']:>22} {r['budget']:>7g} {r['proxy']:<14} {r['value']:.4f} "

@@ -112,7 +112,9 @@ class CoresetConfig:
         strategy: ``kcenter`` (KCenterGreedy) or ``random`` (a seeded random baseline under the same rules), or
             one of the strategies ``selector evaluate`` compares (``selector.selection.strategies``): ``medoids``,
             ``kcenter_quota``, ``kcenter_guard``, ``kcenter_medoid`` (medoid seeds and an outlier guard) or
-            ``facility_location``; the README's quality table says how each fares against random.
+            ``facility_location``, or ``typical_kcenter`` (typical cluster members first, then KCenterGreedy;
+            ``selector.selection.typical``), or ``kcenter_robust`` (passes over the 1% most isolated rows at every step;
+            ``selector.selection.robust``); ``docs/quality.md`` says how each fares against random.
         seeding: first picks: ``task_centre`` (the sample nearest each task's distribution centre), ``medoids``
             (the sample nearest each cluster centroid, largest clusters first), or ``none``.
         candidate_factor: with ``--target``, keep adding the clusters nearest the target until the candidates
@@ -131,7 +133,15 @@ class CoresetConfig:
     """
 
     strategy: Literal[
-        "kcenter", "random", "medoids", "kcenter_quota", "kcenter_guard", "kcenter_medoid", "facility_location"
+        "kcenter",
+        "random",
+        "medoids",
+        "kcenter_quota",
+        "kcenter_guard",
+        "kcenter_medoid",
+        "facility_location",
+        "typical_kcenter",
+        "kcenter_robust",
     ] = "kcenter"
     seeding: Literal["task_centre", "medoids", "none"] = "task_centre"
     candidate_factor: float = 4.0

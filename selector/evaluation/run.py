@@ -35,7 +35,7 @@ from selector.config import RunConfig, load_run_config
 from selector.embedding.step import embed_samples, load_encoder
 from selector.errors import ConfigError, SelectorError
 from selector.evaluation.report import plot_evaluation, render_table
-from selector.evaluation.split import split_by_task
+from selector.evaluation.split import leave_datasets_out, split_by_task
 from selector.filters import apply_filters
 from selector.io import read_corpus
 from selector.io.atomic import atomic_path
@@ -133,6 +133,8 @@ def evaluate(
     score_field: str | None = None,
     coverage_sample: int | None = None,
     progress: bool = False,
+    holdout_datasets: int = 0,
+    datasets: Sequence[str] | None = None,
 ) -> EvaluationResult:
     """Evaluate selection strategies against random on held-out tasks; see the module docstring.
 
@@ -140,7 +142,9 @@ def evaluate(
     budgets: shares of the pool (< 1) or counts. seeds: number of random selections per budget (20-50).
     config: a :class:`selector.RunConfig`, a YAML path or ``None`` (defaults): filters, encoder, K-Means, quotas.
     score_field: a numeric record field for the ``deita`` strategy. coverage_sample: measure coverage on this
-    many seeded pool rows instead of all (``None``: all). Returns an :class:`EvaluationResult`.
+    many seeded pool rows instead of all (``None``: all). holdout_datasets: leave this many whole datasets out of
+    the pool and test only on them (:func:`~selector.evaluation.split.leave_datasets_out`; ``datasets``: dataset
+    names that prefix the task names, else every task is its own dataset). Returns an :class:`EvaluationResult`.
     """
     if not task_field:
         raise ConfigError("evaluate needs --task-field F: every task is split into pool and held-out test")
@@ -166,6 +170,8 @@ def evaluate(
     if any(s.task is None for s in kept):
         raise SelectorError(f"some records have no {task_field!r} field: every record needs a task to be split")
     split = split_by_task([str(s.task) for s in kept], [s.prompt for s in kept], test_fraction=test_fraction, seed=seed)
+    if holdout_datasets:
+        split = leave_datasets_out(split, [str(s.task) for s in kept], holdout_datasets, datasets=datasets, seed=seed)
     pool = [kept[i] for i in split.pool]
     test = [kept[i] for i in split.test]
     log.info("split: %d pool, %d test records in %d tasks", len(pool), len(test), split.stats["tasks"])
@@ -217,6 +223,7 @@ def evaluate(
         "seed": seed,
         "coverage_sample": coverage_sample,
         "score_field": score_field,
+        "holdout_datasets": holdout_datasets,
         "proxy_space": "word 1-2 gram TF-IDF of prompts, fitted on the pool",
         "encoder": cfg.encoder.model or "default",
     }

@@ -83,3 +83,36 @@ def split_by_task(tasks: Sequence[str], prompts: Sequence[str], *, test_fraction
         "seed": seed,
     }
     return Split(np.sort(np.asarray(pool, dtype=np.int64)), np.sort(np.asarray(kept, dtype=np.int64)), stats)
+
+
+def dataset_of(task: str, datasets: Sequence[str] | None) -> str:
+    """The dataset a task belongs to: the longest name of ``datasets`` that prefixes it, else the task itself
+    (P3 template files are named ``<dataset>_<template>``, e.g. ``ag_news_classify`` -> ``ag_news``)."""
+    best = ""
+    for name in datasets or ():
+        if task.startswith(name) and len(name) > len(best):
+            best = name
+    return best or task
+
+
+def leave_datasets_out(
+    split: Split, tasks: Sequence[str], n_datasets: int, *, datasets: Sequence[str] | None = None, seed: int = 0
+) -> Split:
+    """Hold out whole datasets: the pool keeps the pool rows of the other datasets, the test set keeps the held-out
+    rows of the ``n_datasets`` held-out ones (drawn by a generator seeded ``[seed, 1]`` from the sorted dataset
+    names). So the selection never sees a record of a held-out dataset's templates, and the proxies ask whether it
+    transfers to task families it has not seen. ``tasks[i]`` is the task of row ``i`` (the rows ``split`` indexes).
+    """
+    names = sorted({dataset_of(str(t), datasets) for t in tasks})
+    if not 0 < n_datasets < len(names):
+        raise ConfigError(
+            f"--holdout-datasets must be between 1 and {len(names) - 1} (of {len(names)}), got {n_datasets}"
+        )
+    held = {names[i] for i in np.random.default_rng([int(seed), 1]).permutation(len(names))[:n_datasets]}
+    held_row = np.asarray([dataset_of(str(t), datasets) in held for t in tasks], dtype=bool)
+    pool = split.pool[~held_row[split.pool]]
+    test = split.test[held_row[split.test]]
+    stats = {**split.stats, "pool": len(pool), "test": len(test), "datasets": len(names)}
+    stats["held_out_datasets"] = sorted(held)
+    stats["test_tasks"] = len({str(tasks[i]) for i in test.tolist()})
+    return Split(pool, test, stats)

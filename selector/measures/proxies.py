@@ -21,6 +21,8 @@ import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
+from selector.measures.probe import Probe
+
 HIGHER_IS_BETTER = {
     "transfer": True,
     "coverage_mean": False,
@@ -28,6 +30,7 @@ HIGHER_IS_BETTER = {
     "tasks_hit": True,
     "task_kl": False,
     "vendi": True,
+    "probe": True,
 }
 """Proxy name -> whether a larger value is better (``task_kl`` is reported, not a goal: quotas move it on purpose)."""
 
@@ -150,6 +153,7 @@ class ProxyData:
     pool_tasks: np.ndarray
     test_tasks: np.ndarray
     coverage_rows: np.ndarray
+    probe: Probe | None = None
 
     @classmethod
     def build(
@@ -172,7 +176,7 @@ class ProxyData:
         rows = np.arange(n, dtype=np.int64)
         if coverage_sample is not None and coverage_sample < n:
             rows = np.sort(np.random.default_rng(seed).choice(n, coverage_sample, replace=False))
-        return cls(
+        data = cls(
             pool_X=sparse.csr_matrix(vec.transform(pool_prompts), dtype=np.float32),
             test_X=sparse.csr_matrix(vec.transform(test_prompts), dtype=np.float32),
             pool_answers=np.asarray([answers[normalise_answer(a)] for a in pool_answers], dtype=np.int64),
@@ -181,6 +185,10 @@ class ProxyData:
             test_tasks=np.asarray([task_ids[t] for t in test_tasks], dtype=np.int64),
             coverage_rows=rows,
         )
+        data.probe = Probe.build(
+            data.pool_X, data.test_X, data.pool_answers, data.test_answers, data.pool_tasks, data.test_tasks
+        )
+        return data
 
     def measure(self, picks: np.ndarray) -> dict[str, float]:
         """Every proxy of the selection ``picks`` (pool row indices), keyed as :data:`HIGHER_IS_BETTER`."""
@@ -195,6 +203,7 @@ class ProxyData:
             "tasks_hit": float(hit),
             "task_kl": kl,
             "vendi": vendi(sel_X),
+            "probe": self.probe.score(picks) if self.probe is not None else float("nan"),
         }
 
 

@@ -25,50 +25,17 @@ import numpy as np
 
 from selector.errors import ConfigError
 from selector.selection._facility import facility_location, knn_graph
+from selector.selection._order import fill_in_order, seed_list
 from selector.selection.allocation import temperature_quotas
 from selector.selection.centres import cluster_medoids
 from selector.selection.clustering import kmeans
 from selector.selection.coreset import kcenter_greedy, random_selection
+from selector.selection.robust import kcenter_robust
+from selector.selection.typical import typical_kcenter
 
 log = logging.getLogger(__name__)
 
 Strategy = Callable[..., np.ndarray]
-
-
-def _seed_list(seeds: Sequence[int] | np.ndarray | None, budget: int) -> list[int]:
-    out: list[int] = []
-    for s in [] if seeds is None else np.asarray(seeds).reshape(-1).tolist():
-        if s not in out:
-            out.append(int(s))
-    return out[:budget]
-
-
-def fill_in_order(
-    order: Sequence[int] | np.ndarray,
-    budget: int,
-    *,
-    seeds: Sequence[int] | np.ndarray | None = None,
-    groups: np.ndarray | None = None,
-    quotas: Sequence[int] | np.ndarray | None = None,
-) -> np.ndarray:
-    """Seeds, then rows of ``order`` (a priority list) not yet taken, skipping rows whose group is full."""
-    picks = _seed_list(seeds, budget)
-    taken = set(picks)
-    left = None
-    if groups is not None and quotas is not None:
-        left = np.asarray(quotas, dtype=np.int64).copy()
-        for s in picks:
-            left[groups[s]] -= 1
-    for i in np.asarray(order, dtype=np.int64).tolist():
-        if len(picks) >= budget:
-            break
-        if i in taken or (left is not None and left[groups[i]] <= 0):
-            continue
-        picks.append(i)
-        taken.add(i)
-        if left is not None:
-            left[groups[i]] -= 1
-    return np.asarray(picks, dtype=np.int64)
 
 
 def random(X: np.ndarray, budget: int, *, seeds=None, seed: int = 0, groups=None, quotas=None, **_: Any) -> np.ndarray:
@@ -102,7 +69,7 @@ def medoids(X: np.ndarray, budget: int, *, seeds=None, seed: int = 0, groups=Non
     Seeds come first; a seed's group gets that many fewer clusters. Empty clusters leave the selection short by as
     many picks; they are filled by KCenterGreedy from the medoids (rare: faiss re-seeds empty clusters).
     """
-    picks = _seed_list(seeds, budget)
+    picks = seed_list(seeds, budget)
     if groups is None or quotas is None:
         order = _medoid_order(X, budget - len(picks), seed) if budget > len(picks) else np.empty(0, np.int64)
     else:
@@ -159,7 +126,7 @@ def make_kcenter(*, guard: float = 0.0, cluster_quotas: bool = False, medoid_see
     def kcenter(
         X: np.ndarray, budget: int, *, seeds=None, seed: int = 0, groups=None, quotas=None, **_: Any
     ) -> np.ndarray:
-        picks = _seed_list(seeds, budget)
+        picks = seed_list(seeds, budget)
         eligible = ~sparsest(X, guard) if guard > 0 else None
         if cluster_quotas and groups is None:
             labels = kmeans(X, None, seed=seed, device="cpu").labels
@@ -243,6 +210,8 @@ STRATEGIES: dict[str, Strategy] = {
     "kcenter_guard": make_kcenter(guard=0.1),
     "kcenter_medoid": make_kcenter(guard=0.1, medoid_seeds=0.75),
     "facility_location": _facility,
+    "typical_kcenter": typical_kcenter,
+    "kcenter_robust": kcenter_robust,
     "longest": longest,
     "deita": deita,
 }
@@ -251,7 +220,15 @@ STRATEGIES: dict[str, Strategy] = {
 __all__ = ["STRATEGIES", "fill_in_order", "make_kcenter", "sparsest"]
 
 
-PIPELINE_STRATEGIES = ("medoids", "kcenter_quota", "kcenter_guard", "kcenter_medoid", "facility_location")
+PIPELINE_STRATEGIES = (
+    "medoids",
+    "kcenter_quota",
+    "kcenter_guard",
+    "kcenter_medoid",
+    "facility_location",
+    "typical_kcenter",
+    "kcenter_robust",
+)
 """The ranked strategies ``selector select`` can run besides ``kcenter`` and ``random`` (``coreset.strategy``);
 ``longest`` and ``deita`` need answer lengths or scores and run in ``selector evaluate`` only."""
 
@@ -272,8 +249,10 @@ def run_ranked(
     :class:`~selector.selection.coreset.CoresetResult` like ``kcenter_greedy``'s.
 
     The strategy sees only the eligible rows (seeds outside them are dropped); its picks are mapped back to rows of
-    ``X``, and the coverage radius after each pick and every candidate's distance to its nearest pick are measured
-    exactly over the eligible rows (:func:`selector.selection.coverage.coverage_curve`).
+    ``X``. The seed count is that of the given seeds, or what the strategy reports in ``stats["seeds"]``
+    (``typical_kcenter``: the given plus the typical seeds). The coverage radius after each pick and every
+    candidate's distance to its nearest pick are measured exactly over the eligible rows
+    (:func:`selector.selection.coverage.coverage_curve`).
     """
     from selector.selection.coreset import CoresetResult
     from selector.selection.coverage import coverage_curve
@@ -285,10 +264,12 @@ def run_ranked(
     position = {int(r): i for i, r in enumerate(rows)}
     sub_seeds = [position[int(s)] for s in (seeds or []) if int(s) in position]
     sub_groups = None if groups is None else np.asarray(groups)[rows]
-    order = STRATEGIES[name](X[rows], budget, seeds=sub_seeds, seed=seed, groups=sub_groups, quotas=quotas)
+    info: dict[str, int] = {}
+    order = STRATEGIES[name](X[rows], budget, seeds=sub_seeds, seed=seed, groups=sub_groups, quotas=quotas, stats=info)
     picks = rows[np.asarray(order, dtype=np.int64)]
     radii, dist = coverage_curve(X, picks, rows)
     min_dist = np.full(n, np.nan, dtype=np.float32)
     min_dist[rows] = dist
-    stats = {"n": n, "budget": budget, "selected": len(picks), "seed": seed, "strategy": name}
-    return CoresetResult(picks, radii, min_dist, min(len(sub_seeds), budget), stats)
+    n_seeds = info.get("seeds", min(len(sub_seeds), budget))
+    stats = {"n": n, "budget": budget, "selected": len(picks), "seed": seed, "strategy": name, "seeds": n_seeds}
+    return CoresetResult(picks, radii, min_dist, n_seeds, stats)

@@ -115,6 +115,11 @@ def plan_selection(
     seeding = cfg.coreset.seeding
     if seeding == "task_centre":
         seeds = centres
+        if len(centres) > budget:  # fewer picks than tasks: choose which centres, weighted by task size
+            sizes = Counter(str(t) for t in tasks if t is not None)
+            weights = [sizes[str(pool[c].task)] if pool[c].task is not None else 1 for c in centres]
+            seeds = [centres[j] for j in choose_centres(X[centres], weights, budget)]
+            stats["centres_chosen"] = len(seeds)
     elif seeding == "medoids":
         seeds = _medoid_seeds(X, labels, eligible)
     else:
@@ -128,6 +133,29 @@ def plan_selection(
             plan, pool, labels, budget, resolve_group_by(group_by, stats["mode"] == "tasks"), cfg.allocation.tau
         )
     return plan
+
+
+def choose_centres(C: np.ndarray, weights: Sequence[float], budget: int) -> list[int]:
+    """Which ``budget`` of the ``m`` centres (rows of ``C``, ``(m, d)`` unit float32) to keep when there are more
+    centres than picks: greedy size-weighted facility location, ``max_S sum_t w_t max(0, max_{s in S} cos(c_t,
+    c_s))``, so the kept centres stand for as much of the pool as they can (large tasks, and tasks near many others)
+    instead of the first ``budget`` tasks by name. Returns positions in greedy order (ties: the lowest position);
+    every prefix is the greedy choice of its size. Exact, ``O(budget m^2)``: meant for hundreds to a few thousand
+    tasks.
+    """
+    S = np.maximum(np.asarray(C, dtype=np.float64) @ np.asarray(C, dtype=np.float64).T, 0.0)
+    w = np.asarray(weights, dtype=np.float64)
+    best = np.zeros(len(w))
+    chosen: list[int] = []
+    taken = np.zeros(len(w), dtype=bool)
+    for _ in range(min(budget, len(w))):
+        gains = w @ np.maximum(S - best[:, None], 0.0)
+        gains[taken] = -np.inf
+        j = int(np.argmax(gains))
+        chosen.append(j)
+        taken[j] = True
+        best = np.maximum(best, S[:, j])
+    return chosen
 
 
 def _medoid_seeds(X: np.ndarray, labels: np.ndarray, eligible: np.ndarray) -> list[int]:

@@ -96,6 +96,7 @@ class PickStage(BaseStage):
                 "clusters_picked": int(np.count_nonzero(per_cluster)),
             },
             "coreset": {key: v for key, v in res.stats.items() if key != "seconds"},
+            "strategy": {"name": ctx.config.coreset.strategy, "seeds": int(res.n_seeds)},
         }
         if picked.tokens is not None:
             out["allocation"]["unit"] = "tokens"
