@@ -75,6 +75,23 @@ def best_per_cell(results: list[dict], budgets: list[float], proxies: tuple[str,
     return lines
 
 
+def percentile_table(results: list[dict], budgets: list[float], proxies: tuple[str, ...]) -> list[str]:
+    """One markdown row per strategy: its percentile among the random selections in every (budget, proxy) cell,
+    with the value in brackets (``*``: at or above the random p75)."""
+    head = [f"{b:g} {p}" for b in budgets for p in proxies]
+    lines = ["| strategy | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
+    for name in dict.fromkeys(r["strategy"] for r in results):
+        rows = {(r["budget"], r["proxy"]): r for r in results if r["strategy"] == name}
+        cells = []
+        for b in budgets:
+            for p in proxies:
+                r = rows.get((b, p))
+                star = "*" if r and r["percentile"] >= 75 else ""
+                cells.append(f"{r['percentile']:.0f}{star} ({r['value']:.3f})" if r else "-")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def pool_files(pool: str, quick: bool) -> list[Path]:
     """The input files of a benchmark pool (empty when the shared data is absent)."""
     folder = DATA / ("p3_t0_train_50k" if quick else "p3_templates")
@@ -93,6 +110,7 @@ def main() -> int:
     parser.add_argument("--coverage-sample", type=int, default=None, help="pool rows for coverage (default: all)")
     parser.add_argument("--out", type=Path, default=None, help="keep evaluation.json/.md/.png here")
     parser.add_argument("--pool", choices=("p3", "holdout", "mixed"), default="p3", help="see the module docstring")
+    parser.add_argument("--config", default=None, help="run config (YAML or preset) for the default strategies")
     parser.add_argument("--holdout-datasets", type=int, default=5, help="datasets left out with --pool holdout")
     args = parser.parse_args()
     files = pool_files(args.pool, args.quick)
@@ -119,6 +137,7 @@ def main() -> int:
             overwrite=True,
             coverage_sample=args.coverage_sample,
             holdout_datasets=args.holdout_datasets if args.pool == "holdout" else 0,
+            config=args.config,
             datasets=P3_DATASETS,
         )
     sp = res.split
@@ -128,6 +147,7 @@ def main() -> int:
         f"{time.perf_counter() - start:.0f} s\n"
     )
     print(format_table(res.results))
+    print("\n".join(percentile_table(res.results, budgets, GOAL_PROXIES)))
     holdout = args.pool == "holdout"
     if holdout:
         print(f"held-out datasets: {', '.join(sp['held_out_datasets'])}")

@@ -171,7 +171,7 @@ def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny, caplog)
     data = json.loads((tmp_path / "a" / "evaluation.json").read_text())
     keys = {"strategy", "budget", "size", "proxy", "value", "random_median", "random_p10", "random_p90", "percentile"}
     assert data["results"] and all(set(r) == keys for r in data["results"])
-    assert len(data["results"]) == 6 * 2 * 6
+    assert len(data["results"]) == 6 * 2 * 7  # strategies x budgets x proxies (probe included)
     assert (tmp_path / "a" / "evaluation.png").stat().st_size > 0
     assert "| strategy |" in (tmp_path / "a" / "evaluation.md").read_text()
     evaluate(paths, out=tmp_path / "b", **kwargs)
