@@ -214,7 +214,7 @@ def test_select_runs_the_evaluated_strategies(tmp_path, demo_vectors):
         assert radii["size"] == 15 and radii["radius"] is not None
         # the manifest names the strategy and its first picks: the pool centre, plus the typical seeds
         seeds = 1 + (min(TYPICAL_CAP, round(TYPICAL_SHARE * 14)) if name == "typical_kcenter" else 0)
-        assert res.manifest["strategy"] == {"name": name, "seeds": seeds}
+        assert res.manifest["strategy"] == {"name": name, "configured": name, "seeds": seeds}
         again = select([DEMO], budget=15, source_field="source", embeddings=demo_vectors, config=cfg, progress=False)
         assert [s.id for s in again.samples] == [s.id for s in res.samples]
 

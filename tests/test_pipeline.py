@@ -143,7 +143,8 @@ def test_cli_select_writes_outputs_and_reports(tmp_path, demo_vectors):
     assert result.exit_code == 0, result.output
     assert "selected 15 of 400 samples" in result.output
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["counts"]["selected"] == 15 and manifest["config"]["coreset"]["strategy"] == "kcenter"
+    assert manifest["counts"]["selected"] == 15 and manifest["config"]["coreset"]["strategy"] == "auto"
+    assert manifest["strategy"]["name"] == "typical_kcenter"  # auto, label-free: typical seeds, then KCenterGreedy
     assert len(manifest["inputs"][0]["sha256"]) == 64
     report = (out / "report.md").read_text()
     for png in ("sources.png", "lengths.png", "clusters.png", "coverage.png", "projection.png"):

@@ -140,7 +140,8 @@ def test_select_runs_sharded_from_the_config(tmp_path: Path) -> None:
     res = select([path], budget=20, config=cfg, embeddings=tmp_path / "v.npy", progress=False)
     assert len(res.samples) == 20
     assert res.manifest["coreset"]["mode"] == "sharded"
-    glob = select([path], budget=20, embeddings=tmp_path / "v.npy", progress=False)
+    kcenter = load_run_config(None, {"coreset": {"strategy": "kcenter"}})  # the global greedy that one shard equals
+    glob = select([path], budget=20, config=kcenter, embeddings=tmp_path / "v.npy", progress=False)
     one = select(
         [path],
         budget=20,

@@ -109,12 +109,15 @@ class CoresetConfig:
     """How the subset is picked (the ``coreset:`` section).
 
     Attributes:
-        strategy: ``kcenter`` (KCenterGreedy) or ``random`` (a seeded random baseline under the same rules), or
-            one of the strategies ``selector evaluate`` compares (``selector.selection.strategies``): ``medoids``,
-            ``kcenter_quota``, ``kcenter_guard``, ``kcenter_medoid`` (medoid seeds and an outlier guard) or
-            ``facility_location``, or ``typical_kcenter`` (typical cluster members first, then KCenterGreedy;
-            ``selector.selection.typical``), or ``kcenter_robust`` (passes over the 1% most isolated rows at every step;
-            ``selector.selection.robust``); ``docs/quality.md`` says how each fares against random.
+        strategy: ``auto`` (the default, chosen by ``selector evaluate``'s evidence, ``docs/quality.md``):
+            ``typical_kcenter`` for a label-free pool selected by a record count in global mode, else ``kcenter``
+            (task centres first when tasks are known; token budgets and sharded mode need KCenterGreedy's
+            prefix-consistent ranking). Or ``kcenter`` (KCenterGreedy), ``random`` (a seeded random baseline
+            under the same rules), or a strategy of ``selector.selection.strategies``: ``medoids``,
+            ``kcenter_quota``, ``kcenter_guard``, ``kcenter_medoid`` (medoid seeds and an outlier guard),
+            ``facility_location``, ``typical_kcenter`` (typical cluster members first, then KCenterGreedy;
+            ``selector.selection.typical``) or ``kcenter_robust`` (passes over the 1% most isolated rows at every
+            step; ``selector.selection.robust``); ``docs/quality.md`` says how each fares against random.
         seeding: first picks: ``task_centre`` (the sample nearest each task's distribution centre), ``medoids``
             (the sample nearest each cluster centroid, largest clusters first), or ``none``.
         candidate_factor: with ``--target``, keep adding the clusters nearest the target until the candidates
@@ -133,6 +136,7 @@ class CoresetConfig:
     """
 
     strategy: Literal[
+        "auto",
         "kcenter",
         "random",
         "medoids",
@@ -142,7 +146,7 @@ class CoresetConfig:
         "facility_location",
         "typical_kcenter",
         "kcenter_robust",
-    ] = "kcenter"
+    ] = "auto"
     seeding: Literal["task_centre", "medoids", "none"] = "task_centre"
     candidate_factor: float = 4.0
     balance: bool = True

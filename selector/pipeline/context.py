@@ -99,6 +99,7 @@ class RunContext:
     semantic: PoolDedup | None = None
     plan: Plan | None = None
     records: int = 0
+    strategy: str = ""
     picked: Picked | None = None
     coverage: Coverage | None = None
     at_pick: np.ndarray | None = None

@@ -5,7 +5,9 @@
 - :mod:`~selector.selection.centres`: task distribution centres, target centres, cluster medoids;
 - :mod:`~selector.selection.targeting`: the plan (candidates, first picks, group quotas) for a run;
 - :mod:`~selector.selection.coreset`: the exact KCenterGreedy coreset (engines in ``_engines``) and the random
-  baseline under the same rules, registered in ``STRATEGIES``.
+  baseline under the same rules;
+- :mod:`~selector.selection.strategies`: the one registry of strategies, ``STRATEGIES`` (name -> ranked row
+  indices), which ``coreset.strategy`` and ``selector evaluate`` name.
 
 See ``docs/algorithms.md`` sections 2, 4 and 5. faiss and torch are imported only when a name is first used.
 """
@@ -27,7 +29,7 @@ _NAMES = {
     "KCenterGreedy": "selector.selection.coreset",
     "CoresetResult": "selector.selection.coreset",
     "random_selection": "selector.selection.coreset",
-    "STRATEGIES": "selector.selection.coreset",
+    "STRATEGIES": "selector.selection.strategies",
 }
 __getattr__ = lazy_exports(__name__, _NAMES)
 __all__ = sorted(_NAMES)

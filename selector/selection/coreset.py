@@ -294,7 +294,6 @@ def _random_pick(rng: np.random.Generator, mask: np.ndarray) -> int:
     return int(rng.choice(idx)) if idx.size else -1
 
 
-STRATEGIES = {"kcenter": kcenter_greedy, "random": random_selection}
 """Selection strategies by name, for configs: each takes ``(X, budget, *, seeds, eligible, groups, quotas)``."""
 
-__all__ = ["STRATEGIES", "CoresetResult", "KCenterGreedy", "kcenter_greedy", "random_selection"]
+__all__ = ["CoresetResult", "KCenterGreedy", "kcenter_greedy", "random_selection"]

@@ -18,7 +18,8 @@ def keeps_float16(ctx: RunContext) -> bool:
     """A float16 ``--embeddings`` file stays float16 in memory where every later stage widens only the rows it
     uses (K-Means in blocks, the sharded coreset shard by shard): half of X's memory at 10M rows."""
     c = ctx.config
-    return c.coreset.mode == "sharded" and c.coreset.strategy == "kcenter" and not c.dedup.semantic_duplicate
+    kcenter = c.coreset.strategy in ("kcenter", "auto")  # sharded mode resolves auto to kcenter
+    return c.coreset.mode == "sharded" and kcenter and not c.dedup.semantic_duplicate
 
 
 class LoadEncoderStage(BaseStage):

@@ -17,21 +17,37 @@ from selector.pipeline.request import Tokens
 from selector.pipeline.stages.base import BaseStage
 from selector.pipeline.stages.read import counts_of
 from selector.pipeline.tokens import check_token_cut, picked_per_group, quota_names, select_tokens, token_manifest
-from selector.selection.coreset import STRATEGIES
+from selector.selection.coreset import kcenter_greedy, random_selection
 from selector.selection.sharded import sharded_kcenter
-from selector.selection.strategies import PIPELINE_STRATEGIES, run_ranked
+from selector.selection.strategies import run_ranked
+
+
+def strategy_name(cfg: RunConfig, plan_mode: str, tokens: bool) -> str:
+    """The strategy a run uses: the config's, with ``auto`` resolved by the evidence of ``docs/quality.md``.
+
+    ``auto`` is ``typical_kcenter`` (typical cluster members as seeds, then KCenterGreedy) for a label-free pool
+    (plan mode ``pool``) selected by a record count in global mode, where it beat KCenterGreedy against random
+    selections on most (budget, proxy) cells; else ``kcenter`` (task centres as seeds when tasks or a target are
+    known, where neither won; token budgets and sharded mode need KCenterGreedy's prefix-consistent ranking)."""
+    name = cfg.coreset.strategy
+    if name != "auto":
+        return name
+    label_free = plan_mode == "pool" and cfg.coreset.mode == "global" and not tokens
+    return "typical_kcenter" if label_free else "kcenter"
 
 
 def coreset_function(
-    cfg: RunConfig, labels: np.ndarray, progress: bool, device: str
+    name: str, cfg: RunConfig, labels: np.ndarray, progress: bool, device: str
 ) -> tuple[Callable[..., Any], dict[str, Any]]:
-    """The coreset function the config names and its keyword arguments (``coreset.mode: sharded`` included)."""
-    if cfg.coreset.strategy in PIPELINE_STRATEGIES:
-        return functools.partial(run_ranked, cfg.coreset.strategy), {"seed": cfg.seed}
-    if cfg.coreset.strategy != "kcenter":
-        return STRATEGIES[cfg.coreset.strategy], {"seed": cfg.seed, "device": device}
+    """The coreset function of strategy ``name`` and its keyword arguments (``coreset.mode: sharded`` included):
+    KCenterGreedy and the random baseline run on their own engines, every other strategy of
+    :data:`~selector.selection.strategies.STRATEGIES` through :func:`~selector.selection.strategies.run_ranked`."""
+    if name == "random":
+        return random_selection, {"seed": cfg.seed, "device": device}
+    if name != "kcenter":
+        return functools.partial(run_ranked, name), {"seed": cfg.seed}
     if cfg.coreset.mode == "global":
-        return STRATEGIES["kcenter"], {"clusters": labels, "progress": progress, "device": device}
+        return kcenter_greedy, {"clusters": labels, "progress": progress, "device": device}
     c = cfg.coreset
     kwargs: dict[str, Any] = {"clusters": labels, "shards": c.shards, "tau": c.shard_tau, "workers": c.workers}
     if c.backend == "ray":
@@ -48,9 +64,10 @@ class PickStage(BaseStage):
         X, plan, km, cfg = ctx.X, ctx.plan, ctx.kmeans, ctx.config
         assert X is not None and plan is not None and km is not None and ctx.pool is not None
         device = resolve_device(cfg.encoder.device, mps=False)
-        fn, kwargs = coreset_function(cfg, km.labels, ctx.request.progress, device)
-        rules = {"seeds": plan.seeds, "eligible": plan.eligible, "groups": plan.groups, "quotas": plan.quotas}
         budget = ctx.request.budget
+        ctx.strategy = strategy_name(cfg, str(plan.stats.get("mode")), isinstance(budget, Tokens))
+        fn, kwargs = coreset_function(ctx.strategy, cfg, km.labels, ctx.request.progress, device)
+        rules = {"seeds": plan.seeds, "eligible": plan.eligible, "groups": plan.groups, "quotas": plan.quotas}
         if not isinstance(budget, Tokens):
             res = fn(X, ctx.records, **rules, **kwargs)
             ctx.picked = Picked(res, plan.quotas, dict(plan.quota_by_name))
@@ -96,7 +113,7 @@ class PickStage(BaseStage):
                 "clusters_picked": int(np.count_nonzero(per_cluster)),
             },
             "coreset": {key: v for key, v in res.stats.items() if key != "seconds"},
-            "strategy": {"name": ctx.config.coreset.strategy, "seeds": int(res.n_seeds)},
+            "strategy": {"name": ctx.strategy, "configured": ctx.config.coreset.strategy, "seeds": int(res.n_seeds)},
         }
         if picked.tokens is not None:
             out["allocation"]["unit"] = "tokens"
