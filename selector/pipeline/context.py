@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from selector.selection.clustering import KMeansResult
     from selector.selection.coreset import CoresetResult
     from selector.selection.coverage import Coverage
-    from selector.selection.targeting import Plan
+    from selector.selection.targeting import CoresetPlan
 
 
 class ManifestBuilder:
@@ -97,7 +97,7 @@ class RunContext:
     target_info: dict[str, Any] | None = None
     kmeans: KMeansResult | None = None
     semantic: PoolDedup | None = None
-    plan: Plan | None = None
+    plan: CoresetPlan | None = None
     records: int = 0
     strategy: str = ""
     picked: Picked | None = None

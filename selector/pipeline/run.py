@@ -50,7 +50,7 @@ from selector.pipeline.stages import (
     run_stages,
 )
 from selector.sample import Sample
-from selector.selection.targeting import Plan
+from selector.selection.targeting import CoresetPlan
 
 POOL_STAGES: tuple[Stage, ...] = (ClusterStage(), SemanticDedupStage(), PlanStage(), PickStage())
 """From a pool in memory to the picks: what :func:`select_pool` runs."""
@@ -168,7 +168,7 @@ def select_pool(
     return picks
 
 
-def pool_plan(pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int) -> Plan:
+def pool_plan(pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int) -> CoresetPlan:
     """The plan :func:`select_pool` with ``tasks`` would follow (task centres as seeds, temperature quotas per
     task), for strategies that take the same rules (``selector evaluate``'s ``+tasks`` rows)."""
     ctx = run_stages((ClusterStage(), PlanStage()), _pool_context(pool, X, config, budget, tasks=True))

@@ -23,7 +23,7 @@ _NAMES = {
     "task_centres": "selector.selection.centres",
     "target_centre": "selector.selection.centres",
     "cluster_medoids": "selector.selection.centres",
-    "Plan": "selector.selection.targeting",
+    "CoresetPlan": "selector.selection.targeting",
     "plan_selection": "selector.selection.targeting",
     "kcenter_greedy": "selector.selection.coreset",
     "KCenterGreedy": "selector.selection.coreset",

@@ -39,7 +39,7 @@ from selector.selection.clustering import KMeansResult
 
 
 @dataclass
-class Plan:
+class CoresetPlan:
     """Inputs of the coreset step.
 
     Attributes:
@@ -70,7 +70,7 @@ def plan_selection(
     *,
     task: str | None = None,
     target: np.ndarray | None = None,
-) -> Plan:
+) -> CoresetPlan:
     """Candidates, seeds and group quotas for selecting ``budget`` of ``pool`` (rows of ``X``)."""
     n = len(pool)
     labels, centroids = km.labels, km.centroids
@@ -127,7 +127,7 @@ def plan_selection(
     stats["seeding"] = seeding
     stats["seeds"] = len(seeds)
 
-    plan = Plan(eligible=eligible, seeds=[int(s) for s in seeds], stats=stats)
+    plan = CoresetPlan(eligible=eligible, seeds=[int(s) for s in seeds], stats=stats)
     if cfg.coreset.balance:
         _split_budget(
             plan, pool, labels, budget, resolve_group_by(group_by, stats["mode"] == "tasks"), cfg.allocation.tau
@@ -168,7 +168,7 @@ def _medoid_seeds(X: np.ndarray, labels: np.ndarray, eligible: np.ndarray) -> li
 
 
 def _split_budget(
-    plan: Plan, pool: Sequence[Sample], labels: np.ndarray, budget: int, group_by: str, tau: float
+    plan: CoresetPlan, pool: Sequence[Sample], labels: np.ndarray, budget: int, group_by: str, tau: float
 ) -> None:
     if group_by in ("source", "task"):
         if group_by == "task" and all(s.task is None for s in pool):

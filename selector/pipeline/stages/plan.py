@@ -1,5 +1,5 @@
-"""Plan: the coreset's inputs, namely candidates, seeds (task centres) and group quotas, for the budget in records
-(:mod:`selector.selection.targeting`)."""
+"""Plan: the coreset plan (:class:`~selector.selection.targeting.CoresetPlan`), namely candidates, seeds (task
+centres) and group quotas, for the budget in records; not the training plan of :mod:`selector.planning`."""
 
 from __future__ import annotations
 
