@@ -239,3 +239,22 @@ def test_manifest_is_strict_json_with_uniform_temperature(tmp_path, demo_vectors
 
     manifest = json.loads((tmp_path / "o" / "manifest.json").read_text(), parse_constant=refuse)
     assert manifest["config"]["allocation"]["tau"] == "inf"
+
+
+def test_auto_strategy_follows_the_evidence():
+    """``coreset.strategy: auto``: typical seeds then KCenterGreedy for a label-free record budget in global mode up
+    to TYPICAL_MAX_CANDIDATES candidates; KCenterGreedy with tasks, a target, a token budget, shards, or beyond."""
+    from selector.config import load_run_config
+    from selector.pipeline.stages.pick import TYPICAL_MAX_CANDIDATES, strategy_name
+
+    cfg = load_run_config(None)
+    assert cfg.coreset.strategy == "auto"
+    assert strategy_name(cfg, "pool", False, 1_000) == "typical_kcenter"
+    assert strategy_name(cfg, "pool", False, TYPICAL_MAX_CANDIDATES + 1) == "kcenter"
+    for mode in ("tasks", "task", "target"):
+        assert strategy_name(cfg, mode, False, 1_000) == "kcenter"
+    assert strategy_name(cfg, "pool", True, 1_000) == "kcenter"  # --tokens needs a prefix-consistent ranking
+    sharded = load_run_config(None, {"coreset": {"mode": "sharded"}})
+    assert strategy_name(sharded, "pool", False, 1_000) == "kcenter"
+    fixed = load_run_config(None, {"coreset": {"strategy": "facility_location"}})
+    assert strategy_name(fixed, "tasks", True, 10**7) == "facility_location"  # a named strategy is kept

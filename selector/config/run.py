@@ -110,7 +110,8 @@ class CoresetConfig:
 
     Attributes:
         strategy: ``auto`` (the default, chosen by ``selector evaluate``'s evidence, ``docs/quality.md``):
-            ``typical_kcenter`` for a label-free pool selected by a record count in global mode, else ``kcenter``
+            ``typical_kcenter`` for a label-free pool of at most 200,000 candidates selected by a record count in
+            global mode, else ``kcenter``
             (task centres first when tasks are known; token budgets and sharded mode need KCenterGreedy's
             prefix-consistent ranking). Or ``kcenter`` (KCenterGreedy), ``random`` (a seeded random baseline
             under the same rules), or a strategy of ``selector.selection.strategies``: ``medoids``,

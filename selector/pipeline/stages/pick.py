@@ -21,19 +21,25 @@ from selector.selection.coreset import kcenter_greedy, random_selection
 from selector.selection.sharded import sharded_kcenter
 from selector.selection.strategies import run_ranked
 
+TYPICAL_MAX_CANDIDATES = 200_000
+"""Above this many candidates ``auto`` runs KCenterGreedy: ``typical_kcenter``'s own K-Means and per-cluster exact
+neighbour search cost more than the whole exact greedy (at 1M rows, budget 5,000: 333.8 s and 7.63 GB peak against
+147.5 s and 2.45 GB; ``benchmarks/bench_scale.py``), and its evidence comes from pools of about 35,000."""
 
-def strategy_name(cfg: RunConfig, plan_mode: str, tokens: bool) -> str:
+
+def strategy_name(cfg: RunConfig, plan_mode: str, tokens: bool, candidates: int) -> str:
     """The strategy a run uses: the config's, with ``auto`` resolved by the evidence of ``docs/quality.md``.
 
     ``auto`` is ``typical_kcenter`` (typical cluster members as seeds, then KCenterGreedy) for a label-free pool
     (plan mode ``pool``) selected by a record count in global mode, where it beat KCenterGreedy against random
     selections on most (budget, proxy) cells; else ``kcenter`` (task centres as seeds when tasks or a target are
-    known, where neither won; token budgets and sharded mode need KCenterGreedy's prefix-consistent ranking)."""
+    known, where neither won; token budgets and sharded mode need KCenterGreedy's prefix-consistent ranking; and
+    above :data:`TYPICAL_MAX_CANDIDATES` candidates, where the typical seeds cost more than the greedy)."""
     name = cfg.coreset.strategy
     if name != "auto":
         return name
     label_free = plan_mode == "pool" and cfg.coreset.mode == "global" and not tokens
-    return "typical_kcenter" if label_free else "kcenter"
+    return "typical_kcenter" if label_free and candidates <= TYPICAL_MAX_CANDIDATES else "kcenter"
 
 
 def coreset_function(
@@ -65,7 +71,8 @@ class PickStage(BaseStage):
         assert X is not None and plan is not None and km is not None and ctx.pool is not None
         device = resolve_device(cfg.encoder.device, mps=False)
         budget = ctx.request.budget
-        ctx.strategy = strategy_name(cfg, str(plan.stats.get("mode")), isinstance(budget, Tokens))
+        tokens, candidates = isinstance(budget, Tokens), int(plan.eligible.sum())
+        ctx.strategy = strategy_name(cfg, str(plan.stats.get("mode")), tokens, candidates)
         fn, kwargs = coreset_function(ctx.strategy, cfg, km.labels, ctx.request.progress, device)
         rules = {"seeds": plan.seeds, "eligible": plan.eligible, "groups": plan.groups, "quotas": plan.quotas}
         if not isinstance(budget, Tokens):
