@@ -8,6 +8,7 @@ this run needs it: presample only when the pool is too big, semantic dedup only 
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -24,16 +25,17 @@ class Stage(Protocol):
     def section(self, ctx: RunContext) -> Mapping[str, Any]: ...
 
 
-class BaseStage:
-    """Defaults for a stage that always applies and adds nothing to the manifest."""
+class BaseStage(ABC):
+    """Defaults for a stage that always applies and adds nothing to the manifest; a subclass writes ``run``."""
 
     name = "stage"
 
     def applies(self, ctx: RunContext) -> bool:
         return True
 
+    @abstractmethod
     def run(self, ctx: RunContext) -> None:
-        raise NotImplementedError
+        """Read the slots filled by earlier stages and fill this stage's own."""
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
         return {}
