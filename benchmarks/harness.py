@@ -191,6 +191,8 @@ class Table:
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, bool):  # before int: True is an int, and would print as 1
+        return str(value)
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
     if isinstance(value, int):
