@@ -27,7 +27,22 @@ from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-DATA = Path(os.environ.get("SELECTOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def _beside_checkout() -> Path:
+    """``shared/data`` beside the checkout; in a git worktree (``.git`` is a file), beside its main checkout."""
+    here = ROOT.parent / "shared" / "data"
+    git = ROOT / ".git"
+    if here.exists() or not git.is_file():
+        return here
+    text = git.read_text(encoding="utf-8").strip()
+    if not text.startswith("gitdir:"):
+        return here
+    gitdir = Path(text.split(":", 1)[1].strip())  # <main>/.git/worktrees/<name>
+    return gitdir.parents[2].parent / "shared" / "data" if len(gitdir.parents) > 2 else here
+
+
+DATA = Path(os.environ.get("SELECTOR_SHARED_DATA", _beside_checkout()))
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -36,7 +51,8 @@ T = TypeVar("T")
 
 
 def data_path(*parts: str) -> Path:
-    """A path under the shared corpora (``../shared/data`` beside the checkout, or ``$SELECTOR_SHARED_DATA``)."""
+    """A path under the shared corpora: ``$SELECTOR_SHARED_DATA``, else ``../shared/data`` beside the checkout (for
+    a git worktree, beside its main checkout)."""
     return DATA.joinpath(*parts)
 
 
