@@ -21,6 +21,10 @@ from selector.errors import ConfigError
 from selector.filters.clean import CleanConfig
 from selector.filters.config import DedupConfig, FilterConfig
 from selector.selection.allocation import AllocationConfig
+from selector.selection.strategies import SELECT_STRATEGIES
+
+StrategyName = Literal[SELECT_STRATEGIES]  # type: ignore[valid-type]
+"""The values of ``coreset.strategy``, read from the strategy registry (a new strategy file adds its name)."""
 
 __all__ = [
     "ClusteringConfig",
@@ -109,16 +113,14 @@ class CoresetConfig:
     """How the subset is picked (the ``coreset:`` section).
 
     Attributes:
-        strategy: ``auto`` (the default, chosen by ``selector evaluate``'s evidence, ``docs/quality.md``):
-            ``typical_kcenter`` for a label-free pool of at most 200,000 candidates selected by a record count in
-            global mode, else ``kcenter``
-            (task centres first when tasks are known; token budgets and sharded mode need KCenterGreedy's
-            prefix-consistent ranking). Or ``kcenter`` (KCenterGreedy), ``random`` (a seeded random baseline
-            under the same rules), or a strategy of ``selector.selection.strategies``: ``medoids``,
-            ``kcenter_quota``, ``kcenter_guard``, ``kcenter_medoid`` (medoid seeds and an outlier guard),
-            ``facility_location``, ``typical_kcenter`` (typical cluster members first, then KCenterGreedy;
-            ``selector.selection.typical``) or ``kcenter_robust`` (passes over the 1% most isolated rows at every
-            step; ``selector.selection.robust``); ``docs/quality.md`` says how each fares against random.
+        strategy: ``auto`` (the default: the rule of
+            :func:`selector.selection.strategies.resolve_strategy`, chosen by ``selector evaluate``'s evidence,
+            ``docs/quality.md``), or any strategy of the registry that ``selector select`` runs
+            (:data:`selector.selection.strategies.SELECT_STRATEGIES`, one module each in
+            ``selector/selection/strategies/``): ``kcenter`` (KCenterGreedy), ``random`` (a seeded random baseline
+            under the same rules), ``medoids``, ``kcenter_quota``, ``kcenter_guard``, ``kcenter_medoid``,
+            ``facility_location``, ``typical_kcenter`` or ``kcenter_robust``; ``docs/quality.md`` says how each
+            fares against random.
         seeding: first picks: ``task_centre`` (the sample nearest each task's distribution centre), ``medoids``
             (the sample nearest each cluster centroid, largest clusters first), or ``none``.
         candidate_factor: with ``--target``, keep adding the clusters nearest the target until the candidates
@@ -136,18 +138,7 @@ class CoresetConfig:
             a local Ray cluster unless ``RAY_ADDRESS`` names one).
     """
 
-    strategy: Literal[
-        "auto",
-        "kcenter",
-        "random",
-        "medoids",
-        "kcenter_quota",
-        "kcenter_guard",
-        "kcenter_medoid",
-        "facility_location",
-        "typical_kcenter",
-        "kcenter_robust",
-    ] = "auto"
+    strategy: StrategyName = "auto"
     seeding: Literal["task_centre", "medoids", "none"] = "task_centre"
     candidate_factor: float = 4.0
     balance: bool = True

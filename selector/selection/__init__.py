@@ -6,8 +6,9 @@
 - :mod:`~selector.selection.targeting`: the plan (candidates, first picks, group quotas) for a run;
 - :mod:`~selector.selection.coreset`: the exact KCenterGreedy coreset (engines in ``_engines``) and the random
   baseline under the same rules;
-- :mod:`~selector.selection.strategies`: the one registry of strategies, ``STRATEGIES`` (name -> ranked row
-  indices), which ``coreset.strategy`` and ``selector evaluate`` name.
+- :mod:`~selector.selection.strategies`: the one registry of strategies (``@strategy("name")``, one module
+  each), ``STRATEGIES`` (name -> function returning a ``CoresetResult``), which ``coreset.strategy`` and
+  ``selector evaluate`` name, and the ``auto`` rule (``resolve_strategy``).
 
 See ``docs/algorithms.md`` sections 2, 4 and 5. faiss and torch are imported only when a name is first used.
 """
