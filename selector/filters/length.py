@@ -13,24 +13,24 @@ from typing import Any
 
 from selector.embedding.models import load_local_tokenizer
 from selector.errors import ConfigError
-from selector.filters.base import Filter
+from selector.filters.base import Filter, rule
 from selector.sample import Sample
 
 __all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "check_bounds"]
 
 logger = logging.getLogger(__name__)
 
+TOO_SHORT = "The response is shorter than filters.min_chars (or min_tokens): LIMA kept answers of 1,200+ characters."
+TOO_LONG = "The response is longer than filters.max_chars (or max_tokens)."
+
 
 def _has_answer(sample: Sample) -> bool:
     return any(m.role == "assistant" for m in sample.messages)
 
 
+@rule("empty", order=10, text="The prompt or the answer is blank.")
 class EmptyFilter(Filter):
     """Drops samples with a blank prompt, or with assistant turns that are all blank (``empty``)."""
-
-    name = "empty"
-    reasons = ("empty",)
-    order = 10
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:
@@ -53,15 +53,12 @@ def check_bounds(lo: int | None, hi: int | None, what: str) -> None:
         raise ConfigError(f"config keys 'filters.min_{what}' ({lo}) and 'filters.max_{what}' ({hi}): min exceeds max")
 
 
+@rule("length", order=20, reasons={"too_short": TOO_SHORT, "too_long": TOO_LONG})
 class LengthFilter(Filter):
     """Drops answers shorter than ``min_chars`` (``too_short``) or longer than ``max_chars`` (``too_long``).
 
     Bounds are inclusive (LIMA: 1,200 and 4,096); ``None`` switches a bound off.
     """
-
-    name = "length"
-    reasons = ("too_short", "too_long")
-    order = 20
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:
@@ -88,6 +85,16 @@ class LengthFilter(Filter):
         return {"min_chars": self.min_chars, "max_chars": self.max_chars}
 
 
+@rule(
+    "token_length",
+    order=30,
+    reasons={
+        "too_short": TOO_SHORT,
+        "too_long": TOO_LONG,
+        "prompt_too_short": "The prompt has fewer tokens than filters.min_prompt_tokens.",
+        "prompt_too_long": "The prompt has more tokens than filters.max_prompt_tokens.",
+    },
+)
 class TokenLengthFilter(Filter):
     """Like :class:`LengthFilter`, counting tokens (no special tokens) of a Hugging Face tokenizer; the prompt
     (system and user turns) has bounds of its own (``prompt_too_short``, ``prompt_too_long``).
@@ -96,10 +103,6 @@ class TokenLengthFilter(Filter):
     an id that is not cached is an error at once); ``None`` is the default encoder's tokenizer. It is loaded on
     the first check, so configs without token bounds never import ``transformers``.
     """
-
-    name = "token_length"
-    reasons = ("too_short", "too_long", "prompt_too_short", "prompt_too_long")
-    order = 30
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:
