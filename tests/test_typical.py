@@ -105,7 +105,7 @@ def test_share_zero_is_plain_kcenter_from_the_given_seed():
 def test_choose_centres_equals_naive_weighted_facility_location():
     from itertools import combinations
 
-    from selector.selection.targeting import choose_centres
+    from selector.selection.coreset_plan import choose_centres
 
     C = _blobs(9, d=6, seed=4)
     w = np.array([5.0, 1, 1, 8, 2, 2, 1, 3, 1])

@@ -12,7 +12,7 @@ Budget: ``budget`` (a count), ``fraction`` (of the pool after filters, rounded h
 ranking is cut per group at its token quota, see :mod:`selector.pipeline.tokens`). ``export`` also writes
 ``train.jsonl`` in a trainer's shape and a LLaMA-Factory ``dataset_info.json`` (:mod:`selector.formats.export`).
 How candidates, seeds and group quotas are chosen (a labelled task, an external target, several tasks, or none)
-is in :mod:`selector.selection.targeting`.
+is in :mod:`selector.selection.coreset_plan`.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ from selector.pipeline.stages import (
     run_stages,
 )
 from selector.sample import Sample
-from selector.selection.targeting import CoresetPlan
+from selector.selection.coreset_plan import CoresetPlan
 
 POOL_STAGES: tuple[Stage, ...] = (ClusterStage(), SemanticDedupStage(), PlanStage(), PickStage())
 """From a pool in memory to the picks: what :func:`select_pool` runs."""

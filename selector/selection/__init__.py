@@ -3,7 +3,7 @@
 - :mod:`~selector.selection.allocation`: temperature quotas across sources or tasks;
 - :mod:`~selector.selection.clustering`: faiss spherical K-Means;
 - :mod:`~selector.selection.centres`: task distribution centres, target centres, cluster medoids;
-- :mod:`~selector.selection.targeting`: the plan (candidates, first picks, group quotas) for a run;
+- :mod:`~selector.selection.coreset_plan`: the plan (candidates, first picks, group quotas) for a run;
 - :mod:`~selector.selection.coreset`: the exact KCenterGreedy coreset (engines in ``_engines``) and the random
   baseline under the same rules;
 - :mod:`~selector.selection.strategies`: the one registry of strategies (``@strategy("name")``, one module
@@ -24,8 +24,8 @@ _NAMES = {
     "task_centres": "selector.selection.centres",
     "target_centre": "selector.selection.centres",
     "cluster_medoids": "selector.selection.centres",
-    "CoresetPlan": "selector.selection.targeting",
-    "plan_selection": "selector.selection.targeting",
+    "CoresetPlan": "selector.selection.coreset_plan",
+    "plan_selection": "selector.selection.coreset_plan",
     "kcenter_greedy": "selector.selection.coreset",
     "KCenterGreedy": "selector.selection.coreset",
     "CoresetResult": "selector.selection.coreset",
