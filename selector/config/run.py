@@ -1,9 +1,9 @@
 """The run configuration: one dataclass per section of the YAML file, composed into :class:`RunConfig`.
 
 Top-level keys are strict (an unknown key is an error naming it and listing the valid ones). The dataclass
-defaults *are* ``presets/default.yaml`` (a test checks that the file and the defaults agree). The presets ship
-inside the package, so ``--config lima`` works wherever selector is installed (``configs/lima.yaml``, the path of
-a checkout before they moved, still finds it).
+defaults *are* ``configs/default.yaml`` (a test checks that the file and the defaults agree). The presets live in
+the top-level ``configs/`` and ship inside the wheel, so ``--config lima`` works wherever selector is installed;
+only a bare name finds a shipped config, never a path that does not exist.
 
 To add a section, give it a dataclass with defaults and add one field here.
 """
@@ -219,23 +219,39 @@ def load_run_config(
     return from_mapping(RunConfig, data)
 
 
-PRESETS = Path(__file__).resolve().parent / "presets"
-"""The configs shipped with the package (``default``, ``lima``, ``task``): ``--config lima`` names one."""
+PRESETS_FOLDER = "configs"
+"""Where the shipped configs (``default``, ``lima``, ``task``) live: the top-level ``configs/`` of a checkout; a
+built wheel carries a copy inside the package (``setup.py`` copies it), so ``--config lima`` works wherever
+selector is installed."""
+
+
+def presets_dir() -> Path:
+    """The folder of the shipped configs: ``configs/`` beside the package in a checkout or an editable install,
+    else the copy installed inside the package."""
+    package = Path(__file__).resolve().parent.parent
+    checkout = package.parent / PRESETS_FOLDER
+    if (checkout / "default.yaml").is_file() and (package.parent / "pyproject.toml").is_file():
+        return checkout
+    return package / PRESETS_FOLDER
 
 
 def presets() -> dict[str, Path]:
     """The shipped configs by name."""
-    return {p.stem: p for p in sorted(PRESETS.glob("*.yaml"))}
+    return {p.stem: p for p in sorted(presets_dir().glob("*.yaml"))}
 
 
 def config_path(config: str | Path) -> Path:
-    """The YAML file ``config`` names: an existing file, else a shipped config's name (``lima``, ``lima.yaml``)."""
+    """The YAML file ``config`` names: an existing file, else a shipped config's bare name (``lima``,
+    ``lima.yaml``). A path (anything with a folder in it) that does not exist is an error naming it: it never
+    falls back to the shipped config of the same name."""
     path = Path(config)
     if path.is_file():
         return path
+    if path.parent != Path("."):
+        raise ConfigError(f"config {str(config)!r}: no such file; give the path of a YAML file, or a shipped name")
     known = presets()
     name = path.name[: -len(".yaml")] if path.name.endswith(".yaml") else path.name
-    if name in known and (path.parent == Path(".") or path.parent.name == "configs"):
+    if name in known:
         return known[name]
     raise ConfigError(
         f"config {str(config)!r}: no such file, and not a shipped config ({', '.join(known)}); "
