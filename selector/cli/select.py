@@ -100,38 +100,23 @@ def select(
     """
     setup_logging(verbose, quiet)
     # torch and faiss load with the pipeline: imported when the command runs, so that `--help` stays fast
+    from selector.io import ReadOptions
+    from selector.pipeline.options import BudgetOptions, EncoderOptions, OutputOptions, SelectOptions
     from selector.pipeline.request import build_request
     from selector.pipeline.run import run_request
 
-    request = build_request(
-        inputs,
-        budget=budget,
-        fraction=fraction,
-        out=out,
-        config=config,
-        seed=seed,
-        source_field=source_field,
-        task_field=task_field,
-        task=task,
-        target=target,
-        model=model,
-        embeddings=embeddings,
-        device=device,
-        cache_dir=cache_dir,
-        mapping=parse_mapping(maps),
-        decontaminate=decontaminate,
-        skip_invalid=skip_invalid,
-        overwrite=overwrite,
-        progress=not quiet,
-        trust_remote_code=True if trust_remote_code else None,  # unset: the config's encoder.trust_remote_code
-        tokens=tokens,
-        tokenizer=tokenizer,
-        export=export,
-        backend=backend,
-        quantize=quantize,
-        dtype=dtype,
-        encoder=ray_overrides(ray, ray_address, ray_workers),
-    )
+    options = SelectOptions(
+        size=BudgetOptions(budget, fraction, tokens, tokenizer),
+        output=OutputOptions(out, overwrite, progress=not quiet, export=export),
+        read=ReadOptions(source_field, task_field, parse_mapping(maps), skip_invalid),
+        encoder=EncoderOptions(
+            model, device, cache_dir,
+            trust_remote_code=True if trust_remote_code else None,  # unset: the config's encoder.trust_remote_code
+            backend=backend, quantize=quantize, dtype=dtype, **ray_overrides(ray, ray_address, ray_workers),
+        ),
+        config=config, seed=seed, task=task, target=target, embeddings=embeddings, decontaminate=decontaminate,
+    )  # fmt: skip
+    request = build_request(inputs, options)
     result = run_request(request)
     m = result.manifest
     counts = m["counts"]

@@ -68,34 +68,6 @@ def check_task(task: str, kept: Sequence[Sample]) -> None:
         raise ConfigError(f"--task {task!r} is not among the {len(known)} tasks after filtering: {shown or 'none'}")
 
 
-def config_overrides(
-    budget: int | None,
-    fraction: float | None,
-    seed: int | None,
-    model: str | Path | None,
-    device: str | None,
-    cache_dir: str | Path | None,
-    trust_remote_code: bool | None = None,
-    encoder_keys: Mapping[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The config keys that ``select()``'s own arguments set (``None`` leaves the config's value);
-    ``encoder_keys`` are further ``encoder:`` keys (backend, quantize, dtype) set the same way."""
-    overrides: dict[str, Any] = {}
-    if seed is not None:
-        overrides["seed"] = seed
-    if budget is not None or fraction is not None:  # one replaces the other
-        overrides["budget"] = budget
-        overrides["fraction"] = fraction
-    enc = {k: v for k, v in (("model", model), ("device", device), ("cache_dir", cache_dir)) if v is not None}
-    encoder: dict[str, Any] = {k: str(v) for k, v in enc.items()}
-    if trust_remote_code is not None:
-        encoder["trust_remote_code"] = bool(trust_remote_code)
-    encoder.update({k: v for k, v in (encoder_keys or {}).items() if v is not None})
-    if encoder:
-        overrides["encoder"] = encoder
-    return overrides
-
-
 def top_reasons(stats: Mapping[str, Any]) -> str:
     by_reason = stats.get("by_reason", {})
     top = sorted(((k, v) for k, v in by_reason.items() if v), key=lambda kv: -kv[1])[:3]
