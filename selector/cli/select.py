@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -118,19 +118,21 @@ def select(
     )  # fmt: skip
     request = build_request(inputs, options)
     result = run_request(request)
-    m = result.manifest
+    typer.echo(summary(result.manifest, out))
+
+
+def summary(m: dict[str, Any], out: Path) -> str:
+    """The lines ``selector select`` prints after a run, from its manifest."""
     counts = m["counts"]
     cov = m["coverage"]
-    typer.echo(
+    lines = [
         f"selected {counts['selected']:,} of {counts['read']:,} samples "
-        f"({counts['after_filters']:,} after filters, {counts['candidates']:,} candidates)"
-    )
-    typer.echo(
+        f"({counts['after_filters']:,} after filters, {counts['candidates']:,} candidates)",
         f"coverage radius {cov['selection']['radius']:.4f} (random: {cov['random']['radius']:.4f}); "
-        f"mean distance {cov['selection']['mean_distance']:.4f} (random: {cov['random']['mean_distance']:.4f})"
-    )
+        f"mean distance {cov['selection']['mean_distance']:.4f} (random: {cov['random']['mean_distance']:.4f})",
+    ]
     if "tokens" in m:
-        typer.echo(f"{m['tokens']['selected']:,} training tokens of a {m['tokens']['budget']:,} token budget")
+        lines.append(f"{m['tokens']['selected']:,} training tokens of a {m['tokens']['budget']:,} token budget")
     sel = m["sources"]["selected"]
     if sel:
         shown = ", ".join(f"{k} {v:,}" for k, v in list(sel.items())[:SOURCES_SHOWN])
@@ -139,5 +141,6 @@ def select(
             if len(sel) > SOURCES_SHOWN
             else ""
         )
-        typer.echo(f"per source: {shown}{more}")
-    typer.echo(f"wrote {out}/ ({', '.join(m['outputs'])}) in {m['seconds']['total']:.1f} s")
+        lines.append(f"per source: {shown}{more}")
+    lines.append(f"wrote {out}/ ({', '.join(m['outputs'])}) in {m['seconds']['total']:.1f} s")
+    return "\n".join(lines)

@@ -145,10 +145,10 @@ def budget_of(budget: int | None, fraction: float | None, tokens: int | str | No
     if tokens is not None:
         if budget is not None or fraction is not None:
             raise ConfigError(
-                "give exactly one budget: --budget N (records), --fraction F (of the filtered pool) or --tokens N "
+                "give exactly one budget: budget=N (records), fraction=F (of the filtered pool) or tokens=N "
                 "(training tokens, e.g. 2M)"
             )
-        return Tokens(parse_count(tokens, "--tokens"))
+        return Tokens(parse_count(tokens, "tokens="))
     resolve_budget(budget, fraction, 1)  # a missing, doubled or invalid budget fails before any work
     return Count(int(budget)) if budget is not None else Fraction(float(fraction))  # type: ignore[arg-type]
 
@@ -157,15 +157,15 @@ def _config_and_budget(options: SelectOptions) -> tuple[RunConfig, Budget]:
     """The run config (loaded and merged with the options, once) and the one budget it asks for."""
     size = options.size
     if size.tokens is None and size.tokenizer is not None:
-        raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
+        raise ConfigError("tokenizer= counts the tokens of tokens=N; give a token budget or leave it out")
     if size.tokens is not None:
         budget_of(size.budget, size.fraction, size.tokens)  # with a budget or fraction: fails before the merge
     cfg = load_run_config(options.config, options.config_overrides())
     the_budget = budget_of(cfg.budget, cfg.fraction, size.tokens)
     if isinstance(the_budget, Tokens):
         if cfg.coreset.strategy in PIPELINE_STRATEGIES:
-            raise ConfigError(f"--tokens works with coreset.strategy kcenter or random, not {cfg.coreset.strategy!r}")
-        tok = load_local_tokenizer(size.tokenizer, key="--tokenizer")
+            raise ConfigError(f"tokens= works with coreset.strategy kcenter or random, not {cfg.coreset.strategy!r}")
+        tok = load_local_tokenizer(size.tokenizer, key="tokenizer=")
         the_budget = Tokens(the_budget.n, str(size.tokenizer) if size.tokenizer is not None else None, tok)
     return cfg, the_budget
 
