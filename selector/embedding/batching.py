@@ -168,8 +168,8 @@ class BatchedForward:
         if len(rows) == 1:
             raise SelectorError(
                 f"out of memory on {self.device} embedding a single text of {width} tokens ({reason}); lower "
-                "--max-length (encoder.max_length) or --batch-tokens (encoder.batch_tokens), use --dtype "
-                "float16/bfloat16, or embed on the CPU with --device cpu"
+                "max_length= (encoder.max_length) or batch_tokens= (encoder.batch_tokens), use "
+                'dtype="float16/bfloat16", or embed on the CPU with device="cpu"'
             )
         log.warning("out of %s memory on a %dx%d batch; splitting it in two", self.device, len(rows), width)
         half = len(rows) // 2

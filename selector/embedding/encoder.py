@@ -126,7 +126,7 @@ class Encoder(BatchedForward):
             if device != "auto":
                 raise ConfigError(
                     f"encoder.backend: {self.backend} runs on the CPU, but encoder.device is {device!r}; "
-                    "use --device cpu, or --backend torch on a GPU"
+                    'use device="cpu", or backend="torch" on a GPU'
                 )
             self.device = "cpu"
         self.dtype = pick_dtype(dtype, self.device, self.backend)

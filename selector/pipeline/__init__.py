@@ -1,5 +1,6 @@
 """The end-to-end run: :func:`select` ties the stages together; one manifest builder, one output writer, the report.
 
+- :mod:`~selector.pipeline.options`: ``select``'s options, declared once (:class:`SelectOptions` and its parts);
 - :mod:`~selector.pipeline.request`: what a user asked for (:class:`SelectRequest`, the budget), built once;
 - :mod:`~selector.pipeline.context`: what a run carries between stages (:class:`RunContext`) and the manifest
   builder;
@@ -23,6 +24,10 @@ _NAMES = {
     "select_pool": "selector.pipeline.run",
     "SelectRequest": "selector.pipeline.request",
     "build_request": "selector.pipeline.request",
+    "SelectOptions": "selector.pipeline.options",
+    "BudgetOptions": "selector.pipeline.options",
+    "OutputOptions": "selector.pipeline.options",
+    "EncoderOptions": "selector.pipeline.options",
 }
 __getattr__ = lazy_exports(__name__, _NAMES)
 __all__ = sorted(_NAMES)

@@ -62,11 +62,11 @@ def embed_corpus(
     check_template(enc.template)
     ray = ray_options(enc)
     if ray is not None and not cache:
-        raise SelectorError("--ray fills the embedding cache that this command then reads: drop --no-cache")
+        raise SelectorError("ray= fills the embedding cache that this command then reads: drop cache=False")
     if storage not in STORAGE:
-        raise SelectorError(f"--storage {storage}: choose float32 or float16")
+        raise SelectorError(f"storage={storage}: choose float32 or float16")
     if out.suffix != ".npy":
-        raise SelectorError(f"--out {out}: the output must be a .npy file")
+        raise SelectorError(f"out={out}: the output must be a .npy file")
     guard = output_guard(out, "embed", inputs, overwrite=overwrite, kind="file")
     corpus = (read or ReadOptions()).read(inputs)
     guard.check([f.path for f in corpus.files], overwrite)  # inputs found inside folders too

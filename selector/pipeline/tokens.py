@@ -51,7 +51,7 @@ _SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
 _COUNT = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([kmbgt]?)\s*$", re.IGNORECASE)
 
 
-def parse_count(value: str | int | float, option: str = "--tokens") -> int:
+def parse_count(value: str | int | float, option: str = "tokens=") -> int:
     """A positive count from ``2M``, ``500k``, ``1.5B``, ``7b``, ``2_000_000`` or a plain integer.
 
     Suffixes are decimal (k = 1e3, M = 1e6, B or G = 1e9, T = 1e12), case-insensitive. Raises
@@ -229,14 +229,14 @@ def token_budget_of(
     """``tokens`` as a count (``"2M"`` -> 2,000,000), checked against the other two forms of budget."""
     if tokens is None:
         if tokenizer is not None:
-            raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
+            raise ConfigError("tokenizer= counts the tokens of tokens=N; give a token budget or leave it out")
         return None
     if budget is not None or fraction is not None:
         raise ConfigError(
-            "give exactly one budget: --budget N (records), --fraction F (of the filtered pool) or --tokens N "
+            "give exactly one budget: budget=N (records), fraction=F (of the filtered pool) or tokens=N "
             "(training tokens, e.g. 2M)"
         )
-    return parse_count(tokens, "--tokens")
+    return parse_count(tokens, "tokens=")
 
 
 def check_token_cut(res: Any, counts: np.ndarray, plan: Any, token_budget: int) -> None:
@@ -245,8 +245,8 @@ def check_token_cut(res: Any, counts: np.ndarray, plan: Any, token_budget: int) 
         return
     shortest = int(counts[plan.eligible].min()) if plan.eligible.any() else 0
     raise ConfigError(
-        f"--tokens {token_budget:,} holds no sample: the shortest candidate has {shortest:,} tokens (per-group "
-        "quotas are smaller still); raise --tokens"
+        f"tokens={token_budget:,} holds no sample: the shortest candidate has {shortest:,} tokens (per-group "
+        "quotas are smaller still); raise tokens="
     )
 
 

@@ -40,7 +40,7 @@ def check_backend(backend: str, quantize: str | None) -> tuple[str, str | None]:
     if quantize is not None and backend != "onnx":
         raise ConfigError(
             f"encoder.quantize: {quantize} needs encoder.backend: onnx (got {backend!r}); "
-            "set --backend onnx or drop --quantize"
+            'set backend="onnx" or drop quantize='
         )
     return backend, quantize
 

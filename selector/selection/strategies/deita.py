@@ -31,7 +31,7 @@ def deita_ranking(
     so far is below ``threshold`` (Deita's 0.9). When the pass ends short of the budget, the skipped rows follow in
     score order, so the budget is always met."""
     if scores is None:
-        raise ConfigError("the 'deita' strategy needs a score per row: pass a score field (--score-field F)")
+        raise ConfigError("the 'deita' strategy needs a score per row: pass a score field (score_field=F)")
     scores = np.asarray(scores, dtype=np.float64)
     order = np.lexsort((np.arange(len(scores)), -scores))
     picks = fill_in_order([], budget, seeds=seeds, groups=groups, quotas=quotas).tolist()
