@@ -223,22 +223,6 @@ def select_tokens(
     return TokenSelection(result, cut, len(ranked.indices), n_seeds, quotas)
 
 
-def token_budget_of(
-    tokens: int | str | None, budget: int | None, fraction: float | None, tokenizer: str | Path | None
-) -> int | None:
-    """``tokens`` as a count (``"2M"`` -> 2,000,000), checked against the other two forms of budget."""
-    if tokens is None:
-        if tokenizer is not None:
-            raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
-        return None
-    if budget is not None or fraction is not None:
-        raise ConfigError(
-            "give exactly one budget: --budget N (records), --fraction F (of the filtered pool) or --tokens N "
-            "(training tokens, e.g. 2M)"
-        )
-    return parse_count(tokens, "--tokens")
-
-
 def check_token_cut(res: Any, counts: np.ndarray, plan: Any, token_budget: int) -> None:
     """A token budget smaller than every candidate leaves nothing: say so, with the shortest sample's length."""
     if len(res.indices):
