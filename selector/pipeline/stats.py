@@ -10,9 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from selector.embedding.models import load_local_tokenizer
+from selector.embedding.tokens import PROMPT_ROLES, RESPONSE_ROLES, count_tokens
 from selector.io import read_corpus
 from selector.io.corpus import quantiles
 from selector.sample import Sample
@@ -43,15 +42,14 @@ def stats(
 
 
 def token_quantiles(samples: Sequence[Sample], tokenizer: str | Path | None = None) -> dict[str, Any]:
-    """``prompt_tokens`` and ``response_tokens``: the quantiles of :meth:`Corpus.stats`, counted in tokens (no
-    special tokens) of ``tokenizer`` (a local folder; ``None``: the default encoder's, as the token rules use)."""
+    """``prompt_tokens`` and ``response_tokens``: the quantiles of :meth:`Corpus.stats`, in tokens of
+    ``tokenizer`` (a local folder; ``None``: the default encoder's) as :mod:`selector.embedding.tokens` counts
+    them, so the two add up to what a ``--tokens`` budget spends on a sample."""
     tok = load_local_tokenizer(tokenizer, key="--tokenizer")
-    out: dict[str, Any] = {}
-    for name in ("prompt", "response"):
-        texts = [getattr(s, name) for s in samples]
-        ids = tok(texts, add_special_tokens=False, verbose=False)["input_ids"]
-        out[f"{name}_tokens"] = quantiles(np.asarray([len(i) for i in ids]))
-    return out
+    return {
+        f"{name}_tokens": quantiles(count_tokens(samples, tok, roles))
+        for name, roles in (("prompt", PROMPT_ROLES), ("response", RESPONSE_ROLES))
+    }
 
 
 def _table(header: list[str], rows: list[list[Any]], right: set[int]) -> list[str]:

@@ -1,11 +1,8 @@
 """Token budgets: count each sample's training tokens and cut a coreset ranking at a budget in tokens.
 
 ``select --tokens 2M`` is the third form of budget beside ``--budget`` (records) and ``--fraction``. A sample's
-training tokens are the tokens of all its turns (system, prompt and answer: a trainer runs the forward and backward
-pass over the prompt too, whether or not it masks the prompt from the loss), counted without special tokens by a
-local tokenizer: the default encoder's (all-MiniLM-L6-v2's WordPiece) unless ``--tokenizer DIR`` names the tokenizer
-of the model you will train, which gives that model's counts. Chat-template tokens are not counted (they depend on
-the trainer's template; a few per turn).
+training tokens are the tokens of all its turns, as :mod:`selector.embedding.tokens` defines and counts them
+(``--tokenizer DIR`` names the tokenizer of the model you will train, which gives that model's counts).
 
 How the cut works (:func:`cut_ranking`). The coreset ranks the candidates farthest-first without quotas; the
 selection is then, for each group (source or task, as ``allocation.group_by`` says), the longest prefix of that
@@ -30,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from selector.embedding.models import load_local_tokenizer
+from selector.embedding.tokens import count_tokens
 from selector.errors import ConfigError
 from selector.sample import Sample
 from selector.selection.allocation import group_name, temperature_shares
@@ -74,23 +72,6 @@ def parse_count(value: str | int | float, option: str = "--tokens") -> int:
     if not math.isfinite(number) or number < 1:
         raise ConfigError(f"{option} must be at least 1, got {value!r}")
     return round(number)
-
-
-def count_tokens(samples: Sequence[Sample], tokenizer: Any, batch: int = 1024) -> np.ndarray:
-    """``(n,)`` int64: each sample's training tokens, the sum over its turns without special tokens."""
-    texts: list[str] = []
-    owners: list[int] = []
-    for i, s in enumerate(samples):
-        turns = [m.content for m in s.messages]  # read once: a sample may rebuild its messages from its file
-        texts += turns
-        owners += [i] * len(turns)
-    owner = np.asarray(owners, dtype=np.int64)
-    lengths = np.zeros(len(texts), dtype=np.int64)
-    for start in range(0, len(texts), batch):
-        chunk = texts[start : start + batch]
-        ids = tokenizer(chunk, add_special_tokens=False, verbose=False)["input_ids"]
-        lengths[start : start + len(chunk)] = [len(x) for x in ids]
-    return np.bincount(owner, weights=lengths, minlength=len(samples)).astype(np.int64)
 
 
 def token_quotas(group_tokens: Sequence[int], budget: int, tau: float) -> list[int]:
