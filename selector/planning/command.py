@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from selector.errors import ConfigError
-from selector.pipeline.tokens import parse_count
+from selector.pipeline.counts import parse_count
 from selector.planning.optimal import compute_optimal_plan, render_optimal
 from selector.planning.plan import corpus_tokens, plan_training, render_plan, tokens_for_hours
 
