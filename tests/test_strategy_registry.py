@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from selector.config import CoresetConfig, load_run_config
-from selector.config.run import StrategyName
+from selector.selection.config import StrategyName
 from selector.errors import ConfigError
 from selector.selection.coreset import CoresetResult
 from selector.selection.strategies import (

@@ -1,17 +1,19 @@
 """Emptiness and length rules on the assistant text (``empty``, ``too_short``, ``too_long``).
 
 LIMA keeps Stack Exchange answers of 1,200 to 4,096 characters. Length is measured on the assistant turns
-(:attr:`Sample.response`, turns joined by blank lines), in characters or in tokens of the default encoder's
-tokenizer. A sample with no assistant turn at all (a prompts-only corpus such as Vicuna's 80 questions) is not
-length-checked: there is no answer to measure.
+(:attr:`Sample.response`, turns joined by blank lines) in characters, or in tokens of the default encoder's
+tokenizer as :mod:`selector.embedding.tokens` counts them (turn by turn). A sample with no assistant turn at all
+(a prompts-only corpus such as Vicuna's 80 questions) is not length-checked: there is no answer to measure.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from selector.embedding.models import load_local_tokenizer
+from selector.embedding.tokens import PROMPT_ROLES, RESPONSE_ROLES, sample_tokens
 from selector.errors import ConfigError
 from selector.filters.base import Filter, rule
 from selector.sample import Sample
@@ -135,21 +137,21 @@ class TokenLengthFilter(Filter):
         self.tokenizer_name = tokenizer
         self._tokenizer: Any = None
 
-    def count(self, text: str) -> int:
-        """Number of tokens in ``text``."""
+    def count(self, sample: Sample, roles: Collection[str]) -> int:
+        """The sample's tokens in ``roles`` (:mod:`selector.embedding.tokens`)."""
         if self._tokenizer is None:
             self._tokenizer = load_local_tokenizer(self.tokenizer_name)
-        return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+        return sample_tokens(sample, self._tokenizer, roles)
 
     def check(self, sample: Sample) -> str | None:
         if _has_answer(sample) and (self.min_tokens is not None or self.max_tokens is not None):
-            n = self.count(sample.response)
+            n = self.count(sample, RESPONSE_ROLES)
             if self.min_tokens is not None and n < self.min_tokens:
                 return "too_short"
             if self.max_tokens is not None and n > self.max_tokens:
                 return "too_long"
         if self.min_prompt_tokens is not None or self.max_prompt_tokens is not None:
-            n = self.count(sample.prompt)
+            n = self.count(sample, PROMPT_ROLES)
             if self.min_prompt_tokens is not None and n < self.min_prompt_tokens:
                 return "prompt_too_short"
             if self.max_prompt_tokens is not None and n > self.max_prompt_tokens:

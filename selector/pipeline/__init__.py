@@ -6,6 +6,7 @@
   builder;
 - :mod:`~selector.pipeline.stages`: one file per stage; ``select`` and ``dedup`` are lists of them;
 - :mod:`~selector.pipeline.run`: ``select()``, ``select_pool()`` and :class:`SelectResult`;
+- :mod:`~selector.pipeline.stats`: ``stats()``, what ``selector stats`` reports on a corpus;
 - :mod:`~selector.pipeline.manifest`: the header of every command's manifest (:func:`run_header`), the timer;
 - :mod:`~selector.pipeline.outputs`: the output folder (guarded, staged, whole or nothing) and the one shape of
   rejected rows;
@@ -28,6 +29,7 @@ _NAMES = {
     "BudgetOptions": "selector.pipeline.options",
     "OutputOptions": "selector.pipeline.options",
     "EncoderOptions": "selector.pipeline.options",
+    "stats": "selector.pipeline.stats",
 }
 __getattr__ = lazy_exports(__name__, _NAMES)
 __all__ = sorted(_NAMES)

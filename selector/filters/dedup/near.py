@@ -21,7 +21,6 @@ band's keys and the candidate pairs of one band at a time.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -256,11 +255,6 @@ def near_duplicates(
         len(dropped),
     )
     return DuplicateGroups(duplicate_of, similarity, stats)
-
-
-def band_collision(s: float, bands: int, rows: int) -> float:
-    """Probability that a pair of Jaccard ``s`` shares at least one of ``bands`` bands of ``rows`` rows."""
-    return 1 - (1 - s**rows) ** bands if 0 <= s <= 1 else math.nan
 
 
 @rule(
