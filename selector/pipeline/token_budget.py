@@ -128,7 +128,8 @@ def select_tokens(
 ) -> TokenSelection:
     """Rank the candidates with ``strategy`` (no record quotas) and cut the ranking at ``budget`` tokens.
 
-    ``plan`` is the :class:`~selector.selection.coreset_plan.CoresetPlan` (candidates, seeds, groups); the group quotas in
+    ``plan`` is the :class:`~selector.selection.coreset_plan.CoresetPlan` (candidates, seeds, groups); the group
+    quotas in
     tokens come from :func:`token_quotas` over the candidates' tokens per group. The record budget of the ranking
     starts at :func:`records_needed` and doubles until every group's quota stopped the cut or the ranking holds
     every candidate (the greedy ranking is prefix-consistent, so only the length changes).
