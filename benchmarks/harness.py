@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import random
 import resource
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +27,22 @@ from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-DATA = Path(os.environ.get("SELECTOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def _beside_checkout() -> Path:
+    """``shared/data`` beside the checkout; in a git worktree (``.git`` is a file), beside its main checkout."""
+    here = ROOT.parent / "shared" / "data"
+    git = ROOT / ".git"
+    if here.exists() or not git.is_file():
+        return here
+    text = git.read_text(encoding="utf-8").strip()
+    if not text.startswith("gitdir:"):
+        return here
+    gitdir = Path(text.split(":", 1)[1].strip())  # <main>/.git/worktrees/<name>
+    return gitdir.parents[2].parent / "shared" / "data" if len(gitdir.parents) > 2 else here
+
+
+DATA = Path(os.environ.get("SELECTOR_SHARED_DATA", _beside_checkout()))
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -34,7 +51,8 @@ T = TypeVar("T")
 
 
 def data_path(*parts: str) -> Path:
-    """A path under the shared corpora (``../shared/data`` beside the checkout, or ``$SELECTOR_SHARED_DATA``)."""
+    """A path under the shared corpora: ``$SELECTOR_SHARED_DATA``, else ``../shared/data`` beside the checkout (for
+    a git worktree, beside its main checkout)."""
     return DATA.joinpath(*parts)
 
 
@@ -52,20 +70,88 @@ def require_data(*parts: str) -> Path:
     return path
 
 
-def timed(fn: Callable[[], T]) -> tuple[float, T]:
-    """Wall seconds of one call of ``fn`` and what it returned."""
+def use_tests() -> Path:
+    """Put the checkout's ``tests/`` folder on ``sys.path`` (for a suite that reuses a test generator) and return it."""
+    tests = ROOT / "tests"
+    if str(tests) not in sys.path:
+        sys.path.insert(1, str(tests))
+    return tests
+
+
+def cuda_sync() -> Callable[[], None] | None:
+    """``torch.cuda.synchronize`` when torch is imported and sees a GPU (pass it as ``sync=``), else ``None``."""
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.cuda.is_available():
+        return torch.cuda.synchronize
+    return None
+
+
+def timed(fn: Callable[[], T], sync: Callable[[], None] | None = None) -> tuple[float, T]:
+    """Wall seconds of one call of ``fn`` and what it returned; ``sync`` (e.g. :func:`cuda_sync`) runs before the
+    clock starts and before it stops, so queued GPU work is counted."""
+    if sync:
+        sync()
     start = time.perf_counter()
     out = fn()
+    if sync:
+        sync()
     return time.perf_counter() - start, out
 
 
-def best_of(fn: Callable[[], T], repeat: int) -> tuple[float, T]:
+def best_of(fn: Callable[[], T], repeat: int, sync: Callable[[], None] | None = None) -> tuple[float, T]:
     """The fastest of ``repeat`` calls (the least disturbed by other processes) and the last call's result."""
     best, out = float("inf"), None
     for _ in range(max(1, repeat)):
-        seconds, out = timed(fn)
+        seconds, out = timed(fn, sync)
         best = min(best, seconds)
     return best, out  # type: ignore[return-value]
+
+
+def alternating(
+    fns: dict[str, Callable[[], T]], repeat: int, sync: Callable[[], None] | None = None
+) -> tuple[dict[str, float], dict[str, T]]:
+    """Each function's fastest time over ``repeat`` rounds that call them in turn, and each one's last result.
+
+    Alternating spreads a load change on a shared machine over every engine instead of one, so the ratios between
+    them stay comparable.
+    """
+    best: dict[str, float] = {}
+    last: dict[str, T] = {}
+    for _ in range(max(1, repeat)):
+        for name, fn in fns.items():
+            seconds, last[name] = timed(fn, sync)
+            best[name] = min(best.get(name, float("inf")), seconds)
+    return best, last
+
+
+def child_json(cmd: Sequence[str], **kwargs: Any) -> dict[str, Any]:
+    """Run ``cmd`` (a child process, so its peak RSS and imports are its own) and parse its last stdout line as JSON.
+
+    A failing child stops the suite with the tail of its stderr. ``kwargs`` go to :func:`subprocess.run`.
+    """
+    proc = subprocess.run(list(cmd), capture_output=True, text=True, **kwargs)
+    if proc.returncode != 0:
+        raise SystemExit(
+            f"child {' '.join(map(str, cmd[:4]))} ... failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}"
+        )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def encoder_texts(n: int, seed: int = 0) -> tuple[list[str], str]:
+    """``n`` texts for the encoder suites and a word saying where they came from.
+
+    Real samples from the shared corpora (code Alpaca, Chinese Alpaca part 00, new code Alpaca, P3: mixed lengths),
+    rendered with the default template and shuffled with ``seed``; the demo corpus when the shared data are absent.
+    """
+    from selector.embedding.templates import render_all
+    from selector.io import read_corpus
+
+    names = ["code_alpaca_2k.json", "alpaca_chinese_zh-data-part-00.json", "new_codealpaca.json", "p3_t0_train_50k"]
+    paths = [data_path(name) for name in names if data_path(name).exists()]
+    source = "shared data" if paths else "demo corpus"
+    texts = render_all(read_corpus(paths or [ROOT / "examples" / "data"]).samples)
+    random.Random(seed).shuffle(texts)
+    return texts[:n], source
 
 
 def peak_rss_mb() -> float:
@@ -121,6 +207,8 @@ class Table:
 
 
 def _cell(value: Any) -> str:
+    if isinstance(value, bool):  # before int: True is an int, and would print as 1
+        return str(value)
     if isinstance(value, float):
         return f"{value:,.3g}" if abs(value) < 100 else f"{value:,.0f}"
     if isinstance(value, int):
@@ -129,12 +217,18 @@ def _cell(value: Any) -> str:
 
 
 def write_results(
-    suite: str, tables: dict[str, Table], *, command: str | None = None, notes: Sequence[str] = ()
+    suite: str,
+    tables: dict[str, Table],
+    *,
+    command: str | None = None,
+    notes: Sequence[str] = (),
+    echo: bool = True,
 ) -> Path:
     """Write ``benchmarks/results/<suite>.md`` and ``.json``: the tables, the command and the machine line.
 
     ``command`` defaults to the command line this process was started with, so the file says how to repeat it.
-    Returns the Markdown file's path. The files are replaced whole (written beside, then renamed).
+    Returns the Markdown file's path. The files are replaced whole (written beside, then renamed). ``echo=False``
+    leaves out the closing line naming the file (for a suite whose stdout is compared byte for byte).
     """
     RESULTS.mkdir(parents=True, exist_ok=True)
     command = command or "python " + " ".join([f"benchmarks/{Path(sys.argv[0]).name}", *sys.argv[1:]])
@@ -155,7 +249,8 @@ def write_results(
         staged = target.with_name(target.name + ".tmp")
         staged.write_text(text, encoding="utf-8")
         staged.replace(target)
-    print(f"\nresults: {path.relative_to(ROOT)} (and .json)")
+    if echo:
+        print(f"\nresults: {path.relative_to(ROOT)} (and .json)")
     return path
 
 
