@@ -12,7 +12,7 @@ from selector.report.reasons import REASON_TEXT, reason_order
 
 def test_reasons_are_the_run_order_of_the_registered_rules():
     run_order = [code for entry in RULES for code, _ in entry.reasons]
-    assert REASONS == list(dict.fromkeys(run_order))
+    assert list(dict.fromkeys(run_order)) == REASONS
     assert [e.order for e in RULES] == sorted(e.order for e in RULES)
     # the token-length rule (prompt bounds) runs before the score rule, and REASONS now says so
     assert REASONS.index("prompt_too_long") < REASONS.index("low_score")

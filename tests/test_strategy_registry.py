@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from selector.config import CoresetConfig, load_run_config
-from selector.selection.config import StrategyName
 from selector.errors import ConfigError
+from selector.selection.config import StrategyName
 from selector.selection.coreset import CoresetResult
 from selector.selection.strategies import (
     PIPELINE_STRATEGIES,
