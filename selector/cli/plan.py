@@ -82,7 +82,7 @@ def plan(
             "give exactly one of SOURCE (a selection or corpus), --tokens N or --gpu-hours H, or none of them for "
             "the compute-optimal plan of --params"
         )
-    guard = output_guard(out, "plan", [source] if source else [], overwrite=overwrite, kind="file") if out else None
+    guard = output_guard(out, "plan", [source] if source else [], overwrite=overwrite, kind="json") if out else None
     kwargs = {"gpu": gpu, "mfu": mfu, "epochs": epochs, "peak_tflops": peak_tflops}
     if not given:
         plan_obj = compute_optimal_plan(n_params, gpu=gpu, mfu=mfu, peak_tflops=peak_tflops)

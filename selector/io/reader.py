@@ -29,9 +29,9 @@ from selector.errors import InputError, NotRecordsError, SelectorError
 from selector.formats import FORMATS, Format, FormatError, as_text, detect_format, mapped_format
 from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
 from selector.io.discover import Input, data_suffix, discover, stem
+from selector.io.readers import GZIP_MAGIC, decode, decompress, parse_csv, parse_json, parse_jsonl, sniff_json
 from selector.io.records import RecordSource, byte_spans
 from selector.io.tables import parse_dataset_folder, parse_hub, parse_parquet
-from selector.io.text import GZIP_MAGIC, decode, decompress, parse_csv, parse_json, parse_jsonl, sniff_json
 from selector.sample import Sample
 
 log = logging.getLogger(__name__)

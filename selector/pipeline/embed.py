@@ -22,10 +22,11 @@ from selector.embedding.precomputed import STORAGE, sidecar_rows
 from selector.embedding.step import encode_texts, load_encoder, ray_options
 from selector.embedding.templates import check_template, render_all
 from selector.errors import SelectorError
-from selector.io import Corpus, ReadOptions, atomic_path, output_guard
+from selector.io import Corpus, ReadOptions, output_guard
+from selector.io.atomic import atomic_files
 from selector.io.guard import holds_output_lock
 from selector.pipeline.manifest import run_header
-from selector.pipeline.outputs import write_manifest
+from selector.pipeline.outputs import write_json
 
 
 @dataclass
@@ -90,7 +91,7 @@ def embed_corpus(
     )
     with guard.locked():
         guard.check([f.path for f in corpus.files], overwrite)
-        with atomic_path(out) as tmp:
-            np.save(tmp, X.astype(storage, copy=False))
-        write_manifest(guard.marker, meta, indent=1)
+        with atomic_files([out, guard.marker]) as (npy, sidecar):  # the pair appears together or not at all
+            np.save(npy, X.astype(storage, copy=False))
+            write_json(sidecar, meta, indent=1)
     return EmbedRun(X, meta, corpus, model, out, guard.marker)
