@@ -10,9 +10,11 @@ import typer
 from selector.cli.common import Overwrite, Tokenizer, Verbose, out_option
 from selector.cli.console import handles_errors, setup_logging
 from selector.errors import ConfigError
+from selector.io.guard import holds_output_lock
 
 
 @handles_errors
+@holds_output_lock("plan")  # the lock on --out is held from before reading SOURCE
 def plan(
     source: Annotated[
         str | None,

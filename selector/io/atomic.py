@@ -6,6 +6,7 @@ import contextlib
 import gzip
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -127,6 +128,18 @@ def gzip_writer(path: Path) -> Iterator[gzip.GzipFile]:
         yield gz
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text from ``json.dumps(..., ensure_ascii=False)`` with any lone surrogate (a file name's byte that was
+    not UTF-8, as ``os.fsdecode`` gives it) written as its ``\\udcXX`` escape: valid UTF-8 JSON that reads back
+    as the same string."""
+    if not _SURROGATES.search(text):
+        return text
+    return _SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]]) -> Path:
     """Write one JSON object per line (UTF-8, non-ASCII kept as is), atomically; ``.gz`` paths are gzipped."""
     target = Path(path)
@@ -134,10 +147,10 @@ def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]])
         if target.name.endswith(".gz"):
             with gzip_writer(tmp) as gz:
                 for row in rows:
-                    gz.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+                    gz.write(json_safe(json.dumps(row, ensure_ascii=False)).encode("utf-8") + b"\n")
         else:
             with open(tmp, "w", encoding="utf-8", newline="\n") as f:
                 for row in rows:
-                    f.write(json.dumps(row, ensure_ascii=False))
+                    f.write(json_safe(json.dumps(row, ensure_ascii=False)))
                     f.write("\n")
     return target

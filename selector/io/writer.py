@@ -198,6 +198,8 @@ def _render_text(kind: str, units: list[_Unit], layouts: list[Layout]) -> Iterat
     first = layouts[0] if layouts else None
     style = first.style if first else {}
     ensure_ascii = bool(style.get("ensure_ascii"))
+    if style.get("bom"):
+        yield "\ufeff"  # the input's byte-order mark, so that the output is the input's bytes
     if kind == "csv":
         yield _render_csv(units, first, texts)
         return

@@ -18,6 +18,7 @@ import numpy as np
 
 from selector.config import EncoderConfig
 from selector.distributed import fill_cache_ray
+from selector.embedding.cache import default_cache_dir
 from selector.embedding.precomputed import STORAGE, sidecar_rows
 from selector.embedding.step import encode_texts, load_encoder, ray_options
 from selector.embedding.templates import check_template, render_all
@@ -68,9 +69,10 @@ def embed_corpus(
         raise SelectorError(f"--storage {storage}: choose float32 or float16")
     if out.suffix != ".npy":
         raise SelectorError(f"--out {out}: the output must be a .npy file")
-    guard = output_guard(out, "embed", inputs, overwrite=overwrite, kind="file")
+    used_cache = (enc.cache_dir or default_cache_dir()) if cache else None  # checked against --out before work
+    guard = output_guard(out, "embed", inputs, overwrite=overwrite, kind="file", cache_dir=used_cache)
     corpus = (read or ReadOptions()).read(inputs)
-    guard.check([f.path for f in corpus.files], overwrite)  # inputs found inside folders too
+    guard.check([f.path for f in corpus.files], overwrite, used_cache)  # inputs found inside folders too
     if not corpus.samples:
         raise SelectorError("the inputs hold no samples to embed")
     model = load_encoder(enc, cache=cache)

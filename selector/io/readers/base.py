@@ -13,7 +13,7 @@ import re
 import sys
 from typing import Any
 
-from selector.errors import InputError
+from selector.errors import InputError, NotRecordsError
 
 WS = re.compile(r"[ \t\n\r]*")
 DECODER = json.JSONDecoder()
@@ -39,7 +39,7 @@ def decode(path: str, data: bytes, *, skip: bool) -> str:
             hint=f"convert it to UTF-8 first, e.g. iconv -f {wide} -t UTF-8 {path} > {converted}",
         )
     if not data.strip():
-        raise InputError(path, "file is empty", hint="remove it or point selector at a data file")
+        raise NotRecordsError(path, "file is empty", hint="remove it or point selector at a data file")
     if b"\x00" in data[:8192]:
         raise InputError(
             path,
@@ -128,9 +128,19 @@ def json_kind(value: Any) -> str:
 
 
 def reason_of(exc: Exception) -> str:
+    """What was wrong with a value that did not parse, in words (a too-long integer named as such)."""
     if isinstance(exc, json.JSONDecodeError):
         return f"malformed JSON ({exc.msg} at column {exc.colno})"
+    if "integer string conversion" in str(exc):
+        return HUGE_INT
     return str(exc)
+
+
+HUGE_INT = (
+    f"holds an integer of more than {sys.get_int_max_str_digits()} digits, more than Python converts safely "
+    "(a number that long is not instruction data)"
+)
+HUGE_INT_FIX = "write the number as a JSON string (in quotes), or remove it"
 
 
 def escapes_non_ascii(text: str) -> bool:

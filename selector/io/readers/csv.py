@@ -10,6 +10,9 @@ from selector.errors import InputError
 from selector.io.corpus import Layout
 from selector.io.readers.base import SURROGATE
 
+FIELD_LIMIT = 2**31 - 1
+"""The longest CSV field read (``csv``'s default of 131,072 characters rejects real long answers)."""
+
 
 def parse_csv(path: str, text: str, *, skip: bool) -> Layout:
     """A header row, then one record per row (all values are strings); quoted fields may span lines."""
@@ -18,6 +21,8 @@ def parse_csv(path: str, text: str, *, skip: bool) -> Layout:
     offsets = array("q", [0])
     for line in physical:
         offsets.append(offsets[-1] + len(line))
+    if csv.field_size_limit() < FIELD_LIMIT:
+        csv.field_size_limit(FIELD_LIMIT)  # process-wide; raising it only lets longer valid fields through
     reader = csv.reader(iter(physical))
     try:
         header = next(reader)

@@ -12,6 +12,7 @@ from selector.io.corpus import Layout
 from selector.io.readers.base import (
     DECODER,
     FLATTEN,
+    HUGE_INT_FIX,
     SURROGATE,
     SURROGATE_ESCAPE,
     TOO_DEEP,
@@ -19,6 +20,7 @@ from selector.io.readers.base import (
     check_text,
     escapes_non_ascii,
     json_kind,
+    reason_of,
 )
 
 
@@ -33,6 +35,8 @@ def sniff_json(text: str) -> str:
         return "json"  # one value nested too deeply: parse_json says so, naming the line
     except json.JSONDecodeError:
         return "jsonl"
+    except ValueError:
+        return "json"  # an integer too long to convert: parse_json says so, naming the line
     rest = WS.match(text, end).end()
     return "json" if rest == len(text) else "jsonl"
 
@@ -51,6 +55,8 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
             raise InputError(path, f"malformed JSON: {exc.msg}", line=exc.lineno, hint="fix the file") from None
         except RecursionError:
             raise InputError(path, TOO_DEEP, line=text.count("\n", 0, pos) + 1, hint=FLATTEN) from None
+        except ValueError as exc:
+            raise InputError(path, reason_of(exc), line=text.count("\n", 0, pos) + 1, hint=HUGE_INT_FIX) from None
         if not isinstance(record, dict):
             raise NotRecordsError(path, f"holds a JSON {json_kind(record)}, expected an array of records")
         if SURROGATE_ESCAPE.search(text):
@@ -100,9 +106,11 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
                 if "sep" not in style:
                     style["sep"] = text[end:k]
                 i = k
-    except (json.JSONDecodeError, IndexError, RecursionError) as exc:
+    except (json.JSONDecodeError, IndexError, RecursionError, ValueError) as exc:
         if isinstance(exc, RecursionError):  # the element that starts at i is the one nested too deeply
             raise InputError(path, TOO_DEEP, line=text.count("\n", 0, i) + 1, hint=FLATTEN) from None
+        if not isinstance(exc, (json.JSONDecodeError, IndexError)):  # an integer too long to convert, in element i
+            raise InputError(path, reason_of(exc), line=text.count("\n", 0, i) + 1, hint=HUGE_INT_FIX) from None
         where, msg = (
             (exc.pos, exc.msg) if isinstance(exc, json.JSONDecodeError) else (len(text), "unexpected end of file")
         )
