@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from selector.cli import app
 
 runner = CliRunner()
-WORDS = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu".split()
+WORDS = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu"]
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,15 @@ COMMANDS = [
         "evaluate",
         "folder",
         lambda i, o, m: (
-            ["evaluate", *i, "--task-field", "@file", "--out", o, "--model", str(m)]
-            + ["--budgets", "2", "--strategies", "random", "--seeds", "1"]
+            [
+                *["evaluate", *i, "--task-field", "@file", "--out", o, "--model", str(m)],
+                "--budgets",
+                "2",
+                "--strategies",
+                "random",
+                "--seeds",
+                "1",
+            ]
         ),
     ),
     Command(
@@ -91,7 +98,7 @@ def _tree(folder: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
 def test_an_out_that_is_an_input_folder_is_refused_even_with_overwrite(cmd, data, tiny):
     (data / "evaluation.json").write_text("{}")  # item 1: evaluate's old check took this for its own output
-    (data / "manifest.json").write_text('{"selector_version": "0", "command": "%s", "outputs": []}' % cmd.name)
+    (data / "manifest.json").write_text(json.dumps({"selector_version": "0", "command": cmd.name, "outputs": []}))
     rows = json.loads("[" + ",".join((data / "task0.jsonl").read_text().splitlines()) + "]")
     (data / "in.json").write_text(json.dumps(rows))  # for embed: the sidecar of in.npy; for plan: its JSON
     before = _tree(data)
