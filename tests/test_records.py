@@ -140,3 +140,16 @@ def test_a_file_removed_after_reading_is_a_clear_error(tmp_path):
     src.unlink()
     with pytest.raises(SelectorError, match=r"changed.*since it was read"):
         _ = corpus.samples[0].messages
+
+
+def test_a_record_asked_for_again_is_parsed_once(tmp_path, monkeypatch):
+    src = _jsonl(tmp_path / "d.jsonl", ROWS)
+    sample = read_corpus([src]).samples[1]
+    parses = []
+    real = json.loads
+    monkeypatch.setattr(json, "loads", lambda text, **kw: parses.append(text) or real(text, **kw))
+    first = sample.record
+    assert sample.record is first and sample.messages[-1].content == "5"
+    assert len(parses) == 1  # the record, then again, then its messages: one parse
+    other = read_corpus([src]).samples[2].record
+    assert other == ROWS[2] and sample.record == ROWS[1]

@@ -6,7 +6,8 @@ budget select with each strategy and with ``seeds`` random draws, and score all 
 (:mod:`selector.measures.proxies`). Strategy names:
 
 - ``default``: exactly what ``selector select`` does with the run config on the pool as one merged source, no
-  task field (label-free: what most users run): the same stages, in memory (:func:`selector.pipeline.run.select_pool`).
+  task field (label-free: what most users run): the same stages, in memory (:func:`selector.pipeline.run.select_pool`),
+  so ``coreset.strategy: auto`` resolves by :func:`selector.selection.strategies.resolve_strategy`.
 - ``default+tasks``: the same with the task field (task centres as first picks, temperature quotas per task).
 - any name of :data:`~selector.selection.strategies.STRATEGIES` (label-free), or that name with ``+tasks``:
   seeded with the task centres and split by the same temperature quotas per task.
@@ -207,7 +208,7 @@ def evaluate(
             else:
                 fn = STRATEGIES[name.removesuffix("+tasks")]
                 ctx = plan if name.endswith("+tasks") else {}
-                picks = fn(X, size, seed=cfg.seed, **ctx, **extra)
+                picks = fn(X, size, seed=cfg.seed, **ctx, **extra).indices
             selections[(name, budget)] = picks
             values = data.measure(picks)
             for proxy, value in values.items():

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from selector.selection.clustering import KMeansResult
     from selector.selection.coreset import CoresetResult
     from selector.selection.coverage import Coverage
-    from selector.selection.targeting import CoresetPlan
+    from selector.selection.coreset_plan import CoresetPlan
 
 
 class ManifestBuilder:

@@ -64,12 +64,12 @@ def embed_corpus(
     check_template(enc.template)
     ray = ray_options(enc)
     if ray is not None and not cache:
-        raise SelectorError("--ray fills the embedding cache that this command then reads: drop --no-cache")
+        raise SelectorError("ray= fills the embedding cache that this command then reads: drop cache=False")
     if storage not in STORAGE:
-        raise SelectorError(f"--storage {storage}: choose float32 or float16")
+        raise SelectorError(f"storage={storage}: choose float32 or float16")
     if out.suffix != ".npy":
-        raise SelectorError(f"--out {out}: the output must be a .npy file")
-    used_cache = (enc.cache_dir or default_cache_dir()) if cache else None  # checked against --out before work
+        raise SelectorError(f"out={out}: the output must be a .npy file")
+    used_cache = (enc.cache_dir or default_cache_dir()) if cache else None  # checked against out before work
     guard = output_guard(out, "embed", inputs, overwrite=overwrite, kind="file", cache_dir=used_cache)
     corpus = (read or ReadOptions()).read(inputs)
     guard.check([f.path for f in corpus.files], overwrite, used_cache)  # inputs found inside folders too

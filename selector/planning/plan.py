@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from selector.embedding.models import load_local_tokenizer
+from selector.embedding.tokens import count_tokens
 from selector.errors import ConfigError
 from selector.io import ReadOptions
 from selector.io.guard import MANIFEST, read_marker
-from selector.pipeline.tokens import count_tokens
 from selector.planning.scaling import (
     ACCELERATORS,
     CHINCHILLA_SOURCE,
@@ -179,7 +179,7 @@ def corpus_tokens(source: str | Path, tokenizer: str | Path | None = None) -> tu
     A folder written by ``selector select`` or ``filter`` is read through its chosen records: its ``train.jsonl``
     when it was exported, else its ``selected.*`` (``kept.*``) file, with the run's ``--map`` options. Anything
     else is read as a corpus. Tokens are counted as ``select --tokens`` counts them
-    (:func:`selector.pipeline.tokens.count_tokens`).
+    (:mod:`selector.embedding.tokens`).
     """
     tok = load_local_tokenizer(tokenizer, key="--tokenizer")
     path = Path(source)
