@@ -9,9 +9,11 @@ import typer
 
 from selector.cli.common import Overwrite, Tokenizer, Verbose, out_option
 from selector.cli.console import handles_errors, setup_logging
+from selector.io.guard import holds_output_lock
 
 
 @handles_errors
+@holds_output_lock("plan")  # the lock on --out is held from before reading SOURCE
 def plan(
     source: Annotated[
         str | None,
@@ -72,7 +74,7 @@ def plan(
         typer.echo(render_chinchilla_table())
         return
     check_plan(params, source, tokens, gpu_hours)  # a wrong call is an error before the output is claimed
-    guard = output_guard(out, "plan", [source] if source else [], overwrite=overwrite, kind="file") if out else None
+    guard = output_guard(out, "plan", [source] if source else [], overwrite=overwrite, kind="json") if out else None
     report = make_plan(
         params,
         source=source,

@@ -11,7 +11,7 @@ import numpy as np
 from selector.embedding.cache import default_cache_dir
 from selector.errors import ConfigError
 from selector.io import ReadOptions
-from selector.io.guard import check_writable
+from selector.io.writable import check_writable
 from selector.sample import Sample
 
 
@@ -51,7 +51,12 @@ def check_cache_dir(cache_dir: str | Path | None, embeddings: str | Path | None)
     or ``~/.cache``) must be writable before any work, unless ``--embeddings`` replaces the encoder."""
     if embeddings is not None:
         return
-    check_writable(default_cache_dir() if cache_dir is None else cache_dir, "--cache-dir")
+    check_writable(
+        default_cache_dir() if cache_dir is None else cache_dir,
+        "--cache-dir",
+        folder=True,
+        fix="free space there, or give a writable --cache-dir (or set SELECTOR_CACHE_DIR)",
+    )
 
 
 def check_target(target: str | Path | None, options: ReadOptions) -> None:
