@@ -61,6 +61,18 @@ class RunConfig:
     fraction: float | None = None
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        # faiss K-Means and numpy's generators both take the seed; faiss's is a C int, so the range is its range.
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed <= SEED_MAX:
+            raise ConfigError(
+                f"config key 'seed' must be an integer from 0 to {SEED_MAX:,}, got {self.seed!r}; pick a seed in "
+                "that range"
+            )
+
+
+SEED_MAX = 2**31 - 1
+"""The largest seed a run takes (faiss seeds its K-Means with a C ``int``); seeds are checked before any work."""
+
 
 def load_run_config(
     config: RunConfig | str | Path | None = None, overrides: Mapping[str, Any] | None = None
