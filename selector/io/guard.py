@@ -59,7 +59,7 @@ class OutputGuard:
         given = Path(self.path).expanduser()
         object.__setattr__(self, "given", given)
         object.__setattr__(self, "sits", Path(os.path.realpath(given.parent)) / given.name)
-        if given.is_symlink():
+        if _is_link(given):
             object.__setattr__(self, "path", Path(os.path.realpath(given)))
         else:
             object.__setattr__(self, "path", given)
@@ -249,3 +249,12 @@ def listed_outputs(marker: dict[str, Any]) -> set[str]:
     if isinstance(outputs, dict):
         outputs = [v for value in outputs.values() for v in (value if isinstance(value, list) else [value])]
     return {str(name).strip("/") for name in outputs if isinstance(name, str)}
+
+
+def _is_link(path: Path) -> bool:
+    """Whether ``path`` is a symlink; a name the file system cannot hold (too long) is not one: the writability
+    probe then names the problem and the fix."""
+    try:
+        return path.is_symlink()
+    except OSError:
+        return False
