@@ -114,6 +114,7 @@ def select(
     task_field: str | None = None,
     mapping: Mapping[str, str] | None = None,
     skip_invalid: bool = False,
+    max_gzip_ratio: float | None = None,
     model: str | Path | None = None,
     device: str | None = None,
     cache_dir: str | Path | None = None,
