@@ -2,8 +2,9 @@
 
 A refactoring must not change a selection: run this before and after, and compare the printed digests
 (``python benchmarks/output_digest.py > before.txt``, change, ``... > after.txt``, ``diff before.txt after.txt``).
-Every output file is hashed as written, except ``manifest.json``, whose run times (``seconds`` keys) are dropped
-first, ``report.md``, whose rows of run times are dropped, and ``report.html``, whose block of run times is.
+Every output file is hashed as written, except ``manifest.json``, whose run times (``seconds`` and ``*_seconds``
+keys), embedding-cache counters (``n_cached``, ``n_encoded``: they depend on what an earlier run left in the cache)
+are dropped and whose absolute paths of this checkout and of the output folder are made relative first, ``report.md``, whose rows of run times are dropped, and ``report.html``, whose block of run times is.
 The P3 runs are skipped when the shared corpora are absent (:func:`harness.data_path`). ``--results`` also writes
 the digests to ``benchmarks/results/output_digest.{md,json}``; stdout is the same either way.
 """
@@ -39,10 +40,17 @@ TIME_ROW = re.compile(rb"\| [0-9.]+ s \|")
 SECONDS_BLOCK = re.compile(rb'<script type="application/json" id="report-seconds">.*?</script>', re.S)
 
 
+VARYING = {"seconds", "n_cached", "n_encoded"}
+
+
+def _varying(key: str) -> bool:
+    return key in VARYING or key.endswith("_seconds")
+
+
 def _without_times(value: object) -> object:
-    """``value`` without any ``seconds`` key, at any depth (stage timings differ from run to run)."""
+    """``value`` without the keys that differ from run to run (timings, cache counters), at any depth."""
     if isinstance(value, dict):
-        return {k: _without_times(v) for k, v in value.items() if k != "seconds"}
+        return {k: _without_times(v) for k, v in value.items() if not _varying(k)}
     if isinstance(value, list):
         return [_without_times(v) for v in value]
     return value
@@ -55,6 +63,8 @@ def digest(folder: Path) -> dict[str, str]:
         data = path.read_bytes()
         if path.name == "manifest.json":
             data = json.dumps(_without_times(json.loads(data)), sort_keys=True).encode()
+            for place, name in ((folder.resolve(), b"<OUT>"), (ROOT.resolve(), b"<ROOT>")):
+                data = data.replace(str(place).encode(), name)
         elif path.name == "report.html":
             data = SECONDS_BLOCK.sub(b"", data)
         elif path.name == "report.md":
