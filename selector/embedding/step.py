@@ -169,19 +169,22 @@ def pool_embeddings(
     keep_float16: bool = False,
     fill_cache: CacheFiller | None = None,
     encoder: Future[Any] | None = None,
+    rows: Sequence[int] | np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, Any], Any]:
     """Unit ``(len(pool), d)`` float32 vectors of ``pool`` (samples of ``corpus``), the manifest's encoder info, and
     the encoder (``None`` when the vectors come from the ``--embeddings`` file, checked against its sidecar).
 
     ``config`` is the run config's ``encoder:`` section. ``keep_float16``: a float16 ``--embeddings`` file stays
     float16 in memory (:func:`selector.embedding.precomputed.load_embeddings`). ``encoder``: the future of
-    :func:`load_encoder_soon` for this config, when the run started loading it early.
+    :func:`load_encoder_soon` for this config, when the run started loading it early. ``rows``: where the pool's
+    samples stand in ``corpus.samples`` (the rows of the ``--embeddings`` file; found by id when not given).
     """
     if embeddings is not None:
         from selector.embedding.precomputed import load_embeddings
 
-        position = {s.id: i for i, s in enumerate(corpus.samples)}
-        rows = [position[s.id] for s in pool]
+        if rows is None:
+            position = {s.id: i for i, s in enumerate(corpus.samples)}
+            rows = [position[s.id] for s in pool]
         X = load_embeddings(
             embeddings, rows, corpus.samples, template=config.template, model=config.model, keep_float16=keep_float16
         )

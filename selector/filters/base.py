@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
+import numpy as np
+
 from selector.progress import Progress
 from selector.report.reasons import REASON_TEXT
 from selector.sample import Sample, held
@@ -165,12 +167,16 @@ class FilterResult:
             of ``by_reason``, overall and for every source.
         details: what a rule adds to a rejected row, by sample id (``duplicate_of`` and ``similarity`` for
             duplicates, the matched test file and record for ``contaminated``, the language detected).
+        kept_at: ``(len(kept),)`` int64 positions of the kept samples in the input.
+        rejected_at: ``(len(rejected),)`` int64 positions of the rejected samples in the input.
     """
 
     kept: list[Sample]
     rejected: list[tuple[Sample, str]]
     stats: dict[str, Any] = field(default_factory=dict)
     details: dict[str, dict[str, Any]] = field(default_factory=dict)
+    kept_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    rejected_at: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 class FilterPipeline:
@@ -201,67 +207,98 @@ class FilterPipeline:
         """Filter ``samples`` (consumed once) and count drops per rule and per source."""
         for f in self.filters:
             f.reset()
-        reasons = self.reasons
-        kept: list[Sample] = []
-        rejected: list[tuple[Sample, str]] = []
-        details: dict[str, dict[str, Any]] = {}
-        by_reason = dict.fromkeys(reasons, 0)
-        by_source: dict[str, dict[str, Any]] = {}
+        tally = _Tally(self.reasons)
         total = len(samples) if isinstance(samples, Sequence) else None
         bar = Progress(total or 0, desc="filter", unit="records", enabled=progress and total is not None)
-        position: dict[int, int] = {}
-        for done, sample in enumerate(held(samples), 1):  # each sample's text parsed once for every rule
-            if done % 4096 == 0:
+        for done, sample in enumerate(held(samples)):  # each sample's text parsed once for every rule
+            if done % 4096 == 4095:
                 bar.update(4096)
-            if self.corpus_rules:
-                position[id(sample)] = len(position)
-            src = by_source.get(sample.source)
-            if src is None:
-                src = by_source[sample.source] = {"input": 0, "kept": 0, "rejected": 0, "by_reason": {}}
-            src["input"] += 1
             reason = self.check(sample)
             if reason is None:
-                kept.append(sample)
-                src["kept"] += 1
-                continue
-            rejected.append((sample, reason))
-            extra = self._fired.details(sample) if self._fired is not None else None
-            if extra:
-                details[sample.id] = extra
-            by_reason[reason] = by_reason.get(reason, 0) + 1
-            src["rejected"] += 1
-            src["by_reason"][reason] = src["by_reason"].get(reason, 0) + 1
+                tally.keep(done, sample)
+            else:
+                tally.drop(done, sample, reason, self._fired.details(sample) if self._fired is not None else None)
         bar.close()
-        if self.corpus_rules:
-            for rule in self.corpus_rules:
-                drops = rule.find(kept)
-                gone = set()
-                for i, reason, extra in drops:
-                    sample = kept[i]
-                    gone.add(i)
-                    rejected.append((sample, reason))
-                    details[sample.id] = extra
-                    by_reason[reason] = by_reason.get(reason, 0) + 1
-                    src = by_source[sample.source]
-                    src["kept"] -= 1
-                    src["rejected"] += 1
-                    src["by_reason"][reason] = src["by_reason"].get(reason, 0) + 1
-                kept = [s for i, s in enumerate(kept) if i not in gone]
-            rejected.sort(key=lambda sr: position[id(sr[0])])  # input order, as without corpus rules
-        for src in by_source.values():
-            src["by_reason"] = {r: src["by_reason"].get(r, 0) for r in by_reason}
-        stats = {
-            "input": len(kept) + len(rejected),
-            "kept": len(kept),
-            "rejected": len(rejected),
-            "by_reason": by_reason,
-            "by_source": dict(sorted(by_source.items())),
-            "rules": [{"name": f.name, **f.describe()} for f in [*self.filters, *self.corpus_rules]],
-        }
+        for rule in self.corpus_rules:
+            tally.drop_kept(rule.find(tally.kept))
+        result = tally.result([{"name": f.name, **f.describe()} for f in [*self.filters, *self.corpus_rules]])
         logger.info(
             "filters kept %d of %d samples (%s)",
-            len(kept),
-            stats["input"],
-            ", ".join(f"{r}: {n}" for r, n in by_reason.items() if n) or "nothing dropped",
+            len(result.kept),
+            result.stats["input"],
+            ", ".join(f"{r}: {n}" for r, n in result.stats["by_reason"].items() if n) or "nothing dropped",
         )
-        return FilterResult(kept, rejected, stats, details)
+        return result
+
+
+class _Tally:
+    """The kept and dropped samples of one filter run, with their input positions and counts per reason and
+    source."""
+
+    def __init__(self, reasons: Sequence[str]) -> None:
+        self.kept: list[Sample] = []
+        self.kept_at: list[int] = []
+        self.rejected: list[tuple[int, Sample, str]] = []
+        self.details: dict[str, dict[str, Any]] = {}
+        self.by_reason = dict.fromkeys(reasons, 0)
+        self.by_source: dict[str, dict[str, Any]] = {}
+
+    def _source(self, sample: Sample) -> dict[str, Any]:
+        src = self.by_source.get(sample.source)
+        if src is None:
+            src = self.by_source[sample.source] = {"input": 0, "kept": 0, "rejected": 0, "by_reason": {}}
+        return src
+
+    def keep(self, at: int, sample: Sample) -> None:
+        src = self._source(sample)
+        src["input"] += 1
+        src["kept"] += 1
+        self.kept.append(sample)
+        self.kept_at.append(at)
+
+    def drop(
+        self, at: int, sample: Sample, reason: str, extra: Mapping[str, Any] | None, counted: bool = False
+    ) -> None:
+        """Record ``sample`` (input position ``at``) as dropped for ``reason``; ``counted``: it was kept before."""
+        src = self._source(sample)
+        if counted:
+            src["kept"] -= 1
+        else:
+            src["input"] += 1
+        self.rejected.append((at, sample, reason))
+        if extra or counted:  # a corpus rule's drop always has its row of details
+            self.details[sample.id] = extra  # type: ignore[assignment]
+        self.by_reason[reason] = self.by_reason.get(reason, 0) + 1
+        src["rejected"] += 1
+        src["by_reason"][reason] = src["by_reason"].get(reason, 0) + 1
+
+    def drop_kept(self, drops: Iterable[tuple[int, str, Mapping[str, Any]]]) -> None:
+        """A corpus rule's drops, given as positions in :attr:`kept`."""
+        gone = set()
+        for i, reason, extra in drops:
+            gone.add(i)
+            self.drop(self.kept_at[i], self.kept[i], reason, extra, counted=True)
+        if gone:
+            self.kept = [s for i, s in enumerate(self.kept) if i not in gone]
+            self.kept_at = [a for i, a in enumerate(self.kept_at) if i not in gone]
+
+    def result(self, rules: list[dict[str, Any]]) -> FilterResult:
+        self.rejected.sort(key=lambda row: row[0])  # input order, corpus rules' drops included
+        for src in self.by_source.values():
+            src["by_reason"] = {r: src["by_reason"].get(r, 0) for r in self.by_reason}
+        stats = {
+            "input": len(self.kept) + len(self.rejected),
+            "kept": len(self.kept),
+            "rejected": len(self.rejected),
+            "by_reason": self.by_reason,
+            "by_source": dict(sorted(self.by_source.items())),
+            "rules": rules,
+        }
+        return FilterResult(
+            self.kept,
+            [(s, reason) for _, s, reason in self.rejected],
+            stats,
+            self.details,
+            kept_at=np.asarray(self.kept_at, dtype=np.int64),
+            rejected_at=np.asarray([at for at, _, _ in self.rejected], dtype=np.int64),
+        )

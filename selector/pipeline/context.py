@@ -1,8 +1,9 @@
 """What a run carries from stage to stage: :class:`RunContext` and its :class:`ManifestBuilder`.
 
 Each stage of :mod:`selector.pipeline.stages` reads the slots filled by the stages before it and fills its own
-(the slot names are the stage's output: ``corpus`` after read, ``pool`` and ``X`` after embed, ``kmeans`` after
-cluster, ...). A slot still ``None`` means its stage has not run (or did not apply). The manifest is assembled
+(the slot names are the stage's output: ``corpus`` after read, ``pool`` from read on, narrowed by the filters and
+given its vectors by embed, ``kmeans`` after cluster, ...). A slot still ``None`` means its stage has not run (or
+did not apply). The manifest is assembled
 from the sections the stages add, merged key by key, in the order they were added.
 """
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from selector.filters.dedup.semantic import PoolDedup
     from selector.io import Corpus
     from selector.io.guard import OutputGuard
+    from selector.pipeline.pool import Pool
     from selector.pipeline.request import SelectRequest
     from selector.sample import Sample
     from selector.selection.clustering import KMeansResult
@@ -77,7 +79,12 @@ class Picked:
 
 @dataclass
 class RunContext:
-    """One run's state: the request, its config and timer, the manifest, and one slot per stage output."""
+    """One run's state: the request, its config and timer, the manifest, and one slot per stage output.
+
+    The samples in play, with their vectors, labels and token counts, are one :class:`~selector.pipeline.pool.Pool`
+    (``pool``) that the stages narrow as they drop samples. Which slots a stage reads and fills is declared on the
+    stage (``needs``, ``fills``) and checked by :func:`~selector.pipeline.stages.base.run_stages`.
+    """
 
     request: SelectRequest
     config: RunConfig
@@ -88,9 +95,7 @@ class RunContext:
     cleaned: list[Sample] | None = None
     clean_stats: dict[str, Any] = field(default_factory=dict)
     filtered: FilterResult | None = None
-    pool: list[Sample] | None = None
-    token_counts: np.ndarray | None = None
-    X: np.ndarray | None = None
+    pool: Pool | None = None
     encoder: Any = None  # a Future of the encoder while it loads (see LoadEncoderStage)
     encoder_info: dict[str, Any] = field(default_factory=dict)
     target_X: np.ndarray | None = None
@@ -98,13 +103,14 @@ class RunContext:
     kmeans: KMeansResult | None = None
     semantic: PoolDedup | None = None
     plan: CoresetPlan | None = None
-    records: int = 0
+    budget_records: int = 0
     strategy: str = ""
     picked: Picked | None = None
     coverage: Coverage | None = None
     at_pick: np.ndarray | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
     evidence: dict[str, Any] | None = None
+    dropped_at: list[np.ndarray] = field(default_factory=list)
 
     @property
     def picks(self) -> np.ndarray:
@@ -116,6 +122,17 @@ class RunContext:
         """Every sample a rule dropped, filters first, then semantic duplicates."""
         sem = self.semantic.rejected if self.semantic is not None else []
         return [*(self.filtered.rejected if self.filtered is not None else []), *sem]
+
+    @property
+    def rejected_at(self) -> np.ndarray:
+        """Where each of :attr:`rejected` stands in ``corpus.samples``, row for row."""
+        return np.concatenate([np.zeros(0, dtype=np.int64), *self.dropped_at])
+
+    def rejected_as_read(self) -> list[tuple[Sample, str]]:
+        """:attr:`rejected` with each sample as read (before cleaning), for ``rejected.jsonl``."""
+        assert self.corpus is not None  # the read stage fills it
+        at = self.rejected_at.tolist()
+        return [(self.corpus.samples[i], reason) for i, (_, reason) in zip(at, self.rejected, strict=True)]
 
     @property
     def details(self) -> dict[str, dict[str, Any]]:

@@ -96,10 +96,10 @@ def dedup(
         inputs, cfg, read, out=out, export=export, overwrite=overwrite, progress=progress, embeddings=embeddings
     )
     ctx = run_stages(DEDUP_STAGES, RunContext(request, cfg), sections=False)
-    assert ctx.corpus is not None and ctx.pool is not None and ctx.filtered is not None
+    assert ctx.corpus is not None and ctx.pool is not None and ctx.filtered is not None  # the stages fill them
     rejected, details = ctx.rejected, ctx.details
     manifest = dedup_manifest(ctx, config)
-    result = DedupResult(list(ctx.pool), rejected, details, manifest, ctx.corpus)
+    result = DedupResult(list(ctx.pool.samples), rejected, details, manifest, ctx.corpus)
     if ctx.guard is not None:
         result.out_dir = write_kept(
             ctx.guard, request.protected, overwrite, ctx.corpus, result.kept, rejected, manifest, export, details

@@ -61,9 +61,8 @@ def filter_corpus(
     read = ReadOptions(source_field, None, mapping, skip_invalid)
     request = keeping_request(inputs, cfg, read, out=out, export=export, overwrite=overwrite, progress=progress)
     ctx = run_stages(FILTER_STAGES, RunContext(request, cfg), sections=False)
-    assert ctx.corpus is not None and ctx.filtered is not None
-    originals = {s.id: s for s in ctx.corpus.samples}
-    rejected = [(originals[s.id], reason) for s, reason in ctx.filtered.rejected]
+    assert ctx.corpus is not None and ctx.filtered is not None  # the stages fill them
+    rejected = ctx.rejected_as_read()
     manifest = filter_manifest(ctx, config)
     run = FilterRun(list(ctx.filtered.kept), rejected, manifest, ctx.corpus)
     if ctx.guard is not None:

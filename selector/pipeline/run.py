@@ -29,6 +29,7 @@ from selector.io import Corpus, ReadOptions
 from selector.io.guard import output_lock
 from selector.pipeline.context import RunContext
 from selector.pipeline.options import SelectOptions, merged
+from selector.pipeline.pool import Pool
 from selector.pipeline.request import Count, SelectRequest, build_request
 from selector.pipeline.stages import (
     CleanStage,
@@ -47,7 +48,6 @@ from selector.pipeline.stages import (
     Stage,
     TokensStage,
     WriteStage,
-    positions,
     run_stages,
 )
 from selector.sample import Sample
@@ -148,12 +148,10 @@ def run_request(request: SelectRequest) -> SelectResult:
     """Run :data:`SELECT_STAGES` for ``request`` (what :func:`select` and ``selector select`` do)."""
     with output_lock(request.out, "select"):  # held from before reading to the last file written
         ctx = run_stages(SELECT_STAGES, RunContext(request, request.config))
-    assert ctx.corpus is not None and ctx.pool is not None
-    chosen = [ctx.pool[i] for i in ctx.picks]
-    where = positions(ctx.corpus, chosen)
+    assert ctx.corpus is not None and ctx.pool is not None  # the read stage fills both
     return SelectResult(
-        samples=chosen,
-        indices=np.asarray([where[s.id] for s in chosen], dtype=np.int64),
+        samples=[ctx.pool[i] for i in ctx.picks.tolist()],
+        indices=ctx.pool.at[ctx.picks],
         manifest=ctx.manifest.build(),
         corpus=ctx.corpus,
         out_dir=ctx.guard.path if ctx.guard is not None else None,
@@ -169,24 +167,23 @@ def select_pool(
     samples' tasks plan the run (task centres as seeds, quotas per task); without, the pool is one merged source
     with no task labels, as a user without labels runs it. Returns ``(m,)`` positions in ``pool``, ranked."""
     ctx = run_stages(POOL_STAGES, _pool_context(pool, X, config, budget, tasks))
-    picks = ctx.picks
-    if ctx.semantic is not None:
-        picks = np.asarray(ctx.semantic.keep, dtype=np.int64)[picks]
-    return picks
+    assert ctx.pool is not None  # given
+    return ctx.pool.at[ctx.picks]
 
 
 def pool_plan(pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int) -> CoresetPlan:
     """The plan :func:`select_pool` with ``tasks`` would follow (task centres as seeds, temperature quotas per
     task), for strategies that take the same rules (``selector evaluate``'s ``+tasks`` rows)."""
     ctx = run_stages((ClusterStage(), PlanStage()), _pool_context(pool, X, config, budget, tasks=True))
-    assert ctx.plan is not None
+    assert ctx.plan is not None  # the plan stage fills it
     return ctx.plan
 
 
 def _pool_context(pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int, tasks: bool) -> RunContext:
     samples = [_as_one_source(s, keep_task=tasks) for s in pool]
     request = SelectRequest(inputs=(), config=config, budget=Count(budget), read=ReadOptions(), progress=False)
-    return RunContext(request, config, pool=samples, X=np.ascontiguousarray(X, dtype=np.float32))
+    vectors = np.ascontiguousarray(X, dtype=np.float32)
+    return RunContext(request, config, pool=Pool.of(samples).with_(X=vectors))
 
 
 def _as_one_source(sample: Sample, keep_task: bool) -> Sample:

@@ -20,7 +20,7 @@ from selector.pipeline.stages.presample import PresampleStage
 from selector.pipeline.stages.read import ReadStage
 from selector.pipeline.stages.semantic_dedup import SemanticDedupStage
 from selector.pipeline.stages.tokens import TokensStage
-from selector.pipeline.stages.write import WriteStage, positions
+from selector.pipeline.stages.write import WriteStage
 
 __all__ = [
     "BaseStage",
@@ -42,6 +42,5 @@ __all__ = [
     "TokensStage",
     "When",
     "WriteStage",
-    "positions",
     "run_stages",
 ]

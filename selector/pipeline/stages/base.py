@@ -1,9 +1,11 @@
 """The contract every stage keeps, and the loop that runs a list of them.
 
-A stage is a small object with a ``name`` (its key under the manifest's ``seconds``), ``applies(ctx)`` (whether
-this run needs it: presample only when the pool is too big, semantic dedup only when switched on, ...),
-``run(ctx)`` (reads earlier slots of the :class:`~selector.pipeline.context.RunContext`, fills its own) and
-``section(ctx)`` (what it adds to the manifest). ``select``, ``dedup`` and ``evaluate`` are lists of stages.
+A stage is a small object with a ``name`` (its key under the manifest's ``seconds``), ``needs`` and ``fills``
+(the slots of the :class:`~selector.pipeline.context.RunContext` it reads and the ones it sets), ``applies(ctx)``
+(whether this run needs it: presample only when the pool is too big, semantic dedup only when switched on, ...),
+``run(ctx)`` and ``section(ctx)`` (what it adds to the manifest). :func:`run_stages` checks ``needs`` before a
+stage runs and ``fills`` after, so a list of stages in the wrong order fails naming the stage and the slot, not
+with an attribute error deep inside. ``select``, ``dedup`` and ``evaluate`` are lists of stages.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from selector.pipeline.context import RunContext
 
 class Stage(Protocol):
     name: str
+    needs: tuple[str, ...]
+    fills: tuple[str, ...]
 
     def applies(self, ctx: RunContext) -> bool: ...
 
@@ -29,6 +33,8 @@ class BaseStage(ABC):
     """Defaults for a stage that always applies and adds nothing to the manifest; a subclass writes ``run``."""
 
     name = "stage"
+    needs: tuple[str, ...] = ()
+    fills: tuple[str, ...] = ()
 
     def applies(self, ctx: RunContext) -> bool:
         return True
@@ -47,12 +53,20 @@ def run_stages(stages: Sequence[Stage], ctx: RunContext, *, sections: bool = Tru
     for stage in stages:
         if not stage.applies(ctx):
             continue
+        _check_slots(ctx, stage, stage.needs, "needs")
         with ctx.timer(stage.name):
             stage.run(ctx)
+        _check_slots(ctx, stage, stage.fills, "did not fill")
         if sections:
             ctx.manifest.add(stage.section(ctx))
     ctx.manifest.add({"seconds": ctx.timer.as_dict()})
     return ctx
+
+
+def _check_slots(ctx: RunContext, stage: Stage, slots: Sequence[str], what: str) -> None:
+    missing = [slot for slot in slots if getattr(ctx, slot) is None]
+    if missing:
+        raise RuntimeError(f"stage {stage.name!r} {what} {', '.join(missing)}: check the order of the stage list")
 
 
 class When(BaseStage):
@@ -61,6 +75,7 @@ class When(BaseStage):
 
     def __init__(self, stage: Stage, condition: Callable[[RunContext], bool]) -> None:
         self.stage, self.condition, self.name = stage, condition, stage.name
+        self.needs, self.fills = stage.needs, stage.fills
 
     def applies(self, ctx: RunContext) -> bool:
         return self.condition(ctx) and self.stage.applies(ctx)

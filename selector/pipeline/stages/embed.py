@@ -42,16 +42,16 @@ class LoadEncoderStage(BaseStage):
 
 
 class EmbedStage(BaseStage):
-    """Fills ``ctx.X`` (``(len(pool), d)``, unit rows), ``ctx.encoder_info`` and, with a target,
-    ``ctx.target_X`` and ``ctx.target_info``."""
+    """Gives ``ctx.pool`` its vectors ``X`` (``(len(pool), d)``, unit rows); fills ``ctx.encoder_info`` and,
+    with a target, ``ctx.target_X`` and ``ctx.target_info``."""
 
     name = "embed"
+    needs = ("corpus", "pool")
 
     def run(self, ctx: RunContext) -> None:
         req, enc = ctx.request, ctx.config.encoder
-        assert ctx.pool is not None and ctx.corpus is not None
-        ctx.X, ctx.encoder_info, encoder = pool_embeddings(
-            ctx.pool,
+        X, ctx.encoder_info, encoder = pool_embeddings(
+            ctx.pool.samples,
             ctx.corpus,
             enc,
             req.embeddings,
@@ -59,8 +59,10 @@ class EmbedStage(BaseStage):
             keep_float16=keeps_float16(ctx),
             fill_cache=fill_cache_ray,
             encoder=ctx.encoder,  # a model loading since the run began (on CUDA), or None
+            rows=ctx.pool.at,
         )
-        ctx.encoder_info["dtype_in_memory"] = str(ctx.X.dtype)
+        ctx.pool = ctx.pool.with_(X=X)
+        ctx.encoder_info["dtype_in_memory"] = str(X.dtype)
         if req.target is not None:
             ctx.target_X, ctx.target_info = embed_target(
                 req.target, encoder, enc.template, read_options=req.read, progress=req.progress

@@ -15,17 +15,18 @@ from selector.pipeline.stages.base import BaseStage
 
 
 class FilterStage(BaseStage):
-    """Fills ``ctx.filtered`` and ``ctx.pool`` (the kept samples). With ``require_kept`` (a selection), a run
-    whose filters keep nothing is an error naming the rules that dropped most."""
+    """Fills ``ctx.filtered`` and narrows ``ctx.pool`` to the kept samples. With ``require_kept`` (a selection),
+    a run whose filters keep nothing is an error naming the rules that dropped most."""
 
     name = "filter"
+    needs = ("pool",)
+    fills = ("filtered",)
 
     def __init__(self, require_kept: bool = True) -> None:
         self.require_kept = require_kept
 
     def run(self, ctx: RunContext) -> None:
-        cfg, samples = ctx.config, ctx.cleaned
-        assert samples is not None
+        cfg, samples = ctx.config, ctx.pool.samples
         ctx.filtered = apply_filters(
             samples, cfg.filters, dedup=cfg.dedup, seed=cfg.seed, progress=ctx.request.progress
         )
@@ -36,10 +37,10 @@ class FilterStage(BaseStage):
             )
         if ctx.request.task is not None:
             check_task(ctx.request.task, ctx.filtered.kept)
-        ctx.pool = ctx.filtered.kept
+        ctx.dropped_at.append(ctx.pool.at[ctx.filtered.rejected_at])
+        ctx.pool = ctx.pool.narrow(ctx.filtered.kept_at)
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
-        assert ctx.filtered is not None
         return {"counts": {"after_filters": len(ctx.filtered.kept)}, "filters": dict(ctx.filtered.stats)}
 
 
@@ -47,10 +48,10 @@ class ExportCheckStage(BaseStage):
     """A sample the ``--export`` shape cannot hold fails here, before embedding."""
 
     name = "export_check"
+    needs = ("pool",)
 
     def applies(self, ctx: RunContext) -> bool:
         return ctx.request.export is not None
 
     def run(self, ctx: RunContext) -> None:
-        assert ctx.pool is not None and ctx.request.export is not None
-        check_exportable(ctx.pool, ctx.request.export)
+        check_exportable(ctx.pool.samples, ctx.request.export)

@@ -21,10 +21,11 @@ class CoverageStage(BaseStage):
     """Fills ``ctx.coverage`` (radius and mean distance, selection vs random), ``ctx.at_pick`` and ``ctx.rows``."""
 
     name = "coverage"
+    needs = ("pool", "plan", "picked")
+    fills = ("coverage", "at_pick")
 
     def run(self, ctx: RunContext) -> None:
-        X, plan, picked, cfg = ctx.X, ctx.plan, ctx.picked, ctx.config
-        assert X is not None and plan is not None and picked is not None
+        X, plan, picked, cfg = ctx.pool.X, ctx.plan, ctx.picked, ctx.config
         ctx.coverage = versus_random(
             X,
             picked.result,
@@ -40,7 +41,6 @@ class CoverageStage(BaseStage):
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
         cov = ctx.coverage
-        assert cov is not None
         out: dict[str, Any] = {"selection": cov.selection, "random": cov.random_summary}
         if cov.sampled:
             out["measured_on"] = {
@@ -52,8 +52,7 @@ class CoverageStage(BaseStage):
 
 def selection_rows(ctx: RunContext) -> list[dict[str, Any]]:
     """The rows of ``selection.jsonl``: one per pick, in ranking order."""
-    pool, picked, km, at_pick = ctx.pool, ctx.picked, ctx.kmeans, ctx.at_pick
-    assert pool is not None and picked is not None and km is not None and at_pick is not None
+    pool, picked, labels, at_pick = ctx.pool.samples, ctx.picked, ctx.pool.labels, ctx.at_pick
     n_seeds = picked.result.n_seeds
     return [
         {
@@ -61,7 +60,7 @@ def selection_rows(ctx: RunContext) -> list[dict[str, Any]]:
             "id": pool[i].id,
             "source": pool[i].source,
             "task": pool[i].task,
-            "cluster": int(km.labels[i]),
+            "cluster": int(labels[i]),
             "distance": None if not np.isfinite(at_pick[r]) else round(float(at_pick[r]), 6),
             "seed": r < n_seeds,
         }
@@ -73,17 +72,16 @@ class EvidenceStage(BaseStage):
     """Fills ``ctx.evidence``: the manifest's ``versus_random`` section (``None`` when nothing was picked)."""
 
     name = "versus_random"
+    needs = ("pool", "plan", "picked")
 
     def run(self, ctx: RunContext) -> None:
-        plan, picked, pool, seed = ctx.plan, ctx.picked, ctx.pool, ctx.config.seed
-        assert plan is not None and picked is not None and pool is not None
+        plan, picked, pool, seed = ctx.plan, ctx.picked, ctx.pool.samples, ctx.config.seed
         picks = picked.indices
         draws = random_draws(plan.eligible, plan.groups, picked.quotas, len(picks), seed)
         group_of = [str(g) for g in plan.groups] if plan.groups is not None else [s.source for s in pool]
         ctx.evidence = versus_random_proxies(pool, picks, draws, group_of, seed=seed) if len(picks) else None
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
-        assert ctx.cleaned is not None and ctx.pool is not None
         out: dict[str, Any] = {"versus_random": ctx.evidence}
         if ctx.semantic is not None:  # after the other counts: the report lists them in this order
             out["counts"] = {"after_semantic_dedup": len(ctx.pool)}

@@ -13,12 +13,14 @@ class NearDedupStage(BaseStage):
     """Fills ``ctx.filtered`` and narrows ``ctx.pool`` to the samples it keeps."""
 
     name = "near_dedup"
+    needs = ("pool",)
+    fills = ("filtered",)
 
     def run(self, ctx: RunContext) -> None:
         cfg, pool = ctx.config, ctx.pool
-        assert pool is not None
         f = cfg.filters
         only = ("contaminated",)  # of the per-sample rules, dedup runs decontamination alone
         pipeline = FilterPipeline(build_filters(f, only), build_corpus_rules(f, cfg.dedup, cfg.seed))
-        ctx.filtered = pipeline.run(pool, progress=ctx.request.progress)
-        ctx.pool = ctx.filtered.kept
+        ctx.filtered = pipeline.run(pool.samples, progress=ctx.request.progress)
+        ctx.dropped_at.append(pool.at[ctx.filtered.rejected_at])
+        ctx.pool = pool.narrow(ctx.filtered.kept_at)

@@ -48,22 +48,25 @@ class PickStage(BaseStage):
     """Fills ``ctx.picked``."""
 
     name = "pick"
+    needs = ("pool", "plan")
+    fills = ("picked",)
 
     def run(self, ctx: RunContext) -> None:
-        X, plan, km, cfg = ctx.X, ctx.plan, ctx.kmeans, ctx.config
-        assert X is not None and plan is not None and km is not None and ctx.pool is not None
+        pool, plan, cfg = ctx.pool, ctx.plan, ctx.config
+        X = pool.X
         device = resolve_device(cfg.encoder.device, mps=False)
         budget = ctx.request.budget
         tokens, candidates = isinstance(budget, Tokens), int(plan.eligible.sum())
         ctx.strategy = strategy_name(cfg, str(plan.stats.get("mode")), tokens, candidates)
-        fn, kwargs = coreset_function(ctx.strategy, cfg, km.labels, ctx.request.progress, device)
+        fn, kwargs = coreset_function(ctx.strategy, cfg, pool.labels, ctx.request.progress, device)
         rules = {"seeds": plan.seeds, "eligible": plan.eligible, "groups": plan.groups, "quotas": plan.quotas}
         if not isinstance(budget, Tokens):
-            res = fn(X, ctx.records, **rules, **kwargs)
+            res = fn(X, ctx.budget_records, **rules, **kwargs)
             ctx.picked = Picked(res, plan.quotas, dict(plan.quota_by_name))
             return
-        counts = ctx.token_counts
-        assert counts is not None
+        counts = pool.token_counts
+        if counts is None:
+            raise RuntimeError("stage 'pick' needs the pool's token counts under a token budget: run 'tokens' first")
         by_tokens = select_tokens(X, plan, counts, budget.n, cfg.allocation.tau, fn, kwargs)
         res = by_tokens.result
         check_token_cut(res, counts, plan, budget.n)
@@ -71,16 +74,15 @@ class PickStage(BaseStage):
         ctx.picked = Picked(
             res,
             picked_per_group(picks, plan.groups),  # the random baseline, record for record
-            quota_names(plan, ctx.pool, by_tokens.quotas),
-            token_manifest(ctx.pool, counts, picks, budget.n, budget.tokenizer, by_tokens.ranked),
+            quota_names(plan, pool.samples, by_tokens.quotas),
+            token_manifest(pool.samples, counts, picks, budget.n, budget.tokenizer, by_tokens.ranked),
         )
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
         picked, plan, km, pool = ctx.picked, ctx.plan, ctx.kmeans, ctx.pool
-        assert picked is not None and plan is not None and km is not None and pool is not None
-        picks, res = picked.indices, picked.result
+        picks, res, labels = picked.indices, picked.result, pool.labels
         k = len(km.centroids)
-        per_cluster = np.bincount(km.labels[picks], minlength=k) if len(picks) else []
+        per_cluster = np.bincount(labels[picks], minlength=k) if len(picks) else []
         selected = [pool[i] for i in picks]
         group_by = plan.group_by
         out: dict[str, Any] = {
@@ -98,7 +100,7 @@ class PickStage(BaseStage):
                 "k": k,
                 "train_points": km.stats.get("train_size"),
                 "objective": km.stats.get("objective"),
-                "sizes": [int(x) for x in np.bincount(km.labels, minlength=k)],
+                "sizes": [int(x) for x in np.bincount(labels, minlength=k)],
                 "picks": [int(x) for x in per_cluster],
                 "clusters_picked": int(np.count_nonzero(per_cluster)),
             },

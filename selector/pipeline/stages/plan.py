@@ -13,22 +13,24 @@ from selector.selection.coreset_plan import plan_selection
 
 
 class PlanStage(BaseStage):
-    """Fills ``ctx.records`` (the budget in records) and ``ctx.plan``."""
+    """Fills ``ctx.budget_records`` (the budget in records) and ``ctx.plan``."""
 
     name = "plan"
+    needs = ("pool", "kmeans")
+    fills = ("plan",)
 
     def run(self, ctx: RunContext) -> None:
-        pool, X, km = ctx.pool, ctx.X, ctx.kmeans
-        assert pool is not None and X is not None and km is not None
+        pool, km, budget = ctx.pool, ctx.kmeans, ctx.request.budget
         filtered = len(ctx.filtered.kept) if ctx.filtered is not None else len(pool)
-        budget = ctx.request.budget
-        assert budget is not None, "a plan needs a budget"
-        ctx.records = budget.records(filtered, ctx.token_counts)
-        ctx.plan = plan_selection(pool, X, km, ctx.records, ctx.config, task=ctx.request.task, target=ctx.target_X)
+        if budget is None:
+            raise RuntimeError("stage 'plan' needs a budget in the request")
+        ctx.budget_records = budget.records(filtered, pool.token_counts)
+        ctx.plan = plan_selection(
+            pool.samples, pool.X, km, ctx.budget_records, ctx.config, task=ctx.request.task, target=ctx.target_X
+        )
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
-        pool, plan = ctx.pool, ctx.plan
-        assert pool is not None and plan is not None
+        pool, plan = ctx.pool.samples, ctx.plan
         return {
             "counts": {"pool": len(pool), "candidates": int(plan.eligible.sum())},
             "sources": {"pool": counts_of(s.source for s in pool)},

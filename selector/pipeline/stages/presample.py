@@ -9,21 +9,22 @@ from selector.selection.allocation import group_name, presample_indices, resolve
 
 
 class PresampleStage(BaseStage):
-    """Replaces ``ctx.pool`` by a temperature-balanced sample of it, in reading order."""
+    """Narrows ``ctx.pool`` to a temperature-balanced sample of it, in reading order."""
 
     name = "presample"
+    needs = ("pool",)
 
     def applies(self, ctx: RunContext) -> bool:
         cap = ctx.config.allocation.max_pool
         return cap is not None and ctx.pool is not None and len(ctx.pool) > cap
 
     def run(self, ctx: RunContext) -> None:
-        kept, alloc = ctx.pool, ctx.config.allocation
-        assert kept is not None and alloc.max_pool is not None
+        kept, alloc = ctx.pool.samples, ctx.config.allocation
+        assert alloc.max_pool is not None  # applies() checked it
         req = ctx.request
         several_tasks = req.task is None and req.target is None and any(s.task is not None for s in kept)
         # Clusters are not known before embedding: pre-sampling by cluster balances sources instead.
         group_by = resolve_group_by(alloc.group_by, several_tasks)
         keys = [group_name(s, "source" if group_by == "cluster" else group_by) for s in kept]
         chosen = presample_indices(keys, alloc.max_pool, alloc.tau, seed=ctx.config.seed)
-        ctx.pool = [kept[i] for i in sorted(chosen)]
+        ctx.pool = ctx.pool.narrow(sorted(chosen))

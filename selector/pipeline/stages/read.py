@@ -12,6 +12,7 @@ from selector.errors import SelectorError
 from selector.io import output_guard
 from selector.pipeline.context import RunContext
 from selector.pipeline.manifest import run_header
+from selector.pipeline.pool import Pool
 from selector.pipeline.stages.base import BaseStage
 
 
@@ -20,6 +21,7 @@ class ReadStage(BaseStage):
     until a later stage narrows it)."""
 
     name = "read"
+    fills = ("corpus", "pool")
 
     def __init__(self, command: str = "select") -> None:
         self.command = command
@@ -34,11 +36,10 @@ class ReadStage(BaseStage):
         ctx.corpus = req.read.read(req.inputs)
         if not ctx.corpus.samples:
             raise SelectorError(f"no samples were read from {', '.join(req.inputs)}")
-        ctx.pool = ctx.corpus.samples
+        ctx.pool = Pool.of(ctx.corpus.samples)
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
         corpus = ctx.corpus
-        assert corpus is not None
         return {
             **run_header(self.command, ctx.config, corpus),
             "counts": {"read": len(corpus.samples)},

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
+
 from selector.filters.dedup.near import sample_scores
 from selector.filters.dedup.semantic import drop_semantic_duplicates
 from selector.pipeline.context import RunContext
@@ -14,22 +16,24 @@ from selector.pipeline.stages.base import BaseStage
 
 
 class SemanticDedupStage(BaseStage):
-    """Fills ``ctx.semantic`` and narrows ``ctx.pool``, ``ctx.X`` and ``ctx.kmeans.labels`` to the kept rows."""
+    """Fills ``ctx.semantic`` and narrows ``ctx.pool`` (its vectors and labels with it) and
+    ``ctx.kmeans.labels`` to the kept rows."""
 
     name = "semantic_dedup"
+    needs = ("pool", "kmeans")
+    fills = ("semantic",)
 
     def applies(self, ctx: RunContext) -> bool:
         return bool(ctx.config.dedup.semantic_duplicate)
 
     def run(self, ctx: RunContext) -> None:
-        pool, X, km = ctx.pool, ctx.X, ctx.kmeans
-        assert pool is not None and X is not None and km is not None
-        scores = sample_scores(pool, ctx.config.filters.score_field)
-        sem = drop_semantic_duplicates(pool, X, km.labels, ctx.config.dedup.semantic_eps, scores)
+        pool, km = ctx.pool, ctx.kmeans
+        scores = sample_scores(pool.samples, ctx.config.filters.score_field)
+        sem = drop_semantic_duplicates(pool.samples, pool.X, km.labels, ctx.config.dedup.semantic_eps, scores)
         ctx.semantic = sem
-        ctx.pool, ctx.X = [pool[i] for i in sem.keep], X[sem.keep]
-        ctx.kmeans = replace(km, labels=km.labels[sem.keep])
+        ctx.dropped_at.append(pool.at[np.setdiff1d(np.arange(len(pool)), sem.keep)])  # rejected, in pool order
+        ctx.pool = pool.narrow(sem.keep)
+        ctx.kmeans = replace(km, labels=ctx.pool.labels)
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
-        assert ctx.semantic is not None and ctx.pool is not None
         return {"semantic_dedup": ctx.semantic.stats}

@@ -10,14 +10,15 @@ from selector.pipeline.stages.base import BaseStage
 
 
 class TokensStage(BaseStage):
-    """Fills ``ctx.token_counts``: ``(len(pool),)`` int tokens per sample."""
+    """Gives ``ctx.pool`` its ``token_counts``: ``(len(pool),)`` int tokens per sample."""
 
     name = "tokens"
+    needs = ("pool",)
 
     def applies(self, ctx: RunContext) -> bool:
         return isinstance(ctx.request.budget, Tokens)
 
     def run(self, ctx: RunContext) -> None:
         budget = ctx.request.budget
-        assert isinstance(budget, Tokens) and ctx.pool is not None
-        ctx.token_counts = count_tokens(ctx.pool, budget.counter)
+        assert isinstance(budget, Tokens)  # applies() checked it
+        ctx.pool = ctx.pool.with_(token_counts=count_tokens(ctx.pool.samples, budget.counter))

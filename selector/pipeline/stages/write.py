@@ -4,58 +4,44 @@ the chosen records as read, ``selection.jsonl``, ``rejected.jsonl`` (records as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
-from selector.io import Corpus
 from selector.pipeline.context import RunContext
 from selector.pipeline.outputs import write_selection
 from selector.pipeline.stages.base import BaseStage
 from selector.report.data import ReportData
-from selector.sample import Sample
-
-
-def positions(corpus: Corpus, samples: Sequence[Sample]) -> dict[str, int]:
-    """Where the given samples (or their cleaned copies, by id) stand in ``corpus.samples``.
-
-    Built at the end for just these samples: a map of every id would cost about 100 MB per million samples for
-    the whole run.
-    """
-    wanted = {s.id for s in samples}
-    return {s.id: i for i, s in enumerate(corpus.samples) if s.id in wanted}
 
 
 class WriteStage(BaseStage):
     """Writes ``ctx.request.out`` through the guard the read stage took."""
 
     name = "write"
+    needs = ("corpus", "pool", "kmeans", "coverage")
 
     def applies(self, ctx: RunContext) -> bool:
         return ctx.guard is not None
 
     def run(self, ctx: RunContext) -> None:
-        req, corpus, pool, X, cov, km = ctx.request, ctx.corpus, ctx.pool, ctx.X, ctx.coverage, ctx.kmeans
-        assert ctx.guard is not None and corpus is not None and pool is not None and X is not None
-        assert cov is not None and km is not None
+        req, corpus, cov, guard = ctx.request, ctx.corpus, ctx.coverage, ctx.guard
+        pool = ctx.pool.samples
+        assert guard is not None  # applies() checked it
         report = ReportData(
             sources=[s.source for s in pool],
             lengths=np.asarray([len(s.response) for s in pool]),
-            labels=km.labels,
+            labels=ctx.pool.labels,
             picks=ctx.picks,
             radii=cov.radii,
             random_radii=cov.random_radii,
-            embeddings=X,
+            embeddings=ctx.pool.X,
             seed=ctx.config.seed,
             samples=pool,
         )
         chosen = [pool[i] for i in ctx.picks]
-        position = positions(corpus, [s for s, _ in ctx.rejected])
-        rejected = [(corpus.samples[position[s.id]], reason) for s, reason in ctx.rejected]
+        rejected = ctx.rejected_as_read()
         manifest = ctx.manifest.build()
         manifest["seconds"] = ctx.timer.as_dict()
         write_selection(
-            ctx.guard,
+            guard,
             req.protected,
             req.overwrite,
             corpus,
