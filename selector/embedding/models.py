@@ -16,7 +16,10 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transformers import PretrainedConfig
 
 from selector.errors import ConfigError, SelectorError
 
@@ -130,12 +133,12 @@ def verify_default(ref: ModelRef, sha: str) -> None:
         )
 
 
-def default_max_length(path: Path, tokenizer: Any, config: Any) -> int:
+def default_max_length(path: Path, tokenizer: Any, model_config: PretrainedConfig) -> int:
     """The model's own input limit in tokens: ``max_seq_length`` from ``sentence_bert_config.json`` when present
     (256 for all-MiniLM-L6-v2), else the tokenizer's ``model_max_length`` capped at the position embeddings."""
-    positions = getattr(config, "max_position_embeddings", None)
+    positions = getattr(model_config, "max_position_embeddings", None)
     if positions:
-        positions -= _POSITION_OFFSET.get(getattr(config, "model_type", ""), 0)
+        positions -= _POSITION_OFFSET.get(getattr(model_config, "model_type", ""), 0)
     sbert = path / "sentence_bert_config.json"
     if sbert.is_file():
         value = json.loads(sbert.read_text(encoding="utf-8")).get("max_seq_length")
@@ -205,7 +208,7 @@ def load_tokenizer(ref: ModelRef, *, trust_remote_code: bool = False) -> Any:
 
 def load_model(
     ref: ModelRef,
-    config: Any,
+    model_config: PretrainedConfig,
     *,
     dtype: str = "float32",
     device: str = "cpu",
@@ -228,7 +231,7 @@ def load_model(
     try:
         model = AutoModel.from_pretrained(
             ref.path,
-            config=config,
+            config=model_config,
             local_files_only=True,
             trust_remote_code=trust_remote_code,
             dtype=getattr(torch, dtype),
@@ -236,14 +239,16 @@ def load_model(
         )
     except Exception as exc:
         raise SelectorError(
-            f"model {ref.name!r} ({config.__class__.__name__}) cannot be loaded as an encoder: {_load_failure(exc)}"
+            f"model {ref.name!r} ({type(model_config).__name__}) cannot be loaded as an encoder: {_load_failure(exc)}"
         ) from exc
     finally:
         if bars:
             hf_logging.enable_progress_bar()
-    if getattr(config, "is_encoder_decoder", False) and hasattr(model, "get_encoder"):
+    if getattr(model_config, "is_encoder_decoder", False) and hasattr(model, "get_encoder"):
         model = model.get_encoder()
-    if getattr(config, "is_decoder", False) or any(a.endswith("ForCausalLM") for a in config.architectures or []):
+    if getattr(model_config, "is_decoder", False) or any(
+        a.endswith("ForCausalLM") for a in model_config.architectures or []
+    ):
         log.warning("model %s is a decoder; mean pooling of its states is not what it was trained for", ref.name)
     return model.to(device=device).eval()
 

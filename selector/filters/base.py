@@ -13,13 +13,16 @@ import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
 from selector.progress import Progress
 from selector.report.reasons import REASON_TEXT
 from selector.sample import Sample, held
+
+if TYPE_CHECKING:
+    from selector.filters.config import DedupConfig, FilterConfig
 
 __all__ = [
     "REASONS",
@@ -109,7 +112,7 @@ class Filter(ABC):
     order: ClassVar[int]
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         """The rule as the ``filters:`` section of a config (a FilterConfig) sets it up, or ``None`` when that
         config switches it off."""
         return None
@@ -145,7 +148,7 @@ class CorpusRule(ABC):
         """``(index into samples, reason, details)`` for every sample to drop, indices ascending."""
 
     @classmethod
-    def from_config(cls, config: Any, dedup: Any, seed: int = 0) -> CorpusRule | None:
+    def from_config(cls, config: FilterConfig, dedup: DedupConfig, seed: int = 0) -> CorpusRule | None:
         """The rule as the ``filters:`` and ``dedup:`` sections set it up (a FilterConfig and a DedupConfig), or
         ``None`` when they switch it off. ``seed`` seeds any randomness (MinHash permutations)."""
         return None

@@ -17,12 +17,15 @@ import logging
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selector.errors import ConfigError
 from selector.filters.base import Filter, rule
 from selector.io import read_corpus
 from selector.sample import Sample
+
+if TYPE_CHECKING:
+    from selector.filters.config import FilterConfig
 
 __all__ = ["ContaminationFilter", "check_eval_files", "ngram_hashes", "words"]
 
@@ -69,7 +72,7 @@ class ContaminationFilter(Filter):
     """Drops samples sharing a word n-gram with a record of ``files`` (``contaminated``)."""
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         if config.decontaminate is None:
             return None
         return cls(config.decontaminate, config.contamination_ngram)

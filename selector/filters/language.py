@@ -13,11 +13,14 @@ cannot place (no letters) and detections below the confidence.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selector.errors import ConfigError
 from selector.filters.base import Filter, rule
 from selector.sample import Sample
+
+if TYPE_CHECKING:
+    from selector.filters.config import FilterConfig
 
 __all__ = ["LanguageFilter", "check_languages", "supported_languages"]
 
@@ -65,7 +68,7 @@ class LanguageFilter(Filter):
     """Drops samples confidently detected in a language outside ``languages`` (``language``)."""
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         if config.languages is None:
             return None
         return cls(config.languages, config.language_confidence, config.language_min_chars)

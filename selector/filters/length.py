@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selector.embedding.models import load_local_tokenizer
 from selector.embedding.tokens import PROMPT_ROLES, RESPONSE_ROLES, sample_tokens
 from selector.errors import ConfigError
 from selector.filters.base import Filter, rule
 from selector.sample import Sample
+
+if TYPE_CHECKING:
+    from selector.filters.config import FilterConfig
 
 __all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "check_bounds"]
 
@@ -35,7 +38,7 @@ class EmptyFilter(Filter):
     """Drops samples with a blank prompt, or with assistant turns that are all blank (``empty``)."""
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         return cls() if config.empty else None
 
     def check(self, sample: Sample) -> str | None:
@@ -63,7 +66,7 @@ class LengthFilter(Filter):
     """
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         if config.min_chars is None and config.max_chars is None:
             return None
         return cls(config.min_chars, config.max_chars)
@@ -107,7 +110,7 @@ class TokenLengthFilter(Filter):
     """
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         bounds = (config.min_tokens, config.max_tokens, config.min_prompt_tokens, config.max_prompt_tokens)
         if all(b is None for b in bounds):
             return None

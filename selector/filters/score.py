@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selector.errors import InputError
 from selector.filters.base import Filter, rule
 from selector.sample import Sample
+
+if TYPE_CHECKING:
+    from selector.filters.config import FilterConfig
 
 __all__ = ["LowScoreFilter", "read_score"]
 
@@ -48,7 +51,7 @@ class LowScoreFilter(Filter):
     """Drops samples whose record's ``score_field`` is below ``min_score`` (``low_score``)."""
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         if config.score_field is None or config.min_score is None:
             return None
         return cls(config.score_field, config.min_score)

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING
 
 from selector.filters.base import Filter, rule
 from selector.filters.markup import prose
 from selector.filters.wordlists import flatten_terms
 from selector.sample import Sample
+
+if TYPE_CHECKING:
+    from selector.filters.config import FilterConfig
 
 __all__ = ["FirstPersonFilter", "ReferenceFilter", "TermMatcher", "compile_terms"]
 
@@ -117,7 +120,7 @@ class FirstPersonFilter(_TermFilter):
     """Drops answers written in the first person singular (``first_person``)."""
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         if not config.first_person:
             return None
         return cls(config.first_person_words, config.first_person_exclude, ignore_quoted=config.ignore_quoted)
@@ -141,7 +144,7 @@ class ReferenceFilter(_TermFilter):
     """Drops answers that refer to other answers or to the forum they came from (``refers_to_other_answers``)."""
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         if not config.refers_to_other_answers:
             return None
         return cls(config.reference_phrases, ignore_quoted=config.ignore_quoted)

@@ -20,9 +20,12 @@ import re
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from transformers import PretrainedConfig
 
 from selector.embedding import models
 from selector.embedding.backends import require
@@ -35,13 +38,18 @@ OPSET = 17
 GRAPH = "model.onnx"
 
 
-def _export(ref: models.ModelRef, config: Any, folder: Path, *, trust_remote_code: bool) -> None:
+def _export(ref: models.ModelRef, model_config: PretrainedConfig, folder: Path, *, trust_remote_code: bool) -> None:
     """Trace ``ref``'s encoder into ``folder/model.onnx`` (inputs ``input_ids``, ``attention_mask``; output
     ``last_hidden_state``, all with dynamic batch and length)."""
     import torch
 
     net = models.load_model(
-        ref, config, dtype="float32", device="cpu", trust_remote_code=trust_remote_code, attn_implementation="eager"
+        ref,
+        model_config,
+        dtype="float32",
+        device="cpu",
+        trust_remote_code=trust_remote_code,
+        attn_implementation="eager",
     )
 
     class Hidden(torch.nn.Module):
@@ -146,7 +154,7 @@ def quantize_graph(source: Path, target: Path, recipe: Int8Recipe = INT8_DEFAULT
 def graph_path(
     ref: models.ModelRef,
     sha256: str,
-    config: Any,
+    model_config: PretrainedConfig,
     cache_dir: Path,
     quantize: str | None,
     *,
@@ -159,7 +167,7 @@ def graph_path(
     require("onnx", "onnx")
     fields = {"model_sha256": sha256, "opset": OPSET, "torch": torch.__version__.split("+")[0]}
     fp32, built = get_or_build(
-        cache_dir, "onnx-fp32", fields, lambda d: _export(ref, config, d, trust_remote_code=trust_remote_code)
+        cache_dir, "onnx-fp32", fields, lambda d: _export(ref, model_config, d, trust_remote_code=trust_remote_code)
     )
     if built:
         log.info("exported %s to ONNX (%s)", ref.name, fp32)

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from transformers import PretrainedConfig
 
 from selector.embedding import models
 from selector.embedding.gpu import Staging
@@ -19,12 +22,18 @@ from selector.embedding.pooling import pool
 
 
 def load_torch(
-    ref: models.ModelRef, config: Any, *, dtype: str, device: str, batch_tokens: int, trust_remote_code: bool
+    ref: models.ModelRef,
+    model_config: PretrainedConfig,
+    *,
+    dtype: str,
+    device: str,
+    batch_tokens: int,
+    trust_remote_code: bool,
 ) -> tuple[Any, Staging | None]:
     """The network in eval mode, in ``dtype`` on ``device`` (:func:`selector.embedding.models.load_model`), and on
     CUDA the pinned staging buffers of a batch of ``batch_tokens`` ids (:class:`~selector.embedding.gpu.Staging`;
     ``None`` elsewhere)."""
-    model = models.load_model(ref, config, dtype=dtype, device=device, trust_remote_code=trust_remote_code)
+    model = models.load_model(ref, model_config, dtype=dtype, device=device, trust_remote_code=trust_remote_code)
     staging = Staging(device, batch_tokens) if device.startswith("cuda") else None
     return model, staging
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from selector.filters.base import Filter, rule
 from selector.sample import Sample
+
+if TYPE_CHECKING:
+    from selector.filters.config import FilterConfig
 
 __all__ = ["DuplicateFilter", "dedup_key", "normalise"]
 
@@ -46,7 +49,7 @@ class DuplicateFilter(Filter):
     (``duplicate_of``, with ``similarity`` 1.0, as the near and semantic rules do)."""
 
     @classmethod
-    def from_config(cls, config: Any) -> Filter | None:
+    def from_config(cls, config: FilterConfig) -> Filter | None:
         return cls() if config.duplicate else None
 
     def __init__(self) -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -34,6 +34,9 @@ from selector.filters.base import CorpusRule, rule
 from selector.filters.dedup.exact import normalise
 from selector.filters.score import read_score
 from selector.sample import Sample
+
+if TYPE_CHECKING:
+    from selector.filters.config import DedupConfig, FilterConfig
 
 __all__ = [
     "DuplicateGroups",
@@ -271,7 +274,7 @@ class NearDuplicateRule(CorpusRule):
     """
 
     @classmethod
-    def from_config(cls, config: Any, dedup: Any, seed: int = 0) -> CorpusRule | None:
+    def from_config(cls, config: FilterConfig, dedup: DedupConfig, seed: int = 0) -> CorpusRule | None:
         if dedup is None or not dedup.near_duplicate:
             return None
         return cls(
