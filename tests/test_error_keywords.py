@@ -27,11 +27,6 @@ NOT_YET = {
     "selector/io/writer.py",
     "selector/evaluation/run.py",
     "selector/evaluation/split.py",
-    "selector/planning/plan.py",
-    "selector/planning/command.py",
-    "selector/filters/contamination.py",
-    "selector/formats/__init__.py",
-    "selector/formats/flat.py",
 }
 
 
@@ -58,6 +53,11 @@ def test_no_raise_below_the_cli_names_a_flag():
 def test_the_cli_spells_keywords_as_flags():
     assert as_flags("no budget: pass budget=N or fraction=F") == "no budget: pass --budget N or --fraction F"
     assert as_flags("task='x' needs task_field=F") == "--task 'x' needs --task-field F"
+    assert as_flags("ray=True needs ray_workers=N") == "--ray needs --ray-workers N"
+    assert as_flags('describe it with mapping={"prompt": KEY, "response": KEY}') == (
+        "describe it with --map prompt=KEY --map response=KEY"
+    )
+    assert as_flags("mapping=: unknown field x") == "--map: unknown field x"
     assert as_flags('use device="cpu", or backend="torch"') == "use --device cpu, or --backend torch"
     assert as_flags("with embeddings=, or cache=False") == "with --embeddings, or --no-cache"
     assert as_flags("config key 'encoder.model'; prompt=premise") == "config key 'encoder.model'; prompt=premise"

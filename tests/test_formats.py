@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from selector.cli.console import as_flags
 from selector.formats import FORMATS, FormatError, detect_format, get_format, mapped_format
 from selector.sample import Message
 
@@ -73,7 +74,8 @@ def test_unknown_keys_error_lists_keys_and_formats() -> None:
     with pytest.raises(FormatError) as info:
         detect_format(["question_id", "text", "category"])
     text = str(info.value)
-    assert "question_id" in text and "alpaca" in text and "--map" in text
+    assert "question_id" in text and "alpaca" in text and 'mapping={"prompt": KEY, "response": KEY}' in text
+    assert as_flags(text).endswith("describe it with --map prompt=KEY --map response=KEY")
 
 
 def test_missing_response_is_named() -> None:

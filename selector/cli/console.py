@@ -60,23 +60,36 @@ KEYWORDS = [
     "near",
     "semantic",
     "cache",
+    "params",
+    "source",
+    "gpu",
+    "gpu_hours",
+    "mfu",
+    "epochs",
+    "peak_tflops",
 ]
 """The library's keywords (``select()``, ``embed()``, ``dedup()``, ``Encoder``) that a flag of the same name sets;
 library errors name these (``budget=N``), and :func:`as_flags` spells them as flags for the command line."""
-FLAGS = {"mapping": "--map"}
+FLAGS = {"mapping": "--map", "source": "SOURCE"}
 """Keywords whose flag is not ``--`` plus the keyword with dashes."""
-_KEYWORD = re.compile(r"(?<![\w.\-])(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r')=("[^"]*"|)')
+_KEYWORD = re.compile(r"(?<![\w.\-])(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r')=("[^"]*"|True\b|)')
+_MAPPING = re.compile(r"mapping=\{([^}]*)\}")
+_PAIR = re.compile(r"""["'](\w+)["']:\s*([^,]+)""")
 
 
 def as_flags(message: str) -> str:
     """A library error as the command line says it: each keyword is spelled as its flag (``budget=N`` ->
     ``--budget N``, ``device="cpu"`` -> ``--device cpu``, ``embeddings=,`` -> ``--embeddings,``,
-    ``cache=False`` -> ``--no-cache``)."""
+    ``cache=False`` -> ``--no-cache``, ``ray=True`` -> ``--ray``, ``mapping={"prompt": KEY}`` ->
+    ``--map prompt=KEY``)."""
     message = message.replace("cache=False", "--no-cache")
+    message = _MAPPING.sub(lambda m: " ".join(f"--map {k}={v.strip()}" for k, v in _PAIR.findall(m.group(1))), message)
 
     def flag(m: re.Match[str]) -> str:
         name, quoted = m.group(1), m.group(2)
         spelled = FLAGS.get(name, "--" + name.replace("_", "-"))
+        if quoted == "True":
+            return spelled
         if quoted:
             return f"{spelled} {quoted[1:-1]}"
         follows = message[m.end() : m.end() + 1]

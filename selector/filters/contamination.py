@@ -41,7 +41,7 @@ def check_eval_files(files: Sequence[str]) -> list[str]:
     for f in files:
         if not Path(f).exists():
             raise ConfigError(
-                f"--decontaminate / config key 'filters.decontaminate': evaluation file {f!r} not found; "
+                f"decontaminate= / config key 'filters.decontaminate': evaluation file {f!r} not found; "
                 "give the test files (any format selector reads) whose items must not appear in the selection"
             )
     return [str(f) for f in files]

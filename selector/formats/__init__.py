@@ -86,16 +86,17 @@ def detect_format(keys: Iterable[str]) -> Format:
             return top[0]
         raise FormatError(
             f"ambiguous record format: keys {_keys_text(found)} fit {', '.join(f.name for f in top)} equally; "
-            "describe it with --map prompt=KEY --map response=KEY"
+            'describe it with mapping={"prompt": KEY, "response": KEY}'
         )
     near = [f for f in FORMATS.values() if f.required - f.response_keys and (f.required - f.response_keys) <= found]
     if near:
         wanted = " or ".join(f"{'/'.join(sorted(f.response_keys))!r} ({f.name})" for f in near)
         return_hint = f"record is missing its response: keys found {_keys_text(found)}, expected {wanted}"
-        raise FormatError(f"unknown record format, {return_hint}; add the answers or map a key with --map response=KEY")
+        fix = 'mapping={"response": KEY}'
+        raise FormatError(f"unknown record format, {return_hint}; add the answers or map a key with {fix}")
     raise FormatError(
         f"unknown record format: keys found {_keys_text(found)}; formats known: {known_formats()}; "
-        "describe it with --map prompt=KEY --map response=KEY"
+        'describe it with mapping={"prompt": KEY, "response": KEY}'
     )
 
 

@@ -118,18 +118,18 @@ class MappedFormat(FieldsFormat):
         try:
             super().check(record)
         except FormatError as exc:
-            raise FormatError(f"{exc}; check the --map options") from None
+            raise FormatError(f"{exc}; check mapping=") from None
 
 
 def check_mapping(mapping: Mapping[str, str]) -> None:
     """Raise :class:`SelectorError` for unknown targets, or text targets without both prompt and response."""
     unknown = sorted(set(mapping) - set(MAP_TARGETS))
     if unknown:
-        raise SelectorError(f"--map: unknown field {', '.join(unknown)}; the fields are {', '.join(MAP_TARGETS)}")
+        raise SelectorError(f"mapping=: unknown field {', '.join(unknown)}; the fields are {', '.join(MAP_TARGETS)}")
     text = set(mapping) - {"id"}
     if text and not {"prompt", "response"} <= text:
         raise SelectorError(
-            "--map needs both prompt=KEY and response=KEY to describe a format (got "
+            "mapping= needs both prompt=KEY and response=KEY to describe a format (got "
             + ", ".join(f"{k}={v}" for k, v in mapping.items())
             + ")"
         )

@@ -22,12 +22,12 @@ class PlanReport:
 def check_plan(params: str, source: str | None, tokens: str | None, gpu_hours: float | None) -> int:
     """``params`` as a count, once the arguments of :func:`plan` are known to make one plan (before any work)."""
     if not params:
-        raise ConfigError("--params is required: the model's parameter count, e.g. --params 7B (or --table)")
-    n_params = parse_count(params, "--params")
+        raise ConfigError('params= is required: the model\'s parameter count, e.g. params="7B"')
+    n_params = parse_count(params, "params=")
     if sum(x is not None for x in (source, tokens, gpu_hours)) > 1:
         raise ConfigError(
-            "give exactly one of SOURCE (a selection or corpus), --tokens N or --gpu-hours H, or none of them for "
-            "the compute-optimal plan of --params"
+            "give exactly one of source= (a selection or corpus), tokens=N or gpu_hours=H, or none of them for "
+            "the compute-optimal plan of params="
         )
     return n_params
 

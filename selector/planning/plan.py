@@ -40,13 +40,13 @@ def accelerator(name: str, peak_tflops: float | None = None) -> Accelerator:
     """The accelerator ``name`` (see :data:`~selector.planning.scaling.ACCELERATORS`), or a custom peak."""
     if peak_tflops is not None:
         if not _finite_positive(peak_tflops):
-            raise ConfigError(f"--peak-tflops must be a positive number of TFLOP/s, got {peak_tflops!r}")
+            raise ConfigError(f"peak_tflops= must be a positive number of TFLOP/s, got {peak_tflops!r}")
         return Accelerator(name, float(peak_tflops), "given with --peak-tflops")
     key = name.strip().lower()
     if key not in ACCELERATORS:
         raise ConfigError(
-            f"--gpu {name!r} is not a known accelerator; choose one of {', '.join(ACCELERATORS)}, or give its "
-            "dense bf16 peak with --peak-tflops"
+            f"gpu={name!r} is not a known accelerator; choose one of {', '.join(ACCELERATORS)}, or give its "
+            "dense bf16 peak with peak_tflops="
         )
     return ACCELERATORS[key]
 
@@ -58,11 +58,11 @@ def _finite_positive(x: float) -> bool:
 
 def _check(params: int, mfu: float, epochs: float) -> None:
     if isinstance(params, bool) or params < 1:
-        raise ConfigError(f"--params must be a positive number of parameters (7B, 1.5B, 350M), got {params!r}")
+        raise ConfigError(f"params= must be a positive number of parameters (7B, 1.5B, 350M), got {params!r}")
     if not 0 < mfu <= 1:
-        raise ConfigError(f"--mfu must be in (0, 1] (0.3-0.5 is typical for dense training), got {mfu!r}")
+        raise ConfigError(f"mfu= must be in (0, 1] (0.3-0.5 is typical for dense training), got {mfu!r}")
     if not _finite_positive(epochs):
-        raise ConfigError(f"--epochs must be a positive finite number, got {epochs!r}")
+        raise ConfigError(f"epochs= must be a positive finite number, got {epochs!r}")
 
 
 @dataclass
@@ -164,7 +164,7 @@ def tokens_for_hours(
     """Tokens per epoch that ``gpu_hours`` buy for ``epochs`` epochs: ``hours * 3600 * peak * mfu / (6 N epochs)``."""
     _check(params, mfu, epochs)
     if not _finite_positive(gpu_hours):
-        raise ConfigError(f"--gpu-hours must be a positive finite number, got {gpu_hours!r}")
+        raise ConfigError(f"gpu_hours= must be a positive finite number, got {gpu_hours!r}")
     acc = accelerator(gpu, peak_tflops)
     return int(gpu_hours * 3600.0 * acc.tflops * 1e12 * mfu / (FLOPS_PER_PARAM_TOKEN * params * epochs))
 
