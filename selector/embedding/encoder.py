@@ -27,11 +27,9 @@ static model (:mod:`selector.embedding.backends.static`) embeds the texts direct
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,40 +38,21 @@ import numpy as np
 from selector.device import resolve_device
 from selector.embedding import models
 from selector.embedding.backends import check_backend
-from selector.embedding.backends.torch import load_torch, torch_threads
+from selector.embedding.backends.loading import load_backend
+from selector.embedding.backends.torch import torch_threads
 from selector.embedding.batching import BatchedForward
-from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
+from selector.embedding.cache import default_cache_dir, saved_on_interrupt, text_hashes
 from selector.embedding.gpu import Staging, pick_dtype
+from selector.embedding.identity import EncoderIdentity, EncodeStats
 from selector.embedding.pooling import check_pooling
-from selector.embedding.tokenizing import CUT_PER_TOKEN, TokenizerProcess, prefix_cut_safe, tokenize_flat
+from selector.embedding.tokenizing import EncoderTokenizer, TokenizerProcess
 from selector.errors import ConfigError
 from selector.progress import Progress
 
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class EncodeStats:
-    """What the last :meth:`Encoder.encode` call did: ``n`` texts asked, ``n_unique`` distinct, ``n_cached`` served
-    from the cache, ``n_encoded`` run through the model, ``n_truncated`` cut at ``max_length`` (among the encoded),
-    ``batches`` forward passes, ``padding`` fraction of padded tokens, ``seconds`` wall time, ``oom_splits``
-    batches split after running out of GPU memory."""
-
-    n: int = 0
-    n_unique: int = 0
-    n_cached: int = 0
-    n_encoded: int = 0
-    n_truncated: int = 0
-    batches: int = 0
-    padding: float = 0.0
-    seconds: float = 0.0
-    oom_splits: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-class Encoder(BatchedForward):
+class Encoder(EncoderIdentity, EncoderTokenizer, BatchedForward):
     """A loaded encoder: ``Encoder(model).encode(texts) -> (n, d) float32`` unit rows in input order.
 
     Parameters (all keyword except ``model``):
@@ -117,6 +96,39 @@ class Encoder(BatchedForward):
         backend: str = "torch",
         quantize: str | None = None,
     ) -> None:
+        self._configure(device, dtype, batch_tokens, max_length, pooling, backend, quantize)
+        self.num_threads = num_threads
+        self.trust_remote_code = trust_remote_code
+        self.cache_enabled = cache
+        self.cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
+        self.chunk_size = chunk_size
+        ref = models.resolve_model(model)
+        model_config = self._load_identity(ref, max_length)
+        self._tok = self._backend_tokenizer()
+        self.tokenize_in_process = self.device.startswith("cuda") and self.backend == "torch"  # TokenizerProcess
+        self._tokproc: TokenizerProcess | None = self._tokenizer_process() if self.tokenize_in_process else None
+        self.stats_ = EncodeStats()
+        self._budget = self.batch_tokens  # this call's budget: halved once per batch that ran out of memory
+        self.model: Any = None
+        self._runner: Any = None
+        self._static: Any = None
+        self._staging: Staging | None = None
+        loaded = load_backend(self, ref, model_config)
+        self.model, self._staging, self._runner, self._static = loaded
+        if self._static is not None:
+            self.dim = self._static.dim
+
+    def _configure(
+        self,
+        device: str,
+        dtype: str,
+        batch_tokens: int | None,
+        max_length: int | None,
+        pooling: str,
+        backend: str,
+        quantize: str | None,
+    ) -> None:
+        """Check the settings and resolve ``auto`` ones (device, dtype, token budget) before anything loads."""
         self.pooling = check_pooling(pooling)
         self.backend, self.quantize = check_backend(backend, quantize)
         if max_length is not None and max_length < 2:
@@ -134,139 +146,26 @@ class Encoder(BatchedForward):
         self.batch_tokens = int(batch_tokens or default_budget)
         if self.batch_tokens < 1:
             raise ConfigError(f"batch_tokens must be >= 1, got {batch_tokens}")
-        self.num_threads = num_threads
-        self.trust_remote_code = trust_remote_code
-        self.cache_enabled = cache
-        self.cache_dir = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-        self.chunk_size = chunk_size
 
-        ref = models.resolve_model(model)
+    def _load_identity(self, ref: models.ModelRef, max_length: int | None) -> Any:
+        """The model's identity (name, revision, checksum, width, input limit) and tokenizer; returns its
+        transformers config for the backend to load the network with."""
         self.name, self.path, self.revision = ref.name, ref.path, ref.revision
         self.sha256 = models.weights_sha256(ref.path)
         models.verify_default(ref, self.sha256)
-        config = models.load_config(ref, trust_remote_code=trust_remote_code)
-        self.tokenizer = models.load_tokenizer(ref, trust_remote_code=trust_remote_code)
-        hidden = getattr(config, "hidden_size", None) or getattr(config, "d_model", None)
+        model_config = models.load_config(ref, trust_remote_code=self.trust_remote_code)
+        self.tokenizer = models.load_tokenizer(ref, trust_remote_code=self.trust_remote_code)
+        hidden = getattr(model_config, "hidden_size", None) or getattr(model_config, "d_model", None)
         if not hidden:
             raise ConfigError(f"model {self.name!r}: its config gives no hidden_size; is it a text encoder?")
         self.dim = int(hidden)
-        limit = models.default_max_length(ref.path, self.tokenizer, config)
+        limit = models.default_max_length(ref.path, self.tokenizer, model_config)
         self.max_length = int(max_length) if max_length is not None else limit
         if self.max_length > limit:
             log.warning("max_length %d exceeds %s's limit %d; using %d", self.max_length, self.name, limit, limit)
             self.max_length = limit
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        self._tok = self._backend_tokenizer()
-        self.tokenize_in_process = self.device.startswith("cuda") and self.backend == "torch"  # TokenizerProcess
-        self._tokproc: TokenizerProcess | None = self._tokenizer_process() if self.tokenize_in_process else None
-        self.stats_ = EncodeStats()
-        self._budget = self.batch_tokens  # this call's budget: halved once per batch that ran out of memory
-        self.model: Any = None
-        self._runner: Any = None
-        self._static: Any = None
-        self._staging: Staging | None = None
-        if self.backend == "torch":
-            self.model, self._staging = load_torch(
-                ref,
-                config,
-                dtype=self.dtype,
-                device=self.device,
-                batch_tokens=self.batch_tokens,
-                trust_remote_code=trust_remote_code,
-            )
-        elif self.backend == "onnx":
-            from selector.embedding.backends.onnx_runtime import OnnxRunner, graph_path
-
-            graph = graph_path(
-                ref, self.sha256, config, self.cache_dir, self.quantize, trust_remote_code=trust_remote_code
-            )
-            self._runner = OnnxRunner(graph, num_threads=num_threads)
-        else:
-            from selector.embedding.backends.static import StaticRunner
-
-            self._static = StaticRunner(
-                ref,
-                self.sha256,
-                self.dim,
-                self.cache_dir,
-                max_length=self.max_length,
-                device=self.device,
-                trust_remote_code=trust_remote_code,
-            )
-            self.dim = self._static.dim
-
-    # identity ------------------------------------------------------------------------------------------
-    def info(self) -> dict[str, Any]:
-        """Model identity and settings for a run manifest (JSON-serialisable)."""
-        return {
-            "model": self.name,
-            "path": str(self.path),
-            "revision": self.revision,
-            "sha256": self.sha256,
-            "dim": self.dim,
-            "max_length": self.max_length,
-            "pooling": self.pooling,
-            "device": self.device,
-            "dtype": self.dtype,
-            "batch_tokens": self.batch_tokens,
-            "backend": self.backend,
-            "quantize": self.quantize,
-            **({"int8_recipe": self._int8_recipe()} if self.quantize else {}),
-        }
-
-    def cache_fields(self, template: str | None) -> dict[str, Any]:
-        """Everything that changes a vector: the cache key (see :mod:`selector.embedding.cache`). The ``onnx`` and
-        ``static`` backends add ``backend`` and ``quantize`` (int8 also its quantisation recipe, so vectors of an
-        earlier recipe are not reused); the torch backend keeps the key it had before backends existed, so earlier
-        caches stay valid."""
-        fields: dict[str, Any] = {
-            "model_sha256": self.sha256,
-            "max_length": self.max_length,
-            "template": template,
-            "pooling": self.pooling,
-            "dtype": self.dtype,
-        }
-        if self.backend != "torch":
-            fields.update(backend=self.backend, quantize=self.quantize)
-        if self.quantize is not None:
-            fields["int8_recipe"] = self._int8_recipe()
-        return fields
-
-    @staticmethod
-    def _int8_recipe() -> dict[str, Any]:
-        from selector.embedding.backends.onnx_runtime import INT8_DEFAULT
-
-        return INT8_DEFAULT.fields()
-
-    def open_cache(self, template: str | None = None) -> EmbeddingCache:
-        """The on-disk cache for this encoder's settings and ``template``."""
-        return EmbeddingCache(self.cache_dir, self.cache_fields(template), self.dim, chunk_size=self.chunk_size)
-
-    # tokenization --------------------------------------------------------------------------------------
-    def _backend_tokenizer(self) -> Any:
-        from tokenizers import Tokenizer
-
-        spec = self.tokenizer.backend_tokenizer.to_str()
-        tok = Tokenizer.from_str(spec)
-        tok.no_padding()
-        side = getattr(self.tokenizer, "truncation_side", "right")
-        tok.enable_truncation(self.max_length, stride=0, direction=side)
-        self._cut = CUT_PER_TOKEN * self.max_length if prefix_cut_safe(json.loads(spec), side) else None
-        self._spec, self._side = spec, side
-        return tok
-
-    def _tokenizer_process(self) -> TokenizerProcess:
-        """The spawned tokenizer of a CUDA encoder (started with it, so its start-up overlaps the model's loading;
-        again on a call after :meth:`release`)."""
-        if getattr(self, "_tokproc", None) is None:
-            self._tokproc = TokenizerProcess(self._spec, self.max_length, self._side)
-        return self._tokproc
-
-    def tokenize(self, texts: Sequence[str], block: int = 8192) -> tuple[list[np.ndarray], np.ndarray]:
-        """Token ids of each text as int32 arrays (with special tokens, cut at ``max_length``) and a (n,) bool
-        array of which texts were truncated (:func:`~selector.embedding.tokenizing.tokenize_flat` per text)."""
-        tokens = tokenize_flat(self._tok, texts, block, self._cut)
-        return [tokens.row(i) for i in range(len(texts))], tokens.truncated
+        return model_config
 
     def release(self) -> None:
         """Free the model and its device memory (call when the run needs the GPU for clustering and the

@@ -14,6 +14,7 @@ list per text survives tokenisation, and a padded batch is assembled with one ve
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -189,3 +190,38 @@ def pad(tokens: Tokens, rows: np.ndarray, width: int, pad_id: int, out: np.ndarr
         src = np.repeat(tokens.starts[rows], lengths) + col
         grid[row_of, col] = tokens.flat[src]
     return grid
+
+
+class EncoderTokenizer:
+    """The tokenizing half of an :class:`~selector.embedding.encoder.Encoder`: a fast ``tokenizers`` copy of the
+    model's tokenizer cut at ``max_length`` (set up by :meth:`_backend_tokenizer` once ``tokenizer`` and
+    ``max_length`` are loaded), tokenizing in this process or in a spawned :class:`TokenizerProcess` on CUDA."""
+
+    tokenizer: Any
+    max_length: int
+    _tokproc: TokenizerProcess | None
+
+    def _backend_tokenizer(self) -> Any:
+        from tokenizers import Tokenizer
+
+        spec = self.tokenizer.backend_tokenizer.to_str()
+        tok = Tokenizer.from_str(spec)
+        tok.no_padding()
+        side = getattr(self.tokenizer, "truncation_side", "right")
+        tok.enable_truncation(self.max_length, stride=0, direction=side)
+        self._cut = CUT_PER_TOKEN * self.max_length if prefix_cut_safe(json.loads(spec), side) else None
+        self._spec, self._side = spec, side
+        return tok
+
+    def _tokenizer_process(self) -> TokenizerProcess:
+        """The spawned tokenizer of a CUDA encoder (started with it, so its start-up overlaps the model's loading;
+        again on a call after :meth:`release`)."""
+        if getattr(self, "_tokproc", None) is None:
+            self._tokproc = TokenizerProcess(self._spec, self.max_length, self._side)
+        return self._tokproc
+
+    def tokenize(self, texts: Sequence[str], block: int = 8192) -> tuple[list[np.ndarray], np.ndarray]:
+        """Token ids of each text as int32 arrays (with special tokens, cut at ``max_length``) and a (n,) bool
+        array of which texts were truncated (:func:`~selector.embedding.tokenizing.tokenize_flat` per text)."""
+        tokens = tokenize_flat(self._tok, texts, block, self._cut)
+        return [tokens.row(i) for i in range(len(texts))], tokens.truncated
