@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from selector.embedding.precomputed import _open_npy, unit_rows
+from selector.embedding.npy_file import open_npy as _open_npy
+from selector.embedding.precomputed import unit_rows
 from selector.errors import SelectorError
 
 

@@ -17,7 +17,6 @@ array is made beside the result. Nothing here unpickles: a file that is not a ``
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from selector.embedding.cache import HASH_DTYPE, text_hash
+from selector.embedding.npy_file import check_count, check_model, open_npy, read_sidecar
 from selector.errors import SelectorError
 from selector.sample import Sample
 
@@ -34,7 +34,6 @@ STORAGE = ("float32", "float16")
 
 log = logging.getLogger(__name__)
 
-NPY_MAGIC = b"\x93NUMPY"
 ROW_HASH = "blake2b-128 (hex) of each row's text, the sample rendered with `template`, UTF-8"
 _RERUN = "embed these inputs again (selector embed INPUTS --out FILE.npy) or select from the inputs it was made of"
 
@@ -74,12 +73,12 @@ def load_embeddings(
     template or another model.
     """
     path = Path(path)
-    arr = _open_npy(path)
+    arr = open_npy(path)
     if arr.ndim != 2:
         raise SelectorError(f"embeddings={path}: expected a 2-D array (samples x dims), got shape {arr.shape}")
-    meta = _read_sidecar(path)
+    meta = read_sidecar(path)
     if meta is None:
-        _check_count(path, arr.shape[0], len(samples))
+        check_count(path, arr.shape[0], len(samples))
         log.warning(
             "--embeddings %s has no `selector embed` sidecar (%s): its rows cannot be checked against the samples; "
             "they are assumed to be in the order the inputs are read",
@@ -180,8 +179,8 @@ def check_alignment(
             f"{template!r}; set encoder.template: {made_with} in the config or embed again with template={template}"
         )
     if model is not None:
-        _check_model(path, meta, model)
-    _check_count(path, n_rows, len(samples), meta)
+        check_model(path, meta, model)
+    check_count(path, n_rows, len(samples), meta)
     ids = list(meta.get("ids") or [])
     stored = meta.get("text_hashes")
     if stored is None:  # a sidecar from before per-row hashes: the ids are all there is to compare
@@ -254,84 +253,3 @@ def _first_difference(a: Sequence[Any], b: Sequence[Any]) -> int:
 
 def _id(ids: Sequence[str], k: int) -> str:
     return repr(ids[k]) if k < len(ids) else "(no id)"
-
-
-def _check_count(path: Path, n_rows: int, n_samples: int, meta: dict[str, Any] | None = None) -> None:
-    if n_rows == n_samples:
-        return
-    made_from = ""
-    if meta is not None:
-        names = [str(i.get("path")) for i in meta.get("inputs", []) if isinstance(i, dict)]
-        made_from = f" (embedded from {', '.join(names)})" if names else ""
-    raise SelectorError(
-        f"embeddings={path} has {n_rows:,} rows{made_from} but the inputs hold {n_samples:,} samples; the rows "
-        "must align with the samples as read (write them with `selector embed` on the same inputs)"
-    )
-
-
-def _check_model(path: Path, meta: dict[str, Any], model: str | Path) -> None:
-    from selector.embedding import models
-
-    ref = models.resolve_model(model)
-    sha = models.weights_sha256(ref.path)
-    if meta.get("sha256") != sha:
-        raise SelectorError(
-            f"embeddings={path} was embedded with model {meta.get('model')!r} (weights sha256 "
-            f"{str(meta.get('sha256'))[:12]}...) but this run's encoder.model is {str(model)!r} (sha256 "
-            f"{sha[:12]}...); leave encoder.model unset with embeddings=, or embed again with model={model}"
-        )
-
-
-def _read_sidecar(path: Path) -> dict[str, Any] | None:
-    """The ``selector embed`` sidecar of ``path`` (``FILE.json``), or ``None`` when there is none."""
-    from selector.io.guard import MARKER_KEY
-
-    sidecar = path.with_suffix(".json")
-    if not sidecar.is_file():
-        return None
-    try:
-        meta = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise SelectorError(
-            f"embeddings={path}: its sidecar {sidecar} is unreadable ({exc}); restore it, or embed again"
-        ) from None
-    if not isinstance(meta, dict) or MARKER_KEY not in meta or meta.get("command") != "embed":
-        log.warning("%s is not a `selector embed` sidecar; ignoring it", sidecar)
-        return None
-    return meta
-
-
-def _open_npy(path: Path) -> np.ndarray:
-    """Memory-map ``path`` as a ``.npy`` array, refusing anything else (pickles included) with a clear reason."""
-    try:
-        with path.open("rb") as f:
-            head = f.read(64)
-    except FileNotFoundError:
-        raise SelectorError(f"embeddings={path}: file not found") from None
-    except IsADirectoryError:
-        raise SelectorError(f"embeddings={path} is a folder; pass the .npy file `selector embed` wrote") from None
-    except OSError as exc:
-        raise SelectorError(f"embeddings={path}: cannot read it ({exc.strerror or exc})") from None
-    if not head.startswith(NPY_MAGIC):
-        raise SelectorError(
-            f"embeddings={path} is not a .npy array file: it {_looks_like(head)}; write the vectors "
-            "with `selector embed` or numpy.save (one float row per sample)"
-        )
-    try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, OSError) as exc:
-        raise SelectorError(f"embeddings={path}: a damaged or unsupported .npy file ({exc}); write it again") from None
-
-
-def _looks_like(head: bytes) -> str:
-    if not head:
-        return "is empty"
-    if head.startswith(b"PK"):
-        return "is a zip archive (a .npz? save one array with numpy.save)"
-    if head[:1] == b"\x80":
-        return "looks like a Python pickle, which selector never loads"
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return "starts with bytes that are neither NumPy's header nor text"
-    return f"looks like text ({text.strip()[:20]!r}...)" if text.strip() else "holds only white space"

@@ -29,9 +29,8 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from selector.errors import ConfigError
 from selector.filters.base import CorpusRule, rule
-from selector.filters.dedup.exact import normalise
+from selector.filters.dedup.minhash import band_keys, band_pairs, load_rensa, lsh_params, minhash_signatures, shingles
 from selector.filters.score import read_score
 from selector.sample import Sample
 
@@ -51,100 +50,10 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Runs of equal band keys up to this size yield every pair; longer runs (mass copies) yield a star and a chain.
-ALL_PAIRS_RUN = 64
 #: Candidate pairs verified per batch.
 VERIFY_BATCH = 1 << 20
 #: With exact verification, candidates estimated this far below the threshold are still checked exactly (~3 sigma).
 EXACT_MARGIN = 0.1
-
-
-def shingles(text: str, kind: str = "word", size: int = 5) -> list[str]:
-    """The distinct shingles of ``normalise(text)``: runs of ``size`` words (``kind="word"``) or characters.
-
-    A text shorter than one shingle is a single shingle (itself), so short texts still compare.
-    """
-    text = normalise(text)
-    if kind == "word":
-        words = text.split(" ")
-        if len(words) <= size:
-            return [text]
-        return list({" ".join(words[i : i + size]) for i in range(len(words) - size + 1)})
-    if len(text) <= size:
-        return [text]
-    return list({text[i : i + size] for i in range(len(text) - size + 1)})
-
-
-def _rensa() -> Any:
-    try:
-        import rensa
-    except ImportError:
-        raise ConfigError(
-            "config key 'dedup.near_duplicate' needs the package rensa (a dependency of selector: pip install "
-            "rensa); or set dedup.near_duplicate: false to switch the rule off"
-        ) from None
-    return rensa
-
-
-def minhash_signatures(
-    texts: Sequence[str], *, kind: str = "word", size: int = 5, num_perm: int = 128, seed: int = 0
-) -> np.ndarray:
-    """``(n, num_perm)`` uint32 MinHash signatures of ``texts`` (seeded permutations; see :func:`shingles`)."""
-    rensa = _rensa()
-    sig = np.empty((len(texts), num_perm), dtype=np.uint32)
-    for i, text in enumerate(texts):
-        m = rensa.RMinHash(num_perm=num_perm, seed=seed)
-        m.update(shingles(text, kind, size))
-        sig[i] = m.digest()
-    return sig
-
-
-def lsh_params(threshold: float, num_perm: int) -> tuple[int, int]:
-    """``(bands, rows)``: the most rows per band (fewest false candidates) with ``bands * rows <= num_perm`` that
-    still make a pair at ``threshold`` collide with probability >= 0.99."""
-    best = (num_perm, 1)
-    for rows in range(1, num_perm + 1):
-        bands = num_perm // rows
-        if 1 - (1 - threshold**rows) ** bands >= 0.99:
-            best = (bands, rows)
-    return best
-
-
-def _band_keys(band: np.ndarray) -> np.ndarray:
-    """One uint64 key per row of a ``(n, r)`` uint32 band (a multiply-xorshift mix of its values)."""
-    key = np.zeros(band.shape[0], dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for col in band.T:
-            key = (key ^ col.astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
-            key ^= key >> np.uint64(29)
-    return key
-
-
-def _band_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Candidate pairs ``(i, j)``, ``i < j``, among rows with equal ``keys``."""
-    order = np.argsort(keys, kind="stable")
-    k = keys[order]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    sizes = np.diff(np.r_[starts, len(k)])
-    multi = sizes > 1
-    starts, sizes = starts[multi], sizes[multi]
-    if not len(starts):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    left: list[np.ndarray] = []
-    right: list[np.ndarray] = []
-    # Every member with the run's first (star) and with its predecessor (chain): covers any run size.
-    member = np.concatenate([np.arange(s + 1, s + z) for s, z in zip(starts, sizes, strict=True)])
-    run_start = np.repeat(starts, sizes - 1)
-    left += [order[run_start], order[member - 1]]
-    right += [order[member], order[member]]
-    # Small runs: every pair, so a false collision with the first member hides nothing.
-    small = (sizes > 2) & (sizes <= ALL_PAIRS_RUN)
-    for s, z in zip(starts[small], sizes[small], strict=True):
-        a, b = np.triu_indices(int(z), 2)
-        left.append(order[s + a])
-        right.append(order[s + b])
-    i, j = np.concatenate(left), np.concatenate(right)
-    return np.minimum(i, j).astype(np.int64), np.maximum(i, j).astype(np.int64)
 
 
 @dataclass
@@ -215,7 +124,7 @@ def near_duplicates(
     seen = np.empty(0, dtype=np.int64)
     n_candidates = 0
     for band in range(b):
-        i, j = _band_pairs(_band_keys(sig[:, band * r : (band + 1) * r]))
+        i, j = band_pairs(band_keys(sig[:, band * r : (band + 1) * r]))
         code = np.unique(i * n + j)
         code = code[~np.isin(code, seen, assume_unique=True)]
         n_candidates += len(code)
@@ -290,7 +199,7 @@ class NearDuplicateRule(CorpusRule):
         score_field: str | None = None,
         seed: int = 0,
     ) -> None:
-        _rensa()  # a missing package is an error before any work
+        load_rensa()  # a missing package is an error before any work
         self.jaccard = jaccard
         self.shingle = shingle
         self.shingle_size = shingle_size
