@@ -78,21 +78,8 @@ def kmeans(
     """
     X = as_rows(X)
     half = X.dtype == np.float16
-    if X.ndim != 2:
-        raise SelectorError(f"kmeans needs a 2-D (n, d) array of embeddings, got shape {X.shape}")
+    k = _checked_k(X, k, niter)
     n, d = X.shape
-    if n == 0:
-        raise SelectorError("kmeans got 0 embeddings: nothing to cluster (did every sample get filtered out?)")
-    if k is None:
-        k = default_k(n)
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise ConfigError(f"k (number of clusters) must be a positive integer, got {k!r}")
-    if niter < 1:
-        raise ConfigError(f"niter must be at least 1, got {niter!r}")
-    k = int(k)
-    if k > n:
-        log.warning("k=%d clusters requested for %d points: using k=%d", k, n, n)
-        k = n
     use_gpu = faiss_uses_gpu(device)
     start = time.perf_counter()
     km = faiss.Kmeans(
@@ -110,14 +97,7 @@ def kmeans(
     centroids = np.ascontiguousarray(km.centroids, dtype=np.float32)
     norms = np.linalg.norm(centroids, axis=1, keepdims=True)
     centroids = centroids / np.maximum(norms, np.float32(1e-12))
-    index = faiss.IndexFlatIP(d)
-    index.add(centroids)
-    if half:
-        found = [index.search(block, 1) for block in widened(X)]
-        sims, labels = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
-    else:
-        sims, labels = index.search(X, 1)
-    labels = labels[:, 0].astype(np.int64)
+    sims, labels = _assign(X, centroids)
     sizes = np.bincount(labels, minlength=k)
     seconds = time.perf_counter() - start
     stats = {
@@ -128,7 +108,7 @@ def kmeans(
         "seed": seed,
         "train_size": int(min(n, k * max_points_per_centroid)),
         "objective": float(km.obj[-1]) if len(km.obj) else 0.0,
-        "mean_cosine": float(sims[:, 0].mean()),
+        "mean_cosine": float(sims.mean()),
         "cluster_sizes": sizes.tolist(),
         "empty_clusters": int((sizes == 0).sum()),
         "gpu": use_gpu,
@@ -136,6 +116,37 @@ def kmeans(
     }
     log.info("k-means: %d points, k=%d, trained on %d, %.1fs", n, k, stats["train_size"], seconds)
     return KMeansResult(centroids=centroids, labels=labels, stats=stats)
+
+
+def _checked_k(X: np.ndarray, k: int | None, niter: int) -> int:
+    """The number of clusters for ``X``: ``k`` checked (``None``: :func:`default_k`), lowered to ``n`` if above."""
+    if X.ndim != 2:
+        raise SelectorError(f"kmeans needs a 2-D (n, d) array of embeddings, got shape {X.shape}")
+    n = X.shape[0]
+    if n == 0:
+        raise SelectorError("kmeans got 0 embeddings: nothing to cluster (did every sample get filtered out?)")
+    if k is None:
+        k = default_k(n)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise ConfigError(f"k (number of clusters) must be a positive integer, got {k!r}")
+    if niter < 1:
+        raise ConfigError(f"niter must be at least 1, got {niter!r}")
+    if k > n:
+        log.warning("k=%d clusters requested for %d points: using k=%d", k, n, n)
+        return n
+    return int(k)
+
+
+def _assign(X: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(cosine, label)`` of each row's nearest centroid; float16 ``X`` in blocks widened one at a time."""
+    index = faiss.IndexFlatIP(centroids.shape[1])
+    index.add(centroids)
+    if X.dtype == np.float16:
+        found = [index.search(block, 1) for block in widened(X)]
+        sims, labels = np.concatenate([f[0] for f in found]), np.concatenate([f[1] for f in found])
+    else:
+        sims, labels = index.search(X, 1)
+    return sims[:, 0], labels[:, 0].astype(np.int64)
 
 
 def _training_rows(X: np.ndarray, size: int, seed: int) -> np.ndarray:

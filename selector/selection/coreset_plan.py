@@ -33,9 +33,10 @@ import numpy as np
 
 from selector.errors import ConfigError, SelectorError
 from selector.sample import Sample
-from selector.selection.allocation import group_name, resolve_group_by, temperature_quotas
+from selector.selection.allocation import AllocationConfig, group_name, resolve_group_by, temperature_quotas
 from selector.selection.centres import cluster_medoids, target_centre, task_centres
 from selector.selection.clustering import KMeansResult
+from selector.selection.config import CoresetConfig
 
 
 @dataclass
@@ -66,28 +67,48 @@ def plan_selection(
     X: np.ndarray,
     km: KMeansResult,
     budget: int,
-    cfg: Any,
+    coreset: CoresetConfig,
+    allocation: AllocationConfig,
     *,
     task: str | None = None,
     target: np.ndarray | None = None,
 ) -> CoresetPlan:
-    """Candidates, seeds and group quotas for selecting ``budget`` of ``pool`` (rows of ``X``)."""
+    """Candidates, seeds and group quotas for selecting ``budget`` of ``pool`` (rows of ``X``), under the run's
+    ``coreset:`` and ``allocation:`` sections."""
+    if target is not None and task is not None:
+        raise ConfigError("give either task=NAME or target=FILE, not both")
+    eligible, centres, stats = _candidates(pool, X, km, budget, coreset, task, target)
+    seeds = _seeds(pool, X, km.labels, eligible, centres, budget, coreset.seeding, stats)
+    plan = CoresetPlan(eligible=eligible, seeds=[int(s) for s in seeds], stats=stats)
+    if coreset.balance:
+        group_by = resolve_group_by(allocation.group_by, stats["mode"] == "tasks")
+        _split_budget(plan, pool, km.labels, budget, group_by, allocation.tau)
+    return plan
+
+
+def _candidates(
+    pool: Sequence[Sample],
+    X: np.ndarray,
+    km: KMeansResult,
+    budget: int,
+    coreset: CoresetConfig,
+    task: str | None,
+    target: np.ndarray | None,
+) -> tuple[np.ndarray, list[int], dict[str, Any]]:
+    """``(eligible, centres, stats)`` of the plan's mode: a target, one task, several tasks, or the whole pool."""
     n = len(pool)
     labels, centroids = km.labels, km.centroids
     tasks = [s.task for s in pool]
     known = sorted({t for t in tasks if t is not None})
-    group_by = cfg.allocation.group_by
-    if target is not None and task is not None:
-        raise ConfigError("give either task=NAME or target=FILE, not both")
-
+    stats: dict[str, Any]
     if target is not None:
-        tc = target_centre(X, labels, centroids, target, budget, candidate_factor=cfg.coreset.candidate_factor)
+        tc = target_centre(X, labels, centroids, target, budget, candidate_factor=coreset.candidate_factor)
         eligible = np.zeros(n, dtype=bool)
         eligible[tc.candidates] = True
-        centres = [tc.centre]
-        stats: dict[str, Any] = {"mode": "target", "cluster": tc.cluster, "clusters": tc.clusters, **tc.stats}
+        stats = {"mode": "target", "cluster": tc.cluster, "clusters": tc.clusters, **tc.stats}
         stats["centre_id"] = pool[tc.centre].id
-    elif task is not None:
+        return eligible, [tc.centre], stats
+    if task is not None:
         if not known:
             raise ConfigError(f"task={task!r} needs task_field=F (the record key that names each sample's task)")
         if task not in known:
@@ -96,43 +117,44 @@ def plan_selection(
         (tc,) = task_centres(X, labels, centroids, [t if t == task else None for t in tasks])
         eligible = np.zeros(n, dtype=bool)
         eligible[tc.members] = True
-        centres = [tc.centre]
         stats = {"mode": "task", "task": task, "cluster": tc.cluster, "centre_id": pool[tc.centre].id, **tc.stats}
-    elif known:
+        return eligible, [tc.centre], stats
+    if known:
         found = task_centres(X, labels, centroids, tasks)
-        eligible = np.ones(n, dtype=bool)
-        centres = [c.centre for c in found]
         stats = {
             "mode": "tasks",
             "tasks": {str(c.task): {"cluster": c.cluster, "centre_id": pool[c.centre].id, **c.stats} for c in found},
         }
-    else:
-        (tc,) = task_centres(X, labels, centroids, ["pool"] * n)
-        eligible = np.ones(n, dtype=bool)
-        centres = [tc.centre]
-        stats = {"mode": "pool", "cluster": tc.cluster, "centre_id": pool[tc.centre].id, **tc.stats}
+        return np.ones(n, dtype=bool), [c.centre for c in found], stats
+    (tc,) = task_centres(X, labels, centroids, ["pool"] * n)
+    stats = {"mode": "pool", "cluster": tc.cluster, "centre_id": pool[tc.centre].id, **tc.stats}
+    return np.ones(n, dtype=bool), [tc.centre], stats
 
-    seeding = cfg.coreset.seeding
+
+def _seeds(
+    pool: Sequence[Sample],
+    X: np.ndarray,
+    labels: np.ndarray,
+    eligible: np.ndarray,
+    centres: list[int],
+    budget: int,
+    seeding: str,
+    stats: dict[str, Any],
+) -> list[int]:
+    """The greedy's seeds by ``coreset.seeding``; notes how many in ``stats``."""
+    seeds: list[int] = []
     if seeding == "task_centre":
         seeds = centres
         if len(centres) > budget:  # fewer picks than tasks: choose which centres, weighted by task size
-            sizes = Counter(str(t) for t in tasks if t is not None)
+            sizes = Counter(str(s.task) for s in pool if s.task is not None)
             weights = [sizes[str(pool[c].task)] if pool[c].task is not None else 1 for c in centres]
             seeds = [centres[j] for j in choose_centres(X[centres], weights, budget)]
             stats["centres_chosen"] = len(seeds)
     elif seeding == "medoids":
         seeds = _medoid_seeds(X, labels, eligible)
-    else:
-        seeds = []
     stats["seeding"] = seeding
     stats["seeds"] = len(seeds)
-
-    plan = CoresetPlan(eligible=eligible, seeds=[int(s) for s in seeds], stats=stats)
-    if cfg.coreset.balance:
-        _split_budget(
-            plan, pool, labels, budget, resolve_group_by(group_by, stats["mode"] == "tasks"), cfg.allocation.tau
-        )
-    return plan
+    return seeds
 
 
 def choose_centres(C: np.ndarray, weights: Sequence[float], budget: int) -> list[int]:

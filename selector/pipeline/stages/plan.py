@@ -26,7 +26,14 @@ class PlanStage(BaseStage):
             raise RuntimeError("stage 'plan' needs a budget in the request")
         ctx.budget_records = budget.records(filtered, pool.token_counts)
         ctx.plan = plan_selection(
-            pool.samples, pool.X, km, ctx.budget_records, ctx.config, task=ctx.request.task, target=ctx.target_X
+            pool.samples,
+            pool.X,
+            km,
+            ctx.budget_records,
+            ctx.config.coreset,
+            ctx.config.allocation,
+            task=ctx.request.task,
+            target=ctx.target_X,
         )
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
