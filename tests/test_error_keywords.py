@@ -60,6 +60,7 @@ def test_the_cli_spells_keywords_as_flags():
     assert as_flags("task='x' needs task_field=F") == "--task 'x' needs --task-field F"
     assert as_flags('use device="cpu", or backend="torch"') == "use --device cpu, or --backend torch"
     assert as_flags("with embeddings=, or cache=False") == "with --embeddings, or --no-cache"
+    assert as_flags("out=.: the output must be a .npy file") == "--out .: the output must be a .npy file"
     assert as_flags("config key 'encoder.model'; prompt=premise") == "config key 'encoder.model'; prompt=premise"
 
 

@@ -79,8 +79,9 @@ def as_flags(message: str) -> str:
         spelled = FLAGS.get(name, "--" + name.replace("_", "-"))
         if quoted:
             return f"{spelled} {quoted[1:-1]}"
-        follows = message[m.end() : m.end() + 1]
-        return spelled if follows == "" or follows.isspace() or follows in ",;:)]." else spelled + " "
+        follows, after = message[m.end() : m.end() + 1], message[m.end() + 1 : m.end() + 2]
+        ends = follows in ",;:)]." and (after == "" or after.isspace())  # punctuation, not a value such as "."
+        return spelled if follows == "" or follows.isspace() or ends else spelled + " "
 
     return _KEYWORD.sub(flag, message)
 

@@ -4,6 +4,8 @@ Rules, the same for ``select``, ``filter``, ``dedup``, ``embed``, ``evaluate`` a
 
 - an output never replaces an input, holds one, or sits inside an input folder; a symlink is judged both by where
   it sits and by where it points, and the output is written where it points (the link stays);
+- a folder output is never the current folder (nor holds it): it is renamed into place whole, which would leave
+  the shell that ran the command in a removed folder; ``.``, ``..`` and ``/`` are judged by where they are;
 - the embedding cache (the one the run will use, the default included) neither holds the output nor sits inside it;
 - an existing output is replaced only with ``overwrite``, and only when a marker proves it is an earlier run of
   the *same* command: a folder's ``manifest.json`` (a file's JSON sidecar; a JSON output is its own marker) with
@@ -58,6 +60,13 @@ class OutputGuard:
     def __post_init__(self) -> None:
         given = Path(self.path).expanduser()
         object.__setattr__(self, "given", given)
+        if given.name in ("", ".", ".."):  # ".", "..", "dir/..": a folder named by where it is, not by a name
+            place = Path(os.path.realpath(given))
+            if not place.name:
+                raise SelectorError(f"{self.label} {given} is the root folder; choose a named folder for the output")
+            object.__setattr__(self, "sits", place)
+            object.__setattr__(self, "path", place)
+            return
         object.__setattr__(self, "sits", Path(os.path.realpath(given.parent)) / given.name)
         if _is_link(given):
             object.__setattr__(self, "path", Path(os.path.realpath(given)))
@@ -84,6 +93,8 @@ class OutputGuard:
         """Raise :class:`SelectorError` unless this output may be written; makes no change on disk. ``cache_dir``:
         the embedding cache the run will use (the default one too), or ``None`` when it uses none."""
         self._check_placement(inputs)
+        if self.kind == "folder":
+            self._check_not_cwd()
         if cache_dir is not None:
             self._check_cache(cache_dir)
         check_name(self.path, self.label)
@@ -115,6 +126,18 @@ class OutputGuard:
                 raise SelectorError(
                     f"{flag} {out} is inside the input folder {item}: a later run on {item} would read the output "
                     f"as input. Choose an {flag} outside it"
+                )
+
+    def _check_not_cwd(self) -> None:
+        """The current folder cannot be a folder output: the output is renamed into place whole, which would leave
+        the shell that started the run inside a removed folder (seeing none of the files)."""
+        cwd = Path(os.path.realpath(os.getcwd()))
+        for real in dict.fromkeys([self.path.resolve(), self.sits]):
+            if cwd == real or real in cwd.parents:
+                raise SelectorError(
+                    f"{self.label} {self.given} is the current folder{'' if cwd == real else ' or holds it'}: the "
+                    "output folder is written whole and renamed into place, which would leave your shell in a "
+                    f"removed folder. Give a new folder inside it, e.g. {self.label} {Path(self.given, 'picked')}"
                 )
 
     def _check_cache(self, cache_dir: str | os.PathLike[str]) -> None:
