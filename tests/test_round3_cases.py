@@ -47,12 +47,12 @@ def own_cache(tmp_path, monkeypatch):
 # Item 9: embed's .npy and sidecar appear together, and nothing a failed run leaves blocks a rerun.
 EMBED_CHILD = """
 import errno, json, os, signal, sys
-case = sys.argv[1]
-if case == "kill-between":  # SIGKILL right after the first of the two files is renamed into place
+case, out = sys.argv[1], sys.argv[sys.argv.index("--out") + 1]
+if case == "kill-between":  # SIGKILL right after the first of the output's two files is renamed into place
     real = os.replace
     def replace(src, dst):
         real(src, dst)
-        if str(dst).endswith((".npy", ".json")):
+        if os.fspath(dst) in (out, out[: -len(".npy")] + ".json"):  # not the cache's own files
             os.kill(os.getpid(), signal.SIGKILL)
     os.replace = replace
 else:  # the sidecar cannot be written (a full disk), after the vectors were
@@ -83,6 +83,7 @@ def test_embed_killed_between_the_npy_and_its_sidecar_is_finished_by_the_rerun(t
     data, out = _jsonl(tmp_path / "d.jsonl", _rows(6)), tmp_path / "v.npy"
     killed = _embed_child("kill-between", data, out, tiny)
     assert killed.returncode == -9, killed.stderr[-1500:]
+    assert [out.exists(), out.with_suffix(".json").exists()].count(True) == 1  # killed between the two renames
     again = runner.invoke(app, ["embed", str(data), "--out", str(out), "--model", str(tiny), "--overwrite"])
     assert again.exit_code == 0, again.output
     _pair_matches(out, 6)
