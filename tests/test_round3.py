@@ -39,15 +39,15 @@ def test_markdown_images_and_links_from_data_are_not_rendered() -> None:
     assert all(text[i - 1] == "\\" for i, c in enumerate(text) if c in "[]")  # every bracket escaped
 
 
-LAUGHS = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
-    f"{k}: &{k} [{', '.join(['*' + p] * 9)}]\n" for p, k in zip("abcdef", "bcdefg", strict=True)
+LAUGHS = "seed:\n- &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+    f"- &{k} [{','.join(['*' + p] * 9)}]\n" for p, k in zip("abcdef", "bcdefg", strict=True)
 )
 
 
 def test_a_billion_laughs_config_is_one_short_line_naming_the_file(tmp_path: Path) -> None:
     """Item 20: nested aliases (about 330 bytes) stood for 4.8e7 values; the error showing one was 50 MB."""
     config = tmp_path / "laughs.yaml"
-    config.write_text(LAUGHS + "seed: *g\n", encoding="utf-8")
+    config.write_text(LAUGHS, encoding="utf-8")  # a wrong seed: the old error message showed the whole value
     assert len(config.read_bytes()) < 400
     result = CliRunner().invoke(app, ["select", str(DEMO), "-n", "3", "--out", str(tmp_path / "o"), "-c", str(config)])
     assert result.exit_code == 2, result.output[:300]
