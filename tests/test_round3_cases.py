@@ -220,3 +220,30 @@ def test_the_gzip_bound_is_raised_by_an_option(tmp_path, monkeypatch):
     assert len(corpus.samples) == (2 << 20) // len(line)
     monkeypatch.setenv("SELECTOR_MAX_GZIP_RATIO", "100000")
     assert len(read_corpus([path]).samples) == len(corpus.samples)
+
+
+# Item 23 (CSV; JSONL is in tests/test_records.py): Excel's "CSV UTF-8" BOM stays in the written records.
+def test_a_csv_with_a_bom_is_written_back_with_it(tmp_path):
+    from selector.io import write_records
+
+    src = tmp_path / "excel.csv"
+    src.write_bytes(b'\xef\xbb\xbfinstruction,output\r\nSay hi.,Hi.\r\nCount to two.,"1, 2"\r\n')
+    corpus = read_corpus([src])
+    assert corpus.samples[0].prompt.startswith("Say hi.")  # the BOM is not part of the first key
+    written = write_records(corpus, corpus.samples, tmp_path / "out", "kept")
+    assert written[0].read_bytes() == src.read_bytes()
+
+
+# Item 10 (the second half): plan reads a selection written as a selected/ folder (one file per input container).
+def test_plan_reads_a_selection_written_as_a_selected_folder(tmp_path, tiny):
+    data = tmp_path / "data"
+    data.mkdir()
+    _jsonl(data / "a.jsonl", _rows(5, "a"))
+    (data / "b.csv").write_text("instruction,output\n" + "".join(f"Name fruit {i}.,Apple {i}.\n" for i in range(5)))
+    out = tmp_path / "picked"
+    res = runner.invoke(app, ["select", str(data), "-n", "4", "--out", str(out), "--model", str(tiny)])
+    assert res.exit_code == 0, res.output
+    assert (out / "selected").is_dir()
+    res = runner.invoke(app, ["plan", str(out), "--params", "7B", "--tokenizer", str(tiny)])
+    assert res.exit_code == 0, res.output
+    assert "(4 samples in " in res.output and "selected/a.jsonl" in res.output, res.output
