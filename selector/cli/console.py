@@ -74,23 +74,24 @@ KEYWORDS = [
 library errors name these (``budget=N``), and :func:`as_flags` spells them as flags for the command line."""
 FLAGS = {"mapping": "--map"}
 """Keywords whose flag is not ``--`` plus the keyword with dashes."""
-_KEYWORD = re.compile(r"(?<![\w.\-])(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r')=("[^"]*"|)')
+_KEYWORD = re.compile(r"(?<![\w.\-])(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r')=("[^"]*"|True\b|)')
 
 
 def as_flags(message: str) -> str:
     """A library error as the command line says it: each keyword is spelled as its flag (``budget=N`` ->
     ``--budget N``, ``device="cpu"`` -> ``--device cpu``, ``embeddings=,`` -> ``--embeddings,``,
-    ``cache=False`` -> ``--no-cache``)."""
+    ``cache=False`` -> ``--no-cache``, ``skip_invalid=True`` -> ``--skip-invalid``, ``out=.`` -> ``--out .``)."""
     message = message.replace("cache=False", "--no-cache")
 
     def flag(m: re.Match[str]) -> str:
         name, quoted = m.group(1), m.group(2)
         spelled = FLAGS.get(name, "--" + name.replace("_", "-"))
+        if quoted == "True":
+            return spelled
         if quoted:
             return f"{spelled} {quoted[1:-1]}"
-        follows, after = message[m.end() : m.end() + 1], message[m.end() + 1 : m.end() + 2]
-        ends = follows in ",;:)]." and (after == "" or after.isspace())  # punctuation, not a value such as "."
-        return spelled if follows == "" or follows.isspace() or ends else spelled + " "
+        follows = message[m.end() : m.end() + 1]  # a "." right after "=" is a value (out=.), never a full stop
+        return spelled if follows == "" or follows.isspace() or follows in ",;:)]" else spelled + " "
 
     return _KEYWORD.sub(flag, message)
 

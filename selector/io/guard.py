@@ -16,7 +16,8 @@ Rules, the same for ``select``, ``filter``, ``dedup``, ``embed``, ``evaluate`` a
 
 Outputs are written into a temporary name beside their final place and renamed when complete
 (:func:`~selector.io.atomic_path`), so an output appears whole or not at all. The messages name the output by
-``label`` (``--out`` by default); nothing the guard decides depends on it.
+``label``, the keyword that set it (``out=PATH``; the CLI spells it ``--out PATH``,
+:func:`selector.cli.console.as_flags`); nothing the guard decides depends on it.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ class OutputGuard:
     path: Path
     command: str
     kind: Kind = "folder"
-    label: str = "--out"
+    label: str = "out"
     given: Path = field(init=False)
     sits: Path = field(init=False)
 
@@ -63,7 +64,7 @@ class OutputGuard:
         if given.name in ("", ".", ".."):  # ".", "..", "dir/..": a folder named by where it is, not by a name
             place = Path(os.path.realpath(given))
             if not place.name:
-                raise SelectorError(f"{self.label} {given} is the root folder; choose a named folder for the output")
+                raise SelectorError(f"{self.label}={given} is the root folder; choose a named folder for the output")
             object.__setattr__(self, "sits", place)
             object.__setattr__(self, "path", place)
             return
@@ -104,7 +105,7 @@ class OutputGuard:
             return
         if not overwrite:
             raise SelectorError(
-                f"{self.label} {self.given} already exists; choose a new path, or pass --overwrite to replace an "
+                f"{self.label}={self.given} already exists; choose a new path, or pass overwrite=True to replace an "
                 f"earlier `selector {self.command}` run there"
             )
         self._check_earlier_run(present)
@@ -120,12 +121,13 @@ class OutputGuard:
             for target in targets:
                 if p == target or target in p.parents:
                     raise SelectorError(
-                        f"{flag} {out} would replace the input {item}; your data would be lost. Choose another {flag}"
+                        f"{flag}={out} would replace the input {item}; your data would be lost. "
+                        f"Choose another {flag}=PATH"
                     )
             if p.is_dir() and any(p in place.parents for place in places):
                 raise SelectorError(
-                    f"{flag} {out} is inside the input folder {item}: a later run on {item} would read the output "
-                    f"as input. Choose an {flag} outside it"
+                    f"{flag}={out} is inside the input folder {item}: a later run on {item} would read the output "
+                    f"as input. Choose an {flag}=PATH outside it"
                 )
 
     def _check_not_cwd(self) -> None:
@@ -135,9 +137,9 @@ class OutputGuard:
         for real in dict.fromkeys([self.path.resolve(), self.sits]):
             if cwd == real or real in cwd.parents:
                 raise SelectorError(
-                    f"{self.label} {self.given} is the current folder{'' if cwd == real else ' or holds it'}: the "
+                    f"{self.label}={self.given} is the current folder{'' if cwd == real else ' or holds it'}: the "
                     "output folder is written whole and renamed into place, which would leave your shell in a "
-                    f"removed folder. Give a new folder inside it, e.g. {self.label} {Path(self.given, 'picked')}"
+                    f"removed folder. Give a new folder inside it, e.g. {self.label}={Path(self.given, 'picked')}"
                 )
 
     def _check_cache(self, cache_dir: str | os.PathLike[str]) -> None:
@@ -145,9 +147,9 @@ class OutputGuard:
         for real in dict.fromkeys([self.path.resolve(), self.sits]):
             if cache == real or cache in real.parents or real in cache.parents:
                 raise SelectorError(
-                    f"{self.label} {self.given} and the embedding cache {cache_dir} overlap: replacing the output "
+                    f"{self.label}={self.given} and the embedding cache {cache_dir} overlap: replacing the output "
                     "would delete the cache (or the cache would land among the outputs). Give them separate folders "
-                    "(--cache-dir, or SELECTOR_CACHE_DIR for the default cache)"
+                    "(cache_dir=PATH, or SELECTOR_CACHE_DIR for the default cache)"
                 )
 
     def _present(self) -> list[str]:
@@ -155,10 +157,10 @@ class OutputGuard:
         out, flag = self.path, self.label
         if self.kind != "folder":
             if out.is_dir():
-                raise SelectorError(f"{flag} {self.given} is a folder; give a file path")
+                raise SelectorError(f"{flag}={self.given} is a folder; give a file path")
             return [p.name for p in dict.fromkeys((out, self.marker)) if p.exists() or p.is_symlink()]
         if out.exists() and not out.is_dir():
-            raise SelectorError(f"{flag} {self.given} exists and is a file; give a folder path")
+            raise SelectorError(f"{flag}={self.given} exists and is a file; give a folder path")
         if not out.is_dir():
             return []
         return sorted(_files_under(out))
@@ -168,12 +170,12 @@ class OutputGuard:
         marker = read_marker(self.marker)
         if marker is None:
             raise SelectorError(
-                f"{self.label} {out} is not an earlier selector run (no selector {self.marker.name}); refusing to "
-                "replace it even with --overwrite. Choose a new path"
+                f"{self.label}={out} is not an earlier selector run (no selector {self.marker.name}); refusing to "
+                "replace it even with overwrite=True. Choose a new path"
             )
         if marker.get("command") != self.command:
             raise SelectorError(
-                f"{self.label} {out} holds the output of `selector {marker.get('command', 'an older version')}`, "
+                f"{self.label}={out} holds the output of `selector {marker.get('command', 'an older version')}`, "
                 f"not of `selector {self.command}`; refusing to replace it. Choose a new path"
             )
         if self.kind == "folder":
@@ -181,8 +183,8 @@ class OutputGuard:
             unknown = [name for name in present if not _covered(name, listed)]
             if unknown:
                 raise SelectorError(
-                    f"{self.label} {out} holds files that the earlier run did not write ({', '.join(unknown[:5])}); "
-                    "refusing to replace them even with --overwrite. Move them away or choose a new path"
+                    f"{self.label}={out} holds files that the earlier run did not write ({', '.join(unknown[:5])}); "
+                    "refusing to replace them even with overwrite=True. Move them away or choose a new path"
                 )
 
     @contextlib.contextmanager

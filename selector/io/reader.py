@@ -97,11 +97,11 @@ def _mapping_unused(corpus: Corpus, mapped: Format, mapping: Mapping[str, str]) 
     first = corpus.samples[0].record if corpus.samples else {}  # the first file's first record
     keys = sorted(first) if isinstance(first, Mapping) else []
     missing = sorted(mapped.required - set(keys))
-    given = " ".join(f"--map {k}={v}" for k, v in mapping.items())
+    given = " ".join(f"mapping={k}={v}" for k, v in mapping.items())
     return InputError(
         layout.path,
         f"{given} was given, but no input has the key(s) {', '.join(missing)} (first record: {', '.join(keys)})",
-        hint="Fix the --map keys, or drop --map to read the files by their detected format",
+        hint="Fix the mapping= keys, or drop mapping= to read the files by their detected format",
     )
 
 
@@ -213,7 +213,7 @@ def _choose_format(layout: Layout, mapped: Format | None) -> Format:
             ) from None
         hint = None
         if mapped is not None:
-            hint = f"(the --map keys {', '.join(sorted(mapped.required))} are not all in the first record either)"
+            hint = f"(the mapping= keys {', '.join(sorted(mapped.required))} are not all in the first record either)"
         fits_none = not any(f.required <= first.keys() for f in FORMATS.values())
         error = NotRecordsError if fits_none else InputError
         raise error(layout.path, str(exc), line=line, row=None if line else row, hint=hint) from None
@@ -308,7 +308,7 @@ def _located(path: str, exc: FormatError, line: int | None, row: int) -> InputEr
         str(exc),
         line=line,
         row=None if line else row,
-        hint="fix the record, or pass --skip-invalid to skip such records",
+        hint="fix the record, or pass skip_invalid=True to skip such records",
     )
 
 
@@ -320,7 +320,7 @@ def _field(key: str, record: Mapping[str, Any], inner: Mapping[str, Any] | None,
         return as_text(inner[key], key)
     if key in record:
         return as_text(record[key], key)
-    raise FormatError(f"record has no field {key!r} (named by --source-field/--task-field); keys: {sorted(record)}")
+    raise FormatError(f"record has no field {key!r} (named by source_field= or task_field=); keys: {sorted(record)}")
 
 
 def _own_id(

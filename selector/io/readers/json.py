@@ -141,7 +141,7 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
                 reason = str(exc)
         if reason:
             if not skip:
-                raise InputError(path, reason, line=lines[row], hint="fix it, or pass --skip-invalid to skip it")
+                raise InputError(path, reason, line=lines[row], hint="fix it, or pass skip_invalid=True to skip it")
             layout.bad[row] = (lines[row], reason)
             records[row] = None
     return layout
