@@ -14,6 +14,10 @@ samples is far less than half of the work). The time left is estimated from the 
             ...
             p.update(len(batch), weight=batch_tokens)
 
+Its lines are log records, never direct prints: the CLI's handler (:mod:`selector.cli.console`) writes them
+terminal-safe, like every other line it prints; the bar shows only ``desc``, ``unit`` and counts, which are the
+caller's words, never data.
+
 Any loop can use it: the coreset's pick loop would call ``Progress(budget, desc="kcenter", unit="picks")`` and
 ``update(1)`` per pick.
 """

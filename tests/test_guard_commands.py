@@ -188,3 +188,43 @@ def test_overwrite_replaces_its_own_run_but_never_a_file_it_did_not_write(cmd, d
     res = runner.invoke(app, [*cmd.args([str(p) for p in inputs], str(out), tiny), "--overwrite"])
     assert res.exit_code == 2 and "added.txt" in res.output, res.output
     assert (inner / "added.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
+@pytest.mark.parametrize("holds", [False, True], ids=["empty", "holding-files"])
+def test_out_dot_exits_2_before_work_and_changes_nothing(cmd, holds, data, tiny, tmp_path, monkeypatch):
+    """Item 14: ``--out .`` (the current folder, empty or not) was an internal error. A folder output cannot be
+    the current folder (it is renamed into place whole); a file output cannot be a folder."""
+    here = tmp_path / "here"
+    here.mkdir()
+    if holds:
+        (here / "notes.txt").write_text("mine")
+    monkeypatch.chdir(here)
+    before = sorted(os.listdir(tmp_path))
+    for extra in ([], ["--overwrite"]):
+        res = runner.invoke(app, [*cmd.args([str(data / "task0.jsonl")], ".", tiny), *extra])
+        assert res.exit_code == 2, res.output
+        lines = res.output.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: --out ."), res.output
+        why = "current folder" if cmd.kind == "folder" else "give a file path" if cmd.name == "plan" else ".npy"
+        assert why in lines[0], res.output
+    assert sorted(os.listdir(here)) == (["notes.txt"] if holds else [])
+    assert sorted(os.listdir(tmp_path)) == before  # no lock or temporary name left beside it
+
+
+@pytest.mark.parametrize("cmd", COMMANDS, ids=IDS)
+def test_an_out_symlink_writes_where_it_points_and_the_link_stays(cmd, data, tiny, tmp_path):
+    """Item 7: an ``--out`` symlink to a place elsewhere (a bigger disk) gets the output there; the link stays."""
+    elsewhere = tmp_path / "bigdisk"
+    elsewhere.mkdir()
+    target = elsewhere / ("picked" if cmd.kind == "folder" else "v" + cmd.kind)
+    if cmd.kind == "folder":
+        target.mkdir()
+    link = tmp_path / ("link" if cmd.kind == "folder" else "link" + cmd.kind)
+    os.symlink(target, link)
+    res = _run(cmd, [data / "task0.jsonl"], link, tiny)
+    assert res.exit_code == 0, res.output
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    marker = target / "manifest.json" if cmd.kind == "folder" else target.with_suffix(".json")
+    assert json.loads(marker.read_text())["command"] == cmd.name
+    assert target.exists() and sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("link")) == [link.name]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from selector.cli.console import as_flags
 from selector.errors import InputError, SelectorError
 from selector.io import read_corpus
 
@@ -38,7 +39,8 @@ def test_bad_line_names_file_and_line(tmp_path: Path, case: str) -> None:
     assert info.value.line == line
     assert str(info.value).startswith(f"{path}:{line}: ")
     assert reason in str(info.value)
-    assert "--skip-invalid" in str(info.value)
+    assert "skip_invalid=True" in str(info.value)  # the keyword; the CLI prints it as its flag
+    assert "--skip-invalid" in as_flags(str(info.value))
 
 
 @pytest.mark.parametrize("case", sorted(BAD_LINE_CASES))

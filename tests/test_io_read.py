@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from io_fixtures import CONTAINERS, FLAT_STRING_FORMATS, RECORDS, write_container
 
+from selector.cli.console import as_flags
 from selector.errors import SelectorError
 from selector.formats import FORMATS
 from selector.io import read_corpus
@@ -133,8 +134,11 @@ def test_mapping_applies_to_files_holding_its_keys(tmp_path: Path) -> None:
 
 def test_a_mapping_that_fits_no_input_is_an_error_naming_the_missing_key(tmp_path: Path) -> None:
     alpaca = write_container(tmp_path, "a", "jsonl", RECORDS["alpaca"])
-    with pytest.raises(SelectorError, match=r"a\.jsonl: --map prompt=nosuchkey .*no input has the key\(s\) nosuchkey"):
+    with pytest.raises(
+        SelectorError, match=r"a\.jsonl: mapping=prompt=nosuchkey .*no input has the key\(s\) nosuchkey"
+    ) as e:
         read_corpus([alpaca], mapping={"prompt": "nosuchkey", "response": "output"})
+    assert "a.jsonl: --map prompt=nosuchkey --map response=output was given" in as_flags(str(e.value))  # the CLI's
 
 
 def test_id_mapping(tmp_path: Path) -> None:

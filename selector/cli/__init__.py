@@ -9,6 +9,7 @@ from __future__ import annotations
 import typer
 
 from selector import __version__
+from selector.cli.console import echo
 
 app = typer.Typer(
     name="selector",
@@ -23,7 +24,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"selector {__version__}")
+        echo(f"selector {__version__}")
         raise typer.Exit()
 
 

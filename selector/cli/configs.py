@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from selector.cli.console import handles_errors
+from selector.cli.console import echo, handles_errors
 from selector.config.run import config_path, presets
 
 
@@ -18,9 +18,9 @@ def configs(
 ) -> None:
     """List the shipped configs (use one with --config NAME), or print one to start your own from."""
     if name is not None:
-        typer.echo(config_path(name).read_text(encoding="utf-8"), nl=False)
+        echo(config_path(name).read_text(encoding="utf-8"), nl=False)
         return
     for preset, path in presets().items():
         first = next((line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")), "#")
-        typer.echo(f"{preset:<10} {first.lstrip('# ').strip()}")
-    typer.echo("use one with --config NAME; `selector configs NAME` prints it")
+        echo(f"{preset:<10} {first.lstrip('# ').strip()}")
+    echo("use one with --config NAME; `selector configs NAME` prints it")

@@ -1,4 +1,11 @@
-"""What a user sees of a command besides its output: log records on stderr, and errors as one line and an exit code.
+"""What a user sees of a command: its output, log records on stderr, and errors as one line and an exit code.
+
+Everything the CLI prints goes through here, terminal-safe: text from the data (source names, keys, file names,
+field values) may hold escape sequences, carriage returns, bells or C1 controls that would recolour, rewrite or
+hide what the terminal shows. :func:`echo` prints a command's output with every control character but newline and
+tab written as a visible escape (``\x1b``), as :func:`terminal_safe` does; :func:`echo_json` escapes them the JSON
+way, so the output still parses to the same strings; log records (the progress lines of
+:class:`~selector.progress.Progress` included) and error lines are escaped and kept to one line.
 
 :func:`handles_errors` turns a :class:`~selector.errors.SelectorError` into one line on stderr and exit code 2, and
 any other exception into exit code 1 with a hint; ``SELECTOR_DEBUG=1`` shows the full traceback instead.
@@ -9,10 +16,12 @@ from __future__ import annotations
 
 import errno
 import functools
+import json
 import logging
 import os
 import re
 import sys
+import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -80,8 +89,8 @@ _PAIR = re.compile(r"""["'](\w+)["']:\s*([^,]+)""")
 def as_flags(message: str) -> str:
     """A library error as the command line says it: each keyword is spelled as its flag (``budget=N`` ->
     ``--budget N``, ``device="cpu"`` -> ``--device cpu``, ``embeddings=,`` -> ``--embeddings,``,
-    ``cache=False`` -> ``--no-cache``, ``ray=True`` -> ``--ray``, ``mapping={"prompt": KEY}`` ->
-    ``--map prompt=KEY``)."""
+    ``cache=False`` -> ``--no-cache``, ``skip_invalid=True`` -> ``--skip-invalid``, ``out=.`` -> ``--out .``,
+    ``mapping={"prompt": KEY}`` -> ``--map prompt=KEY``)."""
     message = message.replace("cache=False", "--no-cache")
     message = _MAPPING.sub(lambda m: " ".join(f"--map {k}={v.strip()}" for k, v in _PAIR.findall(m.group(1))), message)
 
@@ -92,10 +101,46 @@ def as_flags(message: str) -> str:
             return spelled
         if quoted:
             return f"{spelled} {quoted[1:-1]}"
-        follows = message[m.end() : m.end() + 1]
-        return spelled if follows == "" or follows.isspace() or follows in ",;:)]." else spelled + " "
+        follows = message[m.end() : m.end() + 1]  # a "." right after "=" is a value (out=.), never a full stop
+        return spelled if follows == "" or follows.isspace() or follows in ",;:)]" else spelled + " "
 
     return _KEYWORD.sub(flag, message)
+
+
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+"""What a terminal would act on instead of showing: C0 controls but tab and newline, DEL, C1 controls, line and
+paragraph separators, bidirectional overrides; and lone surrogates (a file name's bytes that are not UTF-8)."""
+_ONE_LINE = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
+_NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def _visible(char: str) -> str:
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a name that is not UTF-8 (os.fsdecode): shown as that byte
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def terminal_safe(text: str, *, one_line: bool = False) -> str:
+    r"""``text`` with each character a terminal would act on (ESC, CR, BEL, C1 controls, bidi overrides) written
+    as a visible escape: ESC + ``[31mred`` prints as ``\x1b[31mred``, not in red. ``one_line``: newlines and tabs
+    too (``\n``, ``\t``), for log and error lines."""
+    pattern = _ONE_LINE if one_line else _UNSAFE
+    return pattern.sub(lambda m: _visible(m.group()), text)
+
+
+def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
+    """Print a command's output (``err``: on stderr), terminal-safe (:func:`terminal_safe`; lines kept)."""
+    typer.echo(terminal_safe(str(text)), err=err, nl=nl)
+
+
+def echo_json(data: Any) -> None:
+    """Print ``data`` as indented JSON whose strings hold no control character raw: each is a ``\\uXXXX`` escape,
+    so the text is still valid JSON and parses back to the same strings."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    typer.echo(_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def debug_enabled() -> bool:
@@ -113,6 +158,9 @@ class _StderrHandler(logging.StreamHandler):
     def stream(self, value) -> None:
         pass
 
+    def format(self, record: logging.LogRecord) -> str:
+        return terminal_safe(super().format(record), one_line=True)
+
 
 def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
     """Send the library's log records to stderr: INFO, DEBUG with ``verbose``, WARNING with ``quiet`` (``verbose``
@@ -125,19 +173,30 @@ def setup_logging(verbose: bool = False, quiet: bool = False) -> None:
         logger.addHandler(handler)
 
 
+def _log_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, file: Any = None, line: Any = None
+) -> None:
+    """A Python warning as one log record (``WARNING: UserWarning: ...``), through the terminal-safe handler: the
+    libraries below print data in theirs (matplotlib names a source name's glyph it cannot draw)."""
+    logging.getLogger("selector.warnings").warning("%s: %s", category.__name__, message)
+
+
 def handles_errors(func: F) -> F:
-    """Decorate a command so user errors exit 2 with one line and internal errors exit 1."""
+    """Decorate a command so user errors exit 2 with one line and internal errors exit 1, and Python warnings are
+    printed as escaped log lines."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return func(*args, **kwargs)
+            with warnings.catch_warnings():  # for this command only: Python warnings become escaped log lines
+                warnings.showwarning = _log_warning
+                return func(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
         except SelectorError as exc:
             if debug_enabled():
                 raise
-            typer.echo(f"error: {as_flags(str(exc))}", err=True)
+            typer.echo(f"error: {terminal_safe(as_flags(str(exc)), one_line=True)}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:
             terminated = type(exc).__name__ == "Terminated"  # SIGTERM, raised as an interrupt by the encoder
@@ -147,11 +206,12 @@ def handles_errors(func: F) -> F:
             if debug_enabled():
                 raise
             if isinstance(exc, OSError) and exc.errno in DISK_ERRNOS:  # a full or read-only disk: the user's to fix
-                typer.echo(f"error: cannot write {exc.filename or 'an output'}: {exc.strerror}; {DISK_HINT}", err=True)
+                where = terminal_safe(str(exc.filename or "an output"), one_line=True)
+                typer.echo(f"error: cannot write {where}: {exc.strerror}; {DISK_HINT}", err=True)
                 raise typer.Exit(2) from None
             typer.echo(
-                f"internal error: {type(exc).__name__}: {exc} (run again with SELECTOR_DEBUG=1 for the traceback,"
-                " and please report it)",
+                f"internal error: {type(exc).__name__}: {terminal_safe(str(exc), one_line=True)} (run again with "
+                "SELECTOR_DEBUG=1 for the traceback, and please report it)",
                 err=True,
             )
             raise typer.Exit(1) from None

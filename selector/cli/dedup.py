@@ -31,7 +31,7 @@ from selector.cli.common import (
     parse_mapping,
     with_encoder,
 )
-from selector.cli.console import handles_errors, setup_logging
+from selector.cli.console import echo, handles_errors, setup_logging
 
 
 @handles_errors
@@ -98,11 +98,11 @@ def dedup(
         export=export,
     )
     counts = result.manifest["counts"]
-    typer.echo(f"kept {counts['kept']:,} of {counts['input']:,} samples")
+    echo(f"kept {counts['kept']:,} of {counts['input']:,} samples")
     for reason, info in result.manifest["dedup"].items():
-        typer.echo(f"{reason}: {info['dropped']:,} dropped")
+        echo(f"{reason}: {info['dropped']:,} dropped")
         for ex in info["examples"]:
-            typer.echo(f"  {ex['id']} duplicates {ex['duplicate_of']} (similarity {ex['similarity']})")
+            echo(f"  {ex['id']} duplicates {ex['duplicate_of']} (similarity {ex['similarity']})")
     if counts.get("contaminated"):
-        typer.echo(f"contaminated: {counts['contaminated']:,} dropped")
-    typer.echo(f"wrote {out}/ ({', '.join([*result.manifest['outputs'], 'manifest.json'])})")
+        echo(f"contaminated: {counts['contaminated']:,} dropped")
+    echo(f"wrote {out}/ ({', '.join([*result.manifest['outputs'], 'manifest.json'])})")

@@ -37,7 +37,7 @@ from selector.cli.common import (
     parse_mapping,
     ray_overrides,
 )
-from selector.cli.console import handles_errors, setup_logging
+from selector.cli.console import echo, handles_errors, setup_logging
 from selector.embedding.precomputed import STORAGE
 from selector.embedding.templates import TEMPLATES
 
@@ -123,7 +123,7 @@ def embed(
         progress=not quiet,
     )
     X, encoder, stats, engine = run.X, run.encoder, run.encoder.stats_, run.meta
-    typer.echo(
+    echo(
         f"embedded {stats.n:,} samples ({stats.n_encoded:,} encoded, {stats.n_cached:,} from the cache, "
         f"{stats.n_truncated:,} truncated at {encoder.max_length} tokens) in {stats.seconds:.1f}s with "
         f"{encoder.name} ({encoder.backend}{', ' + encoder.quantize if encoder.quantize else ''}, {encoder.dtype}) "

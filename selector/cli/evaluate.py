@@ -20,7 +20,7 @@ from selector.cli.common import (
     out_option,
     with_encoder,
 )
-from selector.cli.console import handles_errors, setup_logging
+from selector.cli.console import echo, handles_errors, setup_logging
 from selector.errors import ConfigError
 
 
@@ -119,9 +119,9 @@ def evaluate(
     )
     goal = [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean", "probe")]
     for r in goal:
-        typer.echo(
+        echo(
             f"{r['strategy']:>22} {r['budget']:>7g} {r['proxy']:<14} {r['value']:.4f} "
             f"(random {r['random_median']:.4f}, p10-p90 {r['random_p10']:.4f}-{r['random_p90']:.4f}) "
             f"percentile {r['percentile']:.0f}"
         )
-    typer.echo(f"wrote {out}/ (evaluation.json, evaluation.md, evaluation.png)")
+    echo(f"wrote {out}/ (evaluation.json, evaluation.md, evaluation.png)")

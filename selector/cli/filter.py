@@ -18,8 +18,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-import typer
-
 from selector.cli.common import (
     ConfigOption,
     Decontaminate,
@@ -34,7 +32,7 @@ from selector.cli.common import (
     out_option,
     parse_mapping,
 )
-from selector.cli.console import handles_errors, setup_logging
+from selector.cli.console import echo, handles_errors, setup_logging
 
 
 @handles_errors
@@ -64,7 +62,7 @@ def filter_command(
         progress=not quiet,
     )  # fmt: skip
     manifest = run.manifest
-    typer.echo(render_summary(manifest, out))
+    echo(render_summary(manifest, out))
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from selector.cli.common import Overwrite, Tokenizer, Verbose, out_option
-from selector.cli.console import handles_errors, setup_logging
+from selector.cli.console import echo, handles_errors, setup_logging
 from selector.io.guard import holds_output_lock
 
 
@@ -71,7 +71,7 @@ def plan(
 
     setup_logging(verbose)
     if table:
-        typer.echo(render_chinchilla_table())
+        echo(render_chinchilla_table())
         return
     check_plan(params, source, tokens, gpu_hours)  # a wrong call is an error before the output is claimed
     guard = output_guard(out, "plan", [source] if source else [], overwrite=overwrite, kind="json") if out else None
@@ -86,11 +86,11 @@ def plan(
         peak_tflops=peak_tflops,
         tokenizer=tokenizer,
     )
-    typer.echo(report.text)
+    echo(report.text)
     if guard is not None:
         with guard.locked():
             write_manifest(guard.path, {MARKER_KEY: _version(), "command": "plan", **report.result})
-        typer.echo(f"wrote {out}")
+        echo(f"wrote {out}")
 
 
 def _version() -> str:

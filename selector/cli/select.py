@@ -36,7 +36,7 @@ from selector.cli.common import (
     parse_mapping,
     ray_overrides,
 )
-from selector.cli.console import handles_errors, setup_logging
+from selector.cli.console import echo, handles_errors, setup_logging
 
 SOURCES_SHOWN = 12
 """Sources listed in the summary line; all of them are in the manifest."""
@@ -118,7 +118,7 @@ def select(
     )  # fmt: skip
     request = build_request(inputs, options)
     result = run_request(request)
-    typer.echo(summary(result.manifest, out))
+    echo(summary(result.manifest, out))
 
 
 def summary(m: dict[str, Any], out: Path) -> str:

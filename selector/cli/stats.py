@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -18,7 +17,7 @@ from selector.cli.common import (
     Verbose,
     parse_mapping,
 )
-from selector.cli.console import handles_errors, setup_logging
+from selector.cli.console import echo, echo_json, handles_errors, setup_logging
 from selector.pipeline.stats import render_stats
 from selector.pipeline.stats import stats as corpus_stats
 
@@ -55,6 +54,6 @@ def stats(
         tokenizer=tokenizer,
     )
     if as_json:
-        typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        echo_json(summary)
     else:
-        typer.echo(render_stats(summary))
+        echo(render_stats(summary))

@@ -7,6 +7,7 @@ names the offending key with its dotted path when a key is unknown or a value ha
 from __future__ import annotations
 
 import dataclasses
+import reprlib
 import types
 import typing
 from collections.abc import Mapping
@@ -28,7 +29,9 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader that also refuses repeated keys
+        data = _parse(text, path)
+    except RecursionError:
+        raise ConfigError(f"{path}: not valid YAML: nested too deeply; write a flatter config") from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -43,6 +46,71 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: a config must be a mapping of keys to values, got {type(data).__name__}")
     return data
+
+
+MAX_ALIAS_VALUES = 10_000
+"""How many values a YAML file's aliases (``*name``) may add when expanded. A config needs a few (merge keys
+``<<: *defaults``); nested aliases of nested aliases (a 330-byte "billion laughs" file) would stand for millions,
+and any message or manifest that shows the value would be that long."""
+
+
+_ENDLESS = 2**62
+
+
+def _parse(text: str, path: Path) -> Any:
+    """The YAML document in ``text`` (a SafeLoader that refuses repeated keys), refused before it is built when its
+    aliases expand past :data:`MAX_ALIAS_VALUES` values (an alias inside the value it names is endless)."""
+    loader = _UniqueKeyLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        added = _expanded(node, {}, set()) - len(_distinct(node, set()))
+        if added > MAX_ALIAS_VALUES:
+            raise ConfigError(
+                f"{path}: its aliases (*name) expand to more than {MAX_ALIAS_VALUES:,} values; refusing to build it. "
+                "Write the values out, or use fewer nested aliases"
+            )
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [n for pair in node.value for n in pair]
+    return []
+
+
+def _expanded(node: yaml.Node, sizes: dict[int, int], open_: set[int]) -> int:
+    """How many values ``node`` stands for with every alias written out (memoised by node, so it is cheap)."""
+    key = id(node)
+    if key in sizes:
+        return sizes[key]
+    if key in open_:
+        return _ENDLESS  # an alias inside the value it names: endless when written out
+    open_.add(key)
+    total = 1
+    for child in _children(node):
+        total += _expanded(child, sizes, open_)
+        if total > _ENDLESS:
+            break  # already far past any bound: stop counting
+    open_.discard(key)
+    sizes[key] = total
+    return total
+
+
+def _distinct(node: yaml.Node, seen: set[int]) -> set[int]:
+    """The nodes written in the file (an alias's node counted once)."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if id(current) not in seen:
+            seen.add(id(current))
+            stack.extend(_children(current))
+    return seen
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -84,7 +152,7 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
     origin = typing.get_origin(tp)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         if not isinstance(value, Mapping):
-            raise ConfigError(f"config key '{key}' must be a mapping, got {value!r}")
+            raise ConfigError(f"config key '{key}' must be a mapping, got {_shown(value)}")
         return from_mapping(tp, value, key + ".")
     if origin in (typing.Union, types.UnionType):
         args = typing.get_args(tp)
@@ -98,41 +166,51 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
                 return _coerce(arg, value, key)
             except ConfigError as exc:
                 errors.append(str(exc))
-        raise ConfigError(errors[0] if errors else f"config key '{key}' has a bad value {value!r}")
+        raise ConfigError(errors[0] if errors else f"config key '{key}' has a bad value {_shown(value)}")
     if origin is typing.Literal:
         choices = typing.get_args(tp)
         if value not in choices:
-            raise ConfigError(f"config key '{key}' must be one of {', '.join(map(repr, choices))}, got {value!r}")
+            raise ConfigError(f"config key '{key}' must be one of {', '.join(map(repr, choices))}, got {_shown(value)}")
         return value
     if origin in (list, tuple):
         if not isinstance(value, (list, tuple)):
-            raise ConfigError(f"config key '{key}' must be a list, got {value!r}")
+            raise ConfigError(f"config key '{key}' must be a list, got {_shown(value)}")
         (arg, *_) = typing.get_args(tp) or (Any,)
         items = [_coerce(arg, v, f"{key}[{i}]") for i, v in enumerate(value)]
         return tuple(items) if origin is tuple else items
     if origin is dict:
         if not isinstance(value, Mapping):
-            raise ConfigError(f"config key '{key}' must be a mapping, got {value!r}")
+            raise ConfigError(f"config key '{key}' must be a mapping, got {_shown(value)}")
         return dict(value)
     if tp is Any:
         return value
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ConfigError(f"config key '{key}' must be a number, got {value!r}")
+            raise ConfigError(f"config key '{key}' must be a number, got {_shown(value)}")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigError(f"config key '{key}' must be an integer, got {value!r}")
+            raise ConfigError(f"config key '{key}' must be an integer, got {_shown(value)}")
         return value
     if tp is bool:
         if not isinstance(value, bool):
-            raise ConfigError(f"config key '{key}' must be true or false, got {value!r}")
+            raise ConfigError(f"config key '{key}' must be true or false, got {_shown(value)}")
         return value
     if tp is str:
         if not isinstance(value, str):
-            raise ConfigError(f"config key '{key}' must be a string, got {value!r}")
+            raise ConfigError(f"config key '{key}' must be a string, got {_shown(value)}")
         return value
     return value
+
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = _REPR.maxother = 80
+_REPR.maxlevel = 3
+
+
+def _shown(value: Any) -> str:
+    """``value`` as a message shows it: its repr, cut to a few items and 80 characters a string."""
+    return _REPR.repr(value)
 
 
 def to_dict(config: Any) -> dict[str, Any]:

@@ -4,6 +4,8 @@ Rules, the same for ``select``, ``filter``, ``dedup``, ``embed``, ``evaluate`` a
 
 - an output never replaces an input, holds one, or sits inside an input folder; a symlink is judged both by where
   it sits and by where it points, and the output is written where it points (the link stays);
+- a folder output is never the current folder (nor holds it): it is renamed into place whole, which would leave
+  the shell that ran the command in a removed folder; ``.``, ``..`` and ``/`` are judged by where they are;
 - the embedding cache (the one the run will use, the default included) neither holds the output nor sits inside it;
 - an existing output is replaced only with ``overwrite``, and only when a marker proves it is an earlier run of
   the *same* command: a folder's ``manifest.json`` (a file's JSON sidecar; a JSON output is its own marker) with
@@ -14,7 +16,8 @@ Rules, the same for ``select``, ``filter``, ``dedup``, ``embed``, ``evaluate`` a
 
 Outputs are written into a temporary name beside their final place and renamed when complete
 (:func:`~selector.io.atomic_path`), so an output appears whole or not at all. The messages name the output by
-``label`` (``--out`` by default); nothing the guard decides depends on it.
+``label``, the keyword that set it (``out=PATH``; the CLI spells it ``--out PATH``,
+:func:`selector.cli.console.as_flags`); nothing the guard decides depends on it.
 """
 
 from __future__ import annotations
@@ -51,13 +54,20 @@ class OutputGuard:
     path: Path
     command: str
     kind: Kind = "folder"
-    label: str = "--out"
+    label: str = "out"
     given: Path = field(init=False)
     sits: Path = field(init=False)
 
     def __post_init__(self) -> None:
         given = Path(self.path).expanduser()
         object.__setattr__(self, "given", given)
+        if given.name in ("", ".", ".."):  # ".", "..", "dir/..": a folder named by where it is, not by a name
+            place = Path(os.path.realpath(given))
+            if not place.name:
+                raise SelectorError(f"{self.label}={given} is the root folder; choose a named folder for the output")
+            object.__setattr__(self, "sits", place)
+            object.__setattr__(self, "path", place)
+            return
         object.__setattr__(self, "sits", Path(os.path.realpath(given.parent)) / given.name)
         if _is_link(given):
             object.__setattr__(self, "path", Path(os.path.realpath(given)))
@@ -84,6 +94,8 @@ class OutputGuard:
         """Raise :class:`SelectorError` unless this output may be written; makes no change on disk. ``cache_dir``:
         the embedding cache the run will use (the default one too), or ``None`` when it uses none."""
         self._check_placement(inputs)
+        if self.kind == "folder":
+            self._check_not_cwd()
         if cache_dir is not None:
             self._check_cache(cache_dir)
         check_name(self.path, self.label)
@@ -93,7 +105,7 @@ class OutputGuard:
             return
         if not overwrite:
             raise SelectorError(
-                f"{self.label} {self.given} already exists; choose a new path, or pass --overwrite to replace an "
+                f"{self.label}={self.given} already exists; choose a new path, or pass overwrite=True to replace an "
                 f"earlier `selector {self.command}` run there"
             )
         self._check_earlier_run(present)
@@ -109,12 +121,25 @@ class OutputGuard:
             for target in targets:
                 if p == target or target in p.parents:
                     raise SelectorError(
-                        f"{flag} {out} would replace the input {item}; your data would be lost. Choose another {flag}"
+                        f"{flag}={out} would replace the input {item}; your data would be lost. "
+                        f"Choose another {flag}=PATH"
                     )
             if p.is_dir() and any(p in place.parents for place in places):
                 raise SelectorError(
-                    f"{flag} {out} is inside the input folder {item}: a later run on {item} would read the output "
-                    f"as input. Choose an {flag} outside it"
+                    f"{flag}={out} is inside the input folder {item}: a later run on {item} would read the output "
+                    f"as input. Choose an {flag}=PATH outside it"
+                )
+
+    def _check_not_cwd(self) -> None:
+        """The current folder cannot be a folder output: the output is renamed into place whole, which would leave
+        the shell that started the run inside a removed folder (seeing none of the files)."""
+        cwd = Path(os.path.realpath(os.getcwd()))
+        for real in dict.fromkeys([self.path.resolve(), self.sits]):
+            if cwd == real or real in cwd.parents:
+                raise SelectorError(
+                    f"{self.label}={self.given} is the current folder{'' if cwd == real else ' or holds it'}: the "
+                    "output folder is written whole and renamed into place, which would leave your shell in a "
+                    f"removed folder. Give a new folder inside it, e.g. {self.label}={Path(self.given, 'picked')}"
                 )
 
     def _check_cache(self, cache_dir: str | os.PathLike[str]) -> None:
@@ -122,9 +147,9 @@ class OutputGuard:
         for real in dict.fromkeys([self.path.resolve(), self.sits]):
             if cache == real or cache in real.parents or real in cache.parents:
                 raise SelectorError(
-                    f"{self.label} {self.given} and the embedding cache {cache_dir} overlap: replacing the output "
+                    f"{self.label}={self.given} and the embedding cache {cache_dir} overlap: replacing the output "
                     "would delete the cache (or the cache would land among the outputs). Give them separate folders "
-                    "(--cache-dir, or SELECTOR_CACHE_DIR for the default cache)"
+                    "(cache_dir=PATH, or SELECTOR_CACHE_DIR for the default cache)"
                 )
 
     def _present(self) -> list[str]:
@@ -132,10 +157,10 @@ class OutputGuard:
         out, flag = self.path, self.label
         if self.kind != "folder":
             if out.is_dir():
-                raise SelectorError(f"{flag} {self.given} is a folder; give a file path")
+                raise SelectorError(f"{flag}={self.given} is a folder; give a file path")
             return [p.name for p in dict.fromkeys((out, self.marker)) if p.exists() or p.is_symlink()]
         if out.exists() and not out.is_dir():
-            raise SelectorError(f"{flag} {self.given} exists and is a file; give a folder path")
+            raise SelectorError(f"{flag}={self.given} exists and is a file; give a folder path")
         if not out.is_dir():
             return []
         return sorted(_files_under(out))
@@ -145,12 +170,12 @@ class OutputGuard:
         marker = read_marker(self.marker)
         if marker is None:
             raise SelectorError(
-                f"{self.label} {out} is not an earlier selector run (no selector {self.marker.name}); refusing to "
-                "replace it even with --overwrite. Choose a new path"
+                f"{self.label}={out} is not an earlier selector run (no selector {self.marker.name}); refusing to "
+                "replace it even with overwrite=True. Choose a new path"
             )
         if marker.get("command") != self.command:
             raise SelectorError(
-                f"{self.label} {out} holds the output of `selector {marker.get('command', 'an older version')}`, "
+                f"{self.label}={out} holds the output of `selector {marker.get('command', 'an older version')}`, "
                 f"not of `selector {self.command}`; refusing to replace it. Choose a new path"
             )
         if self.kind == "folder":
@@ -158,8 +183,8 @@ class OutputGuard:
             unknown = [name for name in present if not _covered(name, listed)]
             if unknown:
                 raise SelectorError(
-                    f"{self.label} {out} holds files that the earlier run did not write ({', '.join(unknown[:5])}); "
-                    "refusing to replace them even with --overwrite. Move them away or choose a new path"
+                    f"{self.label}={out} holds files that the earlier run did not write ({', '.join(unknown[:5])}); "
+                    "refusing to replace them even with overwrite=True. Move them away or choose a new path"
                 )
 
     @contextlib.contextmanager

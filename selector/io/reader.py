@@ -16,7 +16,6 @@ nested formats), where ``row`` is the 0-based index of the record in its file. P
 from __future__ import annotations
 
 import gc
-import hashlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -27,13 +26,11 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from selector.errors import InputError, NotRecordsError, SelectorError
-from selector.formats import FORMATS, Format, FormatError, as_text, detect_format, mapped_format
+from selector.formats import Format, FormatError, as_text, mapped_format
 from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
-from selector.io.discover import Input, data_suffix, discover, stem, text_name
-from selector.io.readers import GZIP_MAGIC, decode, decompress, parse_csv, parse_json, parse_jsonl, sniff_json
+from selector.io.discover import Input, discover, stem, text_name
+from selector.io.loading import choose_format, load_input
 from selector.io.readers.gz import gzip_ratio
-from selector.io.records import BOM, RecordSource, byte_spans
-from selector.io.tables import parse_dataset_folder, parse_hub, parse_parquet
 from selector.sample import Sample
 
 log = logging.getLogger(__name__)
@@ -97,11 +94,11 @@ def _mapping_unused(corpus: Corpus, mapped: Format, mapping: Mapping[str, str]) 
     first = corpus.samples[0].record if corpus.samples else {}  # the first file's first record
     keys = sorted(first) if isinstance(first, Mapping) else []
     missing = sorted(mapped.required - set(keys))
-    given = " ".join(f"--map {k}={v}" for k, v in mapping.items())
+    given = " ".join(f"mapping={k}={v}" for k, v in mapping.items())
     return InputError(
         layout.path,
         f"{given} was given, but no input has the key(s) {', '.join(missing)} (first record: {', '.join(keys)})",
-        hint="Fix the --map keys, or drop --map to read the files by their detected format",
+        hint="Fix the mapping= keys, or drop mapping= to read the files by their detected format",
     )
 
 
@@ -123,8 +120,8 @@ def _read_all(inputs: list[Input], corpus: Corpus, ids: _Ids, how: _Reading) -> 
     with tqdm(inputs, desc="reading", unit="file", disable=None, leave=False) as bar:
         for item in bar:
             try:
-                layout = _load(item, how.skip_invalid, how.max_gzip_ratio)
-                fmt = _choose_format(layout, how.mapped)
+                layout = load_input(item, how.skip_invalid, how.max_gzip_ratio)
+                fmt = choose_format(layout, how.mapped)
             except SelectorError as exc:
                 stray = item.in_folder and isinstance(exc, NotRecordsError)
                 if not (how.skip_invalid or stray):
@@ -140,83 +137,6 @@ def _read_all(inputs: list[Input], corpus: Corpus, ids: _Ids, how: _Reading) -> 
             corpus.layouts[layout.path] = layout
             bar.set_postfix(samples=len(corpus.samples))
     return not_records
-
-
-def _load(item: Input, skip: bool, max_gzip_ratio: float | None = None) -> Layout:
-    """Parse one input into a Layout (records, spans, style) and fill its sha256."""
-    if item.kind == "hub":
-        return parse_hub(item.path)
-    if item.kind == "dataset":
-        return parse_dataset_folder(item.path)
-    try:
-        raw = Path(item.path).read_bytes()
-    except OSError as exc:
-        raise InputError(item.path, f"cannot read the file ({exc.strerror})") from None
-    if not raw:  # a 0-byte shard: inside a folder it is skipped with a warning, named explicitly it fails
-        raise NotRecordsError(item.path, "file is empty", hint="remove it or point selector at a data file")
-    sha = hashlib.sha256(raw).hexdigest()
-    suffix = data_suffix(os.path.basename(item.path)) or ""
-    data = raw
-    gz = raw[:2] == GZIP_MAGIC
-    if gz:
-        data = decompress(item.path, raw, max_ratio=max_gzip_ratio)
-    if suffix == ".parquet" or data[:4] == b"PAR1":
-        layout = parse_parquet(item.path, data)
-    elif suffix == ".csv":
-        layout = parse_csv(item.path, decode(item.path, data, skip=skip), skip=skip)
-    else:
-        text = decode(item.path, data, skip=skip)
-        if not suffix and text.lstrip()[:1] not in ("[", "{"):
-            raise InputError(
-                item.path,
-                "is not JSON, JSON Lines, CSV or Parquet data (unknown file type)",
-                hint="pass .json, .jsonl, .jsonl.gz, .parquet or .csv files",
-            )
-        kind = "jsonl" if suffix in (".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz") else sniff_json(text)
-        layout = (parse_jsonl if kind == "jsonl" else parse_json)(item.path, text, skip=skip)
-        if not gz and not layout.single_object and layout.starts is not None:
-            st = os.stat(item.path)
-            layout.source = RecordSource(item.path, *byte_spans(data, text, layout.starts, layout.ends), *_stamp(st))
-    if data[:3] == BOM:  # written back in front of the output (Excel's "CSV UTF-8", a JSONL with a BOM)
-        layout.style["bom"] = True
-    if gz:
-        layout.container += ".gz"
-        layout.style["gzip"] = True
-    layout.sha256 = sha
-    return layout
-
-
-def _choose_format(layout: Layout, mapped: Format | None) -> Format:
-    """The format of a file: the mapping when the first record holds its keys, else detected from the keys.
-
-    Raises :class:`NotRecordsError` when the first record has the required keys of no format (the file is not
-    instruction data), and a plain :class:`InputError` when it fits several formats equally.
-    """
-    row = next((i for i, r in enumerate(layout.records) if r is not None), None)
-    if row is None:
-        if layout.bad:
-            raise InputError(layout.path, "no valid record in the file")
-        raise NotRecordsError(layout.path, "holds no records", hint="remove it or point selector at a data file")
-    first = layout.records[row]
-    line = layout.lines[row] if layout.lines is not None else None
-    if mapped is not None and mapped.required <= first.keys():
-        return mapped
-    try:
-        return detect_format(first.keys())
-    except FormatError as exc:
-        if layout.single_object:
-            raise NotRecordsError(
-                layout.path,
-                "holds a JSON object that is neither a list of records nor a "
-                f"Super-NaturalInstructions task file (keys {sorted(first)[:6]}...)",
-                hint="pass a file holding an array of records, or one record per line",
-            ) from None
-        hint = None
-        if mapped is not None:
-            hint = f"(the --map keys {', '.join(sorted(mapped.required))} are not all in the first record either)"
-        fits_none = not any(f.required <= first.keys() for f in FORMATS.values())
-        error = NotRecordsError if fits_none else InputError
-        raise error(layout.path, str(exc), line=line, row=None if line else row, hint=hint) from None
 
 
 def _build(
@@ -290,10 +210,6 @@ def _let_records_go(layout: Layout, samples: list[Sample], start: int) -> None:
     layout.starts = layout.ends = None  # character offsets; the source keeps byte offsets
 
 
-def _stamp(st: os.stat_result) -> tuple[int, int]:
-    return st.st_size, st.st_mtime_ns
-
-
 def _skip_or_raise(corpus: Corpus, skip: bool, path: str, exc: FormatError, line: int | None, row: int) -> int:
     """With ``--skip-invalid``, record the bad record in ``corpus.skipped`` and return 1; else raise it, located."""
     if not skip:
@@ -308,7 +224,7 @@ def _located(path: str, exc: FormatError, line: int | None, row: int) -> InputEr
         str(exc),
         line=line,
         row=None if line else row,
-        hint="fix the record, or pass --skip-invalid to skip such records",
+        hint="fix the record, or pass skip_invalid=True to skip such records",
     )
 
 
@@ -320,7 +236,7 @@ def _field(key: str, record: Mapping[str, Any], inner: Mapping[str, Any] | None,
         return as_text(inner[key], key)
     if key in record:
         return as_text(record[key], key)
-    raise FormatError(f"record has no field {key!r} (named by --source-field/--task-field); keys: {sorted(record)}")
+    raise FormatError(f"record has no field {key!r} (named by source_field= or task_field=); keys: {sorted(record)}")
 
 
 def _own_id(

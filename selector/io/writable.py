@@ -19,7 +19,8 @@ def check_writable(path: str | os.PathLike[str], label: str, *, folder: bool = F
 
     ``folder=False``: ``path`` is an output to create, so its parent folder (or the nearest one that exists) is
     probed; ``folder=True``: ``path`` is a folder to write into (a cache), probed itself. ``label`` names the path in
-    the message (an option or an argument name) and ``fix`` says what to do; neither changes what is checked.
+    the message (the keyword that set it: ``out``, ``cache_dir``; written ``out=PATH``) and ``fix`` says what to
+    do; neither changes what is checked.
     """
     out = Path(path).expanduser()
     parent = out if folder else out.parent
@@ -28,14 +29,14 @@ def check_writable(path: str | os.PathLike[str], label: str, *, folder: bool = F
             break
         parent = parent.parent
     if not parent.is_dir():
-        raise SelectorError(f"{label} {out}: {parent} is a file, not a folder; choose another {label}")
+        raise SelectorError(f"{label}={out}: {parent} is a file, not a folder; choose another {label}=PATH")
     try:
         with tempfile.TemporaryFile(dir=parent) as probe:
             os.write(probe.fileno(), b"\0")
             os.fsync(probe.fileno())
     except OSError as exc:
-        what = fix or f"free space there or choose another {label}"
-        raise SelectorError(f"{label} {out}: cannot write into {parent} ({why(exc)}); {what}") from None
+        what = fix or f"free space there or choose another {label}=PATH"
+        raise SelectorError(f"{label}={out}: cannot write into {parent} ({why(exc)}); {what}") from None
 
 
 def why(exc: OSError) -> str:
@@ -51,8 +52,8 @@ def check_name(out: Path, label: str) -> None:
         limit = 255
     if len(os.fsencode(out.name)) + NAME_ROOM > limit:
         raise SelectorError(
-            f"{label}: the name {out.name[:40]}... is {len(os.fsencode(out.name))} bytes; this file system allows "
-            f"{limit} and selector needs {NAME_ROOM} more for temporary names beside it. Choose a shorter {label}"
+            f"{label}={out.name[:40]}...: the name is {len(os.fsencode(out.name))} bytes; this file system allows "
+            f"{limit} and selector needs {NAME_ROOM} more for temporary names beside it. Choose a shorter {label}=PATH"
         )
 
 

@@ -129,7 +129,7 @@ def _refuse_inputs(target: Path, inputs: set[str]) -> None:
     real = os.path.realpath(target)
     for path in inputs:
         if path == real or path.startswith(real.rstrip(os.sep) + os.sep):
-            raise SelectorError(f"refusing to overwrite the input {path} with output {target}; choose another --out")
+            raise SelectorError(f"refusing to overwrite the input {path} with output {target}; choose another out=PATH")
 
 
 def _relative_names(layouts: list[Layout]) -> dict[str, str]:

@@ -53,9 +53,9 @@ def check_cache_dir(cache_dir: str | Path | None, embeddings: str | Path | None)
         return
     check_writable(
         default_cache_dir() if cache_dir is None else cache_dir,
-        "--cache-dir",
+        "cache_dir",
         folder=True,
-        fix="free space there, or give a writable --cache-dir (or set SELECTOR_CACHE_DIR)",
+        fix="free space there, or give a writable cache_dir=PATH (or set SELECTOR_CACHE_DIR)",
     )
 
 

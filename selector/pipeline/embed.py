@@ -93,7 +93,7 @@ def embed_corpus(
     )
     with guard.locked():
         guard.check([f.path for f in corpus.files], overwrite)
-        with atomic_files([out, guard.marker]) as (npy, sidecar):  # the pair appears together or not at all
+        with atomic_files([guard.path, guard.marker]) as (npy, sidecar):  # the pair appears whole, where out points
             np.save(npy, X.astype(storage, copy=False))
             write_json(sidecar, meta, indent=1)
     return EmbedRun(X, meta, corpus, model, out, guard.marker)

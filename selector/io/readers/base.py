@@ -56,7 +56,7 @@ def decode(path: str, data: bytes, *, skip: bool) -> str:
             path,
             f"invalid UTF-8 (byte 0x{data[exc.start]:02x})",
             line=line,
-            hint="re-encode the file as UTF-8, or pass --skip-invalid to skip such lines",
+            hint="re-encode the file as UTF-8, or pass skip_invalid=True to skip such lines",
         ) from None
 
 

@@ -58,7 +58,7 @@ def parse_csv(path: str, text: str, *, skip: bool) -> Layout:
             record = dict(zip(header, row, strict=True))
         if reason:
             if not skip:
-                raise InputError(path, reason, line=first + 1, hint="fix the row, or pass --skip-invalid to skip it")
+                raise InputError(path, reason, line=first + 1, hint="fix the row, or pass skip_invalid=True to skip it")
             bad[index] = (first + 1, reason)
         records.append(record)
         lines.append(first + 1)

@@ -49,38 +49,63 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
     pos = WS.match(text).end()
     ascii_style = escapes_non_ascii(text)
     if text[pos] != "[":
+        return _single_object(path, text, pos, ascii_style)
+    style: dict[str, Any] = {"ensure_ascii": ascii_style}
+    records, lines, starts, ends, i = _scan_array(path, text, pos, style)
+    style["tail"] = text[i + 1 :]
+    style.setdefault("sep", ",\n" + style["lead"].rpartition("\n")[2] if "\n" in style["lead"] else ", ")
+    style.setdefault("trail", "\n" if "\n" in style["lead"] else "")
+    style["indent"] = _indent(text, starts[0]) if records else None
+    style["base"] = style["lead"].rpartition("\n")[2] if "\n" in style["lead"] else ""
+    layout = Layout(path, "json", records, lines, starts, ends, style)
+    if records and not any(isinstance(r, dict) for r in records):
+        kinds = sorted({json_kind(r) for r in records})
+        raise NotRecordsError(path, f"holds a JSON array of {' and '.join(kinds)} values, not of records (objects)")
+    _check_elements(layout, text, skip)
+    return layout
+
+
+def _single_object(path: str, text: str, pos: int, ascii_style: bool) -> Layout:
+    """The file's one JSON object (at ``pos``) as a one-record layout."""
+    try:
+        record, end = DECODER.raw_decode(text, pos)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"malformed JSON: {exc.msg}", line=exc.lineno, hint="fix the file") from None
+    except RecursionError:
+        raise InputError(path, TOO_DEEP, line=text.count("\n", 0, pos) + 1, hint=FLATTEN) from None
+    except ValueError as exc:
+        raise InputError(path, reason_of(exc), line=text.count("\n", 0, pos) + 1, hint=HUGE_INT_FIX) from None
+    if not isinstance(record, dict):
+        raise NotRecordsError(path, f"holds a JSON {json_kind(record)}, expected an array of records")
+    if SURROGATE_ESCAPE.search(text):
         try:
-            record, end = DECODER.raw_decode(text, pos)
-        except json.JSONDecodeError as exc:
-            raise InputError(path, f"malformed JSON: {exc.msg}", line=exc.lineno, hint="fix the file") from None
-        except RecursionError:
-            raise InputError(path, TOO_DEEP, line=text.count("\n", 0, pos) + 1, hint=FLATTEN) from None
+            check_text(record)
         except ValueError as exc:
-            raise InputError(path, reason_of(exc), line=text.count("\n", 0, pos) + 1, hint=HUGE_INT_FIX) from None
-        if not isinstance(record, dict):
-            raise NotRecordsError(path, f"holds a JSON {json_kind(record)}, expected an array of records")
-        if SURROGATE_ESCAPE.search(text):
-            try:
-                check_text(record)
-            except ValueError as exc:
-                raise InputError(path, str(exc), line=text.count("\n", 0, pos) + 1, hint="fix the file") from None
-        style = {"ensure_ascii": ascii_style, "indent": _indent(text, pos), "tail": text[end:]}
-        one = array("q", [pos])
-        return Layout(
-            path,
-            "json",
-            [record],
-            array("q", [text.count("\n", 0, pos) + 1]),
-            one,
-            array("q", [end]),
-            style,
-            single_object=True,
-        )
+            raise InputError(path, str(exc), line=text.count("\n", 0, pos) + 1, hint="fix the file") from None
+    style = {"ensure_ascii": ascii_style, "indent": _indent(text, pos), "tail": text[end:]}
+    one = array("q", [pos])
+    return Layout(
+        path,
+        "json",
+        [record],
+        array("q", [text.count("\n", 0, pos) + 1]),
+        one,
+        array("q", [end]),
+        style,
+        single_object=True,
+    )
+
+
+def _scan_array(
+    path: str, text: str, pos: int, style: dict[str, Any]
+) -> tuple[list[Any], array[int], array[int], array[int], int]:
+    """The elements of the array that opens at ``pos``: (values, 1-based lines, start and end offsets, the offset
+    of the closing ``]``). Fills ``style`` with the text around and between the elements (``lead``, ``sep``,
+    ``trail``), so that a subset can be written back in the file's own layout."""
     records: list[Any] = []
     lines, starts, ends = array("q"), array("q"), array("q")
     raw_decode = DECODER.raw_decode
     ws = WS.match
-    style: dict[str, Any] = {"ensure_ascii": ascii_style}
     i = ws(text, pos + 1).end()
     style["lead"] = text[pos + 1 : i]
     lineno = text.count("\n", 0, i) + 1
@@ -107,28 +132,29 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
                     style["sep"] = text[end:k]
                 i = k
     except (json.JSONDecodeError, IndexError, RecursionError, ValueError) as exc:
-        if isinstance(exc, RecursionError):  # the element that starts at i is the one nested too deeply
-            raise InputError(path, TOO_DEEP, line=text.count("\n", 0, i) + 1, hint=FLATTEN) from None
-        if not isinstance(exc, (json.JSONDecodeError, IndexError)):  # an integer too long to convert, in element i
-            raise InputError(path, reason_of(exc), line=text.count("\n", 0, i) + 1, hint=HUGE_INT_FIX) from None
-        where, msg = (
-            (exc.pos, exc.msg) if isinstance(exc, json.JSONDecodeError) else (len(text), "unexpected end of file")
-        )
-        raise InputError(
-            path,
-            f"malformed JSON array: {msg}",
-            line=text.count("\n", 0, where) + 1,
-            hint="fix the file (a JSON array cannot be read past a syntax error)",
-        ) from None
-    style["tail"] = text[i + 1 :]
-    style.setdefault("sep", ",\n" + style["lead"].rpartition("\n")[2] if "\n" in style["lead"] else ", ")
-    style.setdefault("trail", "\n" if "\n" in style["lead"] else "")
-    style["indent"] = _indent(text, starts[0]) if records else None
-    style["base"] = style["lead"].rpartition("\n")[2] if "\n" in style["lead"] else ""
-    layout = Layout(path, "json", records, lines, starts, ends, style)
-    if records and not any(isinstance(r, dict) for r in records):
-        kinds = sorted({json_kind(r) for r in records})
-        raise NotRecordsError(path, f"holds a JSON array of {' and '.join(kinds)} values, not of records (objects)")
+        raise _array_error(path, text, i, exc) from None
+    return records, lines, starts, ends, i
+
+
+def _array_error(path: str, text: str, i: int, exc: Exception) -> InputError:
+    """The error of an array that cannot be read past the element starting at ``i``, located by line."""
+    if isinstance(exc, RecursionError):  # the element that starts at i is the one nested too deeply
+        return InputError(path, TOO_DEEP, line=text.count("\n", 0, i) + 1, hint=FLATTEN)
+    if not isinstance(exc, (json.JSONDecodeError, IndexError)):  # an integer too long to convert, in element i
+        return InputError(path, reason_of(exc), line=text.count("\n", 0, i) + 1, hint=HUGE_INT_FIX)
+    where, msg = (exc.pos, exc.msg) if isinstance(exc, json.JSONDecodeError) else (len(text), "unexpected end of file")
+    return InputError(
+        path,
+        f"malformed JSON array: {msg}",
+        line=text.count("\n", 0, where) + 1,
+        hint="fix the file (a JSON array cannot be read past a syntax error)",
+    )
+
+
+def _check_elements(layout: Layout, text: str, skip: bool) -> None:
+    """Every element must be an object without lone surrogate escapes; a bad one raises, naming its line, or with
+    ``skip`` is recorded in ``layout.bad`` and left out."""
+    records, lines, starts, ends = layout.records, layout.lines, layout.starts, layout.ends
     check_escapes = SURROGATE_ESCAPE.search(text) is not None
     for row, record in enumerate(records):
         reason = ""
@@ -141,10 +167,11 @@ def parse_json(path: str, text: str, *, skip: bool) -> Layout:
                 reason = str(exc)
         if reason:
             if not skip:
-                raise InputError(path, reason, line=lines[row], hint="fix it, or pass --skip-invalid to skip it")
+                raise InputError(
+                    layout.path, reason, line=lines[row], hint="fix it, or pass skip_invalid=True to skip it"
+                )
             layout.bad[row] = (lines[row], reason)
             records[row] = None
-    return layout
 
 
 def _indent(text: str, start: int) -> int | None:

@@ -46,7 +46,7 @@ def parse_jsonl(path: str, text: str, *, skip: bool) -> Layout:
                     _refuse_if_not_json_lines(path, line)
                 if not skip:
                     raise InputError(
-                        path, reason, line=lineno, hint="fix the line, or pass --skip-invalid to skip bad records"
+                        path, reason, line=lineno, hint="fix the line, or pass skip_invalid=True to skip bad records"
                     ) from None
                 bad[row] = (lineno, reason)
                 record = None
