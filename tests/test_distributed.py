@@ -116,3 +116,32 @@ def test_select_with_the_ray_coreset_backend_picks_what_the_local_backend_picks(
     manifest = json.loads((outs["ray"] / "manifest.json").read_text())
     assert manifest["config"]["coreset"]["backend"] == "ray"
     assert manifest["coreset"]["shards"] == 4
+
+
+def test_an_encoder_batch_that_always_fails_stops_after_bounded_tries_naming_its_row(
+    local_cluster: None, tiny, tmp_path
+) -> None:
+    from tiny_model import tiny_texts
+
+    from selector.distributed import embed_ray
+    from selector.distributed.failures import RETRIES, BatchError
+
+    texts = tiny_texts(40, seed=3, max_words=12)
+    texts[21] = "a lone surrogate \ud800 the tokenizer refuses"  # a real encoder failure, on every try
+    with pytest.raises(BatchError) as caught:
+        embed_ray(texts, model=tiny, cache_dir=tmp_path / "c", workers=1, batch_size=16, device="cpu")
+    message = str(caught.value)
+    assert "failed on the batch of rows 16-31 (16 texts); row 21 fails on its own: 'a lone surrogate" in message
+    assert "TypeError" in message and f"({1 + RETRIES} tries, every one failed)" in message
+
+
+def test_a_coreset_task_that_always_fails_names_its_shards(local_cluster: None) -> None:
+    from selector.distributed import run_ray
+    from selector.distributed.failures import BatchError
+    from selector.selection.sharded import ShardJob
+
+    X = np.eye(12, 8, dtype=np.float32)
+    good = ShardJob(0, np.arange(6), 2, np.array([], dtype=np.int64), np.ones(6, bool), None, None)
+    bad = ShardJob(1, np.arange(6, 12), 2, np.array([40]), np.ones(6, bool), None, None)  # a seed past its rows
+    with pytest.raises(BatchError, match=r"coreset task of shards 1 \(6 rows, budget 2\) failed on each of 3 tries"):
+        run_ray(X, [good, bad], workers=1)
