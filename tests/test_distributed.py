@@ -1,5 +1,5 @@
-"""Ray: the sharded coreset as Ray tasks, and embedding on Ray Data encoder actors (the API and ``--ray``), on a
-local Ray cluster this module starts and stops (no other address)."""
+"""Ray: the sharded coreset as Ray tasks (``coreset.backend: ray``), and embedding on Ray Data encoder actors (the
+API and ``--ray``), on one local Ray of 2 CPUs this module starts (as the tool does: loopback only) and stops."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from pools import alpaca_jsonl
 from typer.testing import CliRunner
 
 from selector.cli import app
+from selector.distributed.session import start_local_ray
 from selector.selection.clustering import kmeans
 from selector.selection.sharded import sharded_kcenter
 
@@ -20,7 +22,7 @@ runner = CliRunner()
 
 @pytest.fixture(scope="module")
 def local_cluster() -> Iterator[None]:
-    ray.init(num_cpus=2, include_dashboard=False, address="local", log_to_driver=False)
+    start_local_ray(num_cpus=2)
     try:
         yield
     finally:
@@ -62,20 +64,8 @@ def test_ray_data_embedding_equals_the_local_encoder_and_fills_its_cache(local_c
     np.testing.assert_array_equal(reused, spread)
 
 
-def _alpaca_jsonl(path, n: int, seed: int):
-    from tiny_model import tiny_texts
-
-    prompts, answers = tiny_texts(n, seed=seed, max_words=8), tiny_texts(n, seed=seed + 1, max_words=20)
-    rows = [
-        {"instruction": p, "input": "", "output": a, "source": f"s{i % 3}"}
-        for i, (p, a) in enumerate(zip(prompts, answers, strict=True))
-    ]
-    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
 def test_embed_with_ray_gives_the_local_vectors_and_leaves_them_in_the_cache(local_cluster, tiny, tmp_path) -> None:
-    data = _alpaca_jsonl(tmp_path / "pool.jsonl", 48, seed=11)
+    data = alpaca_jsonl(tmp_path / "pool.jsonl", 48, seed=11)
     base = ["embed", str(data), "--model", str(tiny), "--device", "cpu"]
     local = runner.invoke(app, [*base, "--out", str(tmp_path / "local.npy"), "--cache-dir", str(tmp_path / "c1")])
     assert local.exit_code == 0, local.output
@@ -95,18 +85,63 @@ def test_embed_with_ray_gives_the_local_vectors_and_leaves_them_in_the_cache(loc
     np.testing.assert_array_equal(np.load(tmp_path / "again.npy"), np.load(tmp_path / "ray.npy"))
 
 
-def test_select_with_ray_picks_what_the_local_run_picks(local_cluster, tiny, tmp_path) -> None:
-    data = _alpaca_jsonl(tmp_path / "pool.jsonl", 60, seed=5)
-    base = ["select", str(data), "--model", str(tiny), "--device", "cpu", "--budget", "9", "--quiet"]
-    base += ["--source-field", "source"]
-    local = runner.invoke(app, [*base, "--out", str(tmp_path / "a"), "--cache-dir", str(tmp_path / "c1")])
-    assert local.exit_code == 0, local.output
-    spread = runner.invoke(
-        app, [*base, "--out", str(tmp_path / "b"), "--cache-dir", str(tmp_path / "c2"), "--ray", "--ray-workers", "2"]
-    )
-    assert spread.exit_code == 0, spread.output
-    picks = [(tmp_path / d / "selection.jsonl").read_text() for d in ("a", "b")]
-    assert picks[0] == picks[1] and len(picks[0].splitlines()) == 9
-    enc = json.loads((tmp_path / "b" / "manifest.json").read_text())["encoder"]
-    assert enc["engine"] == "ray" and enc["ray"]["workers"] == 2 and enc["n_encoded"] == 0
-    assert json.loads((tmp_path / "b" / "manifest.json").read_text())["config"]["encoder"]["ray"] is True
+def test_the_local_ray_listens_on_loopback_only(local_cluster: None) -> None:
+    from listening import listeners
+
+    found = listeners()  # this process and every Ray process below it (GCS, raylet, workers)
+    assert {"gcs_server", "raylet"} <= {s.name for s in found}, found
+    exposed = [s for s in found if not s.loopback]
+    assert not exposed, f"Ray listens beyond the loopback interface: {exposed}"
+    assert ray.util.get_node_ip_address() == "127.0.0.1"
+
+
+def test_select_with_the_ray_coreset_backend_picks_what_the_local_backend_picks(
+    local_cluster: None, demo_vectors, tmp_path
+) -> None:
+    from conftest import DEMO
+
+    outs = {}
+    for backend in ("local", "ray"):
+        config = tmp_path / f"{backend}.yaml"
+        config.write_text(
+            f"coreset:\n  strategy: kcenter\n  mode: sharded\n  shards: 4\n  workers: 2\n  backend: {backend}\n"
+        )
+        out = tmp_path / backend
+        args = ["select", str(DEMO), "--embeddings", str(demo_vectors), "--budget", "30", "--quiet"]
+        res = runner.invoke(app, [*args, "--config", str(config), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        outs[backend] = out
+    picked = [(outs[b] / "selected.jsonl").read_bytes() for b in ("local", "ray")]
+    assert picked[0] == picked[1] and len(picked[0].splitlines()) == 30
+    manifest = json.loads((outs["ray"] / "manifest.json").read_text())
+    assert manifest["config"]["coreset"]["backend"] == "ray"
+    assert manifest["coreset"]["shards"] == 4
+
+
+def test_an_encoder_batch_that_always_fails_stops_after_bounded_tries_naming_its_row(
+    local_cluster: None, tiny, tmp_path
+) -> None:
+    from tiny_model import tiny_texts
+
+    from selector.distributed import embed_ray
+    from selector.distributed.failures import RETRIES, BatchError
+
+    texts = tiny_texts(40, seed=3, max_words=12)
+    texts[21] = "a lone surrogate \ud800 the tokenizer refuses"  # a real encoder failure, on every try
+    with pytest.raises(BatchError) as caught:
+        embed_ray(texts, model=tiny, cache_dir=tmp_path / "c", workers=1, batch_size=16, device="cpu")
+    message = str(caught.value)
+    assert "failed on the batch of rows 16-31 (16 texts); row 21 fails on its own: 'a lone surrogate" in message
+    assert "TypeError" in message and f"({1 + RETRIES} tries, every one failed)" in message
+
+
+def test_a_coreset_task_that_always_fails_names_its_shards(local_cluster: None) -> None:
+    from selector.distributed import run_ray
+    from selector.distributed.failures import BatchError
+    from selector.selection.sharded import ShardJob
+
+    X = np.eye(12, 8, dtype=np.float32)
+    good = ShardJob(0, np.arange(6), 2, np.array([], dtype=np.int64), np.ones(6, bool), None, None)
+    bad = ShardJob(1, np.arange(6, 12), 2, np.array([40]), np.ones(6, bool), None, None)  # a seed past its rows
+    with pytest.raises(BatchError, match=r"coreset task of shards 1 \(6 rows, budget 2\) failed on each of 3 tries"):
+        run_ray(X, [good, bad], workers=1)

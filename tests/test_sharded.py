@@ -192,3 +192,19 @@ def test_select_keeps_a_float16_embeddings_file_half_size_in_sharded_mode(tmp_pa
     assert [s.id for s in runs[0].samples] == [s.id for s in runs[1].samples] and len(runs[0].samples) == 30
     glob = select([path], budget=30, embeddings=tmp_path / "v16.npy", progress=False)
     assert glob.manifest["encoder"]["dtype_in_memory"] == "float32"  # the global greedy widens the file
+
+
+def test_forked_shard_workers_get_their_share_of_the_cores_not_the_whole_machine() -> None:
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    import torch
+
+    from selector.selection._threads import limit_threads, share_of_cores
+
+    torch.set_num_threads(os.cpu_count() or 1)  # the parent's pool, sized for the machine, as after an encode
+    assert share_of_cores(2) == max(1, (os.cpu_count() or 1) // 2) and share_of_cores(10_000) == 1
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(2, mp_context=ctx, initializer=limit_threads, initargs=(1,)) as pool:
+        assert pool.submit(torch.get_num_threads).result() == 1

@@ -2,8 +2,9 @@
 
 A drop-in ``runner`` for :func:`selector.selection.sharded.sharded_kcenter` (config ``coreset.backend: ray``): the
 shard plan, the per-shard greedy and the merge are the local ones, so the picks equal the local sharded run's.
-Each task receives only its shards' rows of the embeddings. When Ray is not yet initialised, the run joins the
-cluster ``RAY_ADDRESS`` names, or starts a local Ray and stops it afterwards
+Each task receives only its shards' rows of the embeddings, and is tried at most ``1 + RETRIES`` times
+(:mod:`selector.distributed.failures`) before the run fails naming its shards. When Ray is not yet initialised,
+the run joins the cluster ``RAY_ADDRESS`` names, or starts a local Ray and stops it afterwards
 (:func:`selector.distributed.session.ray_session`).
 """
 
@@ -13,6 +14,7 @@ import logging
 
 import numpy as np
 
+from selector.distributed.failures import RETRIES, BatchError
 from selector.distributed.session import ray_session
 from selector.selection.sharded import ShardJob, ShardResult, batches, run_shard
 
@@ -34,9 +36,26 @@ def run_ray(X: np.ndarray, jobs: list[ShardJob], workers: int) -> list[ShardResu
     the order the tasks finished in.
     """
     with ray_session(feature="coreset.backend: ray") as ray:
-        task = ray.remote(num_cpus=1)(_shard_group)
+        task = ray.remote(num_cpus=1, max_retries=RETRIES, retry_exceptions=True)(_shard_group)
         groups = batches(jobs, max(1, workers) * TASKS_PER_WORKER)
         refs = [task.remote([np.ascontiguousarray(X[j.rows]) for j in group], group) for group in groups]
         log.info("sharded coreset: %d shards in %d Ray tasks", len(jobs), len(refs))
-        results = [r for part in ray.get(refs) for r in part]
+        results = []
+        for ref, group in zip(refs, groups, strict=True):
+            try:
+                results.extend(ray.get(ref))
+            except ray.exceptions.RayError as err:
+                raise _task_error(group, err) from None
     return sorted(results, key=lambda r: r.shard)
+
+
+def _task_error(group: list[ShardJob], err: BaseException) -> BatchError:
+    """The error for a coreset task that failed on every try: its shards, their sizes and budgets, and why."""
+    shards = ", ".join(f"{j.shard} ({len(j.rows)} rows, budget {j.budget})" for j in group)
+    cause = getattr(err, "cause", None) or err
+    why = f"{type(cause).__name__}: {str(cause).splitlines()[0] if str(cause) else ''}"
+    return BatchError(
+        f"the Ray coreset task of shards {shards} failed on each of {1 + RETRIES} tries: {why}. "
+        "A worker that died is out of memory or on a broken node (worker logs: /tmp/ray/session_latest/logs); "
+        "more shards (coreset.shards) make each task smaller"
+    )

@@ -16,12 +16,23 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from selector.distributed.failures import (
+    BATCH_FAILED,
+    RETRIES,
+    BatchError,
+    batch_error,
+    died_error,
+    first_failing,
+    named_cause,
+    retry_options,
+)
 from selector.distributed.session import ray_session, ray_target
 from selector.embedding.cache import text_hashes
 from selector.embedding.encoder import Encoder
@@ -65,9 +76,16 @@ class EncoderActor:
             )
         self.cache = self.encoder.open_cache(template) if settings.get("cache", True) else None
 
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self.encoder.encode(texts, template=self.template, progress=False)
+
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         texts = [str(t) for t in batch["text"]]
-        vectors = self.encoder.encode(texts, template=self.template, progress=False)
+        try:
+            vectors = self._encode(texts)
+        except Exception as err:  # named, so that the driver's error says which record (Ray retries it first)
+            rows = [int(r) for r in batch["row"]]
+            raise batch_error(rows, texts, err, first_failing(texts, self._encode)) from err
         if self.cache is not None:
             self.cache.add(text_hashes(texts), vectors)
             self.cache.flush()
@@ -94,23 +112,56 @@ def worker_plan(resources: dict[str, float], workers: int | None) -> dict[str, A
 def _run(
     ray: Any,
     texts: Sequence[str],
+    rows: Sequence[int],
     actor_kwargs: dict[str, Any],
     plan: dict[str, Any],
     batch_size: int,
     progress: bool,
-) -> Any:
-    """The lazy Ray Dataset of ``{"row", ...}`` batches the encoder actors return."""
-    ray.data.DataContext.get_current().enable_progress_bars = progress
-    items = [{"row": i, "text": t} for i, t in enumerate(texts)]
-    return ray.data.from_items(items).map_batches(
-        EncoderActor,
-        fn_constructor_kwargs=actor_kwargs,
-        batch_size=batch_size,
-        compute=ray.data.ActorPoolStrategy(size=plan["workers"]),
-        num_gpus=plan["gpus_per_worker"],
-        num_cpus=plan["cpus_per_worker"],
-        batch_format="numpy",
-    )
+) -> Iterator[dict[str, np.ndarray]]:
+    """The ``{"row", ...}`` batches the encoder actors return, as they come. ``rows`` are the texts' positions
+    that errors name. A batch is tried at most ``1 + RETRIES`` times (:mod:`selector.distributed.failures`); then
+    the :class:`BatchError` naming it is raised here."""
+    items = [{"row": int(r), "text": t} for r, t in zip(rows, texts, strict=True)]
+    with _data_context(ray, progress):  # before the Dataset exists: it keeps the context it was made under
+        data = ray.data.from_items(items).map_batches(
+            EncoderActor,
+            fn_constructor_kwargs=actor_kwargs,
+            batch_size=batch_size,
+            compute=ray.data.ActorPoolStrategy(size=plan["workers"]),
+            num_gpus=plan["gpus_per_worker"],
+            num_cpus=plan["cpus_per_worker"],
+            batch_format="numpy",
+            **retry_options(),
+        )
+        done: set[int] = set()
+        try:
+            for batch in data.iter_batches(batch_format="numpy", batch_size=None):
+                done.update(batch["row"].tolist())
+                yield batch
+        except ray.exceptions.RayActorError:
+            left = [(r, t) for r, t in zip(rows, texts, strict=True) if int(r) not in done]
+            raise died_error(left) from None
+        except Exception as err:
+            named = named_cause(err)
+            if named is None:
+                raise
+            raise BatchError(f"{named} ({1 + RETRIES} tries, every one failed)") from None
+
+
+@contextmanager
+def _data_context(ray: Any, progress: bool) -> Iterator[None]:
+    """Ray Data's settings for one run, restored after: progress bars, and the encoder's :class:`BatchError`
+    retried like a dead worker (a shared cache that failed a write may take it the next time)."""
+    ctx = ray.data.DataContext.get_current()
+    names = ("enable_progress_bars", "retried_map_errors", "max_map_retries")
+    before = [getattr(ctx, k) for k in names]
+    for k, v in zip(names, (progress, [BATCH_FAILED], RETRIES), strict=True):
+        setattr(ctx, k, v)
+    try:
+        yield
+    finally:
+        for k, v in zip(names, before, strict=True):
+            setattr(ctx, k, v)
 
 
 def fill_cache_ray(
@@ -140,7 +191,8 @@ def fill_cache_ray(
     hashes = text_hashes(texts)
     uniq, first = np.unique(hashes, return_index=True)
     found, _ = encoder.open_cache(template).get(uniq)
-    missing = [texts[i] for i in np.sort(first[~found])]
+    missing_rows = np.sort(first[~found])
+    missing = [texts[i] for i in missing_rows]
     info: dict[str, Any] = {
         "address": ray_target(address),
         "texts_sent": len(missing),
@@ -178,9 +230,7 @@ def fill_cache_ray(
             encoder.cache_dir,
         )
         done = truncated = 0
-        for batch in _run(ray, missing, actor_kwargs, plan, batch_size, progress).iter_batches(
-            batch_format="numpy", batch_size=None
-        ):
+        for batch in _run(ray, missing, missing_rows.tolist(), actor_kwargs, plan, batch_size, progress):
             done += len(batch["row"])
             truncated += int(batch["truncated"].sum())
     if done != len(missing):
@@ -214,9 +264,7 @@ def embed_ray(
     kwargs = {"settings": settings, "template": template, "expected": None, "return_vectors": True}
     out: np.ndarray | None = None
     with ray_session(address) as ray:
-        for batch in _run(ray, texts, kwargs, plan, batch_size, False).iter_batches(
-            batch_format="numpy", batch_size=None
-        ):
+        for batch in _run(ray, texts, range(len(texts)), kwargs, plan, batch_size, False):
             if out is None:
                 out = np.zeros((len(texts), batch["vector"].shape[1]), dtype=np.float32)
             out[batch["row"]] = batch["vector"]

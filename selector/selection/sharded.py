@@ -45,6 +45,7 @@ import numpy as np
 
 from selector.errors import ConfigError, SelectorError
 from selector.selection._greedy import check_inputs
+from selector.selection._threads import limit_threads, share_of_cores
 from selector.selection.allocation import check_tau, temperature_quotas
 from selector.selection.coreset import CoresetResult, kcenter_greedy
 
@@ -223,7 +224,8 @@ def run_local(X: np.ndarray, jobs: list[ShardJob], workers: int) -> list[ShardRe
     pending: deque[Future[list[ShardResult]]] = deque()
     _SHARED = X if fork else None
     try:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        per = share_of_cores(workers)  # forked pools sized for the whole machine oversubscribe it (_threads)
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=limit_threads, initargs=(per,)) as pool:
             for group in batches(jobs, workers * 4):
                 if len(pending) >= workers:  # bounded: at most one batch queued per worker
                     results.extend(pending.popleft().result())
