@@ -39,7 +39,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # this checkout's selector, not the installed one
 
-DATA = ROOT.parent / "shared" / "data"
+DATA = Path(os.environ.get("SELECTOR_SHARED_DATA", ROOT.parent / "shared" / "data"))
+"""The shared corpora (``../shared/data`` beside the checkout; ``SELECTOR_SHARED_DATA`` names another place)."""
 TEXTS = ["alpaca_chinese_zh-data-part-00.json", "alpaca_chinese_zh-data-part-01.json", "new_codealpaca.json"]
 SOURCES = ["alpaca_zh_a", "alpaca_zh_b", "code_new", "code_mix", "general"]
 DIM = 384
