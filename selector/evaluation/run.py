@@ -6,7 +6,8 @@ budget select with each strategy and with ``seeds`` random draws, and score all 
 (:mod:`selector.measures.proxies`). Strategy names:
 
 - ``default``: exactly what ``selector select`` does with the run config on the pool as one merged source, no
-  task field (label-free: what most users run): the same stages, in memory (:func:`selector.pipeline.run.select_pool`).
+  task field (label-free: what most users run): the same stages, in memory (:func:`selector.pipeline.run.select_pool`),
+  so ``coreset.strategy: auto`` resolves by :func:`selector.selection.strategies.resolve_strategy`.
 - ``default+tasks``: the same with the task field (task centres as first picks, temperature quotas per task).
 - any name of :data:`~selector.selection.strategies.STRATEGIES` (label-free), or that name with ``+tasks``:
   seeded with the task centres and split by the same temperature quotas per task.
@@ -32,14 +33,16 @@ from typing import Any
 import numpy as np
 
 from selector.config import RunConfig, load_run_config
+from selector.embedding.cache import default_cache_dir
 from selector.embedding.step import embed_samples, load_encoder
 from selector.errors import ConfigError, SelectorError
 from selector.evaluation.report import plot_evaluation, render_table
 from selector.evaluation.split import leave_datasets_out, split_by_task
 from selector.filters import apply_filters
 from selector.io import read_corpus
-from selector.io.atomic import atomic_path
+from selector.io.guard import MARKER_KEY, OutputGuard, holds_output_lock, output_guard
 from selector.measures.proxies import HIGHER_IS_BETTER, ProxyData, percentile
+from selector.pipeline.outputs import staged_output
 from selector.pipeline.request import Fraction
 from selector.pipeline.run import pool_plan, select_pool
 from selector.selection.strategies import STRATEGIES
@@ -116,6 +119,7 @@ def _task_rules(pool: Sequence[Any], X: np.ndarray, size: int, cfg: Any) -> dict
     return {"seeds": plan.seeds, "groups": plan.groups, "quotas": quotas}
 
 
+@holds_output_lock("evaluate")  # the one output guard: held from before reading to the last file written
 def evaluate(
     inputs: Sequence[str | Path],
     *,
@@ -162,10 +166,12 @@ def evaluate(
         cfg.encoder.cache_dir = str(cache_dir)
     names = _check_strategies(strategies, score_field is not None)
     out_path = Path(out) if out is not None else None
-    if out_path is not None:
-        _check_out(out_path, overwrite)
+    cache = cfg.encoder.cache_dir or default_cache_dir()
+    guard = output_guard(out_path, "evaluate", inputs, overwrite=overwrite, cache_dir=cache) if out_path else None
     started = time.perf_counter()
     corpus = read_corpus(inputs, task_field=task_field)
+    if guard is not None:
+        guard.check([f.path for f in corpus.files], overwrite, cache)  # inputs found inside folders too
     kept = apply_filters(corpus.samples, cfg.filters, progress=False).kept
     if any(s.task is None for s in kept):
         raise SelectorError(f"some records have no {task_field!r} field: every record needs a task to be split")
@@ -202,7 +208,7 @@ def evaluate(
             else:
                 fn = STRATEGIES[name.removesuffix("+tasks")]
                 ctx = plan if name.endswith("+tasks") else {}
-                picks = fn(X, size, seed=cfg.seed, **ctx, **extra)
+                picks = fn(X, size, seed=cfg.seed, **ctx, **extra).indices
             selections[(name, budget)] = picks
             values = data.measure(picks)
             for proxy, value in values.items():
@@ -251,23 +257,20 @@ def _row(name: str, budget: float, size: int, proxy: str, value: float, rand: li
     }
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise SelectorError(f"--out {out} exists and is a file; choose a folder path")
-    if out.is_dir() and any(out.iterdir()):
-        if not overwrite:
-            raise SelectorError(f"--out {out} is not empty; choose a new folder, or --overwrite an earlier evaluation")
-        if not (out / "evaluation.json").is_file():
-            raise SelectorError(f"--out {out} holds no evaluation.json; refusing to replace it even with --overwrite")
+EVALUATION_FILES = ("evaluation.json", "evaluation.md", "evaluation.png")
 
 
 def write_evaluation(result: EvaluationResult, out: Path, overwrite: bool = False) -> Path:
-    """Write ``evaluation.json``, ``evaluation.md`` and ``evaluation.png`` into ``out`` as a whole."""
-    _check_out(out, overwrite)
-    with atomic_path(out) as stage:  # written whole beside out, then renamed into place
-        stage.mkdir(parents=True)
+    """Write ``evaluation.json``, ``evaluation.md``, ``evaluation.png`` and the ``manifest.json`` that marks them
+    as this command's into ``out`` as a whole, through the one output guard (:mod:`selector.io.guard`)."""
+    from selector import __version__
+
+    guard = OutputGuard(Path(out), "evaluate")
+    with staged_output(guard, result.settings.get("inputs", []), overwrite) as stage:
         text = json.dumps(result.to_json(), indent=2, ensure_ascii=False)
         (stage / "evaluation.json").write_text(text + "\n", encoding="utf-8")
         (stage / "evaluation.md").write_text(render_table(result), encoding="utf-8")
         plot_evaluation(result, stage / "evaluation.png")
-    return out
+        marker = {MARKER_KEY: __version__, "command": "evaluate", "outputs": list(EVALUATION_FILES)}
+        (stage / "manifest.json").write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
+    return guard.path
