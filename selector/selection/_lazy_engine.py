@@ -8,6 +8,7 @@ search repeats (``docs/algorithms.md`` section 5, ``docs/scale.md``).
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from selector.selection._engines import CpuUpdater
 
@@ -23,6 +24,12 @@ instead of all ``n`` bounds."""
 
 REFRESH_ROWS = 1024
 """Most rows refreshed in one matrix product (``REFRESH_ROWS x picks`` float32 at a time)."""
+
+REFRESH_THREADS = 1
+"""BLAS threads for the refresh products. They are small (at most ``REFRESH_ROWS`` rows, often a few dozen picks),
+and OpenBLAS's threads spin and wait on each other when the cores are shared: 200k x 2,000 picks of the
+bench_scale vectors took 112.9 s with numpy's default 2 threads and 6.3 s with 1, the same picks (2 cores, load
+about 5). Limited through one ``ThreadpoolController`` made per engine (its ``limit`` costs about 0.03 ms)."""
 
 
 class _MaskedMax:
@@ -100,6 +107,7 @@ class LazyEngine:
         self.P = np.empty((16, d), dtype=np.float32)  # the picks' rows, in order (grown by doubling)
         self.block = max(1, min(block, n))
         self.updater = CpuUpdater(X, sqn, self.ub, chunk)
+        self.blas = ThreadpoolController()
         self.by_pick = _MaskedMax(self.ub, self.pick)
         self.by_elig = _MaskedMax(self.ub, self.elig)
         self.distances = 0
@@ -151,20 +159,24 @@ class LazyEngine:
         rows = rows[np.argsort(self.stamp[rows], kind="stable")]
         bucket = np.floor(np.log2(t - self.stamp[rows])).astype(np.int64)
         cuts = np.flatnonzero(np.diff(bucket)) + 1
-        for group in np.split(rows, cuts):
-            for s in range(0, len(group), REFRESH_ROWS):
-                part = group[s : s + REFRESH_ROWS]
-                s0 = int(self.stamp[part[0]])  # sorted: the oldest stamp of the part
-                cols = np.asarray(self.picks[s0:t], dtype=np.int64)
-                d2 = self.X[part] @ self.P[s0:t].T
-                d2 *= np.float32(-2.0)
-                d2 += self.sqn[part, None] + self.sqn[None, cols]
-                np.maximum(d2, np.float32(0.0), out=d2)
-                self.ub[part] = np.minimum(self.ub[part], d2.min(axis=1))
-                self.stamp[part] = t
-                self.distances += d2.size
-                self.refreshed += part.size
+        with self.blas.limit(limits=REFRESH_THREADS, user_api="blas"):
+            for group in np.split(rows, cuts):
+                for s in range(0, len(group), REFRESH_ROWS):
+                    self._refresh_part(group[s : s + REFRESH_ROWS], t)
         self._touch(rows)
+
+    def _refresh_part(self, part: np.ndarray, t: int) -> None:
+        """``part`` (rows sorted by stamp) against the picks from its oldest stamp to ``t``, in one product."""
+        s0 = int(self.stamp[part[0]])
+        cols = np.asarray(self.picks[s0:t], dtype=np.int64)
+        d2 = self.X[part] @ self.P[s0:t].T
+        d2 *= np.float32(-2.0)
+        d2 += self.sqn[part, None] + self.sqn[None, cols]
+        np.maximum(d2, np.float32(0.0), out=d2)
+        self.ub[part] = np.minimum(self.ub[part], d2.min(axis=1))
+        self.stamp[part] = t
+        self.distances += d2.size
+        self.refreshed += part.size
 
     def _farthest(self, view: _MaskedMax) -> int:
         t = len(self.picks)
