@@ -2,17 +2,18 @@
 
 Runs ``select()`` on a corpus and its precomputed embeddings made by ``bench_scale.py`` (``--data N/corpus`` and
 ``N/emb.npy``), with the stage timer wrapped so that a thread sampling ``/proc/self/statm`` every 50 ms reports
-each stage's peak. Where ``bench_scale.py`` gives the whole run's peak (``os.wait4``), this says which stage makes
-it and what each stage keeps.
+each stage's peak, for the baseline's tree (``--baseline REF``, default ``main``) and this checkout's, each in
+a child process of its own. Where ``bench_scale.py`` gives the whole run's peak (``os.wait4``), this says which
+stage makes it and what each stage keeps. Results: ``benchmarks/results/bench_memory_stages.{md,json}``.
 
     python benchmarks/bench_scale.py --sizes 1000000            # makes /tmp/selector_bench_scale/1000000
-    python benchmarks/bench_memory_stages.py --size 1000000
-    python benchmarks/bench_memory_stages.py --size 1000000 --checkout /tmp/baseline   # an older tree, same table
+    python benchmarks/bench_memory_stages.py --size 1000000       # main's tree beside this checkout's
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -23,7 +24,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+import harness
+
+ROOT = harness.ROOT
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -51,24 +54,16 @@ class Sampler:
         return self.peak
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--size", type=int, default=1_000_000)
-    ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "selector_bench_scale")
-    ap.add_argument("--emb", default="emb.npy", help="emb.npy (float32) or emb16.npy (float16)")
-    ap.add_argument("--budget", type=int, default=5000)
-    ap.add_argument("--checkout", type=Path, default=ROOT, help="selector source tree to import")
-    args = ap.parse_args()
-    sys.path.insert(0, str(args.checkout))
-
+def measure(size: int, data: Path, emb: str, budget: int) -> dict:
+    """``select()`` in this process with each stage's RSS sampled: ``{"base": GB, "rows": [...]}``."""
     import selector.pipeline.manifest as manifest
     from selector.pipeline.run import select
 
-    folder = args.data / str(args.size)
-    if not (folder / args.emb).exists():
-        raise SystemExit(f"{folder / args.emb} is missing: run benchmarks/bench_scale.py --sizes {args.size} first")
+    folder = data / str(size)
+    if not (folder / emb).exists():
+        raise SystemExit(f"{folder / emb} is missing: run benchmarks/bench_scale.py --sizes {size} first")
     sampler = Sampler()
-    rows: list[tuple[str, float, float, float, float]] = []
+    rows: list[list] = []
     stage_timer = manifest.StageTimer.__call__
 
     @contextmanager
@@ -76,22 +71,47 @@ def main() -> None:
         start, t = sampler.reset(), time.perf_counter()
         with stage_timer(self, stage):
             yield
-        rows.append((stage, start, max(sampler.peak, rss()), rss(), time.perf_counter() - t))
+        peak = max(sampler.peak, rss())
+        rows.append([stage, round(start, 2), round(peak, 2), round(rss(), 2), round(time.perf_counter() - t, 1)])
 
     manifest.StageTimer.__call__ = measured
     out = Path(tempfile.mkdtemp(prefix="bench_memory_")) / "out"
     base = rss()
     try:
-        select([folder / "corpus"], embeddings=folder / args.emb, budget=args.budget, out=out, progress=False)
+        select([folder / "corpus"], embeddings=folder / emb, budget=budget, out=out, progress=False)
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
-    print(f"select() on {args.size:,} records ({args.emb}), budget {args.budget:,}; {args.checkout}")
-    print(f"RSS before the run (Python, torch, faiss): {base:.2f} GB\n")
-    print("| stage | RSS at start | peak | RSS at end | seconds |")
-    print("|---|---|---|---|---|")
-    for stage, start, peak, end, sec in rows:
-        print(f"| {stage} | {start:.2f} GB | {peak:.2f} GB | {end:.2f} GB | {sec:.1f} |")
-    print(f"\npeak of the run: {max(r[2] for r in rows):.2f} GB")
+    return {"base": round(base, 2), "rows": rows}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", type=int, default=1_000_000)
+    ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "selector_bench_scale")
+    ap.add_argument("--emb", default="emb.npy", help="emb.npy (float32) or emb16.npy (float16)")
+    ap.add_argument("--budget", type=int, default=5000)
+    ap.add_argument("--baseline", default="main", help="git ref whose selector/ is the baseline ('' for none)")
+    ap.add_argument("--child", type=Path, default=None, help=argparse.SUPPRESS)  # a tree to measure, in-process
+    args = ap.parse_args()
+    if args.child is not None:
+        sys.path.insert(0, str(args.child))
+        print(json.dumps(measure(args.size, args.data, args.emb, args.budget)))
+        return
+    from bench_scale import export_tree
+
+    trees = [("this checkout", ROOT)]
+    if args.baseline:
+        trees.insert(0, (f"baseline ({args.baseline})", export_tree(args.baseline)))
+    table = harness.Table(["tree", "stage", "RSS at start GB", "peak GB", "RSS at end GB", "seconds"])
+    notes = [f"select() on {args.size:,} records ({args.emb}), budget {args.budget:,}, one child process per tree"]
+    for name, tree in trees:
+        cmd = [sys.executable, __file__, "--child", str(tree), "--size", str(args.size), "--data", str(args.data)]
+        got = harness.child_json([*cmd, "--emb", args.emb, "--budget", str(args.budget)])
+        for row in got["rows"]:
+            table.add(name, *row)
+        peak = max(r[2] for r in got["rows"])
+        notes.append(f"{name}: RSS before the run (Python, torch, faiss) {got['base']} GB, peak of the run {peak} GB")
+    harness.write_results("bench_memory_stages", {"resident memory per stage of select()": table}, notes=notes)
 
 
 if __name__ == "__main__":

@@ -10,16 +10,14 @@ Writes what it needs under ``--data`` (kept between runs, made once per size):
   ``selector embed`` writes (the model fields aside, built by the same helpers: ``run_header`` and
   ``sidecar_rows``, whose per-row ``text_hashes`` match the corpus).
 
-Then, per size, it runs ``selector select --embeddings ... --budget B`` in a child process, with ``--checkout``
-choosing which selector source tree the child imports (e.g. an export of an older commit, for a baseline column),
-and prints the manifest's seconds per stage and the child's peak RSS (``os.wait4``). With ``--picks-from LABEL`` it
-compares the chosen ids with an earlier labelled run of the same size (saved under ``--data``), and reports the
-coverage radius of both, so a change can show the same picks (global mode) or its coverage cost (sharded mode).
+Then, per size, it runs ``selector select --embeddings ... --budget B`` in a child process, once with the
+baseline's source tree (``--baseline REF``, default ``main``: its ``selector/`` exported with ``git archive``) and
+once with this checkout's, and prints the manifest's seconds per stage, the wall time, the child's peak RSS
+(``os.wait4``) and whether this checkout chose the baseline's ids (same order, same set, or how many differ).
+Results: ``benchmarks/results/bench_scale.{md,json}`` (``--suite`` names other files, e.g. for a sharded run).
 
-    git archive c951ef5 selector | tar -x -C /tmp/baseline        # today's code, for the baseline column
-    python benchmarks/bench_scale.py --sizes 200000 1000000 --checkout /tmp/baseline --label baseline
-    python benchmarks/bench_scale.py --sizes 200000 1000000 --label now --picks-from baseline
-    python benchmarks/bench_scale.py --sizes 1000000 --label sharded --set coreset.mode=sharded --picks-from now
+    python benchmarks/bench_scale.py --sizes 1000000
+    python benchmarks/bench_scale.py --sizes 1000000 --set coreset.mode=sharded --suite bench_scale_sharded
 """
 
 from __future__ import annotations
@@ -34,12 +32,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import harness
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # this checkout's selector, not the installed one
-
-DATA = ROOT.parent / "shared" / "data"
+ROOT = harness.ROOT
+DATA = harness.data_path()
+"""The shared corpora (:func:`harness.data_path`: ``SELECTOR_SHARED_DATA``, else ``../shared/data``)."""
 TEXTS = ["alpaca_chinese_zh-data-part-00.json", "alpaca_chinese_zh-data-part-01.json", "new_codealpaca.json"]
 SOURCES = ["alpaca_zh_a", "alpaca_zh_b", "code_new", "code_mix", "general"]
 DIM = 384
@@ -206,49 +204,68 @@ def exact_radius(folder: Path, emb: str, picks: list[str]) -> float:
     return worst
 
 
+def export_tree(ref: str) -> Path:
+    """``selector/`` of git ``ref`` (e.g. ``main``) exported to a temporary folder: the baseline's source tree."""
+    dest = Path(tempfile.mkdtemp(prefix="bench_scale_base_"))
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref, "selector"], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest
+
+
+def same_picks(res: dict, other: dict) -> str:
+    """Whether two runs chose the same ids: in order, as a set, or how many differ."""
+    if res["picks"] == other["picks"]:
+        return "same, same order"
+    if set(res["picks"]) == set(other["picks"]):
+        return "same set"
+    return f"{len(set(res['picks']) ^ set(other['picks']))} differ"
+
+
+STAGES = ["read", "filter", "embed", "cluster", "pick", "coverage", "versus_random", "write"]
+
+
+def row_of(n: int, tree: str, res: dict, same: str) -> list:
+    """One table row: the tree, seconds per stage, total, wall, peak RSS, the strategy and the picks check."""
+    sec = res["seconds"]
+    strategy = res["coreset"].get("strategy", "?")
+    cells = [round(float(sec.get(s, 0.0)), 1) for s in STAGES]
+    return [n, tree, *cells, round(float(sec["total"]), 1), res["wall"], res["peak_rss_gb"], strategy, same]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", type=int, nargs="+", default=[200_000, 1_000_000])
     ap.add_argument("--budget", type=int, default=5000)
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "selector_bench_scale")
-    ap.add_argument("--checkout", type=Path, default=ROOT, help="selector source tree the child imports")
+    ap.add_argument("--baseline", default="main", help="git ref whose selector/ is the baseline row ('' for none)")
     ap.add_argument("--float16", action="store_true", help="select from the float16 embeddings")
     ap.add_argument("--set", dest="sets", action="append", default=[], help="config key=value, repeatable")
-    ap.add_argument("--label", default="now", help="name of this run, to compare picks with later")
-    ap.add_argument("--picks-from", default=None, help="label of an earlier run: same picks? radius both ways")
-    ap.add_argument("--exact-radius", action="store_true", help="also compute the exact radius over every record")
+    ap.add_argument("--exact-radius", action="store_true", help="also compute the exact radius of both selections")
+    ap.add_argument("--suite", default="bench_scale", help="name of the results files")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    if not DATA.is_dir():
-        raise SystemExit(f"the shared corpora are not at {DATA}")
+    harness.require_data(TEXTS[0])
     args.data.mkdir(parents=True, exist_ok=True)
     emb = "emb16.npy" if args.float16 else "emb.npy"
-    rows = []
+    trees = [("this checkout", ROOT)]
+    if args.baseline:
+        trees.insert(0, (f"baseline ({args.baseline})", export_tree(args.baseline)))
+    cols = ["records", "tree", *STAGES, "total s", "wall s", "peak RSS GB", "strategy", "picks vs baseline"]
+    table = harness.Table(cols)
+    notes = [f"selector select --embeddings {emb} --budget {args.budget} {' '.join(args.sets)}".rstrip()]
     for n in args.sizes:
         folder = prepare(args.data, n)
-        res = run_select(args.checkout, folder, emb, args.budget, args.sets)
-        saved = folder / f"picks_{args.label}.json"
-        saved.write_text(json.dumps({"picks": res["picks"], "radius": res["radius"]}), encoding="utf-8")
-        same = ""
-        if args.picks_from:
-            other = json.loads((folder / f"picks_{args.picks_from}.json").read_text(encoding="utf-8"))
-            k = next((j for j, (a, b) in enumerate(zip(res["picks"], other["picks"], strict=False)) if a != b), None)
-            same = "same picks" if k is None and len(res["picks"]) == len(other["picks"]) else f"differ from #{k}"
-            same += f"; sampled radius {res['radius']} vs {args.picks_from} {other['radius']}"
-            if args.exact_radius:
-                same += f"; exact radius {exact_radius(folder, emb, res['picks']):.6f}"
-                same += f" vs {exact_radius(folder, emb, other['picks']):.6f}"
-        rows.append((n, res, same))
-        print(json.dumps({"n": n, "label": args.label, **{k: v for k, v in res.items() if k != "picks"}}))
-    stages = [s for s in rows[0][1]["seconds"] if s != "total"]
-    print(f"\n{args.label}: selector select --embeddings {emb} --budget {args.budget} {' '.join(args.sets)}")
-    head = f"{'records':>10} " + " ".join(f"{s:>9}" for s in stages) + f" {'total':>8} {'wall':>7} {'peak RSS':>9}"
-    print(head)
-    print("-" * len(head))
-    for n, res, same in rows:
-        sec = res["seconds"]
-        cells = " ".join(f"{sec.get(s, 0):>9.1f}" for s in stages)
-        print(f"{n:>10,} {cells} {sec['total']:>8.1f} {res['wall']:>7.1f} {res['peak_rss_gb']:>7.2f}GB  {same}")
+        runs = []
+        for name, tree in trees:
+            res = run_select(tree, folder, emb, args.budget, args.sets)
+            same = same_picks(res, runs[0]) if runs else "-"
+            if runs and args.exact_radius:
+                mine, base = exact_radius(folder, emb, res["picks"]), exact_radius(folder, emb, runs[0]["picks"])
+                same += f"; exact radius {mine:.6f} vs {base:.6f}"
+            runs.append(res)
+            table.add(*row_of(n, name, res, same))
+            notes.append(f"{n:,} {name}: sampled radius {res['radius']}; coreset {json.dumps(res['coreset'])}")
+    harness.write_results(args.suite, {"selector select at scale, seconds per stage": table}, notes=notes)
 
 
 if __name__ == "__main__":

@@ -50,13 +50,27 @@ log = logging.getLogger(__name__)
 class CoresetResult:
     """A selection: ``indices`` ``(m,)`` int64 (seeds first, then picks in order), ``radii`` ``(m,)`` float64
     (coverage radius over the candidates after each pick, non-increasing), ``min_dist`` ``(n,)`` float32
-    (distance of every point to its nearest pick), ``n_seeds`` and a ``stats`` dict for the run manifest."""
+    (distance of every point to its nearest pick, :attr:`min_dist`), ``n_seeds`` and a ``stats`` dict for the run
+    manifest."""
 
     indices: np.ndarray
     radii: np.ndarray
-    min_dist: np.ndarray
-    n_seeds: int
+    distances: np.ndarray | Callable[[], np.ndarray] = field(repr=False)
+    n_seeds: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def min_dist(self) -> np.ndarray:
+        """``(n,)`` float32 distance of every point to its nearest pick. An engine that keeps bounds (the lazy one)
+        hands a function here, and the exact distances are computed on the first read only: at 1M rows that final
+        pass costs as much as the whole lazy loop, and the sampled coverage of large pools never reads them."""
+        if callable(self.distances):
+            object.__setattr__(self, "distances", self.distances())
+        return self.distances  # type: ignore[return-value]
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (sent to another process) with its distances computed: a function does not travel."""
+        return {**self.__dict__, "distances": self.min_dist}
 
 
 class KCenterGreedy:
@@ -139,7 +153,10 @@ class KCenterGreedy:
         picks, radii = greedy_loop(X, budget, seeds, eligible, groups, quotas, engine, self.progress)
         self.ranking_ = np.asarray(picks, dtype=np.int64)
         self.radii_ = np.asarray(radii, dtype=np.float64)
-        self.min_dist_ = engine.min_dist()
+        # The lazy engine's exact distances cost a pass of their own: computed when first read. A device engine's
+        # are fetched now, so that the result does not keep the rows on the device.
+        lazy = isinstance(engine, LazyEngine)
+        self._min_dist: np.ndarray | Callable[[], np.ndarray] = engine.min_dist if lazy else engine.min_dist()
         self.n_seeds_ = min(len(seeds), budget)
         self.stats_ = {
             "n": n,
@@ -157,6 +174,13 @@ class KCenterGreedy:
             **engine.stats(),
         }
         return self
+
+    @property
+    def min_dist_(self) -> np.ndarray:
+        """``(n,)`` float32 distance of every row to its nearest pick (computed on the first read)."""
+        if callable(self._min_dist):
+            self._min_dist = self._min_dist()
+        return self._min_dist
 
     def _cpu_engine(
         self, X: np.ndarray, eligible: np.ndarray, prune: bool, device: torch.device
@@ -238,7 +262,7 @@ def kcenter_greedy(
         progress=progress,
         lazy=lazy,
     ).fit(X, eligible=eligible, groups=groups, quotas=quotas)
-    return CoresetResult(sel.ranking_, sel.radii_, sel.min_dist_, sel.n_seeds_, sel.stats_)
+    return CoresetResult(sel.ranking_, sel.radii_, lambda: sel.min_dist_, sel.n_seeds_, sel.stats_)
 
 
 def random_selection(
@@ -285,7 +309,7 @@ def random_selection(
     stats = {"n": X.shape[0], "budget": budget, "selected": len(picks), "seed": seed, "strategy": "random"}
     stats.update(device=str(dev), **engine.stats(), **({"gpu_fallback": moved} if moved else {}))
     return CoresetResult(
-        np.asarray(picks, dtype=np.int64), np.asarray(radii), engine.min_dist(), min(len(seed_list), budget), stats
+        np.asarray(picks, dtype=np.int64), np.asarray(radii), engine.min_dist, min(len(seed_list), budget), stats
     )
 
 
