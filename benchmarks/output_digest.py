@@ -4,7 +4,8 @@ A refactoring must not change a selection: run this before and after, and compar
 (``python benchmarks/output_digest.py > before.txt``, change, ``... > after.txt``, ``diff before.txt after.txt``).
 Every output file is hashed as written, except ``manifest.json``, whose run times (``seconds`` and ``*_seconds``
 keys), embedding-cache counters (``n_cached``, ``n_encoded``: they depend on what an earlier run left in the cache)
-are dropped and whose absolute paths of this checkout and of the output folder are made relative first, ``report.md``, whose rows of run times are dropped, and ``report.html``, whose block of run times is.
+are dropped and whose absolute paths of this checkout and of the output folder are made relative first,
+``report.md``, whose rows of run times are dropped, and ``report.html``, whose block of run times is.
 The P3 runs are skipped when the shared corpora are absent (:func:`harness.data_path`). ``--results`` also writes
 the digests to ``benchmarks/results/output_digest.{md,json}``; stdout is the same either way.
 """
