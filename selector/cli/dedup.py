@@ -33,36 +33,40 @@ from selector.cli.common import (
 )
 from selector.cli.console import echo, handles_errors, setup_logging
 
+OutOption = Annotated[Path, out_option("Output folder (new, or an earlier dedup run).")]
+NearOption = Annotated[bool | None, typer.Option("--near/--no-near", help="MinHash + LSH near copies (default: on).")]
+SemanticOption = Annotated[
+    bool | None,
+    typer.Option("--semantic/--no-semantic", help="SemDeDup on embeddings within K-Means clusters (default: on)."),
+]
+JaccardOption = Annotated[
+    float | None,
+    typer.Option(
+        "--jaccard",
+        metavar="J",
+        help=f"Near-duplicate Jaccard threshold (default {config_default('dedup.jaccard')}).",
+    ),
+]
+EpsOption = Annotated[
+    float | None,
+    typer.Option(
+        "--eps",
+        metavar="EPS",
+        help=f"Semantic duplicates: cosine above 1 - eps (default {config_default('dedup.semantic_eps')}).",
+    ),
+]
+
 
 @handles_errors
 def dedup(
     inputs: Inputs = None,
     *,
-    out: Annotated[Path, out_option("Output folder (new, or an earlier dedup run).")],
+    out: OutOption,
     config: ConfigOption = None,
-    near: Annotated[
-        bool | None, typer.Option("--near/--no-near", help="MinHash + LSH near copies (default: on).")
-    ] = None,
-    semantic: Annotated[
-        bool | None,
-        typer.Option("--semantic/--no-semantic", help="SemDeDup on embeddings within K-Means clusters (default: on)."),
-    ] = None,
-    jaccard: Annotated[
-        float | None,
-        typer.Option(
-            "--jaccard",
-            metavar="J",
-            help=f"Near-duplicate Jaccard threshold (default {config_default('dedup.jaccard')}).",
-        ),
-    ] = None,
-    eps: Annotated[
-        float | None,
-        typer.Option(
-            "--eps",
-            metavar="EPS",
-            help=f"Semantic duplicates: cosine above 1 - eps (default {config_default('dedup.semantic_eps')}).",
-        ),
-    ] = None,
+    near: NearOption = None,
+    semantic: SemanticOption = None,
+    jaccard: JaccardOption = None,
+    eps: EpsOption = None,
     embeddings: Embeddings = None,
     model: Model = None,
     device: Device = None,

@@ -10,7 +10,7 @@ FILE.npy`` reads for the same inputs; the hashes let it refuse other inputs or a
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import typer
 
@@ -55,23 +55,29 @@ Storage = Annotated[
 ]
 
 
+OutOption = Annotated[Path, out_option("Output .npy file (a FILE.json sidecar goes beside it).", "FILE.npy")]
+NoCacheOption = Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the embedding cache.")]
+BatchTokensOption = Annotated[
+    int | None,
+    typer.Option("--batch-tokens", metavar="N", help="Token budget per batch (default 4096 on CPU, 65536 on GPU)."),
+]
+MaxLengthOption = Annotated[
+    int | None,
+    typer.Option("--max-length", metavar="N", help="Tokens per sample (default: the model's own limit)."),
+]
+
+
 @handles_errors
 def embed(
     inputs: Inputs = None,
     *,
-    out: Annotated[Path, out_option("Output .npy file (a FILE.json sidecar goes beside it).", "FILE.npy")],
+    out: OutOption,
     model: Model = None,
     cache_dir: CacheDir = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Neither read nor write the embedding cache.")] = False,
+    no_cache: NoCacheOption = False,
     device: Device = None,
-    batch_tokens: Annotated[
-        int | None,
-        typer.Option("--batch-tokens", metavar="N", help="Token budget per batch (default 4096 on CPU, 65536 on GPU)."),
-    ] = None,
-    max_length: Annotated[
-        int | None,
-        typer.Option("--max-length", metavar="N", help="Tokens per sample (default: the model's own limit)."),
-    ] = None,
+    batch_tokens: BatchTokensOption = None,
+    max_length: MaxLengthOption = None,
     template: Template = "default",
     storage: Storage = "float32",
     source_field: SourceField = None,
@@ -112,18 +118,18 @@ def embed(
         dtype=dtype or "auto",
         **ray_overrides(ray, ray_address, ray_workers),  # type: ignore[arg-type]
     )
+    read = ReadOptions(source_field, None, parse_mapping(maps), skip_invalid)
     run = embed_corpus(
-        inputs,
-        out=out,
-        encoder=settings,
-        storage=storage,
-        cache=not no_cache,
-        read=ReadOptions(source_field, None, parse_mapping(maps), skip_invalid),
-        overwrite=overwrite,
+        inputs, out=out, encoder=settings, storage=storage, cache=not no_cache, read=read, overwrite=overwrite,
         progress=not quiet,
-    )
+    )  # fmt: skip
+    echo(_summary(run, out))
+
+
+def _summary(run: Any, out: Path) -> str:
+    """The line ``selector embed`` prints: what was encoded, with what, and what was written."""
     X, encoder, stats, engine = run.X, run.encoder, run.encoder.stats_, run.meta
-    echo(
+    return (
         f"embedded {stats.n:,} samples ({stats.n_encoded:,} encoded, {stats.n_cached:,} from the cache, "
         f"{stats.n_truncated:,} truncated at {encoder.max_length} tokens) in {stats.seconds:.1f}s with "
         f"{encoder.name} ({encoder.backend}{', ' + encoder.quantize if encoder.quantize else ''}, {encoder.dtype}) "

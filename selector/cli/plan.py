@@ -11,48 +11,59 @@ from selector.cli.common import Overwrite, Tokenizer, Verbose, out_option
 from selector.cli.console import echo, handles_errors, setup_logging
 from selector.io.guard import holds_output_lock
 
+SourceOption = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="SOURCE",
+        help="A selection folder (`selector select --out`), or any corpus: its tokens are one epoch.",
+    ),
+]
+ParamsOption = Annotated[str, typer.Option("--params", metavar="N", help="Model parameters: 7B, 1.5B, 350M.")]
+GpuOption = Annotated[
+    str, typer.Option("--gpu", metavar="GPU", help="Accelerator: h100, h100-pcie, h200, a100, l40s, ...")
+]
+MfuOption = Annotated[
+    float, typer.Option("--mfu", metavar="SHARE", help="Model FLOPs utilisation, the share of peak achieved.")
+]
+EpochsOption = Annotated[
+    float, typer.Option("--epochs", metavar="N", help="Epochs the totals (or --gpu-hours) are for.")
+]
+TokensOption = Annotated[
+    str | None,
+    typer.Option("--tokens", metavar="TOKENS", help="Plan for this many tokens per epoch instead of a SOURCE."),
+]
+GpuHoursOption = Annotated[
+    float | None,
+    typer.Option(
+        "--gpu-hours",
+        metavar="HOURS",
+        help="Reverse: the tokens per epoch these GPU-hours buy (for select --tokens).",
+    ),
+]
+PeakTflopsOption = Annotated[
+    float | None,
+    typer.Option("--peak-tflops", metavar="TFLOPS", help="Dense bf16 peak of an accelerator not in the table."),
+]
+TableOption = Annotated[
+    bool, typer.Option("--table", help="Print Chinchilla's compute-optimal table (400M to 10T) from the rule.")
+]
+OutOption = Annotated[Path | None, out_option("Also write the plan to this JSON file.", "FILE.json")]
+
 
 @handles_errors
 @holds_output_lock("plan")  # the lock on --out is held from before reading SOURCE
 def plan(
-    source: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="SOURCE",
-            help="A selection folder (`selector select --out`), or any corpus: its tokens are one epoch.",
-        ),
-    ] = None,
-    params: Annotated[str, typer.Option("--params", metavar="N", help="Model parameters: 7B, 1.5B, 350M.")] = "",
-    gpu: Annotated[
-        str, typer.Option("--gpu", metavar="GPU", help="Accelerator: h100, h100-pcie, h200, a100, l40s, ...")
-    ] = "h100",
-    mfu: Annotated[
-        float, typer.Option("--mfu", metavar="SHARE", help="Model FLOPs utilisation, the share of peak achieved.")
-    ] = 0.4,
-    epochs: Annotated[
-        float, typer.Option("--epochs", metavar="N", help="Epochs the totals (or --gpu-hours) are for.")
-    ] = 1.0,
-    tokens: Annotated[
-        str | None,
-        typer.Option("--tokens", metavar="TOKENS", help="Plan for this many tokens per epoch instead of a SOURCE."),
-    ] = None,
-    gpu_hours: Annotated[
-        float | None,
-        typer.Option(
-            "--gpu-hours",
-            metavar="HOURS",
-            help="Reverse: the tokens per epoch these GPU-hours buy (for select --tokens).",
-        ),
-    ] = None,
-    peak_tflops: Annotated[
-        float | None,
-        typer.Option("--peak-tflops", metavar="TFLOPS", help="Dense bf16 peak of an accelerator not in the table."),
-    ] = None,
+    source: SourceOption = None,
+    params: ParamsOption = "",
+    gpu: GpuOption = "h100",
+    mfu: MfuOption = 0.4,
+    epochs: EpochsOption = 1.0,
+    tokens: TokensOption = None,
+    gpu_hours: GpuHoursOption = None,
+    peak_tflops: PeakTflopsOption = None,
     tokenizer: Tokenizer = None,
-    table: Annotated[
-        bool, typer.Option("--table", help="Print Chinchilla's compute-optimal table (400M to 10T) from the rule.")
-    ] = False,
-    out: Annotated[Path | None, out_option("Also write the plan to this JSON file.", "FILE.json")] = None,
+    table: TableOption = False,
+    out: OutOption = None,
     overwrite: Overwrite = False,
     verbose: Verbose = False,
 ) -> None:

@@ -41,38 +41,45 @@ from selector.cli.console import echo, handles_errors, setup_logging
 SOURCES_SHOWN = 12
 """Sources listed in the summary line; all of them are in the manifest."""
 
+Budget = Annotated[int | None, typer.Option("--budget", "-n", metavar="N", help="How many samples to select.")]
+Fraction = Annotated[
+    float | None,
+    typer.Option(
+        "--fraction", metavar="SHARE", help="Share of the filtered pool to select (0.005 = the paper's 0.5%)."
+    ),
+]
+Tokens = Annotated[
+    str | None,
+    typer.Option("--tokens", metavar="TOKENS", help="Token budget: training tokens to select (2M, 500k, 120000)."),
+]
+Task = Annotated[
+    str | None, typer.Option("--task", metavar="TASK", help="Select for this task only (needs --task-field).")
+]
+Target = Annotated[
+    Path | None,
+    typer.Option("--target", metavar="FILE", help="A file of a few examples of the downstream task to select for."),
+]
+
+
+OutOption = Annotated[Path, out_option("Output folder (new or empty).")]
+
 
 @handles_errors
 def select(
     inputs: Inputs = None,
     *,
-    out: Annotated[Path, out_option("Output folder (new or empty).")],
-    budget: Annotated[
-        int | None, typer.Option("--budget", "-n", metavar="N", help="How many samples to select.")
-    ] = None,
-    fraction: Annotated[
-        float | None,
-        typer.Option(
-            "--fraction", metavar="SHARE", help="Share of the filtered pool to select (0.005 = the paper's 0.5%)."
-        ),
-    ] = None,
-    tokens: Annotated[
-        str | None,
-        typer.Option("--tokens", metavar="TOKENS", help="Token budget: training tokens to select (2M, 500k, 120000)."),
-    ] = None,
+    out: OutOption,
+    budget: Budget = None,
+    fraction: Fraction = None,
+    tokens: Tokens = None,
     tokenizer: Tokenizer = None,
     export: Export = None,
     config: ConfigOption = None,
     seed: Seed = None,
     source_field: SourceField = None,
     task_field: TaskField = None,
-    task: Annotated[
-        str | None, typer.Option("--task", metavar="TASK", help="Select for this task only (needs --task-field).")
-    ] = None,
-    target: Annotated[
-        Path | None,
-        typer.Option("--target", metavar="FILE", help="A file of a few examples of the downstream task to select for."),
-    ] = None,
+    task: Task = None,
+    target: Target = None,
     model: Model = None,
     embeddings: Embeddings = None,
     device: Device = None,
@@ -116,9 +123,7 @@ def select(
         ),
         config=config, seed=seed, task=task, target=target, embeddings=embeddings, decontaminate=decontaminate,
     )  # fmt: skip
-    request = build_request(inputs, options)
-    result = run_request(request)
-    echo(summary(result.manifest, out))
+    echo(summary(run_request(build_request(inputs, options)).manifest, out))
 
 
 def summary(m: dict[str, Any], out: Path) -> str:
