@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 
+from selector.filters.tally import Tally
 from selector.progress import Progress
 from selector.report.reasons import REASON_TEXT
 from selector.sample import Sample, held
@@ -210,7 +211,7 @@ class FilterPipeline:
         """Filter ``samples`` (consumed once) and count drops per rule and per source."""
         for f in self.filters:
             f.reset()
-        tally = _Tally(self.reasons)
+        tally = Tally(self.reasons)
         total = len(samples) if isinstance(samples, Sequence) else None
         bar = Progress(total or 0, desc="filter", unit="records", enabled=progress and total is not None)
         for done, sample in enumerate(held(samples)):  # each sample's text parsed once for every rule
@@ -232,76 +233,3 @@ class FilterPipeline:
             ", ".join(f"{r}: {n}" for r, n in result.stats["by_reason"].items() if n) or "nothing dropped",
         )
         return result
-
-
-class _Tally:
-    """The kept and dropped samples of one filter run, with their input positions and counts per reason and
-    source."""
-
-    def __init__(self, reasons: Sequence[str]) -> None:
-        self.kept: list[Sample] = []
-        self.kept_at: list[int] = []
-        self.rejected: list[tuple[int, Sample, str]] = []
-        self.details: dict[str, dict[str, Any]] = {}
-        self.by_reason = dict.fromkeys(reasons, 0)
-        self.by_source: dict[str, dict[str, Any]] = {}
-
-    def _source(self, sample: Sample) -> dict[str, Any]:
-        src = self.by_source.get(sample.source)
-        if src is None:
-            src = self.by_source[sample.source] = {"input": 0, "kept": 0, "rejected": 0, "by_reason": {}}
-        return src
-
-    def keep(self, at: int, sample: Sample) -> None:
-        src = self._source(sample)
-        src["input"] += 1
-        src["kept"] += 1
-        self.kept.append(sample)
-        self.kept_at.append(at)
-
-    def drop(
-        self, at: int, sample: Sample, reason: str, extra: Mapping[str, Any] | None, counted: bool = False
-    ) -> None:
-        """Record ``sample`` (input position ``at``) as dropped for ``reason``; ``counted``: it was kept before."""
-        src = self._source(sample)
-        if counted:
-            src["kept"] -= 1
-        else:
-            src["input"] += 1
-        self.rejected.append((at, sample, reason))
-        if extra or counted:  # a corpus rule's drop always has its row of details
-            self.details[sample.id] = extra  # type: ignore[assignment]
-        self.by_reason[reason] = self.by_reason.get(reason, 0) + 1
-        src["rejected"] += 1
-        src["by_reason"][reason] = src["by_reason"].get(reason, 0) + 1
-
-    def drop_kept(self, drops: Iterable[tuple[int, str, Mapping[str, Any]]]) -> None:
-        """A corpus rule's drops, given as positions in :attr:`kept`."""
-        gone = set()
-        for i, reason, extra in drops:
-            gone.add(i)
-            self.drop(self.kept_at[i], self.kept[i], reason, extra, counted=True)
-        if gone:
-            self.kept = [s for i, s in enumerate(self.kept) if i not in gone]
-            self.kept_at = [a for i, a in enumerate(self.kept_at) if i not in gone]
-
-    def result(self, rules: list[dict[str, Any]]) -> FilterResult:
-        self.rejected.sort(key=lambda row: row[0])  # input order, corpus rules' drops included
-        for src in self.by_source.values():
-            src["by_reason"] = {r: src["by_reason"].get(r, 0) for r in self.by_reason}
-        stats = {
-            "input": len(self.kept) + len(self.rejected),
-            "kept": len(self.kept),
-            "rejected": len(self.rejected),
-            "by_reason": self.by_reason,
-            "by_source": dict(sorted(self.by_source.items())),
-            "rules": rules,
-        }
-        return FilterResult(
-            self.kept,
-            [(s, reason) for _, s, reason in self.rejected],
-            stats,
-            self.details,
-            kept_at=np.asarray(self.kept_at, dtype=np.int64),
-            rejected_at=np.asarray([at for at, _, _ in self.rejected], dtype=np.int64),
-        )
