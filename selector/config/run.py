@@ -147,6 +147,7 @@ class CoresetConfig:
         "facility_location",
         "typical_kcenter",
         "kcenter_robust",
+        "stratified",  # ev27
     ] = "auto"
     seeding: Literal["task_centre", "medoids", "none"] = "task_centre"
     candidate_factor: float = 4.0

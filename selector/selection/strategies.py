@@ -27,10 +27,11 @@ from selector.errors import ConfigError
 from selector.selection._facility import facility_location, knn_graph
 from selector.selection._order import fill_in_order, seed_list
 from selector.selection.allocation import temperature_quotas
-from selector.selection.centres import cluster_medoids
 from selector.selection.clustering import kmeans
 from selector.selection.coreset import kcenter_greedy, random_selection
+from selector.selection.medoids import medoid_order, medoids
 from selector.selection.robust import kcenter_robust
+from selector.selection.stratified import stratified
 from selector.selection.typical import typical_kcenter
 
 log = logging.getLogger(__name__)
@@ -50,47 +51,6 @@ def longest(X: np.ndarray, budget: int, *, seeds=None, groups=None, quotas=None,
         raise ConfigError("the 'longest' strategy needs the answer length of every row (lengths=...)")
     order = np.lexsort((np.arange(len(lengths)), -np.asarray(lengths, dtype=np.float64)))
     return fill_in_order(order, budget, seeds=seeds, groups=groups, quotas=quotas)
-
-
-def _medoid_order(X: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Medoids of a ``k``-means of ``X``, largest cluster first (ties: lowest cluster id)."""
-    k = max(1, min(k, X.shape[0]))
-    km = kmeans(X, k, seed=seed, device="cpu")
-    med = cluster_medoids(X, km.labels)
-    sizes = np.bincount(km.labels, minlength=len(km.centroids))
-    present = np.unique(km.labels)  # cluster_medoids returns one medoid per non-empty cluster, in id order
-    order = np.lexsort((present, -sizes[present]))
-    return med[order]
-
-
-def medoids(X: np.ndarray, budget: int, *, seeds=None, seed: int = 0, groups=None, quotas=None, **_: Any) -> np.ndarray:
-    """The record nearest each centroid of a K-Means with ``k = budget`` (per group, ``k = quota``).
-
-    Seeds come first; a seed's group gets that many fewer clusters. Empty clusters leave the selection short by as
-    many picks; they are filled by KCenterGreedy from the medoids (rare: faiss re-seeds empty clusters).
-    """
-    picks = seed_list(seeds, budget)
-    if groups is None or quotas is None:
-        order = _medoid_order(X, budget - len(picks), seed) if budget > len(picks) else np.empty(0, np.int64)
-    else:
-        left = np.asarray(quotas, dtype=np.int64).copy()
-        for s in picks:
-            left[groups[s]] -= 1
-        lists = []
-        for g in np.flatnonzero(left > 0).tolist():
-            rows = np.flatnonzero(groups == g)
-            lists.append(rows[_medoid_order(X[rows], int(left[g]), seed)])
-        order = _round_robin(lists)
-    out = fill_in_order(order, budget, seeds=picks, groups=groups, quotas=quotas)
-    if len(out) < budget:  # empty clusters: complete with farthest-first from what we have
-        out = np.asarray(kcenter_greedy(X, budget, seeds=out, groups=groups, quotas=quotas, progress=False).indices)
-    return out
-
-
-def _round_robin(lists: Sequence[np.ndarray]) -> np.ndarray:
-    """First items of every list (in list order), then the second items, and so on."""
-    out = [int(a[r]) for r in range(max((len(a) for a in lists), default=0)) for a in lists if r < len(a)]
-    return np.asarray(out, dtype=np.int64)
 
 
 def sparsest(X: np.ndarray, share: float, k: int = 10) -> np.ndarray:
@@ -135,7 +95,7 @@ def make_kcenter(*, guard: float = 0.0, cluster_quotas: bool = False, medoid_see
         if medoid_seeds > 0 and len(picks) < budget:
             k = max(1, round(medoid_seeds * budget))
             rows = np.arange(X.shape[0]) if eligible is None else np.flatnonzero(eligible)
-            extra = rows[_medoid_order(X[rows], k, seed)]
+            extra = rows[medoid_order(X[rows], k, seed)]
             picks = fill_in_order(extra, budget, seeds=picks, groups=groups, quotas=quotas).tolist()
         res = kcenter_greedy(X, budget, seeds=picks, eligible=eligible, groups=groups, quotas=quotas, progress=False)
         return np.asarray(res.indices, dtype=np.int64)
@@ -205,13 +165,14 @@ _facility.__doc__ = facility_location.__doc__
 STRATEGIES: dict[str, Strategy] = {
     "random": random,
     "kcenter": kcenter,
-    "medoids": medoids,
+    "medoids": lambda X, b, **kw: medoids(X, b, **kw).indices,  # ev27: returns a CoresetResult
     "kcenter_quota": make_kcenter(cluster_quotas=True),
     "kcenter_guard": make_kcenter(guard=0.1),
     "kcenter_medoid": make_kcenter(guard=0.1, medoid_seeds=0.75),
     "facility_location": _facility,
     "typical_kcenter": typical_kcenter,
     "kcenter_robust": kcenter_robust,
+    "stratified": lambda X, b, **kw: stratified(X, b, **kw).indices,  # ev27: returns a CoresetResult
     "longest": longest,
     "deita": deita,
 }
@@ -222,6 +183,7 @@ __all__ = ["STRATEGIES", "fill_in_order", "make_kcenter", "sparsest"]
 
 PIPELINE_STRATEGIES = (
     "medoids",
+    "stratified",
     "kcenter_quota",
     "kcenter_guard",
     "kcenter_medoid",
