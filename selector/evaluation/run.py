@@ -1,28 +1,26 @@
-"""``selector.evaluate``: every strategy against seeded random selections of the same size, on held-out tasks.
+"""``selector.evaluate``: every strategy, over several selection seeds, against random draws of the same size.
 
-The run: read the inputs with their task field, apply the config's filters (as ``selector select`` does), split
-every task into pool and test (:mod:`selector.evaluation.split`), embed the pool once (cached), then for every
-budget select with each strategy and with ``seeds`` random draws, and score all of them with the proxies
-(:mod:`selector.measures.proxies`). Strategy names:
+The run (``docs/quality.md``): read, clean and filter the inputs with the shared stages of ``selector select``
+(:mod:`selector.pipeline.stages`); leave out the tasks whose answers are all empty (``split["empty_answer_tasks"]``
+names them); split by *example* (:func:`~selector.evaluation.split.split_by_group` with the group key of
+:mod:`selector.evaluation.groups`, so no held-out example is in the pool under another template); embed the pool
+with the shared embed stage (cached by content); then for every budget run each strategy with ``seeds`` selection
+seeds and compare with ``draws`` random draws (:mod:`selector.evaluation.cells`): effect size ``z`` with a
+bootstrap 90% interval, percentile and verdict per (strategy, budget, proxy).
 
-- ``default``: exactly what ``selector select`` does with the run config on the pool as one merged source, no
-  task field (label-free: what most users run): the same stages, in memory (:func:`selector.pipeline.run.select_pool`).
-- ``default+tasks``: the same with the task field (task centres as first picks, temperature quotas per task).
-- any name of :data:`~selector.selection.strategies.STRATEGIES` (label-free), or that name with ``+tasks``:
-  seeded with the task centres and split by the same temperature quotas per task.
-
-The yardstick is ``seeds`` uniformly random selections of each size from the whole pool (numpy permutations
-seeded ``1000 * seed + r``); each result row holds its median, 10th and 90th percentile, and the strategy's mid-rank
-percentile among them (higher = better for every proxy). Outputs (with ``out``): ``evaluation.json``,
-``evaluation.md`` and ``evaluation.png``, written into a staging folder and renamed into place as a whole. The
-JSON holds no timings, so the same inputs and seed give byte-identical files.
+Strategy names: ``default`` is exactly what ``selector select`` does with the run config on the pool
+(:func:`selector.pipeline.run.select_pool`); any name of :data:`~selector.selection.strategies.STRATEGIES` runs
+that strategy (``stratified`` gets the pipeline's K-Means labels). Suffixes: ``+sources`` (the samples keep their
+sources: one file per template), ``+tasks`` (the task field plans the run). Selection seed ``i`` is the run
+config's seed plus ``i``. Outputs (with ``out``): ``evaluation.json``, ``evaluation.md`` and ``evaluation.png``,
+written whole; the JSON holds no timings, so the same inputs and seed give byte-identical files.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -32,22 +30,25 @@ from typing import Any
 import numpy as np
 
 from selector.config import RunConfig, load_run_config
-from selector.embedding.step import embed_samples, load_encoder
 from selector.errors import ConfigError, SelectorError
+from selector.evaluation.cells import MODES, Baselines, cell_rows, split_name
+from selector.evaluation.checks import check_args
+from selector.evaluation.groups import detect_group_field, empty_answer_tasks, group_keys
 from selector.evaluation.report import plot_evaluation, render_table
-from selector.evaluation.split import leave_datasets_out, split_by_task
-from selector.filters import apply_filters
-from selector.io import read_corpus
+from selector.evaluation.split import leave_datasets_out, split_by_group
 from selector.io.atomic import atomic_path
-from selector.measures.proxies import HIGHER_IS_BETTER, ProxyData, percentile
-from selector.pipeline.request import Fraction
+from selector.measures.proxies import ProxyData
+from selector.pipeline.context import RunContext
+from selector.pipeline.request import Fraction, build_request
 from selector.pipeline.run import pool_plan, select_pool
+from selector.pipeline.stages import CleanStage, EmbedStage, FilterStage, ReadStage, run_stages
+from selector.selection.clustering import kmeans_for_run
 from selector.selection.strategies import STRATEGIES
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BUDGETS = (0.005, 0.01, 0.02, 0.05)
-DEFAULT_STRATEGIES = ("default", "default+tasks", "kcenter", "medoids", "random")
+DEFAULT_STRATEGIES = ("default", "default+sources", "default+tasks", "medoids", "stratified", "kcenter")
 
 
 @dataclass
@@ -88,19 +89,9 @@ def budget_size(budget: float, pool_size: int) -> int:
     return min(int(budget), pool_size)
 
 
-def _check_budgets(budgets: Sequence[float]) -> None:
-    """Budgets are checked before any work (:func:`budget_size` applies them once the pool is known)."""
-    if not budgets:
-        raise ConfigError("--budgets is empty; give shares below 1 or counts (e.g. 0.005,0.01,100)")
-    for b in budgets:
-        if not (math.isfinite(b) and b > 0) or (b >= 1 and b != int(b)):
-            raise ConfigError(
-                f"--budgets: {b!r} is neither a share of the pool in (0, 1) nor a whole count of at least 1"
-            )
-
-
 def _check_strategies(names: Sequence[str], has_scores: bool) -> list[str]:
-    valid = ["default", "default+tasks", *STRATEGIES, *(f"{s}+tasks" for s in STRATEGIES)]
+    bases = ["default", *STRATEGIES]
+    valid = [f"{b}{suffix}" for suffix in MODES for b in bases]
     for name in names:
         if name not in valid:
             raise ConfigError(f"unknown strategy {name!r}; choose from: {', '.join(valid)}")
@@ -109,20 +100,43 @@ def _check_strategies(names: Sequence[str], has_scores: bool) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _task_rules(pool: Sequence[Any], X: np.ndarray, size: int, cfg: Any) -> dict[str, Any]:
-    """Task centres as seeds and temperature quotas per task, as ``selector select --task-field`` plans them."""
-    plan = pool_plan(pool, X, cfg, size)
+def _rules(pool: Sequence[Any], X: np.ndarray, size: int, cfg: Any, suffix: str) -> dict[str, Any]:
+    """Seeds, groups and quotas as ``selector select`` plans them with tasks (``+tasks``) or sources
+    (``+sources``); none for the merged mode."""
+    if not suffix:
+        return {}
+    plan = pool_plan(pool, X, cfg, size, sources=suffix == "+sources")
     quotas = None if plan.quotas is None else np.asarray(plan.quotas, dtype=np.int64)
     return {"seeds": plan.seeds, "groups": plan.groups, "quotas": quotas}
+
+
+def _prepare(inputs: Sequence[str | Path], cfg: RunConfig, task_field: str, progress: bool) -> RunContext:
+    """Read, clean and filter with the shared stages of ``selector select`` (no output: nothing to guard yet)."""
+    # budget=1 only satisfies the request's budget check: every budget of the evaluation is given to select_pool
+    request = build_request(inputs, config=copy.deepcopy(cfg), budget=1, task_field=task_field, progress=progress)
+    ctx = RunContext(request, request.config)
+    return run_stages((ReadStage("evaluate"), CleanStage(), FilterStage()), ctx, sections=False)
+
+
+def _config(config: Any, model: str | Path | None, cache_dir: str | Path | None) -> RunConfig:
+    """The run config: a copy of the caller's (never changed), with ``model``/``cache_dir`` when given."""
+    cfg = copy.deepcopy(config) if isinstance(config, RunConfig) else load_run_config(config)
+    if model is not None:
+        cfg.encoder.model = str(model)
+    if cache_dir is not None:
+        cfg.encoder.cache_dir = str(cache_dir)
+    return cfg
 
 
 def evaluate(
     inputs: Sequence[str | Path],
     *,
     task_field: str,
+    group_field: str | None = None,
     budgets: Sequence[float] = DEFAULT_BUDGETS,
     strategies: Sequence[str] = DEFAULT_STRATEGIES,
-    seeds: int = 20,
+    seeds: int = 5,
+    draws: int = 200,
     test_fraction: float = 0.2,
     seed: int = 0,
     out: str | Path | None = None,
@@ -136,119 +150,112 @@ def evaluate(
     holdout_datasets: int = 0,
     datasets: Sequence[str] | None = None,
 ) -> EvaluationResult:
-    """Evaluate selection strategies against random on held-out tasks; see the module docstring.
+    """Evaluate selection strategies against random on held-out examples; see the module docstring.
 
-    inputs: files or folders, read with :func:`selector.read_corpus` and ``task_field`` (``@file``: file stem).
-    budgets: shares of the pool (< 1) or counts. seeds: number of random selections per budget (20-50).
-    config: a :class:`selector.RunConfig`, a YAML path or ``None`` (defaults): filters, encoder, K-Means, quotas.
-    score_field: a numeric record field for the ``deita`` strategy. coverage_sample: measure coverage on this
-    many seeded pool rows instead of all (``None``: all). holdout_datasets: leave this many whole datasets out of
-    the pool and test only on them (:func:`~selector.evaluation.split.leave_datasets_out`; ``datasets``: dataset
-    names that prefix the task names, else every task is its own dataset). Returns an :class:`EvaluationResult`.
+    inputs: files or folders, read with ``task_field`` (``@file``: the file stem). group_field: the example key
+    (:mod:`selector.evaluation.groups`; ``None``: detected). budgets: shares of the pool (< 1) or counts.
+    seeds: selection seeds per strategy (at least 5 for a verdict). draws: random draws per baseline (200).
+    config: a :class:`selector.RunConfig` (copied, never changed), a YAML path or ``None``. score_field: a numeric
+    record field for ``deita``. coverage_sample: measure coverage on this many seeded pool rows (``None``: all).
+    holdout_datasets: leave this many whole datasets out of the pool and test only on them (``datasets``: their
+    names). Returns an :class:`EvaluationResult`.
     """
-    if not task_field:
-        raise ConfigError("evaluate needs --task-field F: every task is split into pool and held-out test")
-    if seeds < 1:
-        raise ConfigError(f"--seeds must be at least 1, got {seeds!r}")
-    _check_budgets(budgets)
-    if not strategies:
-        raise ConfigError("--strategies is empty; give at least one (e.g. default,kcenter)")
-    if coverage_sample is not None and (isinstance(coverage_sample, bool) or coverage_sample < 1):
-        raise ConfigError(f"--coverage-sample must be at least 1 (leave it out for all rows), got {coverage_sample!r}")
-    cfg = config if isinstance(config, RunConfig) else load_run_config(config)
-    if model is not None:
-        cfg.encoder.model = str(model)
-    if cache_dir is not None:
-        cfg.encoder.cache_dir = str(cache_dir)
+    check_args(task_field, seeds, draws, budgets, strategies, coverage_sample)
+    cfg = _config(config, model, cache_dir)
     names = _check_strategies(strategies, score_field is not None)
     out_path = Path(out) if out is not None else None
     if out_path is not None:
         _check_out(out_path, overwrite)
     started = time.perf_counter()
-    corpus = read_corpus(inputs, task_field=task_field)
-    kept = apply_filters(corpus.samples, cfg.filters, progress=False).kept
-    if any(s.task is None for s in kept):
-        raise SelectorError(f"some records have no {task_field!r} field: every record needs a task to be split")
-    split = split_by_task([str(s.task) for s in kept], [s.prompt for s in kept], test_fraction=test_fraction, seed=seed)
-    if holdout_datasets:
-        split = leave_datasets_out(split, [str(s.task) for s in kept], holdout_datasets, datasets=datasets, seed=seed)
-    pool = [kept[i] for i in split.pool]
-    test = [kept[i] for i in split.test]
-    log.info("split: %d pool, %d test records in %d tasks", len(pool), len(test), split.stats["tasks"])
-    encoder = load_encoder(cfg.encoder)  # the config's encoder: model, backend, quantisation, dtype, cache
-    X, _ = embed_samples(pool, encoder, cfg.encoder.template, progress=progress)
-    encoder.release()
-    pool_tasks = [str(s.task) for s in pool]
+    ctx = _prepare(inputs, cfg, task_field, progress)
+    pool, test, split = _split(list(ctx.pool or []), task_field, group_field, test_fraction, seed,
+                               holdout_datasets, datasets)  # fmt: skip
+    ctx.pool = pool
+    EmbedStage().run(ctx)
+    X = np.ascontiguousarray(ctx.X, dtype=np.float32)
     data = ProxyData.build(
-        [s.prompt for s in pool], [s.response for s in pool], pool_tasks,
+        [s.prompt for s in pool], [s.response for s in pool], [str(s.task) for s in pool],
         [s.prompt for s in test], [s.response for s in test], [str(s.task) for s in test],
         coverage_sample=coverage_sample, seed=seed,
     )  # fmt: skip
     extra: dict[str, Any] = {"lengths": np.asarray([len(s.response) for s in pool], dtype=np.int64)}
     if score_field is not None:
         extra["scores"] = np.asarray([float(s.record[score_field]) for s in pool], dtype=np.float64)
+    if any(split_name(n)[0] == "stratified" for n in names):
+        extra["clusters"] = kmeans_for_run(X, cfg).labels  # the pipeline's K-Means, reused
     sizes = {float(b): budget_size(float(b), len(pool)) for b in budgets}
-    results: list[dict[str, Any]] = []
-    selections: dict[tuple[str, float], np.ndarray] = {}
-    for budget, size in sizes.items():
-        randoms = [
-            data.measure(np.random.default_rng(1000 * seed + r).permutation(len(pool))[:size]) for r in range(seeds)
-        ]
-        plan = _task_rules(pool, X, size, cfg) if any(n.endswith("+tasks") for n in names) else {}
-        for name in names:
-            t0 = time.perf_counter()
-            if name.startswith("default"):
-                picks = select_pool(pool, X, cfg, size, tasks=name.endswith("+tasks"))
-            else:
-                fn = STRATEGIES[name.removesuffix("+tasks")]
-                ctx = plan if name.endswith("+tasks") else {}
-                picks = fn(X, size, seed=cfg.seed, **ctx, **extra)
-            selections[(name, budget)] = picks
-            values = data.measure(picks)
-            for proxy, value in values.items():
-                rand = [r[proxy] for r in randoms]
-                results.append(_row(name, budget, len(picks), proxy, value, rand))
-            pct = {r["proxy"]: r["percentile"] for r in results[-len(values) :]}
-            log.info(
-                "%s at %g (%d): transfer p%.0f, coverage p%.0f (%.1f s)",
-                name, budget, size, pct["transfer"], pct["coverage_mean"], time.perf_counter() - t0,
-            )  # fmt: skip
+    results, selections = _measure_all(pool, X, cfg, names, sizes, data, extra, seeds, Baselines(data, draws, seed))
     settings = {
-        "inputs": [str(p) for p in inputs],
-        "task_field": task_field,
-        "budgets": list(sizes),
-        "strategies": names,
-        "seeds": seeds,
-        "test_fraction": test_fraction,
-        "seed": seed,
-        "coverage_sample": coverage_sample,
-        "score_field": score_field,
-        "holdout_datasets": holdout_datasets,
-        "proxy_space": "word 1-2 gram TF-IDF of prompts, fitted on the pool",
-        "encoder": cfg.encoder.model or "default",
-    }
-    result = EvaluationResult(
-        results, split.stats, sizes, selections, settings, [s.id for s in pool], [s.id for s in test]
-    )
+        "inputs": [str(p) for p in inputs], "task_field": task_field, "group_field": split.stats["group_field"],
+        "budgets": list(sizes), "strategies": names, "seeds": seeds, "draws": draws,
+        "test_fraction": test_fraction, "seed": seed, "coverage_sample": coverage_sample,
+        "score_field": score_field, "holdout_datasets": holdout_datasets,
+        "proxy_space": "word 1-2 gram TF-IDF of prompts, fitted on the pool", "encoder": cfg.encoder.model or "default",
+    }  # fmt: skip
+    result = EvaluationResult(results, split.stats, sizes, selections, settings, [s.id for s in pool],
+                              [s.id for s in test])  # fmt: skip
     log.info("evaluation took %.1f s", time.perf_counter() - started)
     if out_path is not None:
         result.out_dir = write_evaluation(result, out_path, overwrite)
     return result
 
 
-def _row(name: str, budget: float, size: int, proxy: str, value: float, rand: list[float]) -> dict[str, Any]:
-    r = np.asarray(rand, dtype=np.float64)
-    return {
-        "strategy": name,
-        "budget": budget,
-        "size": size,
-        "proxy": proxy,
-        "value": round(float(value), 6),
-        "random_median": round(float(np.median(r)), 6),
-        "random_p10": round(float(np.percentile(r, 10)), 6),
-        "random_p90": round(float(np.percentile(r, 90)), 6),
-        "percentile": round(percentile(value, rand, HIGHER_IS_BETTER[proxy]), 2),
-    }
+def _split(kept: list[Any], task_field: str, group_field: str | None, test_fraction: float, seed: int,
+           holdout_datasets: int, datasets: Sequence[str] | None) -> tuple[list, list, Any]:  # fmt: skip
+    """Empty-answer tasks out, then the example-level split (and the held-out datasets): pool, test, split."""
+    if any(s.task is None for s in kept):
+        raise SelectorError(f"some records have no {task_field!r} field: every record needs a task to be split")
+    empty = set(empty_answer_tasks([str(s.task) for s in kept], [s.response for s in kept]))
+    kept = [s for s in kept if str(s.task) not in empty]
+    field_used = group_field if group_field is not None else detect_group_field(kept)
+    keys = group_keys(kept, field_used, datasets)
+    tasks = [str(s.task) for s in kept]
+    split = split_by_group(tasks, keys, [s.prompt for s in kept], test_fraction=test_fraction, seed=seed)
+    if holdout_datasets:
+        split = leave_datasets_out(split, tasks, holdout_datasets, datasets=datasets, seed=seed)
+    split.stats.update(group_field=field_used or "record", empty_answer_tasks=sorted(empty))
+    log.info("split: %d pool, %d test records, %d groups (%s); %d empty-answer tasks left out", split.stats["pool"],
+             split.stats["test"], split.stats["groups"], field_used or "one per record", len(empty))  # fmt: skip
+    return [kept[i] for i in split.pool], [kept[i] for i in split.test], split
+
+
+def _pick(pool: Sequence[Any], X: np.ndarray, cfg: RunConfig, name: str, size: int, rules: dict, extra: dict,
+          seed: int) -> np.ndarray:  # fmt: skip
+    """The picks of strategy ``name`` at selection seed ``seed``."""
+    base, suffix = split_name(name)
+    if base == "default":
+        run_cfg = copy.deepcopy(cfg)
+        run_cfg.seed = seed
+        return select_pool(pool, X, run_cfg, size, tasks=suffix == "+tasks", sources=suffix == "+sources")
+    return np.asarray(STRATEGIES[base](X, size, seed=seed, **rules, **extra), dtype=np.int64)
+
+
+def _measure_all(pool, X, cfg, names, sizes, data, extra, seeds, baselines) -> tuple[list, dict]:
+    """Every (budget, strategy) cell: ``seeds`` selections, measured, against the baselines."""
+    results: list[dict[str, Any]] = []
+    selections: dict[tuple[str, float], np.ndarray] = {}
+    group_ids = {"+tasks": data.pool_tasks, "+sources": _ids([str(s.source) for s in pool])}
+    for budget, size in sizes.items():
+        uniform = baselines.uniform(size)
+        rules = {sfx: _rules(pool, X, size, cfg, sfx) for sfx in sorted({split_name(n)[1] for n in names})}
+        for name in names:
+            t0 = time.perf_counter()
+            suffix = split_name(name)[1]
+            picks = [_pick(pool, X, cfg, name, size, rules[suffix], extra, cfg.seed + i) for i in range(seeds)]
+            selections[(name, budget)] = picks[0]
+            matched = baselines.matched(group_ids[suffix], picks[0]) if suffix else None
+            rows = cell_rows(name, budget, len(picks[0]), [data.measure(p) for p in picks], uniform, matched,
+                             baselines.seed)  # fmt: skip
+            results.extend(rows)
+            z = {r["proxy"]: r["z"] for r in rows}
+            log.info("%s at %g (%d): transfer z %s, coverage z %s (%.1f s)", name, budget, size, z["transfer"],
+                     z["coverage_mean"], time.perf_counter() - t0)  # fmt: skip
+    return results, selections
+
+
+def _ids(values: Sequence[str]) -> np.ndarray:
+    """Integer ids of ``values`` in sorted order of the distinct values (hash-free)."""
+    return np.unique(np.asarray(values, dtype=str), return_inverse=True)[1].astype(np.int64)
 
 
 def _check_out(out: Path, overwrite: bool) -> None:

@@ -116,13 +116,19 @@ def _vendi_subset(sel: np.ndarray, seed: int) -> np.ndarray:
 
 
 def random_draws(
-    eligible: np.ndarray, groups: np.ndarray | None, quotas: Sequence[int] | None, size: int, seed: int
+    eligible: np.ndarray,
+    groups: np.ndarray | None,
+    quotas: Sequence[int] | None,
+    size: int,
+    seed: int,
+    count: int = RANDOM_DRAWS,
 ) -> list[np.ndarray]:
-    """``RANDOM_DRAWS`` uniform random selections of ``size`` eligible rows, each group holding at most its quota
-    (as many picks per group as the quotas allow, like the selection itself); seeds ``seed + 1``, ``seed + 2``, ..."""
+    """``count`` uniform random selections of ``size`` eligible rows, each group holding at most its quota
+    (as many picks per group as the quotas allow, like the selection itself; quotas equal to the selection's own
+    per-group counts give the count-matched baseline); seeds ``seed + 1``, ``seed + 2``, ... in that fixed order."""
     candidates = np.flatnonzero(eligible)
     draws = []
-    for i in range(RANDOM_DRAWS):
+    for i in range(count):
         rng = np.random.default_rng(seed + 1 + i)
         order = candidates[rng.permutation(len(candidates))]
         if groups is None or quotas is None:
