@@ -29,7 +29,10 @@ from selector.evaluation.cells import split_name
 from selector.evaluation.report import format_table
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+DATA = next(
+    (p for p in (ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data") if p.is_dir()),
+    ROOT.parent / "shared" / "data",
+)  # beside the checkout, or beside a folder of worktrees
 SHORT = (
     "rotten_tomatoes", "ag_news", "amazon_polarity", "paws_labeled_final", "glue_mrpc", "quarel", "quartz",
     "commonsense_qa", "social_i_qa", "common_gen", "gigaword", "wiki_qa", "kilt_tasks_hotpotqa", "wiqa",

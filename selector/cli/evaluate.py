@@ -48,12 +48,20 @@ def evaluate(
         typer.Option(
             "--strategies",
             metavar="NAME,NAME,...",
-            help="Comma-separated: default, default+tasks, or registry names (+tasks).",
+            help="Comma-separated: default or registry names, each with an optional +sources or +tasks mode.",
         ),
-    ] = "default,default+tasks,kcenter,medoids,random",
-    seeds: Annotated[
-        int, typer.Option("--seeds", metavar="N", help="Random selections per budget (the yardstick).")
-    ] = 20,
+    ] = "default,default+sources,default+tasks,medoids,stratified,kcenter",
+    seeds: Annotated[int, typer.Option("--seeds", metavar="N", help="Selection seeds per strategy (>= 5).")] = 5,
+    draws: Annotated[int, typer.Option("--draws", metavar="N", help="Random draws per baseline (>= 200).")] = 200,
+    group_field: Annotated[
+        str | None,
+        typer.Option(
+            "--group-field",
+            metavar="KEY",
+            help="Record key naming the example (one group goes whole to pool or test); @row: the row index within "
+            "the source dataset (P3-style template files; detected when left out).",
+        ),
+    ] = None,
     test_fraction: Annotated[
         float, typer.Option("--test-fraction", metavar="SHARE", help="Share of every task held out.")
     ] = 0.2,
@@ -90,8 +98,9 @@ def evaluate(
 ) -> None:
     """Hold out part of every task, select from the rest with each strategy and at random, and compare.
 
-    Writes OUT/evaluation.json (one row per strategy, budget and proxy, with the random median, p10, p90 and the
-    strategy's percentile), OUT/evaluation.md and OUT/evaluation.png.
+    Splits by example, runs every strategy with several seeds, and writes OUT/evaluation.json (one row per
+    strategy, budget and proxy: z against random with its 90% interval, percentile and verdict), OUT/evaluation.md
+    and OUT/evaluation.png (docs/quality.md).
     """
     from selector.evaluation import evaluate as run_evaluate
 
@@ -104,6 +113,8 @@ def evaluate(
         budgets=_floats(budgets, "--budgets"),
         strategies=[s.strip() for s in strategies.split(",") if s.strip()],
         seeds=seeds,
+        draws=draws,
+        group_field=group_field,
         test_fraction=test_fraction,
         seed=seed,
         out=out,
@@ -117,11 +128,7 @@ def evaluate(
         holdout_datasets=holdout_datasets,
         datasets=[d.strip() for d in datasets.split(",") if d.strip()] if datasets else None,
     )
-    goal = [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean", "probe")]
-    for r in goal:
-        typer.echo(
-            f"{r['strategy']:>22} {r['budget']:>7g} {r['proxy']:<14} {r['value']:.4f} "
-            f"(random {r['random_median']:.4f}, p10-p90 {r['random_p10']:.4f}-{r['random_p90']:.4f}) "
-            f"percentile {r['percentile']:.0f}"
-        )
+    for r in [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean", "probe")]:
+        z = "not measured" if r["z"] is None else f"z {r['z']:+.2f} [{r['z_lo']:+.2f}, {r['z_hi']:+.2f}]"
+        typer.echo(f"{r['strategy']:>22} {r['budget']:>7g} {r['proxy']:<14} {r['value']:.4f} {z} {r['verdict']}")
     typer.echo(f"wrote {out}/ (evaluation.json, evaluation.md, evaluation.png)")
