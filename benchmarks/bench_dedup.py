@@ -9,22 +9,17 @@ is its own. The synthetic corpus: records of 60-120 words drawn uniformly from 5
 records get a planted near copy with 0.5-3% of the words replaced (true Jaccard of 5-word shingles about 0.75-0.95;
 the exact value of each planted pair is computed and only pairs at >= 0.8 count toward recall). Precision: dropped
 records whose duplicate_of is their planted original (or a copy of it), over all dropped records.
+Results: ``benchmarks/results/bench_dedup.{md,json}`` (``--shared``: ``bench_dedup_shared``).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-import numpy as np  # noqa: E402
+import harness
+import numpy as np
 
 
 def corpus(n: int, seed: int = 0) -> tuple[list[str], dict[int, int]]:
@@ -102,12 +97,8 @@ def run_semantic(n: int, d: int = 384, k: int = 1000) -> dict[str, float]:
     copies = n // 20
     X[n - copies :] = X[:copies] + 0.02 * rng.normal(size=(copies, d)).astype(np.float32)
     X /= np.linalg.norm(X, axis=1, keepdims=True)
-    t = time.perf_counter()
-    km = kmeans(X, k, seed=0, niter=10, device="cpu")
-    t_km = time.perf_counter() - t
-    t = time.perf_counter()
-    groups = semantic_duplicates(X, km.labels, 0.05)
-    t_sem = time.perf_counter() - t
+    t_km, km = harness.timed(lambda: kmeans(X, k, seed=0, niter=10, device="cpu"))
+    t_sem, groups = harness.timed(lambda: semantic_duplicates(X, km.labels, 0.05))
     dropped = groups.dropped
     hit = int(((dropped >= n - copies) & (groups.duplicate_of[dropped] == dropped - (n - copies))).sum())
     return {
@@ -125,12 +116,10 @@ def child(args: argparse.Namespace) -> None:
         out = run_semantic(args.n)
     else:
         texts, planted = corpus(args.n)
-        t = time.perf_counter()
-        dup_of = (run_selector if args.method == "selector" else run_datasketch)(texts)
-        secs = time.perf_counter() - t
+        secs, dup_of = harness.timed(lambda: (run_selector if args.method == "selector" else run_datasketch)(texts))
         out = {"n": args.n, "seconds": round(secs, 1), "records/s": round(args.n / secs), "dropped": len(dup_of)}
         out.update(score(texts, planted, dup_of))
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out["peak_rss_mb"] = round(harness.peak_rss_mb())
     print(json.dumps(out))
 
 
@@ -138,8 +127,8 @@ def shared() -> None:
     from selector.filters.dedup.near import NearDuplicateRule
     from selector.io import read_corpus
 
-    data = ROOT.parent / "shared" / "data"
-    print("| corpus | samples | near duplicates | seconds | records/s |\n|---|---|---|---|---|")
+    data = harness.require_data()
+    table = harness.Table(["corpus", "samples", "near duplicates", "seconds", "records/s"])
     for name in (
         "p3_t0_train_50k",
         "code_alpaca_2k.json",
@@ -152,12 +141,19 @@ def shared() -> None:
         samples = read_corpus([str(path)]).samples
         kind, size = ("char", 5) if "chinese" in name else ("word", 5)
         rule = NearDuplicateRule(shingle=kind, shingle_size=size)
-        t = time.perf_counter()
-        drops = rule.find(samples)
-        secs = time.perf_counter() - t
-        print(
-            f"| {name} ({kind} {size}) | {len(samples):,} | {len(drops):,} | {secs:.1f} | {len(samples) / secs:,.0f} |"
-        )
+        secs, drops = harness.timed(lambda r=rule, s=samples: r.find(s))
+        table.add(f"{name} ({kind} {size})", len(samples), len(drops), round(secs, 1), round(len(samples) / secs))
+    harness.write_results("bench_dedup_shared", {"near duplicates in the shared corpora": table})
+
+
+def row(method: str, r: dict) -> list:
+    """One table row from a child's result (near: its own seconds; semantic: SemDeDup's, K-Means' in the note)."""
+    if method == "semantic":
+        note = f"after {r['kmeans_s']} s K-Means, largest cluster {r['largest_cluster']:,}"
+        return [method, r["n"], r["semdedup_s"], "-", "-", r["recall"], r["precision"], r["peak_rss_mb"], note]
+    note = f"planted pairs >= 0.8: {r['planted>=0.8']:,}"
+    cells = [r["seconds"], r["records/s"], r["dropped"], r["recall"], r["precision"], r["peak_rss_mb"], note]
+    return [method, r["n"], *cells]
 
 
 def main() -> None:
@@ -174,18 +170,14 @@ def main() -> None:
         return shared()
     methods = [("selector", args.n)] + ([] if args.skip_baseline else [("datasketch", args.n)])
     methods += [("semantic", args.semantic)] if args.semantic else []
-    rows = []
+    table = harness.Table(
+        ["method", "records", "seconds", "records/s", "dropped", "recall", "precision", "peak RSS MB", "note"]
+    )
     for method, n in methods:
-        cmd = [sys.executable, __file__, "--method", method, "--n", str(n)]
-        res = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        rows.append((method, json.loads(res.stdout.strip().splitlines()[-1])))
-        print(method, rows[-1][1], flush=True)
-    print()
-    print("| method | result |\n|---|---|")
-    for method, r in rows:
-        print(
-            f"| {method} | {', '.join(f'{k} {v:.3f}' if isinstance(v, float) else f'{k} {v}' for k, v in r.items())} |"
-        )
+        result = harness.child_json([sys.executable, __file__, "--method", method, "--n", str(n)])
+        table.add(*row(method, result))
+    notes = ["one child process per method (its peak RSS is its own); datasketch MinHashLSH loop is the baseline"]
+    harness.write_results("bench_dedup", {"near duplicates and SemDeDup": table}, notes=notes)
 
 
 if __name__ == "__main__":

@@ -14,33 +14,27 @@ imports; otherwise its row says "skipped" and why.
     python benchmarks/bench_encode.py --n 5000 --picks 1000 --only torch,onnx-int8,static
     python benchmarks/bench_encode.py --device cuda         # GPU: the torch backends only (bf16 on Ampere+)
     python benchmarks/bench_encode.py --overhead --n 20000 --checkout 86ecdf1   # the encoder's own overhead
+
+Results: ``benchmarks/results/bench_encode.{md,json}`` (``--suite`` names another file); ``--overhead`` runs
+``encode_overhead.py`` as a child process (its own suite, ``encode_overhead``).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import random
+import subprocess
 import sys
-import time
 from collections.abc import Callable
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # this checkout's selector, not an installed one
+import harness
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from selector.embedding.encoder import Encoder  # noqa: E402
-from selector.embedding.models import default_model_path  # noqa: E402
-from selector.embedding.templates import render_all  # noqa: E402
-from selector.io import read_corpus  # noqa: E402
+from selector import Encoder
+from selector.embedding.models import default_model_path
 
 log = logging.getLogger("bench_encode")
-DATA = ROOT.parent / "shared" / "data"
-FILES = ["code_alpaca_2k.json", "alpaca_chinese_zh-data-part-00.json", "new_codealpaca.json", "p3_t0_train_50k"]
-DEMO = ROOT / "examples" / "data"
 ST = "sentence-transformers torch"
 ST_ONNX = "sentence-transformers onnx"
 PINNED = ("torch", "transformers", "tokenizers", "huggingface-hub")
@@ -67,26 +61,6 @@ def st_onnx(path: str, device: str, max_length: int):
     return model, None
 
 
-def load_texts(n: int, seed: int) -> tuple[list[str], str]:
-    """``n`` shuffled texts from the shared corpora (or the demo corpus) and a word saying which."""
-    paths = [DATA / f for f in FILES if (DATA / f).exists()]
-    source = "shared data" if paths else "demo corpus"
-    corpus = read_corpus(paths or [DEMO])
-    texts = render_all(corpus.samples)
-    random.Random(seed).shuffle(texts)
-    return texts[:n], source
-
-
-def timed(fn: Callable[[], np.ndarray]) -> tuple[float, np.ndarray]:
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    t = time.perf_counter()
-    out = fn()
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
-    return time.perf_counter() - t, out
-
-
 def shared_picks(X: np.ndarray, Y: np.ndarray, budget: int) -> int:
     """How many of the KCenterGreedy picks at ``budget`` on ``X`` are also picked on ``Y`` (same seed point)."""
     from selector.selection.coreset import kcenter_greedy
@@ -110,12 +84,13 @@ def main() -> None:
     ap.add_argument("--cache-dir", default=None, help="where exported/distilled models are kept")
     ap.add_argument("--overhead", action="store_true", help="time the encoder around a 1-layer model")
     ap.add_argument("--checkout", default="86ecdf1", help="--overhead baseline: a commit or a folder")
+    ap.add_argument("--suite", default="bench_encode", help="results file name under benchmarks/results/")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.overhead:
-        from encode_overhead import run
-
-        run(args.n, args.checkout, args.repeats, args.seed)
+        script = harness.ROOT / "benchmarks" / "encode_overhead.py"
+        cmd = [sys.executable, str(script), "--n", str(args.n), "--checkout", args.checkout]
+        subprocess.run([*cmd, "--repeats", str(args.repeats), "--seed", str(args.seed)], check=True)
         return
 
     from sentence_transformers import SentenceTransformer
@@ -123,7 +98,7 @@ def main() -> None:
     if args.threads:
         torch.set_num_threads(args.threads)
     threads = torch.get_num_threads()
-    texts, source = load_texts(args.n, args.seed)
+    texts, source = harness.encoder_texts(args.n, args.seed)
     cuda = args.device.startswith("cuda")
     st_bs = args.st_batch_size or (256 if cuda else 32)
     common = {"batch_tokens": args.batch_tokens, "cache": False, "cache_dir": args.cache_dir, "num_threads": threads}
@@ -137,9 +112,8 @@ def main() -> None:
     encoders: dict[str, Encoder] = {}
     for key in keys:
         label, kwargs = wanted[key]
-        t = time.perf_counter()
-        encoders[label] = Encoder(**common, **kwargs)
-        print(f"loaded {label} in {time.perf_counter() - t:.1f}s (first use exports/distils and caches)")
+        seconds, encoders[label] = harness.timed(lambda kw=kwargs: Encoder(**common, **kw))
+        print(f"loaded {label} in {seconds:.1f}s (first use exports/distils and caches)")
     max_length = next(iter(encoders.values())).max_length
     st = SentenceTransformer(str(default_model_path()), device=args.device)
     st.max_seq_length = max_length
@@ -157,37 +131,28 @@ def main() -> None:
     st.encode(texts[:64], batch_size=st_bs)  # warm-up
     for enc in encoders.values():
         enc.encode(texts[:64], progress=False)
-    best: dict[str, float] = {}
-    arrays: dict[str, np.ndarray] = {}
-    for _ in range(args.repeats):
-        for label, fn in runners.items():
-            dt, arrays[label] = timed(fn)
-            best[label] = min(best.get(label, float("inf")), dt)
+    best, arrays = harness.alternating(runners, args.repeats, sync=harness.cuda_sync())
 
     ref = arrays[ST]
-    print()
-    print(f"texts {len(texts)} ({source})  max_length {max_length}  device {args.device}  threads {threads}")
-    print(f"sentence-transformers batch_size {st_bs}  repeats {args.repeats} (best shown)")
-    print()
-    head = "| encoder | records/s | ratio to ST torch | max abs diff | min cosine | mean cosine |"
-    if args.picks:
-        head += f" picks shared at {args.picks} |"
-    print(head)
-    print("|" + "---|" * (head.count("|") - 1))
+    notes = [
+        f"texts {len(texts)} ({source}), max_length {max_length}, device {args.device}, threads {threads}",
+        f"sentence-transformers batch_size {st_bs}, repeats {args.repeats} (best shown, engines alternating)",
+    ]
+    print("\n" + "\n".join(notes) + "\n")
+    columns = ["encoder", "records/s", "ratio to ST torch", "max abs diff", "min cosine", "mean cosine"]
+    table = harness.Table(columns + ([f"picks shared at {args.picks}"] if args.picks else []))
     for label, dt in best.items():
         X = arrays[label]
         if X.shape == ref.shape:
             cos = (X * ref).sum(axis=1)
-            diff = f"{float(np.abs(X - ref).max()):.1e}"
-            cols = f"{diff} | {float(cos.min()):.4f} | {float(cos.mean()):.4f}"
+            cols = [f"{float(np.abs(X - ref).max()):.1e}", f"{float(cos.min()):.4f}", f"{float(cos.mean()):.4f}"]
         else:
-            cols = f"n/a ({X.shape[1]}-d) | n/a | n/a"
-        row = f"| {label} | {len(texts) / dt:,.1f} | {best[ST] / dt:.2f} | {cols} |"
-        if args.picks:
-            row += f" {shared_picks(ref, X, args.picks):,} of {args.picks:,} |"
-        print(row)
+            cols = [f"n/a ({X.shape[1]}-d)", "n/a", "n/a"]
+        picked = [f"{shared_picks(ref, X, args.picks):,} of {args.picks:,}"] if args.picks else []
+        table.add(label, f"{len(texts) / dt:,.1f}", f"{best[ST] / dt:.2f}", *cols, *picked)
         if label == ST and skipped:
-            print(f"| {ST_ONNX} | skipped: {skipped} |" + " |" * (head.count("|") - 3))
+            table.add(ST_ONNX, f"skipped: {skipped}", *[""] * (len(table.columns) - 2))
+    harness.write_results(args.suite, {"encoders": table}, notes=notes)
 
 
 if __name__ == "__main__":

@@ -10,29 +10,27 @@ about b*b/n picks, printed under the table for scale.
 
     python benchmarks/bench_encode_int8.py --n 4000 --time-n 500 --budgets 100,1000 --threads 2
     python benchmarks/bench_encode_int8.py --n 2000 --skip "MatMul, per-tensor|MatMul, QUInt8 weights"
+
+Results: ``benchmarks/results/bench_encode_int8.{md,json}``. Private names on purpose: each recipe's graph is
+swapped into an encoder's ``_runner`` (the one way to run one exported graph under several recipes through the
+same encoder), and the float32 export is read from ``_runner.graph``.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # this checkout's selector, not an installed one
+import harness
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from bench_encode import load_texts  # noqa: E402
-
-from selector import kcenter_greedy  # noqa: E402
-from selector.embedding.backends.onnx_runtime import INT8_DEFAULT, Int8Recipe, OnnxRunner, quantize_graph  # noqa: E402
-from selector.embedding.encoder import Encoder  # noqa: E402
-from selector.embedding.models import default_model_path  # noqa: E402
+from selector import Encoder, kcenter_greedy
+from selector.embedding.backends.onnx_runtime import INT8_DEFAULT, Int8Recipe, OnnxRunner, quantize_graph
+from selector.embedding.models import default_model_path
 
 FFN_OUT = r"layer\.\d+/output/dense/MatMul$"  # the feed-forward down-projection of every layer
 # name -> recipe. "old" is what quantize="int8" did before this sweep (ONNX Runtime's default op list).
@@ -52,17 +50,6 @@ RECIPES: dict[str, Int8Recipe] = {
 }
 ST = "sentence-transformers torch"
 OURS = "ours torch fp32"
-
-
-def best_of(fns: dict[str, Callable[[], np.ndarray]], repeats: int) -> dict[str, float]:
-    """Each function's shortest wall time over ``repeats`` rounds that alternate between them."""
-    best: dict[str, float] = {}
-    for _ in range(repeats):
-        for name, fn in fns.items():
-            t = time.perf_counter()
-            fn()
-            best[name] = min(best.get(name, float("inf")), time.perf_counter() - t)
-    return best
 
 
 def picks(X: np.ndarray, budget: int) -> set[int]:
@@ -85,7 +72,7 @@ def main() -> None:
     from sentence_transformers import SentenceTransformer
 
     torch.set_num_threads(args.threads)
-    texts, source = load_texts(args.n, args.seed)
+    texts, source = harness.encoder_texts(args.n, args.seed)
     timing = texts[: args.time_n]
     budgets = [int(b) for b in args.budgets.split(",") if b]
     recipes = RECIPES
@@ -105,12 +92,11 @@ def main() -> None:
     for name, recipe in recipes.items():
         enc = Encoder(**common, backend="onnx", device="cpu")
         graph = tmp / f"int8-{len(encoders)}.onnx"
-        t = time.perf_counter()
-        excluded = quantize_graph(source_graph, graph, recipe)
+        seconds, excluded = harness.timed(lambda r=recipe, g=graph: quantize_graph(source_graph, g, r))
         enc._runner = OnnxRunner(graph, num_threads=args.threads)  # same encoder, this recipe's graph
         enc.quantize = "int8"
         encoders[name] = enc
-        print(f"quantised {name!r} in {time.perf_counter() - t:.1f}s ({len(excluded)} nodes kept in float32)")
+        print(f"quantised {name!r} in {seconds:.1f}s ({len(excluded)} nodes kept in float32)")
     st = SentenceTransformer(str(default_model_path()), device="cpu")
     st.max_seq_length = ours.max_length
 
@@ -129,28 +115,27 @@ def main() -> None:
     st.encode(timing[:64], batch_size=32)  # warm-up
     for enc in [ours, *encoders.values()]:
         enc.encode(timing[:64], progress=False)
-    best = best_of(fns, args.repeats)
+    best, _ = harness.alternating(fns, args.repeats)
 
-    print()
-    print(f"texts {len(texts)} ({source}), timing on {len(timing)}, threads {args.threads}, best of {args.repeats}")
-    print(f"default recipe: {INT8_DEFAULT}")
-    print()
-    head = "| recipe | records/s | vs ST torch | vs ours torch | min cos | mean cos | p1 cos |"
-    head += "".join(f" picks at {b:,} |" for b in budgets)
-    print(head)
-    print("|" + "---|" * (head.count("|") - 1))
+    notes = [
+        f"texts {len(texts)} ({source}), timing on {len(timing)}, threads {args.threads}, best of {args.repeats}",
+        f"default recipe: {INT8_DEFAULT}",
+        "random sets share about " + ", ".join(f"{b * b / len(texts):.0f} of {b:,}" for b in budgets) + " picks",
+    ]
+    print("\n" + "\n".join(notes[:2]) + "\n")
+    columns = ["recipe", "records/s", "vs ST torch", "vs ours torch", "min cos", "mean cos", "p1 cos"]
+    table = harness.Table(columns + [f"picks at {b:,}" for b in budgets])
     for name, dt in best.items():
-        rate = len(timing) / dt
-        row = f"| {name} | {rate:,.1f} | {best[ST] / dt:.2f} | {best[OURS] / dt:.2f} |"
+        cells = [f"{len(timing) / dt:,.1f}", f"{best[ST] / dt:.2f}", f"{best[OURS] / dt:.2f}"]
         if name in vectors:
             cos = (vectors[name] * ref).sum(axis=1)
-            row += f" {cos.min():.4f} | {cos.mean():.4f} | {np.percentile(cos, 1):.4f} |"
-            row += "".join(f" {len(picks(vectors[name], b) & ref_picks[b]):,} |" for b in budgets)
+            cells += [f"{cos.min():.4f}", f"{cos.mean():.4f}", f"{np.percentile(cos, 1):.4f}"]
+            cells += [len(picks(vectors[name], b) & ref_picks[b]) for b in budgets]
         else:
-            row += " - | - | - |" + " - |" * len(budgets)
-        print(row)
-    print()
-    print("random sets share about " + ", ".join(f"{b * b / len(texts):.0f} of {b:,}" for b in budgets) + " picks")
+            cells += ["-"] * (3 + len(budgets))
+        table.add(name, *cells)
+    print("\n" + notes[2])
+    harness.write_results("bench_encode_int8", {"int8 recipes": table}, notes=notes)
 
 
 if __name__ == "__main__":

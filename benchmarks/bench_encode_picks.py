@@ -8,23 +8,19 @@ against the rounding rows, which change the vectors far less than any quantisati
 
     python benchmarks/bench_encode_picks.py ../shared/data/p3_templates --budgets 100,1000
     python benchmarks/bench_encode_picks.py ../shared/data/p3_templates --backend onnx --quantize int8 --limit 10000
+
+Results: ``benchmarks/results/bench_encode_picks.{md,json}`` (``--suite`` names another file).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # this checkout's selector, not an installed one
+import harness
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-import selector  # noqa: E402
-from selector.embedding.templates import render_all  # noqa: E402
+import selector
 
 
 def picks(X: np.ndarray, budget: int) -> set[int]:
@@ -51,19 +47,20 @@ def main() -> None:
     ap.add_argument("--quantize", default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--limit", type=int, default=None, help="a seeded random subset of this many records")
+    ap.add_argument("--suite", default="bench_encode_picks", help="results file name under benchmarks/results/")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     budgets = [int(b) for b in args.budgets.split(",")]
     corpus = selector.read_corpus(args.inputs)
     cfg = selector.load_run_config(None)  # the defaults `selector select` uses: filters, template
     kept = selector.apply_filters(corpus.samples, cfg.filters, progress=False).kept
-    texts = render_all(kept, cfg.encoder.template)
+    texts = [selector.render(s, cfg.encoder.template) for s in kept]
     if args.limit:
         keep = np.sort(np.random.default_rng(0).permutation(len(texts))[: args.limit])
         texts = [texts[i] for i in keep]
-    t = time.perf_counter()
-    ref = selector.encode(texts, template=cfg.encoder.template, progress=False)
-    print(f"{len(texts):,} texts; torch fp32 vectors in {time.perf_counter() - t:.0f} s (cached rows are read back)")
+    seconds, ref = harness.timed(lambda: selector.encode(texts, template=cfg.encoder.template, progress=False))
+    notes = [f"{len(texts):,} texts; torch fp32 vectors in {seconds:.0f} s (cached rows are read back)"]
+    print(notes[-1])
     rng = np.random.default_rng(0)
     variants = {
         "float16 rounding": unit(ref.astype(np.float16).astype(np.float32)),
@@ -73,23 +70,26 @@ def main() -> None:
         "noise, mean cos 0.99": noisy(ref, 0.99, rng),
     }
     if args.backend:
-        t = time.perf_counter()
-        X = selector.encode(
-            texts, template=cfg.encoder.template, backend=args.backend, quantize=args.quantize, progress=False
+        seconds, X = harness.timed(
+            lambda: selector.encode(
+                texts, template=cfg.encoder.template, backend=args.backend, quantize=args.quantize, progress=False
+            )
         )
         name = f"{args.backend} {args.quantize or 'fp32'}"
-        print(f"{name}: {len(texts) / (time.perf_counter() - t):.1f} records/s (cache hits count too)")
+        notes.append(f"{name}: {len(texts) / seconds:.1f} records/s (cache hits count too)")
+        print(notes[-1])
         variants[name] = X
     base = {b: picks(ref, b) for b in budgets}
-    head = "| vectors | min cos | mean cos |" + "".join(f" picks shared at {b:,} |" for b in budgets)
-    print(head)
-    print("|" + "---|" * (head.count("|") - 1))
+    table = harness.Table(["vectors", "min cos", "mean cos", *(f"picks shared at {b:,}" for b in budgets)])
+    table.add("torch fp32 (the reference)", 1.0, 1.0, *(f"{b:,} of {b:,}" for b in budgets))
     for name, X in variants.items():
         cos = (X * ref).sum(axis=1)
-        shares = "".join(f" {len(picks(X, b) & base[b]):,} of {b:,} |" for b in budgets)
-        print(f"| {name} | {cos.min():.5f} | {cos.mean():.5f} |{shares}")
+        shares = [f"{len(picks(X, b) & base[b]):,} of {b:,}" for b in budgets]
+        table.add(name, f"{cos.min():.5f}", f"{cos.mean():.5f}", *shares)
     n = len(texts)
-    print("random sets of b share about " + ", ".join(f"{b * b / n:.1f} of {b:,}" for b in budgets))
+    notes.append("random sets of b share about " + ", ".join(f"{b * b / n:.1f} of {b:,}" for b in budgets))
+    print(notes[-1])
+    harness.write_results(args.suite, {"picks shared with the torch fp32 picks": table}, notes=notes)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,12 @@ On the GPU machine (``../shared/gpu/README.md``), from this tree's root:
 
     python benchmarks/bench_gpu.py --model /tmp/minilm --bertbase /tmp/bertbase \\
         --data '.gpu/data/p3/*.gz' '.gpu/data/mix/*.gz'
+
+Results: ``benchmarks/results/bench_gpu.{md,json}``, one table per section. Without a CUDA device (and
+``--device cuda``) it exits at once with a line saying so. Private names on purpose: ``forward_only`` times the
+encoder's own forward passes (``Encoder._forward``, ``_batches``, ``_tok``) without its tokenising, and
+``dense_fp32`` runs the engine this change replaced (``selection._engines.DenseEngine`` through
+``selection._greedy``); neither has a public face, and neither should.
 """
 
 from __future__ import annotations
@@ -35,34 +41,25 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # this checkout's selector, not an installed one
+import harness
+import numpy as np
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+from selector import Encoder, kcenter_greedy
+from selector.embedding.templates import render_all
+from selector.embedding.tokenizing import tokenize_flat
+from selector.io import read_corpus
 
-from selector.embedding.encoder import Encoder  # noqa: E402
-from selector.embedding.templates import render_all  # noqa: E402
-from selector.embedding.tokenizing import tokenize_flat  # noqa: E402
-from selector.io import read_corpus  # noqa: E402
-from selector.selection import kcenter_greedy  # noqa: E402
-
-
-def sync() -> None:
-    if torch.cuda.is_available():
-        torch.cuda.synchronize()
+ROOT = harness.ROOT
+ENCODER = harness.Table(["encoder", "texts", "seconds", "records/s", "note"])
+SELECT = harness.Table(["stage", "seconds", "share of total"])
+CORESET = harness.Table(["engine", "rows", "budget", "seconds", "note"])
+NOTES: list[str] = []
 
 
 def best_of(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
     """Smallest wall time of ``repeats`` calls (synchronised) and the last result."""
-    best, out = float("inf"), None
-    for _ in range(repeats):
-        sync()
-        t = time.perf_counter()
-        out = fn()
-        sync()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+    return harness.best_of(fn, repeats, sync=harness.cuda_sync())
 
 
 def free() -> None:
@@ -81,7 +78,7 @@ def files_of(patterns: list[str]) -> list[str]:
 
 
 def row(label: str, n: int, seconds: float, note: str = "") -> None:
-    print(f"| {label} | {n:,} | {seconds:.2f} | {n / seconds:,.0f} | {note} |", flush=True)
+    ENCODER.add(label, n, round(seconds, 2), round(n / seconds), note)
 
 
 # 1. encoder -----------------------------------------------------------------------------------------------------
@@ -89,11 +86,11 @@ def forward_only(enc: Encoder, texts: list[str]) -> float:
     """Seconds for selector's forward passes alone over ``texts`` (tokenised beforehand, not timed)."""
     tokens = tokenize_flat(enc._tok, texts)
     enc._budget = enc.batch_tokens
-    sync()
-    t = time.perf_counter()
-    outs = [enc._forward(tokens, rows, width) for rows, width in enc._batches(tokens.lengths)]
-    torch.cat(outs).cpu()
-    return time.perf_counter() - t
+    seconds, _ = harness.timed(
+        lambda: torch.cat([enc._forward(tokens, rows, width) for rows, width in enc._batches(tokens.lengths)]).cpu(),
+        sync=harness.cuda_sync(),
+    )
+    return seconds
 
 
 def st_rate(path: str, texts: list[str], dtype: str, batch: int, device: str) -> tuple[float, np.ndarray]:
@@ -113,8 +110,6 @@ def st_rate(path: str, texts: list[str], dtype: str, batch: int, device: str) ->
 def section_encoder(args: argparse.Namespace, texts: list[str]) -> None:
     n, st_texts = len(texts), texts[: args.st_n]
     print(f"\n## 1. encoder: {n:,} texts, max_length 256, device {args.device}\n")
-    print("| encoder | texts | seconds | records/s | note |")
-    print("|---|---|---|---|---|")
     ref = None
     for label, model, dtype, extra in [
         ("selector MiniLM float32", args.model, "float32", {}),
@@ -123,9 +118,11 @@ def section_encoder(args: argparse.Namespace, texts: list[str]) -> None:
         ("selector BERT-base bfloat16", args.bertbase, "bfloat16", {}),
     ]:
         try:
-            t = time.perf_counter()
-            enc = Encoder(model, cache=False, device=args.device, dtype=dtype, max_length=256, **extra)
-            load = time.perf_counter() - t
+            load, enc = harness.timed(
+                lambda m=model, d=dtype, x=extra: Encoder(
+                    m, cache=False, device=args.device, dtype=d, max_length=256, **x
+                )
+            )
             enc.encode(texts[:2048], progress=False)  # warm-up: kernels, allocator
             dt, X = best_of(lambda e=enc: e.encode(texts, progress=False), args.repeats)
             note = f"load {load:.1f} s; {enc.stats_.batches} batches, padding {enc.stats_.padding:.1%}"
@@ -139,7 +136,7 @@ def section_encoder(args: argparse.Namespace, texts: list[str]) -> None:
             del enc
             free()
         except Exception:
-            print(f"| {label} | failed | | | see traceback below |")
+            ENCODER.add(label, "failed", "", "", "see traceback below")
             traceback.print_exc()
     try:
         tok = Encoder(args.model, cache=False, device="cpu", max_length=256)._tok
@@ -159,7 +156,7 @@ def section_encoder(args: argparse.Namespace, texts: list[str]) -> None:
             dt, _ = st_rate(model, st_texts, dtype, batch, args.device)
             row(label, len(st_texts), dt, f"batch {batch}, first {len(st_texts):,} texts")
         except Exception:
-            print(f"| {label} | failed | | | see traceback below |")
+            ENCODER.add(label, "failed", "", "", "see traceback below")
             traceback.print_exc()
 
 
@@ -181,28 +178,26 @@ def section_select(args: argparse.Namespace, files: list[str], n: int) -> None:
     cmd = [sys.executable, "-m", "selector", "select", *files, "--model", args.model, "--device", args.device]
     cmd += ["--budget", str(args.budget), "--out", str(tmp / "out"), "--cache-dir", str(tmp / "cache")]
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT)
-    wall = time.perf_counter() - t
+    wall, proc = harness.timed(lambda: subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT))
     if proc.returncode != 0:
         print(f"select failed (exit {proc.returncode}):\n{proc.stderr[-4000:]}")
         return
     manifest = json.loads((tmp / "out" / "manifest.json").read_text(encoding="utf-8"))
     seconds = manifest.get("seconds", {})
     total = float(seconds.get("total", wall))
-    print(f"wall {wall:.1f} s (process, imports and model load included); manifest total {total:.1f} s\n")
-    print("| stage | seconds | share of total |")
-    print("|---|---|---|")
+    NOTES.append(f"select: wall {wall:.1f} s (process, imports and model load included); manifest total {total:.1f} s")
+    print(NOTES[-1] + "\n")
     for stage, s in seconds.items():
         if stage != "total" and isinstance(s, (int, float)):
-            print(f"| {stage} | {s:.2f} | {s / total:.0%} |")
+            SELECT.add(stage, round(s, 2), f"{s / total:.0%}")
     enc = find_encoder_stats(manifest)
     if enc is not None and "embed" in seconds:
         done = enc["n_encoded"]
-        print(
-            f"\nembed stage {done / seconds['embed']:,.0f} records/s; encoder alone inside it "
+        NOTES.append(
+            f"select: embed stage {done / seconds['embed']:,.0f} records/s; encoder alone inside it "
             f"{done / enc['seconds']:,.0f} records/s ({enc['seconds']:.2f} s of {seconds['embed']:.2f} s)"
         )
+        print("\n" + NOTES[-1])
 
 
 # 3. coreset -----------------------------------------------------------------------------------------------------
@@ -226,24 +221,23 @@ def dense_fp32(X: np.ndarray, budget: int, device: str) -> float:
 
     X32 = X.astype(np.float32)
     X32, b, seeds, elig, groups, quotas = check_inputs(X32, budget, None, None, None, None)
-    sync()
-    t = time.perf_counter()
-    sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
-    engine = DenseEngine(X32, sqn, elig, 16384, torch.device(device))
-    greedy_loop(X32, b, seeds, elig, groups, quotas, engine, False)
-    sync()
-    return time.perf_counter() - t
+
+    def run() -> None:
+        sqn = np.einsum("ij,ij->i", X32, X32, dtype=np.float32)
+        engine = DenseEngine(X32, sqn, elig, 16384, torch.device(device))
+        greedy_loop(X32, b, seeds, elig, groups, quotas, engine, False)
+
+    seconds, _ = harness.timed(run, sync=harness.cuda_sync())
+    return seconds
 
 
 def coreset_row(label: str, n: int, budget: int, seconds: float, note: str = "") -> None:
-    print(f"| {label} | {n:,} | {budget:,} | {seconds:.2f} | {note} |", flush=True)
+    CORESET.add(label, n, budget, round(seconds, 2), note)
 
 
 def gpu_coreset(X: np.ndarray, budget: int, device: str) -> None:
     """One ``kcenter_greedy`` on ``device`` and its table row (engine seconds; wall with the input checks)."""
-    wall = time.perf_counter()
-    res = kcenter_greedy(X, budget, device=device, progress=False)
-    wall = time.perf_counter() - wall
+    wall, res = harness.timed(lambda: kcenter_greedy(X, budget, device=device, progress=False))
     note = f"wall {wall:.2f} s with input checks; setup {res.stats['setup_seconds']:.2f} s; {res.stats['engine']}"
     coreset_row("CUDA float16 rows (this change)", len(X), budget, res.stats["seconds"], note)
     free()
@@ -252,8 +246,6 @@ def gpu_coreset(X: np.ndarray, budget: int, device: str) -> None:
 def section_coreset(args: argparse.Namespace) -> None:
     d = 384
     print(f"\n## 3. coreset (KCenterGreedy), {d}-d clustered unit vectors\n")
-    print("| engine | rows | budget | seconds | note |")
-    print("|---|---|---|---|---|")
     try:
         X = clustered(args.agree_n, d, 1, args.device)
         gpu = kcenter_greedy(X, args.agree_budget, device=args.device, progress=False)
@@ -273,9 +265,7 @@ def section_coreset(args: argparse.Namespace) -> None:
         dt = dense_fp32(X, args.mid_budget, args.device)
         coreset_row("CUDA float32 dense (before)", len(X), args.mid_budget, dt, "setup included")
         free()
-        t = time.perf_counter()
-        res = kcenter_greedy(X, args.cpu_picks, device="cpu", progress=False)
-        dt = time.perf_counter() - t
+        dt, res = harness.timed(lambda X=X: kcenter_greedy(X, args.cpu_picks, device="cpu", progress=False))
         est = dt * args.mid_budget / args.cpu_picks
         note = f"{args.cpu_picks} picks in {dt:.1f} s, extrapolated linearly; {torch.get_num_threads()} threads"
         coreset_row(f"CPU {res.stats['engine']} (estimate)", len(X), args.mid_budget, est, note)
@@ -310,6 +300,8 @@ def main() -> None:
     args = ap.parse_args()
     if args.quick:
         args.repeats, args.st_n, args.big_budget, args.cpu_picks = 1, 4096, 2000, 100
+    if args.device.startswith("cuda") and not torch.cuda.is_available():
+        raise SystemExit(f"skipped: --device {args.device} but torch {torch.__version__} sees no CUDA device")
     import transformers
 
     gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "no CUDA device"
@@ -333,6 +325,9 @@ def main() -> None:
             free()
             print(f"\n({name}: {time.perf_counter() - t:.0f} s)", flush=True)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
+    tables = {"1. encoder": ENCODER, "2. select": SELECT, "3. coreset (KCenterGreedy)": CORESET}
+    notes = [f"GPU: {gpu}", *NOTES]
+    harness.write_results("bench_gpu", {k: t for k, t in tables.items() if t.rows}, notes=notes)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 Data sets: clustered 384-d unit vectors (100k), near-uniform random unit vectors (50k, the case where bounds help
 least), and optionally real embeddings from ``selector embed`` (``--real FILE.npy``). Both engines must give the
 same picks; the table shows seconds, the speed-up and the lazy engine's work as a share of the dense loop's.
+Results: ``benchmarks/results/bench_lazy.{md,json}``.
 
     python benchmarks/bench_lazy.py
     selector embed ../shared/data/code_alpaca_2k.json ../shared/data/p3_t0_train_50k --out /tmp/real.npy
@@ -12,11 +13,13 @@ same picks; the table shows seconds, the speed-up and the lazy engine's work as 
 from __future__ import annotations
 
 import argparse
-import time
 
+import harness
 import numpy as np
 
 from selector.selection.coreset import kcenter_greedy
+
+WORK = "lazy work: distances the lazy engine computed, per pick, over n (refreshes are small matrix products)."
 
 
 def clustered(n: int, d: int = 384, k: int = 200, seed: int = 0) -> np.ndarray:
@@ -39,18 +42,19 @@ def main() -> None:
     if args.real:
         X = np.load(args.real).astype(np.float32)
         sets.append((f"real {X.shape[0]:,} x {X.shape[1]}", X, 500))
-    print(f"{'data':<24} {'budget':>6} {'dense s':>8} {'lazy s':>8} {'speed-up':>9} {'lazy work':>10} same picks")
+    table = harness.Table(["data", "budget", "dense s (baseline)", "lazy s", "speed-up", "lazy work", "same picks"])
     for name, X, budget in sets:
-        start = time.perf_counter()
-        dense = kcenter_greedy(X, budget, lazy=False, progress=False, device="cpu")
-        t_dense = time.perf_counter() - start
-        start = time.perf_counter()
-        lazy = kcenter_greedy(X, budget, lazy=True, progress=False, device="cpu")
-        t_lazy = time.perf_counter() - start
+        t_dense, dense = harness.timed(
+            lambda X=X, budget=budget: kcenter_greedy(X, budget, lazy=False, progress=False, device="cpu")
+        )
+        t_lazy, lazy = harness.timed(
+            lambda X=X, budget=budget: kcenter_greedy(X, budget, lazy=True, progress=False, device="cpu")
+        )
         same = dense.indices.tolist() == lazy.indices.tolist()
         work = lazy.stats["share_of_dense"]
-        print(f"{name:<24} {budget:>6} {t_dense:>8.2f} {t_lazy:>8.2f} {t_dense / t_lazy:>8.2f}x {work:>9.2f}x {same}")
-    print("\nlazy work: distances the lazy engine computed, per pick, over n (refreshes are small matrix products).")
+        table.add(name, budget, round(t_dense, 2), round(t_lazy, 2), f"{t_dense / t_lazy:.2f}x", f"{work:.2f}x", same)
+    print(f"\n{WORK}")
+    harness.write_results("bench_lazy", {"lazy vs dense KCenterGreedy": table}, notes=[WORK])
 
 
 if __name__ == "__main__":

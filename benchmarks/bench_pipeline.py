@@ -7,22 +7,22 @@ pays to change a filter or the budget after a first run.
 
     python benchmarks/bench_pipeline.py                 # whole corpora, budget 1000
     python benchmarks/bench_pipeline.py --limit 3000    # a quick look: the first 3,000 samples only
+
+Results: ``benchmarks/results/bench_pipeline.{md,json}`` (a ``--limit`` run says so in the notes).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import tempfile
 from pathlib import Path
 
+import harness
 import torch
 
 from selector.pipeline import select
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 INPUTS = [
     "alpaca_chinese_zh-data-part-00.json",
     "alpaca_chinese_zh-data-part-01.json",
@@ -37,7 +37,7 @@ INPUTS = [
 
 def _limited_inputs(limit: int, folder: Path) -> list[str]:
     """The first ``limit`` records of the first input, written as JSONL (for a quick run)."""
-    records = json.loads((SHARED / INPUTS[0]).read_text(encoding="utf-8"))[:limit]
+    records = json.loads(harness.data_path(INPUTS[0]).read_text(encoding="utf-8"))[:limit]
     path = folder / "limited.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return [str(path)]
@@ -49,12 +49,11 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="use only this many records (quick check)")
     ap.add_argument("--device", default="auto")
     args = ap.parse_args()
-    if not SHARED.is_dir():
-        raise SystemExit(f"the shared corpora are not at {SHARED}")
+    shared = harness.require_data()
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
-        inputs = _limited_inputs(args.limit, tmp_path) if args.limit else [str(SHARED / name) for name in INPUTS]
+        inputs = _limited_inputs(args.limit, tmp_path) if args.limit else [str(shared / name) for name in INPUTS]
         runs = {}
         for label in ("first run", "re-run (warm cache)"):
             out = tmp_path / label.split()[0]
@@ -72,25 +71,23 @@ def main() -> None:
         stages = list(dict.fromkeys([*first["seconds"], *second["seconds"]]))
         stages.remove("total")
         c = first["counts"]
-        print(
-            f"machine: {platform.machine()}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}, "
-            f"device {first['encoder'].get('device', '?')}, model {first['encoder'].get('model', '?')}"
-        )
-        print(
-            f"records read {c['read']:,}, after filters {c['after_filters']:,}, selected {c['selected']:,}, "
-            f"k = {first['clusters']['k']}"
-        )
-        print()
-        print(f"| {'stage':<12} | {'first run (s)':>14} | {'re-run, warm cache (s)':>23} |")
-        print(f"|{'-' * 14}|{'-' * 16}|{'-' * 25}|")
-        for stage in [*stages, "total"]:
-            a = first["seconds"].get(stage, 0.0)
-            b = second["seconds"].get(stage, 0.0)
-            print(f"| {stage:<12} | {a:>14.2f} | {b:>23.2f} |")
         same = (tmp_path / "first" / "selection.jsonl").read_bytes() == (
             tmp_path / "re-run" / "selection.jsonl"
         ).read_bytes()
-        print(f"\nselection identical across the two runs: {same}")
+        notes = [
+            f"torch threads {torch.get_num_threads()}, device {first['encoder'].get('device', '?')}, "
+            f"model {first['encoder'].get('model', '?')}",
+            f"records read {c['read']:,}, after filters {c['after_filters']:,}, selected {c['selected']:,}, "
+            f"k = {first['clusters']['k']}",
+            f"selection identical across the two runs: {same}",
+        ]
+        if args.limit:
+            notes.append(f"reduced run: the first {args.limit:,} records of {INPUTS[0]} only")
+        print("\n".join(notes) + "\n")
+        table = harness.Table(["stage", "first run (s)", "re-run, warm cache (s)"])
+        for stage in [*stages, "total"]:
+            table.add(stage, round(first["seconds"].get(stage, 0.0), 2), round(second["seconds"].get(stage, 0.0), 2))
+    harness.write_results("bench_pipeline", {"seconds per stage": table}, notes=notes)
 
 
 if __name__ == "__main__":

@@ -26,13 +26,13 @@ from bench_quality import GOAL_PROXIES, P3_DATASETS, best_per_cell, goal_lines, 
 
 from selector.evaluation import evaluate
 from selector.selection.robust import kcenter_robust
-from selector.selection.strategies import STRATEGIES
+from selector.selection.strategies import STRATEGIES, ranked_strategy
 from selector.selection.typical import typical_kcenter
 
 VARIANTS = {
-    "typ0.25": functools.partial(typical_kcenter, share=0.25),
-    "typ1.0": functools.partial(typical_kcenter, share=1.0),
-    "robust5": functools.partial(kcenter_robust, outliers=0.05),
+    "typ0.25": ranked_strategy("typ0.25", functools.partial(typical_kcenter, share=0.25)),
+    "typ1.0": ranked_strategy("typ1.0", functools.partial(typical_kcenter, share=1.0)),
+    "robust5": ranked_strategy("robust5", functools.partial(kcenter_robust, outliers=0.05)),
 }
 
 

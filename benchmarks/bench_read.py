@@ -16,15 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
+
+import harness
 
 from selector.formats.base import Format
 from selector.formats.flat import FieldsFormat
 from selector.io import read_corpus
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 ALPACA = [
     "alpaca_chinese_zh-data-part-00.json",
     "alpaca_chinese_zh-data-part-01.json",
@@ -58,12 +58,7 @@ def generic(paths: list[Path]) -> int:
 
 
 def best_rate(fn: Callable[[list[Path]], int], paths: list[Path], repeat: int) -> tuple[int, float]:
-    best = float("inf")
-    n = 0
-    for _ in range(repeat):
-        t = time.perf_counter()
-        n = fn(paths)
-        best = min(best, time.perf_counter() - t)
+    best, n = harness.best_of(lambda: fn(paths), repeat)
     return n, n / best
 
 
@@ -72,8 +67,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--synthetic", type=int, default=200_000, help="records in the synthetic JSONL (0: skip)")
     args = parser.parse_args()
-    if not DATA.is_dir():
-        raise SystemExit(f"shared corpora not found at {DATA}")
+    DATA = harness.require_data()
     with tempfile.TemporaryDirectory() as tmp:
         cases = {
             "alpaca JSON arrays (4 files)": [DATA / n for n in ALPACA],
@@ -87,17 +81,13 @@ def main() -> None:
                 for i in range(args.synthetic):
                     f.write(json.dumps(records[i % len(records)], ensure_ascii=False) + "\n")
             cases[f"synthetic Alpaca JSONL ({args.synthetic:,} records)"] = [big]
-        header = (
-            f"{'corpus':<44} {'records':>9} {'json only':>12} {'generic path':>13} {'read_corpus':>12} "
-            f"{'vs generic':>10}"
-        )
-        print(header)
-        print("-" * len(header))
+        table = harness.Table(["corpus", "records", "json only /s", "generic path /s", "read_corpus /s", "vs generic"])
         for name, paths in cases.items():
             n, floor = best_rate(json_only, paths, args.repeat)
             _, slow = best_rate(generic, paths, args.repeat)
             _, rate = best_rate(corpus, paths, args.repeat)
-            print(f"{name:<44} {n:>9,} {floor:>10,.0f}/s {slow:>11,.0f}/s {rate:>10,.0f}/s {rate / slow:>9.2f}x")
+            table.add(name, n, round(floor), round(slow), round(rate), f"{rate / slow:.2f}x")
+    harness.write_results("bench_read", {"read throughput": table})
 
 
 if __name__ == "__main__":

@@ -8,24 +8,27 @@ copies, pooling. Each encoder runs in its own child process (two ``selector`` tr
 is timed in the parent as the floor. ``--checkout REV`` (a commit, exported with ``git archive``, or a folder) is
 the baseline; its vectors are compared with ours row for row.
 
-    python benchmarks/bench_encode.py --overhead --n 20000 --checkout 86ecdf1
+    python benchmarks/encode_overhead.py --n 20000 --checkout 86ecdf1   # or: bench_encode.py --overhead ...
+
+Results: ``benchmarks/results/encode_overhead.{md,json}``. The child's program puts its checkout first on
+``sys.path`` on purpose: that is how the baseline tree, not this one, is the ``selector`` it imports.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+import harness
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = ROOT.parent / "shared" / "data"
+ROOT = harness.ROOT
 MIX = ["alpaca_chinese_zh-data-part-00.json", "code_alpaca_2k.json"]
 TOKENIZER_FILES = ["tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"]
 
@@ -53,10 +56,8 @@ def mixed_texts(n: int, seed: int = 0) -> list[str]:
     from selector.embedding.templates import render_all
     from selector.io import read_corpus
 
-    p3 = sorted((DATA / "p3_templates").glob("*.jsonl"))[:100]
-    paths = p3 + [DATA / f for f in MIX if (DATA / f).exists()]
-    if not p3:
-        raise SystemExit(f"{DATA} holds no P3 templates: the overhead benchmark needs ../shared/data")
+    p3 = sorted(harness.require_data("p3_templates").glob("*.jsonl"))[:100]
+    paths = p3 + [harness.data_path(f) for f in MIX if harness.data_path(f).exists()]
     texts = render_all(read_corpus(paths).samples)
     random.Random(seed).shuffle(texts)
     return texts[:n]
@@ -100,10 +101,7 @@ def export(checkout: str, into: Path) -> Path:
 
 def child(checkout: Path, model: Path, texts: Path, out: Path, proc: bool = False) -> float:
     code = CHILD.format(checkout=str(checkout), model=str(model), texts=str(texts), out=str(out), proc=proc)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise SystemExit(f"encoder child ({checkout}) failed:\n{proc.stderr[-3000:]}")
-    return float(json.loads(proc.stdout.strip().splitlines()[-1])["seconds"])
+    return float(harness.child_json([sys.executable, "-c", code])["seconds"])
 
 
 def run(n: int, checkout: str, repeats: int, seed: int = 0) -> None:
@@ -123,21 +121,38 @@ def run(n: int, checkout: str, repeats: int, seed: int = 0) -> None:
             best["ours"] = min(best["ours"], child(ROOT, model, tmp / "texts.json", tmp / "ours.npy"))
             proc = child(ROOT, model, tmp / "texts.json", tmp / "proc.npy", proc=True)
             best["process"] = min(best["process"], proc)
-            t = time.perf_counter()
-            tok.encode_batch(texts, add_special_tokens=True)
-            best["tokenizer"] = min(best["tokenizer"], time.perf_counter() - t)
+            seconds, _ = harness.timed(lambda: tok.encode_batch(texts, add_special_tokens=True))
+            best["tokenizer"] = min(best["tokenizer"], seconds)
         diff = float(np.abs(np.load(tmp / "base.npy") - np.load(tmp / "ours.npy")).max())
         same = np.array_equal(np.load(tmp / "ours.npy"), np.load(tmp / "proc.npy"))
-        print(f"\n{len(texts):,} texts (P3 x100, Chinese Alpaca 00, code Alpaca), max_length 256, one torch thread,")
-        print(f"one-layer 32-wide random BERT, default tokenizer; best of {repeats}; baseline {checkout}\n")
-        print("| encoder | seconds | records/s | vs baseline |")
-        print("|---|---|---|---|")
+        notes = [
+            f"{len(texts):,} texts (P3 x100, Chinese Alpaca 00, code Alpaca), max_length 256, one torch thread, "
+            f"one-layer 32-wide random BERT, default tokenizer; best of {repeats}; baseline {checkout}",
+            f"largest |difference| between the baseline's and this tree's vectors: {diff:.1e}",
+            f"thread and process tokenising give identical vectors: {same}",
+        ]
+        print("\n" + notes[0] + "\n")
+        table = harness.Table(["encoder", "seconds", "records/s", "vs baseline"])
         rows = [(f"baseline ({checkout})", "baseline"), ("this tree", "ours")]
         rows += [("this tree, tokenising in a process (the CUDA path)", "process"), ("tokenizer alone", "tokenizer")]
         for label, key in rows:
             dt = best[key]
-            print(f"| {label} | {dt:.2f} | {len(texts) / dt:,.0f} | {best['baseline'] / dt:.2f}x |")
-        print(f"\nlargest |difference| between the baseline's and this tree's vectors: {diff:.1e}")
-        print(f"thread and process tokenising give identical vectors: {same}")
+            table.add(label, round(dt, 2), round(len(texts) / dt), f"{best['baseline'] / dt:.2f}x")
+        print("\n" + "\n".join(notes[1:]))
+        harness.write_results("encode_overhead", {"encoder overhead": table}, notes=notes)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000, help="texts to embed")
+    ap.add_argument("--checkout", default="86ecdf1", help="the baseline: a commit or a folder")
+    ap.add_argument("--repeats", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    run(args.n, args.checkout, args.repeats, args.seed)
+
+
+if __name__ == "__main__":
+    main()

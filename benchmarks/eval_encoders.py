@@ -7,8 +7,11 @@ favoured. The table shows each proxy's value and its percentile among the random
 (higher is better for every percentile), the picks the backends share, and how long each took to embed the pool
 (cache hits included: the throughput comparison is ``bench_encode.py``'s).
 
-``evaluate`` embeds with ``selector.encode`` and the run config's ``encoder.backend`` / ``encoder.quantize``;
-this script wraps ``selector.encode`` only to time the pool's embedding.
+``evaluate`` embeds the pool with an :class:`selector.Encoder` built from the run config's ``encoder.backend`` /
+``encoder.quantize``; this script wraps ``Encoder.encode`` only to time the pool's embedding (it wrapped
+``selector.encode`` before, which ``evaluate`` no longer calls, so the timing row could not be filled).
+Results: ``benchmarks/results/eval_encoders.{md,json}`` (``--suite`` names another file; ``--out`` also writes the
+plain table as before).
 
     python benchmarks/eval_encoders.py ../shared/data/p3_templates --task-field @file --seeds 10 \\
         --backends static,torch --out benchmarks/results/eval_encoders_p3.md
@@ -20,17 +23,13 @@ import argparse
 import functools
 import json
 import logging
-import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # this checkout's selector, not an installed one
+import harness
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import selector  # noqa: E402
-from selector.evaluation import run as evaluation  # noqa: E402
+import selector
+from selector.evaluation import evaluate
 
 BACKENDS = {"torch": {}, "onnx": {"backend": "onnx"}, "onnx-int8": {"backend": "onnx", "quantize": "int8"}}
 BACKENDS["static"] = {"backend": "static"}
@@ -39,25 +38,24 @@ BACKENDS["static"] = {"backend": "static"}
 def run_one(name: str, args: argparse.Namespace) -> tuple[dict, dict]:
     """``evaluate`` with the pool embedded by backend ``name``; returns (rows by key, embedding stats)."""
     kwargs = BACKENDS[name]
-    original = selector.encode
+    original = selector.Encoder.encode
     stats: dict = {}
 
-    def encode(texts, *a, **kw):
-        t = time.perf_counter()
-        X = original(texts, *a, **{**kw, "progress": kw.get("progress", False)})
-        stats.update(n=len(texts), seconds=time.perf_counter() - t)
+    def encode(self, texts, *a, **kw):
+        seconds, X = harness.timed(lambda: original(self, texts, *a, **kw))
+        stats.update(n=len(texts), seconds=seconds)
         return X
 
     cfg = selector.load_run_config(None, {"encoder": dict(kwargs)})
-    selector.encode = functools.update_wrapper(encode, original)
+    selector.Encoder.encode = functools.update_wrapper(encode, original)
     try:
         out = Path(args.work) / name
-        result = evaluation.evaluate(
+        result = evaluate(
             args.inputs, task_field=args.task_field, budgets=args.budgets, strategies=args.strategies.split(","),
             seeds=args.seeds, config=cfg, out=out, overwrite=True,
         )  # fmt: skip
     finally:
-        selector.encode = original
+        selector.Encoder.encode = original
     picked = {f"{s}@{b}": idx.tolist() for (s, b), idx in result.selections.items()}
     (out / "selections.json").write_text(json.dumps({"stats": stats, "picks": picked}), encoding="utf-8")
     return load(out)
@@ -83,46 +81,45 @@ def main() -> None:
     ap.add_argument("--work", default="/tmp/eval_encoders", help="each backend's evaluation folder goes here")
     ap.add_argument("--reuse", action="store_true", help="read a backend's finished evaluation from --work")
     ap.add_argument("--out", default=None, help="also write the table to this .md file")
+    ap.add_argument("--suite", default="eval_encoders", help="results file name under benchmarks/results/")
     args = ap.parse_args()
     args.budgets = [float(b) for b in args.budgets.split(",")]
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     names = args.backends.split(",")
     runs = {}
     for name in names:
-        t = time.perf_counter()
         done = Path(args.work) / name / "selections.json"
-        runs[name] = load(done.parent) if args.reuse and done.is_file() else run_one(name, args)
-        print(f"{name}: evaluation took {time.perf_counter() - t:.0f} s", flush=True)
+        reuse = args.reuse and done.is_file()
+        seconds, runs[name] = harness.timed(lambda n=name, r=reuse, d=done: load(d.parent) if r else run_one(n, args))
+        print(f"{name}: evaluation took {seconds:.0f} s", flush=True)
 
-    lines = [f"Pool: {' '.join(args.inputs)} (task field {args.task_field}), seeds {args.seeds}, strategies "
-             f"{args.strategies}; proxies in prompt TF-IDF (word 1-2 grams, fitted on the pool).", ""]  # fmt: skip
-    lines.append("| backend | pool embedding (cache hits included) |")
-    lines.append("|---|---|")
+    pool = (
+        f"Pool: {' '.join(args.inputs)} (task field {args.task_field}), seeds {args.seeds}, strategies "
+        f"{args.strategies}; proxies in prompt TF-IDF (word 1-2 grams, fitted on the pool)."
+    )
+    tables = {"pool embedding": harness.Table(["backend", "pool embedding (cache hits included)"])}
     for name, (_, st) in runs.items():
-        lines.append(f"| {name} | {st['n']:,} records in {st['seconds']:.1f} s |")
+        tables["pool embedding"].add(name, f"{st['n']:,} records in {st['seconds']:.1f} s", echo=False)
     if len(names) > 1:
-        lines += ["", f"| strategy | budget | picks of {names[0]} shared with " + " | ".join(names[1:]) + " |"]
-        lines.append("|---|---|" + "---|" * (len(names) - 1))
+        shared = harness.Table(["strategy", "budget", f"picks of {names[0]} shared with " + " | ".join(names[1:])])
         for (strategy, budget), picked in runs[names[0]][1]["selections"].items():
-            shared = [
+            counts = [
                 len(set(picked.tolist()) & set(runs[n][1]["selections"][(strategy, budget)].tolist()))
                 for n in names[1:]
             ]
-            lines.append(
-                f"| {strategy} | {budget:g} | " + " | ".join(f"{s:,} of {len(picked):,}" for s in shared) + " |"
-            )
-    lines.append("")
-    head = "| strategy | budget | size | proxy | random median |" + "".join(f" {n} (pctl) |" for n in names)
-    lines += [head, "|" + "---|" * (head.count("|") - 1)]
-    first = runs[names[0]][0]
-    for key, row in first.items():
+            shared.add(strategy, f"{budget:g}", " | ".join(f"{c:,} of {len(picked):,}" for c in counts), echo=False)
+        tables["picks shared"] = shared
+    proxies = harness.Table(["strategy", "budget", "size", "proxy", "random median", *(f"{n} (pctl)" for n in names)])
+    for key, row in runs[names[0]][0].items():
         strategy, budget, proxy = key
-        cells = "".join(f" {runs[n][0][key]['value']:.4g} ({runs[n][0][key]['percentile']:.0f}) |" for n in names)
-        lines.append(f"| {strategy} | {budget:g} | {row['size']:,} | {proxy} | {row['random_median']:.4g} |{cells}")
-    text = "\n".join(lines) + "\n"
+        cells = [f"{runs[n][0][key]['value']:.4g} ({runs[n][0][key]['percentile']:.0f})" for n in names]
+        proxies.add(strategy, f"{budget:g}", row["size"], proxy, f"{row['random_median']:.4g}", *cells, echo=False)
+    tables["proxies"] = proxies
+    text = "\n\n".join([pool, *(t.markdown() for t in tables.values())]) + "\n"
     print(text)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
+    harness.write_results(args.suite, tables, notes=[pool])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ The files come from ``tests/io_fuzz_cases.py`` (the generator ``tests/test_io_fu
 every format with record-level and byte-level mutations. Each file is read without and with ``skip_invalid``; the
 outcomes are ``read``, ``read, records skipped``, ``file skipped`` and ``input error`` (a clean exit 2). Anything
 else is counted as ``BROKEN`` with its exception type, and the first such file is kept for each type; the script
-exits 1 when there is one.
+exits 1 when there is one. Results: ``benchmarks/results/fuzz_readers.{md,json}``.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ import argparse
 import logging
 import sys
 import tempfile
-import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the generator, shared with the tests
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # this checkout's selector, not another installed one
-
+import harness
 from hypothesis import HealthCheck, Phase, given, seed, settings
-from io_fuzz_cases import malformed_files, read_outcome
+
+harness.use_tests()  # the generator below is shared with tests/test_io_fuzz.py
+from io_fuzz_cases import malformed_files, read_outcome  # noqa: E402
 
 OUTCOMES = ("read", "read, records skipped", "file skipped", "input error")
 
@@ -71,24 +70,25 @@ def main() -> int:
     args = parser.parse_args()
     logging.disable(logging.WARNING)  # the reader warns about every skipped record; only the counts matter here
     broken = 0
-    header = f"{'container':<10} {'mode':<7} " + " ".join(f"{o:>22}" for o in OUTCOMES) + f" {'BROKEN':>8} {'s':>6}"
-    print(header)
-    print("-" * len(header))
+    table = harness.Table(["container", "mode", *OUTCOMES, "BROKEN", "s"])
+    kept_lines = []
     with tempfile.TemporaryDirectory(prefix="selector-fuzz-") as tmp:
         folder = args.keep or Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
         for container in args.containers:
-            start = time.perf_counter()
-            counts, kept = fuzz(container, args.examples, folder, args.seed)
-            seconds = time.perf_counter() - start
+            seconds, (counts, kept) = harness.timed(lambda c=container: fuzz(c, args.examples, folder, args.seed))
             for mode in ("strict", "skip"):
                 bad = sum(n for k, n in counts.items() if k.startswith(f"{mode}: BROKEN"))
                 broken += bad
-                cells = " ".join(f"{counts[f'{mode}: {o}']:>22,}" for o in OUTCOMES)
-                print(f"{container:<10} {mode:<7} {cells} {bad:>8,} {seconds if mode == 'strict' else 0:>6.1f}")
+                cells = [counts[f"{mode}: {o}"] for o in OUTCOMES]
+                table.add(container, mode, *cells, bad, round(seconds, 1) if mode == "strict" else "")
             for name, file in kept.items():
-                print(f"    {name}: first case in {file}" + ("" if args.keep else " (pass --keep DIR to keep it)"))
-    print(f"\n{broken:,} broken reads" + (" (see above)" if broken else ": every read succeeded or failed cleanly"))
+                kept_lines.append(f"{container} {name}: first case in {file}")
+                print(f"    {kept_lines[-1]}" + ("" if args.keep else " (pass --keep DIR to keep it)"))
+    verdict = f"{broken:,} broken reads" + (" (see above)" if broken else ": every read succeeded or failed cleanly")
+    print(f"\n{verdict}")
+    notes = [f"{args.examples:,} files per container, seed {args.seed}", verdict, *kept_lines]
+    harness.write_results("fuzz_readers", {"outcomes per container": table}, notes=notes)
     return 1 if broken else 0
 
 

@@ -4,7 +4,8 @@ A refactoring must not change a selection: run this before and after, and compar
 (``python benchmarks/output_digest.py > before.txt``, change, ``... > after.txt``, ``diff before.txt after.txt``).
 Every output file is hashed as written, except ``manifest.json``, whose run times (``seconds`` keys) are dropped
 first, ``report.md``, whose rows of run times are dropped, and ``report.html``, whose block of run times is.
-The P3 run is skipped when ``../shared/data`` is absent.
+The P3 runs are skipped when the shared corpora are absent (:func:`harness.data_path`). ``--results`` also writes
+the digests to ``benchmarks/results/output_digest.{md,json}``; stdout is the same either way.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-P3 = ROOT.parent / "shared" / "data" / "p3_t0_train_50k"
+import harness
+
+ROOT = harness.ROOT
+P3 = harness.data_path("p3_t0_train_50k")
 
 RUNS = {
     "demo": (["examples/data/demo.jsonl"], {"source_field": "source", "budget": 40}),
@@ -64,20 +67,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", default=",".join(RUNS), help="comma-separated subset of " + ", ".join(RUNS))
     parser.add_argument("--save", type=Path, help="also keep each run's output folder under this folder")
+    parser.add_argument("--results", action="store_true", help="also write benchmarks/results/output_digest.*")
     args = parser.parse_args()
     import selector
+
+    table = harness.Table(["run", "file", "sha256 (16 hex)"])
 
     for name in args.runs.split(","):
         inputs, kwargs = RUNS[name]
         if not (ROOT / inputs[0]).exists() and not Path(inputs[0]).exists():
             print(f"{name}: skipped ({inputs[0]} is absent)")
+            table.add(name, "skipped", f"{inputs[0]} is absent", echo=False)
             continue
         with tempfile.TemporaryDirectory() as tmp:
             selector.select([str(ROOT / p) for p in inputs], out=Path(tmp) / "out", progress=False, **kwargs)
             for file, sha in digest(Path(tmp) / "out").items():
                 print(f"{name}\t{file}\t{sha}")
+                table.add(name, file, sha, echo=False)
             if args.save:
                 shutil.copytree(Path(tmp) / "out", args.save / name, dirs_exist_ok=True)
+    if args.results:
+        harness.write_results("output_digest", {"digests": table}, echo=False)
     sys.stdout.flush()
 
 

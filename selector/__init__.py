@@ -19,6 +19,7 @@ _LAZY = {
     "evaluate": "selector.evaluation",
     "dedup": "selector.pipeline.dedup",
     "SelectResult": "selector.pipeline.run",
+    "SelectOptions": "selector.pipeline.options",
     "ReadOptions": "selector.io",
     "read_corpus": "selector.io",
     "write_records": "selector.io",

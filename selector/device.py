@@ -33,17 +33,21 @@ def resolve_device(device: str = "auto", *, mps: bool = True) -> str:
         return "mps" if mps and backend is not None and backend.is_available() else "cpu"
     if device.startswith("cuda"):
         if not torch.cuda.is_available():
-            raise ConfigError(f"device {device!r} requested but CUDA is not available; use --device cpu or auto")
+            raise ConfigError(
+                f'device {device!r} requested but CUDA is not available; use device="cpu" or device="auto"'
+            )
         index = device.partition(":")[2]
         if index and (not index.isdigit() or int(index) >= torch.cuda.device_count()):
             raise ConfigError(
                 f"device {device!r}: torch sees {torch.cuda.device_count()} CUDA device(s) (cuda:0 to "
-                f"cuda:{torch.cuda.device_count() - 1}); pick one of them or use --device auto"
+                f'cuda:{torch.cuda.device_count() - 1}); pick one of them or use device="auto"'
             )
     if device.startswith("mps"):
         backend = getattr(torch.backends, "mps", None)
         if backend is None or not backend.is_available():
-            raise ConfigError(f"device {device!r} requested but MPS is not available; use --device cpu or auto")
+            raise ConfigError(
+                f'device {device!r} requested but MPS is not available; use device="cpu" or device="auto"'
+            )
         if not mps:
             return "cpu"
     return device

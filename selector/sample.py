@@ -6,8 +6,9 @@ or a Super-NaturalInstructions task file, becomes one sample per instance). The 
 
 Samples of plain JSON and JSON Lines files hold neither their record nor their messages: both are parsed again
 from the file's bytes when asked for (``origin``, :mod:`selector.io.records`), so a sample costs about 0.3 KB
-instead of 1.5 KB (``docs/scale.md``). A loop that reads a sample's text several times wraps its samples in
-:func:`held` so that each is parsed once.
+instead of 1.5 KB (``docs/scale.md``). The origin keeps the record it parsed last, so a sample's record and
+messages asked for one after the other (and the instances of one nested record) cost one parse. A loop that reads
+a sample's text several times wraps its samples in :func:`held` so that each is parsed once.
 """
 
 from __future__ import annotations
@@ -79,8 +80,9 @@ class Sample:
     def record(self) -> Any:
         """The original record (for nested formats, the whole parent record), or its cleaned copy.
 
-        A record not held in memory is parsed again from its input file on every access: bind it to a name when
-        you need it twice. :attr:`as_read` says whether it is the record exactly as read.
+        A record not held in memory is parsed from its input file when asked for; its origin keeps the last one
+        parsed, so asking again at once costs nothing. Treat it as read-only (it may be shared). :attr:`as_read`
+        says whether it is the record exactly as read.
         """
         if self.parsed is not None or self.origin is None:
             return self.parsed

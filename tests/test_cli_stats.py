@@ -109,3 +109,12 @@ def test_shared_cb_file_reads_with_a_mapping(shared_data: Path) -> None:
     result = run("stats", str(path), "--map", "prompt=premise+hypothesis", "--map", "response=label", "--json")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["records"] == 32
+
+
+def test_library_stats_is_what_the_command_prints() -> None:
+    from selector.pipeline.stats import render_stats, stats
+
+    summary = stats([DEMO], source_field="source", tokens=False)
+    assert summary["records"] == 400 and summary["sources"]["arithmetic"] > 0
+    result = run("stats", str(DEMO), "--source-field", "source", "--no-tokens")
+    assert result.exit_code == 0 and result.output == render_stats(summary) + "\n"

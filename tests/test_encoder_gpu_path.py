@@ -6,6 +6,7 @@ for batches above a token count, or returns NaN for one text; the encoder itself
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 import torch
 from tiny_model import tiny_texts
 
+from selector.cli.console import as_flags
 from selector.device import resolve_device
 from selector.embedding.encoder import Encoder
 from selector.embedding.gpu import cuda_dtype, is_out_of_memory
@@ -97,8 +99,11 @@ def test_other_runtime_errors_are_not_taken_for_oom(tiny: Path) -> None:
 def test_one_row_that_does_not_fit_says_what_to_lower(tiny: Path) -> None:
     enc = Encoder(tiny, cache=False)
     enc.model = FailsAbove(enc.model, limit=0)
-    with pytest.raises(SelectorError, match=r"single text of \d+ tokens.*--max-length.*--batch-tokens.*--device cpu"):
+    with pytest.raises(SelectorError, match=r"single text of \d+ tokens.*max_length=.*batch_tokens=") as info:
         enc.encode(["write a python function"], progress=False)
+    assert re.search(
+        r"single text of \d+ tokens.*--max-length.*--batch-tokens.*--device cpu", as_flags(str(info.value))
+    )
 
 
 def test_non_finite_rows_are_refused_named_and_never_cached(tiny: Path, tmp_path: Path) -> None:

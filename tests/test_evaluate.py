@@ -37,14 +37,14 @@ def test_strategy_invariants(name):
     X = _clustered()
     fn = STRATEGIES[name]
     for seeds in (None, [7, 3]):
-        picks = fn(X, 20, seeds=seeds, seed=0, **_extra(len(X)))
+        picks = fn(X, 20, seeds=seeds, seed=0, **_extra(len(X))).indices
         assert picks.dtype == np.int64
         assert len(picks) == 20
         assert len(set(picks.tolist())) == 20
         assert picks.min() >= 0 and picks.max() < len(X)
         if seeds:
             assert picks[:2].tolist() == seeds
-        again = fn(X, 20, seeds=seeds, seed=0, **_extra(len(X)))
+        again = fn(X, 20, seeds=seeds, seed=0, **_extra(len(X))).indices
         assert again.tolist() == picks.tolist()
 
 
@@ -53,7 +53,7 @@ def test_strategy_respects_group_quotas(name):
     X = _clustered()
     groups = np.arange(len(X)) % 3
     quotas = np.array([10, 4, 2])
-    picks = STRATEGIES[name](X, 16, seeds=[1], seed=0, groups=groups, quotas=quotas, **_extra(len(X)))
+    picks = STRATEGIES[name](X, 16, seeds=[1], seed=0, groups=groups, quotas=quotas, **_extra(len(X))).indices
     assert len(picks) == 16 and picks[0] == 1
     assert np.bincount(groups[picks], minlength=3).tolist() == [10, 4, 2]
 

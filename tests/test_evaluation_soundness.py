@@ -83,8 +83,10 @@ def test_tasks_with_only_empty_answers_are_named():
 def test_effect_size_interval_and_verdict():
     randoms = np.random.default_rng(0).normal(0.5, 0.1, 200).tolist()
     high = effect([0.8, 0.82, 0.79, 0.81, 0.8], randoms, True)
-    assert high["verdict"] == "beats" and high["z_lo"] > 0 and high["z"] == pytest.approx(
-        (0.804 - np.mean(randoms)) / np.std(randoms, ddof=1), abs=1e-3
+    assert (
+        high["verdict"] == "beats"
+        and high["z_lo"] > 0
+        and high["z"] == pytest.approx((0.804 - np.mean(randoms)) / np.std(randoms, ddof=1), abs=1e-3)
     )
     assert effect([0.8] * 5, randoms, False)["verdict"] == "loses"  # lower is better: 0.8 is worse than random
     tie = effect([0.45, 0.55, 0.5, 0.4, 0.6], randoms, True)
@@ -112,7 +114,9 @@ def test_evaluation_is_the_same_under_two_hash_seeds(tmp_path, tiny):
     paths = []
     for t, answers in enumerate((["yes", "no"], ["1", "2", "3"], ["cat", "dog"])):
         path = tmp_path / f"ds_t{t}.jsonl"
-        rows = [{"prompt": f"task {t} item {i} word{i % 7}", "completion": answers[i % len(answers)]} for i in range(20)]
+        rows = [
+            {"prompt": f"task {t} item {i} word{i % 7}", "completion": answers[i % len(answers)]} for i in range(20)
+        ]
         path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
         paths.append(str(path))
     outs = []

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from selector.cli import app
+from selector.cli.console import as_flags
 from selector.errors import SelectorError
 from selector.formats.export import SHAPES, ExportError, dataset_info, export_rows
 from selector.io import read_corpus
@@ -144,5 +145,6 @@ def test_filter_export_refuses_an_unknown_shape_and_a_multi_turn_alpaca_before_w
 
 
 def test_unknown_shape_is_a_selector_error():
-    with pytest.raises(SelectorError, match="--export 'chatml'"):
+    with pytest.raises(SelectorError, match="export='chatml'") as info:
         export_rows([], "chatml")
+    assert "--export 'chatml'" in as_flags(str(info.value))

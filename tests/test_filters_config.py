@@ -8,11 +8,11 @@ from selector.config import RunConfig, load_run_config, load_yaml, run_config_to
 from selector.errors import ConfigError
 from tests.conftest import REPO
 
-CONFIGS = REPO / "selector" / "config" / "presets"
+CONFIGS = REPO / "configs"
 
 
 def test_defaults_equal_configs_default_yaml():
-    """An installed package without configs/ must behave like --config selector/config/presets/default.yaml."""
+    """An installed package without configs/ must behave like --config configs/default.yaml."""
     assert load_run_config(CONFIGS / "default.yaml") == RunConfig() == load_run_config(None)
     # every key the file sets is spelled out, so the file documents the defaults
     data = load_yaml(CONFIGS / "default.yaml")

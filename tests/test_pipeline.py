@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from selector.cli import app
+from selector.cli.console import as_flags
 from selector.errors import SelectorError
 from selector.pipeline import resolve_budget, select
 
@@ -28,8 +29,9 @@ def test_budget_and_fraction_resolution():
     assert resolve_budget(None, 0.001, 100) == 1  # never zero
     with pytest.raises(SelectorError, match="not both"):
         resolve_budget(10, 0.1, 100)
-    with pytest.raises(SelectorError, match="--budget N"):
+    with pytest.raises(SelectorError, match="budget=N") as info:  # the library names its keyword
         resolve_budget(None, None, 100)
+    assert "--budget N" in as_flags(str(info.value))  # and the CLI spells it as the flag
     with pytest.raises(SelectorError, match=r"\(0, 1\]"):
         resolve_budget(None, 1.5, 100)
 

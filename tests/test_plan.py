@@ -139,3 +139,14 @@ def test_plan_params_alone_prints_the_compute_optimal_plan(tmp_path):
 def test_infinite_or_nan_plan_options_are_refused(args, message):
     res = runner.invoke(app, ["plan", "--params", "7B", *args])
     assert res.exit_code == 2 and message in res.output, res.output
+
+
+def test_library_plan_is_what_the_command_prints():
+    from selector.planning import plan
+
+    report = plan("7B", gpu_hours=8)
+    assert report.result["tokens_per_epoch"] == tokens_for_hours(8, 7 * 10**9)
+    res = runner.invoke(app, ["plan", "--gpu-hours", "8", "--params", "7B"])
+    assert res.exit_code == 0 and res.output == report.text + "\n"
+    with pytest.raises(ConfigError, match="give exactly one of SOURCE"):
+        plan("7B", tokens="2M", gpu_hours=8)

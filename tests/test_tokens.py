@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from selector.cli import app
+from selector.cli.console import as_flags
 from selector.embedding.models import load_local_tokenizer as load_tokenizer
 from selector.errors import ConfigError, SelectorError
 from selector.io import read_corpus
@@ -27,8 +28,9 @@ def test_parse_count_accepts_suffixes_and_plain_integers():
     assert parse_count("1.5B") == 1_500_000_000
     assert parse_count("120000") == parse_count(120_000) == parse_count("120_000") == 120_000
     for bad in ("0", 0, "-1", "two", "2X", "", True):
-        with pytest.raises(ConfigError, match="--tokens"):
+        with pytest.raises(ConfigError, match="tokens=") as info:
             parse_count(bad)
+        assert "--tokens" in as_flags(str(info.value))
 
 
 def test_tokens_are_counted_over_every_turn_without_special_tokens():
@@ -89,8 +91,9 @@ def test_token_budget_with_export_writes_train_jsonl_in_ranking_order(tmp_path, 
 def test_exactly_one_budget_form(tmp_path, demo_vectors):
     with pytest.raises(ConfigError, match="exactly one budget"):
         select([DEMO], tokens="2M", budget=10, embeddings=demo_vectors, progress=False)
-    with pytest.raises(ConfigError, match="--tokens must be at least 1"):
+    with pytest.raises(ConfigError, match="tokens= must be at least 1") as info:
         select([DEMO], tokens=0, embeddings=demo_vectors, progress=False)
+    assert "--tokens must be at least 1" in as_flags(str(info.value))
     with pytest.raises(SelectorError, match="holds no sample"):
         select([DEMO], tokens=3, embeddings=demo_vectors, progress=False)
 

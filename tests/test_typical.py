@@ -76,7 +76,7 @@ def test_typical_kcenter_equals_naive_reference(share):
 def test_typical_seeds_avoid_the_outliers_that_farthest_first_takes():
     X = _blobs()
     typical = typical_kcenter(X, 10, seed=0)
-    plain = STRATEGIES["kcenter"](X, 10)
+    plain = STRATEGIES["kcenter"](X, 10).indices
     outliers = set(range(4))
     assert not outliers & set(typical[:5].tolist())
     assert outliers & set(plain.tolist())
@@ -96,13 +96,16 @@ def test_typical_kcenter_keeps_given_seeds_quotas_and_is_deterministic():
 
 def test_share_zero_is_plain_kcenter_from_the_given_seed():
     X = _blobs()
-    assert typical_kcenter(X, 15, seeds=[0], share=0.0).tolist() == STRATEGIES["kcenter"](X, 15, seeds=[0]).tolist()
+    assert (
+        typical_kcenter(X, 15, seeds=[0], share=0.0).tolist()
+        == STRATEGIES["kcenter"](X, 15, seeds=[0]).indices.tolist()
+    )
 
 
 def test_choose_centres_equals_naive_weighted_facility_location():
     from itertools import combinations
 
-    from selector.selection.targeting import choose_centres
+    from selector.selection.coreset_plan import choose_centres
 
     C = _blobs(9, d=6, seed=4)
     w = np.array([5.0, 1, 1, 8, 2, 2, 1, 3, 1])
@@ -126,7 +129,7 @@ def test_kcenter_robust_equals_naive_reference_and_zero_is_kcenter():
     from selector.selection.robust import kcenter_robust
 
     X = _blobs(200)
-    assert kcenter_robust(X, 12, outliers=0.0).tolist() == STRATEGIES["kcenter"](X, 12).tolist()
+    assert kcenter_robust(X, 12, outliers=0.0).tolist() == STRATEGIES["kcenter"](X, 12).indices.tolist()
     z = 6
     picks = kcenter_robust(X, 12, seeds=[10], outliers=z / len(X))
     D = np.sqrt(np.maximum(2.0 - 2.0 * (X.astype(np.float64) @ X.T.astype(np.float64)), 0.0))

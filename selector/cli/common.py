@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 import typer
 
-from selector.config import load_run_config
+from selector.config import RunConfig, load_run_config
 from selector.embedding.backends import BACKENDS, DTYPES, QUANTIZE
 from selector.errors import SelectorError
 from selector.formats.export import SHAPES
@@ -41,6 +41,19 @@ def parse_mapping(items: list[str] | None) -> dict[str, str] | None:
 def choice(values: Iterable[str]) -> str:
     """The metavar that lists an option's choices, click style: ``[torch|onnx|static]``."""
     return "[" + "|".join(values) + "]"
+
+
+def config_default(key: str) -> str:
+    """The default of the dotted config key ``key`` (``encoder.device`` -> ``auto``), as help text shows it: help
+    reads the defaults from the config dataclasses instead of restating them."""
+    value: Any = RunConfig()
+    for part in key.split("."):
+        value = getattr(value, part)
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return "null" if value is None else str(value)
 
 
 def out_option(help: str, metavar: str = "DIR") -> Any:
@@ -117,7 +130,8 @@ Device = Annotated[
     typer.Option(
         "--device",
         metavar="DEVICE",
-        help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps (config: encoder.device; default auto).",
+        help="auto (cuda, then mps, then cpu), cpu, cuda, cuda:N or mps (config: encoder.device; default "
+        f"{config_default('encoder.device')}).",
     ),
 ]
 CacheDir = Annotated[
@@ -163,8 +177,9 @@ Decontaminate = Annotated[
     typer.Option(
         "--decontaminate",
         metavar="FILE",
-        help="Evaluation file whose records must not leak into the output: samples sharing a 13-word n-gram with "
-        "one are dropped (reason contaminated). Repeatable.",
+        help="Evaluation file whose records must not leak into the output: samples sharing a "
+        f"{config_default('filters.contamination_ngram')}-word n-gram (filters.contamination_ngram) with one are "
+        "dropped (reason contaminated). Repeatable.",
     ),
 ]
 Backend = Annotated[
@@ -172,9 +187,9 @@ Backend = Annotated[
     typer.Option(
         "--backend",
         metavar=choice(BACKENDS),
-        help="Encoder engine (config: encoder.backend): torch (exact, default), onnx (ONNX Runtime on the CPU; "
+        help="Encoder engine (config: encoder.backend): torch (exact), onnx (ONNX Runtime on the CPU; "
         "pip install 'selector[onnx]') or static (a model2vec model distilled from --model; pip install "
-        "'selector[static]').",
+        f"'selector[static]'); default {config_default('encoder.backend')}.",
     ),
 ]
 Quantize = Annotated[
@@ -190,8 +205,9 @@ Dtype = Annotated[
     typer.Option(
         "--dtype",
         metavar=choice(DTYPES),
-        help="Compute dtype of the torch encoder (config: encoder.dtype): auto (default: bf16 on CUDA from compute "
-        "capability 8.0, fp16 below, float32 elsewhere).",
+        help="Compute dtype of the torch encoder (config: encoder.dtype): auto (bf16 on CUDA from compute "
+        f"capability 8.0, fp16 below, float32 elsewhere); default "
+        f"{config_default('encoder.dtype')}.",
     ),
 ]
 Ray = Annotated[

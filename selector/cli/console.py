@@ -11,6 +11,7 @@ import errno
 import functools
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -23,6 +24,74 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DISK_ERRNOS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 DISK_HINT = "free space there, or choose another --out (or --cache-dir); nothing was written under the output's name"
+
+
+KEYWORDS = [
+    "budget",
+    "fraction",
+    "tokens",
+    "tokenizer",
+    "out",
+    "overwrite",
+    "export",
+    "task",
+    "task_field",
+    "source_field",
+    "mapping",
+    "skip_invalid",
+    "target",
+    "embeddings",
+    "decontaminate",
+    "model",
+    "device",
+    "cache_dir",
+    "trust_remote_code",
+    "backend",
+    "quantize",
+    "dtype",
+    "ray",
+    "ray_address",
+    "ray_workers",
+    "score_field",
+    "max_length",
+    "batch_tokens",
+    "template",
+    "storage",
+    "near",
+    "semantic",
+    "cache",
+    "budgets",
+    "strategies",
+    "seeds",
+    "draws",
+    "group_field",
+    "test_fraction",
+    "coverage_sample",
+    "holdout_datasets",
+    "datasets",
+]
+"""The library's keywords (``select()``, ``embed()``, ``dedup()``, ``Encoder``) that a flag of the same name sets;
+library errors name these (``budget=N``), and :func:`as_flags` spells them as flags for the command line."""
+FLAGS = {"mapping": "--map"}
+"""Keywords whose flag is not ``--`` plus the keyword with dashes."""
+_KEYWORD = re.compile(r"(?<![\w.\-])(" + "|".join(sorted(KEYWORDS, key=len, reverse=True)) + r')=("[^"]*"|)')
+
+
+def as_flags(message: str) -> str:
+    """A library error as the command line says it: each keyword is spelled as its flag (``budget=N`` ->
+    ``--budget N``, ``device="cpu"`` -> ``--device cpu``, ``embeddings=,`` -> ``--embeddings,``,
+    ``cache=False`` -> ``--no-cache``)."""
+    message = message.replace("cache=False", "--no-cache")
+
+    def flag(m: re.Match[str]) -> str:
+        name, quoted = m.group(1), m.group(2)
+        spelled = FLAGS.get(name, "--" + name.replace("_", "-"))
+        if quoted:
+            return f"{spelled} {quoted[1:-1]}"
+        follows = message[m.end() : m.end() + 1]
+        return spelled if follows == "" or follows.isspace() or follows in ",;:)]." else spelled + " "
+
+    return _KEYWORD.sub(flag, message)
 
 
 def debug_enabled() -> bool:
@@ -64,7 +133,7 @@ def handles_errors(func: F) -> F:
         except SelectorError as exc:
             if debug_enabled():
                 raise
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {as_flags(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt as exc:
             terminated = type(exc).__name__ == "Terminated"  # SIGTERM, raised as an interrupt by the encoder

@@ -26,6 +26,7 @@ from selector.cli.common import (
     SkipInvalid,
     SourceField,
     Verbose,
+    config_default,
     out_option,
     parse_mapping,
     with_encoder,
@@ -48,11 +49,19 @@ def dedup(
     ] = None,
     jaccard: Annotated[
         float | None,
-        typer.Option("--jaccard", metavar="J", help="Near-duplicate Jaccard threshold (default 0.8)."),
+        typer.Option(
+            "--jaccard",
+            metavar="J",
+            help=f"Near-duplicate Jaccard threshold (default {config_default('dedup.jaccard')}).",
+        ),
     ] = None,
     eps: Annotated[
         float | None,
-        typer.Option("--eps", metavar="EPS", help="Semantic duplicates: cosine above 1 - eps (default 0.05)."),
+        typer.Option(
+            "--eps",
+            metavar="EPS",
+            help=f"Semantic duplicates: cosine above 1 - eps (default {config_default('dedup.semantic_eps')}).",
+        ),
     ] = None,
     embeddings: Embeddings = None,
     model: Model = None,

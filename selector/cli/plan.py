@@ -9,10 +9,11 @@ import typer
 
 from selector.cli.common import Overwrite, Tokenizer, Verbose, out_option
 from selector.cli.console import handles_errors, setup_logging
-from selector.errors import ConfigError
+from selector.io.guard import holds_output_lock
 
 
 @handles_errors
+@holds_output_lock("plan")  # the lock on --out is held from before reading SOURCE
 def plan(
     source: Annotated[
         str | None,
@@ -64,55 +65,31 @@ def plan(
     from selector.io import output_guard
     from selector.io.guard import MARKER_KEY
     from selector.pipeline.outputs import write_manifest
-    from selector.pipeline.tokens import parse_count
-    from selector.planning import corpus_tokens, plan_training, tokens_for_hours
-    from selector.planning.optimal import compute_optimal_plan, render_chinchilla_table, render_optimal
-    from selector.planning.plan import render_plan
+    from selector.planning import check_plan
+    from selector.planning import plan as make_plan
+    from selector.planning.optimal import render_chinchilla_table
 
     setup_logging(verbose)
     if table:
         typer.echo(render_chinchilla_table())
         return
-    if not params:
-        raise ConfigError("--params is required: the model's parameter count, e.g. --params 7B (or --table)")
-    n_params = parse_count(params, "--params")
-    given = [x for x in (source, tokens, gpu_hours) if x is not None]
-    if len(given) > 1:
-        raise ConfigError(
-            "give exactly one of SOURCE (a selection or corpus), --tokens N or --gpu-hours H, or none of them for "
-            "the compute-optimal plan of --params"
-        )
-    guard = output_guard(out, "plan", [source] if source else [], overwrite=overwrite, kind="file") if out else None
-    kwargs = {"gpu": gpu, "mfu": mfu, "epochs": epochs, "peak_tflops": peak_tflops}
-    if not given:
-        plan_obj = compute_optimal_plan(n_params, gpu=gpu, mfu=mfu, peak_tflops=peak_tflops)
-        result = {"compute_optimal": True, "plan": plan_obj.to_dict()}
-        typer.echo(render_optimal(plan_obj))
-    elif gpu_hours is not None:
-        budget = tokens_for_hours(gpu_hours, n_params, **kwargs)  # type: ignore[arg-type]
-        result: dict = {"gpu_hours": gpu_hours, "params": n_params, "tokens_per_epoch": budget, **kwargs}
-        typer.echo(
-            f"{gpu_hours:g} GPU-hours on {gpu} at MFU {mfu:g} train a {params} model on {budget:,} tokens per epoch "
-            f"over {epochs:g} epoch(s) (6·N·D)"
-        )
-        typer.echo(f"select with: selector select DATA --tokens {budget} --out picked/")
-        plan_obj = plan_training(budget, n_params, **kwargs)  # type: ignore[arg-type]
-        result["plan"] = plan_obj.to_dict()
-        typer.echo("")
-        typer.echo(render_plan(plan_obj, f"{gpu_hours:g} GPU-hours"))
-    else:
-        if tokens is not None:
-            n_tokens, what = parse_count(tokens, "--tokens"), "--tokens"
-        else:
-            n_tokens, samples, files = corpus_tokens(str(source), tokenizer)
-            counter = f"--tokenizer {tokenizer}" if tokenizer else "the default encoder's tokenizer"
-            what = f"{samples:,} samples in {files}, counted with {counter}"
-        plan_obj = plan_training(n_tokens, n_params, **kwargs)  # type: ignore[arg-type]
-        result = {"source": source, "counted": what, "plan": plan_obj.to_dict()}
-        typer.echo(render_plan(plan_obj, what))
+    check_plan(params, source, tokens, gpu_hours)  # a wrong call is an error before the output is claimed
+    guard = output_guard(out, "plan", [source] if source else [], overwrite=overwrite, kind="json") if out else None
+    report = make_plan(
+        params,
+        source=source,
+        tokens=tokens,
+        gpu_hours=gpu_hours,
+        gpu=gpu,
+        mfu=mfu,
+        epochs=epochs,
+        peak_tflops=peak_tflops,
+        tokenizer=tokenizer,
+    )
+    typer.echo(report.text)
     if guard is not None:
         with guard.locked():
-            write_manifest(guard.path, {MARKER_KEY: _version(), "command": "plan", **result})
+            write_manifest(guard.path, {MARKER_KEY: _version(), "command": "plan", **report.result})
         typer.echo(f"wrote {out}")
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -100,52 +100,39 @@ def select(
     """
     setup_logging(verbose, quiet)
     # torch and faiss load with the pipeline: imported when the command runs, so that `--help` stays fast
+    from selector.io import ReadOptions
+    from selector.pipeline.options import BudgetOptions, EncoderOptions, OutputOptions, SelectOptions
     from selector.pipeline.request import build_request
     from selector.pipeline.run import run_request
 
-    request = build_request(
-        inputs,
-        budget=budget,
-        fraction=fraction,
-        out=out,
-        config=config,
-        seed=seed,
-        source_field=source_field,
-        task_field=task_field,
-        task=task,
-        target=target,
-        model=model,
-        embeddings=embeddings,
-        device=device,
-        cache_dir=cache_dir,
-        mapping=parse_mapping(maps),
-        decontaminate=decontaminate,
-        skip_invalid=skip_invalid,
-        overwrite=overwrite,
-        progress=not quiet,
-        trust_remote_code=True if trust_remote_code else None,  # unset: the config's encoder.trust_remote_code
-        tokens=tokens,
-        tokenizer=tokenizer,
-        export=export,
-        backend=backend,
-        quantize=quantize,
-        dtype=dtype,
-        encoder=ray_overrides(ray, ray_address, ray_workers),
-    )
+    options = SelectOptions(
+        size=BudgetOptions(budget, fraction, tokens, tokenizer),
+        output=OutputOptions(out, overwrite, progress=not quiet, export=export),
+        read=ReadOptions(source_field, task_field, parse_mapping(maps), skip_invalid),
+        encoder=EncoderOptions(
+            model, device, cache_dir,
+            trust_remote_code=True if trust_remote_code else None,  # unset: the config's encoder.trust_remote_code
+            backend=backend, quantize=quantize, dtype=dtype, **ray_overrides(ray, ray_address, ray_workers),
+        ),
+        config=config, seed=seed, task=task, target=target, embeddings=embeddings, decontaminate=decontaminate,
+    )  # fmt: skip
+    request = build_request(inputs, options)
     result = run_request(request)
-    m = result.manifest
+    typer.echo(summary(result.manifest, out))
+
+
+def summary(m: dict[str, Any], out: Path) -> str:
+    """The lines ``selector select`` prints after a run, from its manifest."""
     counts = m["counts"]
     cov = m["coverage"]
-    typer.echo(
+    lines = [
         f"selected {counts['selected']:,} of {counts['read']:,} samples "
-        f"({counts['after_filters']:,} after filters, {counts['candidates']:,} candidates)"
-    )
-    typer.echo(
+        f"({counts['after_filters']:,} after filters, {counts['candidates']:,} candidates)",
         f"coverage radius {cov['selection']['radius']:.4f} (random: {cov['random']['radius']:.4f}); "
-        f"mean distance {cov['selection']['mean_distance']:.4f} (random: {cov['random']['mean_distance']:.4f})"
-    )
+        f"mean distance {cov['selection']['mean_distance']:.4f} (random: {cov['random']['mean_distance']:.4f})",
+    ]
     if "tokens" in m:
-        typer.echo(f"{m['tokens']['selected']:,} training tokens of a {m['tokens']['budget']:,} token budget")
+        lines.append(f"{m['tokens']['selected']:,} training tokens of a {m['tokens']['budget']:,} token budget")
     sel = m["sources"]["selected"]
     if sel:
         shown = ", ".join(f"{k} {v:,}" for k, v in list(sel.items())[:SOURCES_SHOWN])
@@ -154,5 +141,6 @@ def select(
             if len(sel) > SOURCES_SHOWN
             else ""
         )
-        typer.echo(f"per source: {shown}{more}")
-    typer.echo(f"wrote {out}/ ({', '.join(m['outputs'])}) in {m['seconds']['total']:.1f} s")
+        lines.append(f"per source: {shown}{more}")
+    lines.append(f"wrote {out}/ ({', '.join(m['outputs'])}) in {m['seconds']['total']:.1f} s")
+    return "\n".join(lines)

@@ -61,7 +61,7 @@ class EncoderActor:
             raise SelectorError(
                 "a Ray encoder worker would key its vectors differently from the driver "
                 f"({', '.join(f'{k}: {fields.get(k)!r} here, {expected.get(k)!r} on the driver' for k in differ)}); "
-                "install the same model and packages on every machine, or set --dtype explicitly"
+                "install the same model and packages on every machine, or set dtype= explicitly"
             )
         self.cache = self.encoder.open_cache(template) if settings.get("cache", True) else None
 
@@ -135,7 +135,7 @@ def fill_cache_ray(
     workers and their resources, ``texts_sent``, ``n_truncated`` (of those, cut at the max length), ``seconds``.
     """
     if not encoder.cache_enabled:
-        raise SelectorError("--ray fills the embedding cache that the run then reads: it cannot run with --no-cache")
+        raise SelectorError("ray= fills the embedding cache that the run then reads: it cannot run with cache=False")
     start = time.perf_counter()
     hashes = text_hashes(texts)
     uniq, first = np.unique(hashes, return_index=True)

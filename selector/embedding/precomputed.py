@@ -76,7 +76,7 @@ def load_embeddings(
     path = Path(path)
     arr = _open_npy(path)
     if arr.ndim != 2:
-        raise SelectorError(f"--embeddings {path}: expected a 2-D array (samples x dims), got shape {arr.shape}")
+        raise SelectorError(f"embeddings={path}: expected a 2-D array (samples x dims), got shape {arr.shape}")
     meta = _read_sidecar(path)
     if meta is None:
         _check_count(path, arr.shape[0], len(samples))
@@ -113,14 +113,14 @@ def unit_rows(
     float32 unit rows rounded to float16.
     """
     if arr.dtype.kind not in "fiu":
-        raise SelectorError(f"--embeddings {path}: expected float32 or float16 vectors, got {arr.dtype}")
+        raise SelectorError(f"embeddings={path}: expected float32 or float16 vectors, got {arr.dtype}")
     out = np.empty((len(rows), arr.shape[1]), dtype=dtype)
     for s in range(0, len(rows), block):
         part = rows[s : s + block]
         B = out[s : s + len(part)] if out.dtype == np.float32 else np.empty((len(part), arr.shape[1]), np.float32)
         B[...] = _read_rows(arr, part)
         if not np.isfinite(B).all():
-            raise SelectorError(f"--embeddings {path}: contains NaN or infinite values")
+            raise SelectorError(f"embeddings={path}: contains NaN or infinite values")
         with np.errstate(over="ignore", under="ignore"):  # such rows are found and scaled just below
             norms = np.linalg.norm(B, axis=1, keepdims=True)
         extreme = np.flatnonzero(~((norms[:, 0] > SAFE_NORMS[0]) & (norms[:, 0] < SAFE_NORMS[1])))
@@ -129,7 +129,7 @@ def unit_rows(
             zero = np.flatnonzero(peak[:, 0] == 0)
             if zero.size:
                 row = int(part[extreme[zero[0]]])
-                raise SelectorError(f"--embeddings {path}: row {row} is all zeros; it cannot be normalised")
+                raise SelectorError(f"embeddings={path}: row {row} is all zeros; it cannot be normalised")
             B[extreme] /= peak
             norms[extreme] = np.linalg.norm(B[extreme], axis=1, keepdims=True)
         B /= norms
@@ -170,14 +170,14 @@ def check_alignment(
     listed = meta.get("rows")
     if listed != n_rows:
         raise SelectorError(
-            f"--embeddings {path} has {n_rows:,} rows but its sidecar {sidecar.name} lists {listed}: the two files "
+            f"embeddings={path} has {n_rows:,} rows but its sidecar {sidecar.name} lists {listed}: the two files "
             f"are not from the same `selector embed` run; {_RERUN}"
         )
     made_with = meta.get("template", "default")
     if template is not None and template != made_with:
         raise SelectorError(
-            f"--embeddings {path} was embedded with template {made_with!r} but this run's encoder.template is "
-            f"{template!r}; set encoder.template: {made_with} in the config or embed again with --template {template}"
+            f"embeddings={path} was embedded with template {made_with!r} but this run's encoder.template is "
+            f"{template!r}; set encoder.template: {made_with} in the config or embed again with template={template}"
         )
     if model is not None:
         _check_model(path, meta, model)
@@ -189,8 +189,7 @@ def check_alignment(
         if ids != now_ids:
             k = _first_difference(ids, now_ids)
             raise SelectorError(
-                f"--embeddings {path}: row {k} is {_id(ids, k)} but the inputs' sample {k} is "
-                f"{_id(now_ids, k)}; {_RERUN}"
+                f"embeddings={path}: row {k} is {_id(ids, k)} but the inputs' sample {k} is {_id(now_ids, k)}; {_RERUN}"
             )
         log.warning(
             "--embeddings %s: its sidecar has no per-row text hashes (an older selector); only the ids were checked",
@@ -199,14 +198,14 @@ def check_alignment(
         return
     if not isinstance(stored, list) or len(stored) != n_rows:
         raise SelectorError(
-            f"--embeddings {path}: its sidecar {sidecar.name} is damaged (text_hashes does not hold one hash per "
+            f"embeddings={path}: its sidecar {sidecar.name} is damaged (text_hashes does not hold one hash per "
             f"row); {_RERUN}"
         )
     if np.array_equal(_digests(stored), _digests_of(samples, made_with)):  # 16 bytes a row, not a hex string
         return
     now = row_hashes(samples, made_with)
     raise SelectorError(
-        f"--embeddings {path} does not match the inputs: {_describe(path, stored, now, ids, samples, meta)}; {_RERUN}"
+        f"embeddings={path} does not match the inputs: {_describe(path, stored, now, ids, samples, meta)}; {_RERUN}"
     )
 
 
@@ -265,7 +264,7 @@ def _check_count(path: Path, n_rows: int, n_samples: int, meta: dict[str, Any] |
         names = [str(i.get("path")) for i in meta.get("inputs", []) if isinstance(i, dict)]
         made_from = f" (embedded from {', '.join(names)})" if names else ""
     raise SelectorError(
-        f"--embeddings {path} has {n_rows:,} rows{made_from} but the inputs hold {n_samples:,} samples; the rows "
+        f"embeddings={path} has {n_rows:,} rows{made_from} but the inputs hold {n_samples:,} samples; the rows "
         "must align with the samples as read (write them with `selector embed` on the same inputs)"
     )
 
@@ -277,9 +276,9 @@ def _check_model(path: Path, meta: dict[str, Any], model: str | Path) -> None:
     sha = models.weights_sha256(ref.path)
     if meta.get("sha256") != sha:
         raise SelectorError(
-            f"--embeddings {path} was embedded with model {meta.get('model')!r} (weights sha256 "
+            f"embeddings={path} was embedded with model {meta.get('model')!r} (weights sha256 "
             f"{str(meta.get('sha256'))[:12]}...) but this run's encoder.model is {str(model)!r} (sha256 "
-            f"{sha[:12]}...); leave encoder.model unset with --embeddings, or embed again with --model {model}"
+            f"{sha[:12]}...); leave encoder.model unset with embeddings=, or embed again with model={model}"
         )
 
 
@@ -294,7 +293,7 @@ def _read_sidecar(path: Path) -> dict[str, Any] | None:
         meta = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise SelectorError(
-            f"--embeddings {path}: its sidecar {sidecar} is unreadable ({exc}); restore it, or embed again"
+            f"embeddings={path}: its sidecar {sidecar} is unreadable ({exc}); restore it, or embed again"
         ) from None
     if not isinstance(meta, dict) or MARKER_KEY not in meta or meta.get("command") != "embed":
         log.warning("%s is not a `selector embed` sidecar; ignoring it", sidecar)
@@ -308,22 +307,20 @@ def _open_npy(path: Path) -> np.ndarray:
         with path.open("rb") as f:
             head = f.read(64)
     except FileNotFoundError:
-        raise SelectorError(f"--embeddings {path}: file not found") from None
+        raise SelectorError(f"embeddings={path}: file not found") from None
     except IsADirectoryError:
-        raise SelectorError(f"--embeddings {path} is a folder; pass the .npy file `selector embed` wrote") from None
+        raise SelectorError(f"embeddings={path} is a folder; pass the .npy file `selector embed` wrote") from None
     except OSError as exc:
-        raise SelectorError(f"--embeddings {path}: cannot read it ({exc.strerror or exc})") from None
+        raise SelectorError(f"embeddings={path}: cannot read it ({exc.strerror or exc})") from None
     if not head.startswith(NPY_MAGIC):
         raise SelectorError(
-            f"--embeddings {path} is not a .npy array file: it {_looks_like(head)}; write the vectors "
+            f"embeddings={path} is not a .npy array file: it {_looks_like(head)}; write the vectors "
             "with `selector embed` or numpy.save (one float row per sample)"
         )
     try:
         return np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError) as exc:
-        raise SelectorError(
-            f"--embeddings {path}: a damaged or unsupported .npy file ({exc}); write it again"
-        ) from None
+        raise SelectorError(f"embeddings={path}: a damaged or unsupported .npy file ({exc}); write it again") from None
 
 
 def _looks_like(head: bytes) -> str:

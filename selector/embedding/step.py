@@ -8,17 +8,23 @@ vector from it, so the vectors are those of a local run and the manifest says ``
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
 import logging
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from selector.embedding.config import EncoderConfig
 from selector.errors import SelectorError
 from selector.sample import Sample
+
+if TYPE_CHECKING:
+    from selector.embedding.encoder import Encoder
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +44,7 @@ class RayOptions:
     batch_tokens: int | None = None
 
 
-def ray_options(config: Any) -> RayOptions | None:
+def ray_options(config: EncoderConfig) -> RayOptions | None:
     """The :class:`RayOptions` an ``encoder:`` config section asks for, or ``None`` when ``encoder.ray`` is off."""
     if not config.ray:
         return None
@@ -95,27 +101,18 @@ def encode_texts(
     return X, info
 
 
-def load_encoder(config: Any, *, cache: bool = True) -> Any:
+def load_encoder(config: EncoderConfig, *, cache: bool = True) -> Encoder:
     """The :class:`~selector.embedding.encoder.Encoder` described by the ``encoder:`` section of a run config
-    (every place that builds an encoder from settings goes through here); ``cache=False`` neither reads nor writes
-    the embedding cache."""
+    (every place that builds an encoder from settings goes through here): each key the encoder takes is passed by
+    its name, so a new key needs no line here. ``cache=False`` neither reads nor writes the embedding cache."""
     from selector.embedding.encoder import Encoder
 
-    return Encoder(
-        config.model,
-        max_length=config.max_length,
-        device=config.device,
-        batch_tokens=config.batch_tokens,
-        cache=cache,
-        cache_dir=config.cache_dir,
-        trust_remote_code=config.trust_remote_code,
-        backend=config.backend,
-        quantize=config.quantize,
-        dtype=config.dtype,
-    )
+    takes = inspect.signature(Encoder).parameters
+    keys = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name in takes}
+    return Encoder(**keys, cache=cache)
 
 
-def load_encoder_soon(config: Any) -> Future[Any]:
+def load_encoder_soon(config: EncoderConfig) -> Future[Encoder]:
     """Start :func:`load_encoder` in a background thread and return its future: a run can read and filter while
     the model's imports, weights and CUDA context load (on an H200 the embed stage spent about 9 of its 12 s there
     before encoding began). Pass the future to :func:`pool_embeddings` as ``encoder``; errors surface there."""
@@ -155,7 +152,7 @@ def embed_target(
 
     corpus = read_corpus([path], mapping=read_options.mapping, skip_invalid=read_options.skip_invalid)
     if not corpus.samples:
-        raise SelectorError(f"--target {path}: no samples were read")
+        raise SelectorError(f"target={path}: no samples were read")
     X, _ = embed_samples(corpus.samples, encoder, template, progress=progress)
     info = {"path": str(path), "samples": len(corpus.samples)}
     info["sha256"] = corpus.files[0].sha256 if corpus.files else None
@@ -165,7 +162,7 @@ def embed_target(
 def pool_embeddings(
     pool: Sequence[Sample],
     corpus: Any,
-    config: Any,
+    config: EncoderConfig,
     embeddings: str | Path | None = None,
     *,
     progress: bool = True,

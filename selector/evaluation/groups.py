@@ -63,14 +63,14 @@ def group_keys(samples: Sequence[Any], group_field: str | None, datasets: Sequen
     if group_field == ROW:
         prefix = dataset_prefixes([str(s.source) for s in samples], datasets)
         if any(s.line is None for s in samples):
-            raise SelectorError("--group-field @row needs line-based inputs (JSONL, JSON arrays or CSV)")
+            raise SelectorError('group_field="@row" needs line-based inputs (JSONL, JSON arrays or CSV)')
         return [f"{prefix[str(s.source)]}:{s.line}" for s in samples]
     keys = []
     for s in samples:
         record = s.record
         if not isinstance(record, dict) or group_field not in record:
             raise SelectorError(
-                f"{s.id}: no {group_field!r} field for --group-field; give a key every record has, or @row"
+                f"{s.id}: no {group_field!r} field (group_field=); give a key every record has, or @row"
             )
         keys.append(str(record[group_field]))
     return keys

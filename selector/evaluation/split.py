@@ -49,7 +49,7 @@ def split_by_task(tasks: Sequence[str], prompts: Sequence[str], *, test_fraction
     if len(tasks) != len(prompts):
         raise ConfigError(f"split_by_task got {len(tasks)} tasks for {len(prompts)} prompts")
     if not 0 < test_fraction < 1:
-        raise ConfigError(f"--test-fraction must be in (0, 1), got {test_fraction!r}")
+        raise ConfigError(f"test_fraction= must be in (0, 1), got {test_fraction!r}")
     by_task: dict[str, list[int]] = {}
     for i, t in enumerate(tasks):
         by_task.setdefault(str(t), []).append(i)
@@ -94,7 +94,7 @@ def split_by_group(
     if not len(tasks) == len(groups) == len(prompts):
         raise ConfigError(f"split_by_group got {len(tasks)} tasks, {len(groups)} groups, {len(prompts)} prompts")
     if not 0 < test_fraction < 1:
-        raise ConfigError(f"--test-fraction must be in (0, 1), got {test_fraction!r}")
+        raise ConfigError(f"test_fraction= must be in (0, 1), got {test_fraction!r}")
     names, inv = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
     held = np.zeros(len(names), dtype=bool)
     n_test = min(len(names) - 1, max(1, round(test_fraction * len(names)))) if len(names) > 1 else 0
@@ -126,7 +126,7 @@ def leave_datasets_out(
     names = sorted({dataset_of(str(t), datasets) for t in tasks})
     if not 0 < n_datasets < len(names):
         raise ConfigError(
-            f"--holdout-datasets must be between 1 and {len(names) - 1} (of {len(names)}), got {n_datasets}"
+            f"holdout_datasets= must be between 1 and {len(names) - 1} (of {len(names)}), got {n_datasets}"
         )
     held = {names[i] for i in np.random.default_rng([int(seed), 1]).permutation(len(names))[:n_datasets]}
     held_row = np.asarray([dataset_of(str(t), datasets) in held for t in tasks], dtype=bool)

@@ -1,17 +1,18 @@
 """LIMA-style quality filters and cleaning (``docs/algorithms.md`` section 1).
 
-:func:`apply_filters` runs the rules switched on in a :class:`FilterConfig`, in the fixed order of
-:data:`REASONS`, and gives each dropped sample exactly one reason code; :func:`clean_samples` is the cleaning
-transform (links, images and HTML removed, code and lists kept), reported separately from drops.
+:func:`apply_filters` runs the rules switched on in a :class:`FilterConfig`, in the fixed order of the
+registry (:func:`~selector.filters.base.rule`, one module per rule; :data:`REASONS` is derived from it), and
+gives each dropped sample exactly one reason code; :func:`clean_samples` is the cleaning transform (links,
+images and HTML removed, code and lists kept), reported separately from drops.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 
-from selector.filters.base import REASONS, REGISTRY, CorpusRule, Filter, FilterPipeline, FilterResult
+from selector.filters.base import REASONS, REGISTRY, RULES, CorpusRule, Filter, FilterPipeline, FilterResult, rule
 from selector.filters.clean import CleanConfig, clean_samples, clean_text
 from selector.filters.config import DedupConfig, FilterConfig
 from selector.filters.contamination import ContaminationFilter
@@ -29,6 +30,7 @@ for _module in pkgutil.iter_modules(__path__):  # every rule module registers it
 __all__ = [
     "REASONS",
     "REGISTRY",
+    "RULES",
     "CleanConfig",
     "ContaminationFilter",
     "CorpusRule",
@@ -51,28 +53,27 @@ __all__ = [
     "build_filters",
     "clean_samples",
     "clean_text",
+    "rule",
 ]
 
 
-def build_filters(config: FilterConfig) -> list[Filter]:
-    """The rules switched on in ``config``, in the order of the registry (each rule's ``order``).
+def build_filters(config: FilterConfig, only: Collection[str] | None = None) -> list[Filter]:
+    """The per-sample rules switched on in ``config`` (of those named in ``only``, when given), in the order of
+    the registry (each rule's ``order``).
 
-    Each rule lives in its own module and registers itself (:data:`~selector.filters.base.REGISTRY`); every
+    Each rule lives in its own module and registers itself with :func:`~selector.filters.base.rule`; every
     module of this package is imported above, so a new rule needs only its file (and its keys in
     :class:`FilterConfig` when it has thresholds)."""
-    built = (rule.from_config(config) for rule in REGISTRY)
+    built = (cls.from_config(config) for cls in REGISTRY if only is None or cls.name in only)
     return [f for f in built if f is not None]
 
 
 def build_corpus_rules(config: FilterConfig, dedup: DedupConfig | None, seed: int = 0) -> list[CorpusRule]:
-    """The whole-pool rules switched on in ``dedup`` (near duplicates); they run after :func:`build_filters`'."""
-    if dedup is None or not dedup.near_duplicate:
-        return []
-    return [
-        NearDuplicateRule(
-            dedup.jaccard, dedup.shingle, dedup.shingle_size, dedup.num_perm, score_field=config.score_field, seed=seed
-        )
-    ]
+    """The whole-pool rules of the registry switched on in ``dedup`` (near duplicates), in order; they run after
+    :func:`build_filters`'."""
+    classes = [r.obj for r in RULES if isinstance(r.obj, type) and issubclass(r.obj, CorpusRule)]
+    built = (cls.from_config(config, dedup, seed) for cls in classes)
+    return [r for r in built if r is not None]
 
 
 def apply_filters(

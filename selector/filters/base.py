@@ -3,44 +3,92 @@
 A filter is a small object with ``check(sample) -> reason | None``: ``None`` keeps the sample, a reason code
 drops it. The pipeline asks the filters in a fixed order and stops at the first reason, so every dropped sample
 carries exactly one reason code, counted per rule and per source. Reason codes are stable strings that tests and
-downstream tools rely on: :data:`REASONS`.
+downstream tools rely on: :data:`REASONS`. Each rule registers itself with :func:`rule` in its own module, with
+its place in the order and the text of its reasons; :data:`REASONS` and the report's ``REASON_TEXT`` are derived.
 """
 
 from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from selector.progress import Progress
+from selector.report.reasons import REASON_TEXT
 from selector.sample import Sample, held
 
-__all__ = ["REASONS", "REGISTRY", "CorpusRule", "Filter", "FilterPipeline", "FilterResult"]
+__all__ = [
+    "REASONS",
+    "REGISTRY",
+    "RULES",
+    "CorpusRule",
+    "Filter",
+    "FilterPipeline",
+    "FilterResult",
+    "RuleEntry",
+    "rule",
+]
 
 logger = logging.getLogger(__name__)
 
-#: The per-sample rule classes in the order they run: a :class:`Filter` subclass that sets ``order`` registers
-#: itself here when its module is imported, and :func:`selector.filters.build_filters` builds the chain from it.
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class RuleEntry:
+    """One registered rule: what :func:`rule` was given. ``obj`` is a :class:`Filter` or :class:`CorpusRule`
+    subclass (built from a config by :func:`selector.filters.build_filters` and ``build_corpus_rules``) or any
+    other object whose drops carry these reasons (the semantic-duplicate step, run by the pipeline)."""
+
+    name: str
+    order: int
+    reasons: tuple[tuple[str, str], ...]
+    obj: Any
+
+
+#: Every registered rule, in the order the rules run (lower ``order`` first); :func:`rule` fills it.
+RULES: list[RuleEntry] = []
+
+#: The per-sample rule classes of :data:`RULES`, in the order they run.
 REGISTRY: list[type[Filter]] = []
 
-#: Every reason code, in the order the built-in rules are applied (a documented contract: codes never change).
-REASONS: tuple[str, ...] = (
-    "empty",
-    "too_short",
-    "too_long",
-    "low_score",
-    "first_person",
-    "refers_to_other_answers",
-    "prompt_too_short",
-    "prompt_too_long",
-    "language",
-    "contaminated",
-    "duplicate",
-    "near_duplicate",
-    "semantic_duplicate",
-)
+#: Every reason code, in the order the rules run (a documented contract: codes never change); derived from
+#: :data:`RULES` as each rule registers (the same list object, so an import of it stays current).
+REASONS: list[str] = []
+
+
+def rule(
+    name: str, *, order: int, text: str | None = None, reasons: Mapping[str, str] | None = None
+) -> Callable[[T], T]:
+    """Register a rule under ``name``, run at ``order`` (lower first), with its reason codes and their one-line
+    explanations (what ``report.html`` shows beside the examples): ``text`` for a rule whose one code is its
+    ``name``, or ``reasons`` (code -> text) for several. On a class, also sets ``name``, ``order`` and
+    ``reasons``. A code two rules share must have the same text; an order or name taken twice is an error."""
+    codes = dict(reasons) if reasons is not None else {name: text or ""}
+    if not codes or not all(codes.values()):
+        raise ValueError(f"rule {name!r}: every reason code needs its one-line text")
+
+    def register(obj: T) -> T:
+        for other in RULES:
+            if other.name == name or other.order == order:
+                raise ValueError(f"rule {name!r} (order {order}) collides with {other.name!r} (order {other.order})")
+            for code, line in other.reasons:
+                if code in codes and codes[code] != line:
+                    raise ValueError(f"reason {code!r} of rule {name!r} is explained differently by {other.name!r}")
+        if isinstance(obj, type):
+            obj.name, obj.order, obj.reasons = name, order, tuple(codes)  # type: ignore[attr-defined]
+        RULES.append(RuleEntry(name, order, tuple(codes.items()), obj))
+        RULES.sort(key=lambda r: r.order)
+        REGISTRY[:] = [r.obj for r in RULES if isinstance(r.obj, type) and issubclass(r.obj, Filter)]
+        text_of = {code: line for r in RULES for code, line in r.reasons}
+        REASONS[:] = list(text_of)
+        REASON_TEXT.clear()
+        REASON_TEXT.update(text_of)
+        return obj
+
+    return register
 
 
 class Filter(ABC):
@@ -55,14 +103,8 @@ class Filter(ABC):
     name: ClassVar[str]
     #: The reason codes :meth:`check` can return.
     reasons: ClassVar[tuple[str, ...]]
-    #: Where the rule runs in the chain (lower first); ``None``: not built from a config (a base class).
-    order: ClassVar[int | None] = None
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if cls.__dict__.get("order") is not None:
-            REGISTRY.append(cls)
-            REGISTRY.sort(key=lambda rule: rule.order)  # type: ignore[arg-type, return-value]
+    #: Where the rule runs in the chain (lower first); set by :func:`rule`.
+    order: ClassVar[int]
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:
@@ -99,6 +141,12 @@ class CorpusRule(ABC):
     @abstractmethod
     def find(self, samples: Sequence[Sample]) -> list[tuple[int, str, dict[str, Any]]]:
         """``(index into samples, reason, details)`` for every sample to drop, indices ascending."""
+
+    @classmethod
+    def from_config(cls, config: Any, dedup: Any, seed: int = 0) -> CorpusRule | None:
+        """The rule as the ``filters:`` and ``dedup:`` sections set it up (a FilterConfig and a DedupConfig), or
+        ``None`` when they switch it off. ``seed`` seeds any randomness (MinHash permutations)."""
+        return None
 
     def describe(self) -> dict[str, Any]:
         """Parameters and counts of the last run, for manifests."""

@@ -31,7 +31,7 @@ def check_eps(eps: float, key: str = "dedup.semantic_eps") -> float:
 
 @dataclass
 class FilterConfig:
-    """Which rules run and with what thresholds; rules run in the order of :data:`~selector.filters.REASONS`.
+    """Which rules run and with what thresholds; rules run in the registry's order (:data:`~selector.filters.REASONS`).
 
     Attributes:
         empty: drop samples with a blank prompt or blank answer (``empty``).

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from selector.errors import ConfigError
-from selector.filters.base import Filter
+from selector.filters.base import Filter, rule
 from selector.io import read_corpus
 from selector.sample import Sample
 
@@ -60,12 +60,13 @@ def ngram_hashes(tokens: Sequence[str], n: int) -> list[bytes]:
     return [_digest(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
+@rule(
+    "contaminated",
+    order=80,
+    text="The record shares a word n-gram (13 by default) with an evaluation record of --decontaminate.",
+)
 class ContaminationFilter(Filter):
     """Drops samples sharing a word n-gram with a record of ``files`` (``contaminated``)."""
-
-    name = "contaminated"
-    reasons = ("contaminated",)
-    order = 80
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:

@@ -16,7 +16,7 @@ import logging
 from typing import Any
 
 from selector.errors import ConfigError
-from selector.filters.base import Filter
+from selector.filters.base import Filter, rule
 from selector.sample import Sample
 
 __all__ = ["LanguageFilter", "check_languages", "supported_languages"]
@@ -60,12 +60,9 @@ def check_languages(languages: list[str]) -> list[str]:
     return wanted
 
 
+@rule("language", order=70, text="The text is detected (langdetect, seeded) in a language outside filters.languages.")
 class LanguageFilter(Filter):
     """Drops samples confidently detected in a language outside ``languages`` (``language``)."""
-
-    name = "language"
-    reasons = ("language",)
-    order = 70
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:

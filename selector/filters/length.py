@@ -1,36 +1,38 @@
 """Emptiness and length rules on the assistant text (``empty``, ``too_short``, ``too_long``).
 
 LIMA keeps Stack Exchange answers of 1,200 to 4,096 characters. Length is measured on the assistant turns
-(:attr:`Sample.response`, turns joined by blank lines), in characters or in tokens of the default encoder's
-tokenizer. A sample with no assistant turn at all (a prompts-only corpus such as Vicuna's 80 questions) is not
-length-checked: there is no answer to measure.
+(:attr:`Sample.response`, turns joined by blank lines) in characters, or in tokens of the default encoder's
+tokenizer as :mod:`selector.embedding.tokens` counts them (turn by turn). A sample with no assistant turn at all
+(a prompts-only corpus such as Vicuna's 80 questions) is not length-checked: there is no answer to measure.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from typing import Any
 
 from selector.embedding.models import load_local_tokenizer
+from selector.embedding.tokens import PROMPT_ROLES, RESPONSE_ROLES, sample_tokens
 from selector.errors import ConfigError
-from selector.filters.base import Filter
+from selector.filters.base import Filter, rule
 from selector.sample import Sample
 
 __all__ = ["EmptyFilter", "LengthFilter", "TokenLengthFilter", "check_bounds"]
 
 logger = logging.getLogger(__name__)
 
+TOO_SHORT = "The response is shorter than filters.min_chars (or min_tokens): LIMA kept answers of 1,200+ characters."
+TOO_LONG = "The response is longer than filters.max_chars (or max_tokens)."
+
 
 def _has_answer(sample: Sample) -> bool:
     return any(m.role == "assistant" for m in sample.messages)
 
 
+@rule("empty", order=10, text="The prompt or the answer is blank.")
 class EmptyFilter(Filter):
     """Drops samples with a blank prompt, or with assistant turns that are all blank (``empty``)."""
-
-    name = "empty"
-    reasons = ("empty",)
-    order = 10
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:
@@ -53,15 +55,12 @@ def check_bounds(lo: int | None, hi: int | None, what: str) -> None:
         raise ConfigError(f"config keys 'filters.min_{what}' ({lo}) and 'filters.max_{what}' ({hi}): min exceeds max")
 
 
+@rule("length", order=20, reasons={"too_short": TOO_SHORT, "too_long": TOO_LONG})
 class LengthFilter(Filter):
     """Drops answers shorter than ``min_chars`` (``too_short``) or longer than ``max_chars`` (``too_long``).
 
     Bounds are inclusive (LIMA: 1,200 and 4,096); ``None`` switches a bound off.
     """
-
-    name = "length"
-    reasons = ("too_short", "too_long")
-    order = 20
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:
@@ -88,6 +87,16 @@ class LengthFilter(Filter):
         return {"min_chars": self.min_chars, "max_chars": self.max_chars}
 
 
+@rule(
+    "token_length",
+    order=30,
+    reasons={
+        "too_short": TOO_SHORT,
+        "too_long": TOO_LONG,
+        "prompt_too_short": "The prompt has fewer tokens than filters.min_prompt_tokens.",
+        "prompt_too_long": "The prompt has more tokens than filters.max_prompt_tokens.",
+    },
+)
 class TokenLengthFilter(Filter):
     """Like :class:`LengthFilter`, counting tokens (no special tokens) of a Hugging Face tokenizer; the prompt
     (system and user turns) has bounds of its own (``prompt_too_short``, ``prompt_too_long``).
@@ -96,10 +105,6 @@ class TokenLengthFilter(Filter):
     an id that is not cached is an error at once); ``None`` is the default encoder's tokenizer. It is loaded on
     the first check, so configs without token bounds never import ``transformers``.
     """
-
-    name = "token_length"
-    reasons = ("too_short", "too_long", "prompt_too_short", "prompt_too_long")
-    order = 30
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:
@@ -132,21 +137,21 @@ class TokenLengthFilter(Filter):
         self.tokenizer_name = tokenizer
         self._tokenizer: Any = None
 
-    def count(self, text: str) -> int:
-        """Number of tokens in ``text``."""
+    def count(self, sample: Sample, roles: Collection[str]) -> int:
+        """The sample's tokens in ``roles`` (:mod:`selector.embedding.tokens`)."""
         if self._tokenizer is None:
             self._tokenizer = load_local_tokenizer(self.tokenizer_name)
-        return len(self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"])
+        return sample_tokens(sample, self._tokenizer, roles)
 
     def check(self, sample: Sample) -> str | None:
         if _has_answer(sample) and (self.min_tokens is not None or self.max_tokens is not None):
-            n = self.count(sample.response)
+            n = self.count(sample, RESPONSE_ROLES)
             if self.min_tokens is not None and n < self.min_tokens:
                 return "too_short"
             if self.max_tokens is not None and n > self.max_tokens:
                 return "too_long"
         if self.min_prompt_tokens is not None or self.max_prompt_tokens is not None:
-            n = self.count(sample.prompt)
+            n = self.count(sample, PROMPT_ROLES)
             if self.min_prompt_tokens is not None and n < self.min_prompt_tokens:
                 return "prompt_too_short"
             if self.max_prompt_tokens is not None and n > self.max_prompt_tokens:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from selector.errors import InputError
-from selector.filters.base import Filter
+from selector.filters.base import Filter, rule
 from selector.sample import Sample
 
 __all__ = ["LowScoreFilter", "read_score"]
@@ -39,12 +39,13 @@ def read_score(record: Any, field: str) -> float | None:
     raise ValueError(f"{type(value).__name__} {value!r}")
 
 
+@rule(
+    "low_score",
+    order=40,
+    text="The record's score field is below filters.min_score (LIMA kept Stack Exchange answers scored 10+).",
+)
 class LowScoreFilter(Filter):
     """Drops samples whose record's ``score_field`` is below ``min_score`` (``low_score``)."""
-
-    name = "low_score"
-    reasons = ("low_score",)
-    order = 40
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from selector.filters.base import Filter
+from selector.filters.base import Filter, rule
 from selector.filters.markup import prose
 from selector.filters.wordlists import flatten_terms
 from selector.sample import Sample
@@ -112,12 +112,9 @@ class _TermFilter(Filter):
         return self.reasons[0]
 
 
+@rule("first_person", order=50, text="The answer's prose speaks in the first person (I, my, me), which LIMA removed.")
 class FirstPersonFilter(_TermFilter):
     """Drops answers written in the first person singular (``first_person``)."""
-
-    name = "first_person"
-    reasons = ("first_person",)
-    order = 50
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:
@@ -135,12 +132,13 @@ class FirstPersonFilter(_TermFilter):
         super().__init__(TermMatcher(words, exclude, ignore_quoted=ignore_quoted, key="filters.first_person_words"))
 
 
+@rule(
+    "refers_to_other_answers",
+    order=60,
+    text="The answer refers to other answers ('as mentioned above', 'the other answer').",
+)
 class ReferenceFilter(_TermFilter):
     """Drops answers that refer to other answers or to the forum they came from (``refers_to_other_answers``)."""
-
-    name = "refers_to_other_answers"
-    reasons = ("refers_to_other_answers",)
-    order = 60
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:

@@ -52,7 +52,7 @@ class ExportError(SelectorError):
 def check_shape(shape: str) -> str:
     """Return ``shape`` when it is one of :data:`SHAPES`, else raise listing them (checked before any reading)."""
     if shape not in SHAPES:
-        raise SelectorError(f"--export {shape!r} is not a known shape; choose one of {', '.join(SHAPES)}")
+        raise SelectorError(f"export={shape!r} is not a known shape; choose one of {', '.join(SHAPES)}")
     return shape
 
 

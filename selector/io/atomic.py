@@ -6,9 +6,10 @@ import contextlib
 import gzip
 import json
 import os
+import re
 import secrets
 import shutil
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,53 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         remove_path(tmp)
         raise
+
+
+COMMIT = ".commit"
+"""Written into a staging folder of :func:`atomic_files` once every file in it is complete."""
+
+
+@contextlib.contextmanager
+def atomic_files(paths: Sequence[str | os.PathLike[str]]) -> Iterator[list[Path]]:
+    """Yield temporary paths for several files that must appear together (a ``.npy`` and its sidecar) or not at all.
+
+    They are written into a hidden staging folder beside the first path; on success a :data:`COMMIT` note is
+    written there and each file is renamed into place. If the process dies between those renames, the staging
+    folder (with its note) is what it leaves, and the next run on the same output finishes the renames
+    (:func:`finish_staged`) before it starts; a failure before the note leaves nothing under the outputs' names.
+    """
+    targets = [Path(p) for p in paths]
+    folder = targets[0].parent
+    folder.mkdir(parents=True, exist_ok=True)
+    base, _ = _split_name(targets[0].name)
+    stage = folder / f".{base}.tmp-{os.getpid()}-{secrets.token_hex(4)}"
+    stage.mkdir()
+    try:
+        yield [stage / t.name for t in targets]
+        missing = [t.name for t in targets if not (stage / t.name).exists()]
+        if missing:
+            raise FileNotFoundError(f"nothing was written to {', '.join(missing)} in {stage}")
+        (stage / COMMIT).touch()
+    except BaseException:
+        remove_path(stage)
+        raise
+    try:
+        finish_staged(stage, folder)
+    except BaseException:
+        finish_staged(stage, folder)  # an interrupt between two renames: finish them rather than leave half a pair
+        raise
+
+
+def finish_staged(stage: Path, folder: Path) -> bool:
+    """Move the files of a committed staging folder into ``folder`` and remove it; ``False`` (nothing done) when
+    the folder was never committed (its files may be incomplete)."""
+    if not (stage / COMMIT).exists():
+        return False
+    for item in sorted(stage.iterdir()):
+        if item.name != COMMIT:
+            os.replace(item, folder / item.name)
+    remove_path(stage)
+    return True
 
 
 def leftovers(path: str | os.PathLike[str], pid: int) -> list[Path]:
@@ -80,6 +128,18 @@ def gzip_writer(path: Path) -> Iterator[gzip.GzipFile]:
         yield gz
 
 
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def json_safe(text: str) -> str:
+    """JSON text from ``json.dumps(..., ensure_ascii=False)`` with any lone surrogate (a file name's byte that was
+    not UTF-8, as ``os.fsdecode`` gives it) written as its ``\\udcXX`` escape: valid UTF-8 JSON that reads back
+    as the same string."""
+    if not _SURROGATES.search(text):
+        return text
+    return _SURROGATES.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]]) -> Path:
     """Write one JSON object per line (UTF-8, non-ASCII kept as is), atomically; ``.gz`` paths are gzipped."""
     target = Path(path)
@@ -87,10 +147,10 @@ def write_jsonl(path: str | os.PathLike[str], rows: Iterable[Mapping[str, Any]])
         if target.name.endswith(".gz"):
             with gzip_writer(tmp) as gz:
                 for row in rows:
-                    gz.write(json.dumps(row, ensure_ascii=False).encode("utf-8") + b"\n")
+                    gz.write(json_safe(json.dumps(row, ensure_ascii=False)).encode("utf-8") + b"\n")
         else:
             with open(tmp, "w", encoding="utf-8", newline="\n") as f:
                 for row in rows:
-                    f.write(json.dumps(row, ensure_ascii=False))
+                    f.write(json_safe(json.dumps(row, ensure_ascii=False)))
                     f.write("\n")
     return target

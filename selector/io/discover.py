@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from selector.errors import InputError, SelectorError
-from selector.io.tables import is_dataset_folder, looks_like_hub_name
+from selector.io.tables import is_dataset_folder, looks_like_hub_name, written_by_datasets
 
 log = logging.getLogger(__name__)
 
 DATA_SUFFIXES = (".jsonl.gz", ".json.gz", ".ndjson.gz", ".jsonl", ".ndjson", ".json", ".parquet", ".csv")
-DATASET_FILES = frozenset({"dataset_dict.json", "state.json", "dataset_info.json"})
 
 
 @dataclass(frozen=True)
@@ -44,9 +43,19 @@ def data_suffix(name: str) -> str | None:
 
 def stem(path: str) -> str:
     """A file's name without its data extension(s): ``a/b/tasks.jsonl.gz`` -> ``tasks``; Hub ``o/name`` -> ``name``."""
-    name = Path(path.rstrip("/\\")).name
+    name = text_name(Path(path.rstrip("/\\")).name)
     suffix = data_suffix(name)
     return name[: -len(suffix)] if suffix else (Path(name).stem if Path(name).suffix in (".gz",) else name)
+
+
+def text_name(name: str) -> str:
+    """A file name as text: bytes that were not UTF-8 (kept by ``os.fsdecode`` as lone surrogates, which no
+    plot, report or terminal can show) become ``\\xNN``; ``caf\\xe9.jsonl`` is the source ``caf\\xe9``."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
 
 
 def discover(paths: Sequence[str | os.PathLike[str]]) -> list[Input]:
@@ -94,8 +103,8 @@ def _walk(folder: Path) -> list[Input]:
             found.extend(
                 [Input(str(entry), "dataset")] if is_dataset_folder(entry) else _dataset_dict(entry) or _walk(entry)
             )
-        elif entry.is_file() and data_suffix(entry.name) and entry.name not in DATASET_FILES:
-            found.append(Input(str(entry), "file", in_folder=True))
+        elif entry.is_file() and data_suffix(entry.name):
+            found.append(Input(str(entry), "file", in_folder=True))  # a stray state.json is read, or skipped as such
         else:
             log.debug("skipping %s (not a data file)", entry)
     return found
@@ -105,7 +114,7 @@ def _dataset_dict(folder: Path) -> list[Input]:
     """A ``DatasetDict.save_to_disk`` folder is its ``train`` split only (pooling ``test`` into the training
     selection would leak it), said in a warning; without a ``train`` split, the user must name one. Any other
     folder gives ``[]``."""
-    if not (folder / "dataset_dict.json").is_file():
+    if not written_by_datasets(folder / "dataset_dict.json", "splits"):
         return []
     splits = sorted(e.name for e in folder.iterdir() if e.is_dir() and is_dataset_folder(e))
     if "train" not in splits:

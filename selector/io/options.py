@@ -19,12 +19,15 @@ class ReadOptions:
         task_field: record key holding the task (``@file``: the file stem; ``None``: no tasks).
         mapping: ``FIELD -> KEY`` for records of another shape (``--map``).
         skip_invalid: skip bad records and unreadable files, count them and say why, instead of failing.
+        max_gzip_ratio: how many times its compressed size a ``.gz`` input may inflate to before it is refused as
+            a possible gzip bomb (``None``: ``$SELECTOR_MAX_GZIP_RATIO``, else 100; :mod:`selector.io.readers.gz`).
     """
 
     source_field: str | None = None
     task_field: str | None = None
     mapping: Mapping[str, str] | None = None
     skip_invalid: bool = False
+    max_gzip_ratio: float | None = None
 
     def read(self, inputs: Sequence[str | os.PathLike[str]]) -> Corpus:
         """:func:`~selector.io.read_corpus` of ``inputs`` with these options."""
@@ -36,6 +39,7 @@ class ReadOptions:
             task_field=self.task_field,
             mapping=dict(self.mapping) if self.mapping else None,
             skip_invalid=self.skip_invalid,
+            max_gzip_ratio=self.max_gzip_ratio,
         )
 
     def as_dict(self) -> dict[str, Any]:

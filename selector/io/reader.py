@@ -20,6 +20,7 @@ import hashlib
 import logging
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +29,11 @@ from tqdm.auto import tqdm
 from selector.errors import InputError, NotRecordsError, SelectorError
 from selector.formats import FORMATS, Format, FormatError, as_text, detect_format, mapped_format
 from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
-from selector.io.discover import Input, data_suffix, discover, stem
-from selector.io.records import RecordSource, byte_spans
+from selector.io.discover import Input, data_suffix, discover, stem, text_name
+from selector.io.readers import GZIP_MAGIC, decode, decompress, parse_csv, parse_json, parse_jsonl, sniff_json
+from selector.io.readers.gz import gzip_ratio
+from selector.io.records import BOM, RecordSource, byte_spans
 from selector.io.tables import parse_dataset_folder, parse_hub, parse_parquet
-from selector.io.text import GZIP_MAGIC, decode, decompress, parse_csv, parse_json, parse_jsonl, sniff_json
 from selector.sample import Sample
 
 log = logging.getLogger(__name__)
@@ -46,26 +48,30 @@ def read_corpus(
     task_field: str | None = None,
     mapping: Mapping[str, str] | None = None,
     skip_invalid: bool = False,
+    max_gzip_ratio: float | None = None,
 ) -> Corpus:
     """Read files, folders (recursively) and Hub dataset names into one :class:`Corpus`.
 
     ``source_field``/``task_field`` name a record key whose value becomes ``Sample.source``/``Sample.task``
     (``"@file"`` means the file stem; by default the source is the file stem and the task is ``None``, except for
     Super-NaturalInstructions task files whose task is their stem). ``mapping`` maps ``prompt``, ``input``,
-    ``response``, ``system`` and ``id`` to record keys (``+`` joins several keys). With ``skip_invalid``, bad
-    records and unreadable files are left out and listed in ``Corpus.skipped`` instead of raising
+    ``response``, ``system`` and ``id`` to record keys (``+`` joins several keys). ``max_gzip_ratio`` bounds how
+    far a ``.gz`` input may inflate (:mod:`selector.io.readers.gz`). With ``skip_invalid``, bad records and
+    unreadable files are left out and listed in ``Corpus.skipped`` instead of raising
     :class:`~selector.errors.InputError`.
     """
     mapping = dict(mapping or {})
     mapped = mapped_format(mapping) if set(mapping) - {"id"} else None
     id_key = mapping.get("id")
+    gzip_ratio(max_gzip_ratio)  # a bad $SELECTOR_MAX_GZIP_RATIO fails before anything is read
     inputs = discover(paths)
     corpus = Corpus(samples=[], files=[], skipped=[])
     ids = _Ids()
     paused = gc.isenabled()
     gc.disable()  # millions of small objects, no cycles: the cyclic collector would only rescan them over and over
     try:
-        not_records = _read_all(inputs, corpus, ids, mapped, source_field, task_field, id_key, skip_invalid)
+        reading = _Reading(mapped, source_field, task_field, id_key, skip_invalid, max_gzip_ratio)
+        not_records = _read_all(inputs, corpus, ids, reading)
     finally:
         if paused:
             gc.enable()
@@ -99,26 +105,29 @@ def _mapping_unused(corpus: Corpus, mapped: Format, mapping: Mapping[str, str]) 
     )
 
 
-def _read_all(
-    inputs: list[Input],
-    corpus: Corpus,
-    ids: _Ids,
-    mapped: Format | None,
-    source_field: str | None,
-    task_field: str | None,
-    id_key: str | None,
-    skip_invalid: bool,
-) -> list[str]:
+@dataclass(frozen=True)
+class _Reading:
+    """The options of one :func:`read_corpus` call, as its helpers need them."""
+
+    mapped: Format | None
+    source_field: str | None
+    task_field: str | None
+    id_key: str | None
+    skip_invalid: bool
+    max_gzip_ratio: float | None
+
+
+def _read_all(inputs: list[Input], corpus: Corpus, ids: _Ids, how: _Reading) -> list[str]:
     """Read every input into ``corpus``; returns the folder files skipped as holding no records."""
     not_records: list[str] = []
     with tqdm(inputs, desc="reading", unit="file", disable=None, leave=False) as bar:
         for item in bar:
             try:
-                layout = _load(item, skip_invalid)
-                fmt = _choose_format(layout, mapped)
+                layout = _load(item, how.skip_invalid, how.max_gzip_ratio)
+                fmt = _choose_format(layout, how.mapped)
             except SelectorError as exc:
                 stray = item.in_folder and isinstance(exc, NotRecordsError)
-                if not (skip_invalid or stray):
+                if not (how.skip_invalid or stray):
                     raise
                 reason = exc.reason if isinstance(exc, InputError) else str(exc)
                 corpus.skipped.append(Skipped(item.path, getattr(exc, "line", None), None, reason))
@@ -126,14 +135,14 @@ def _read_all(
                     not_records.append(item.path)
                 log.debug("skipped %s: %s", item.path, reason)
                 continue
-            info = _build(layout, fmt, corpus, ids, source_field, task_field, id_key, skip_invalid)
+            info = _build(layout, fmt, corpus, ids, how.source_field, how.task_field, how.id_key, how.skip_invalid)
             corpus.files.append(info)
             corpus.layouts[layout.path] = layout
             bar.set_postfix(samples=len(corpus.samples))
     return not_records
 
 
-def _load(item: Input, skip: bool) -> Layout:
+def _load(item: Input, skip: bool, max_gzip_ratio: float | None = None) -> Layout:
     """Parse one input into a Layout (records, spans, style) and fill its sha256."""
     if item.kind == "hub":
         return parse_hub(item.path)
@@ -143,12 +152,14 @@ def _load(item: Input, skip: bool) -> Layout:
         raw = Path(item.path).read_bytes()
     except OSError as exc:
         raise InputError(item.path, f"cannot read the file ({exc.strerror})") from None
+    if not raw:  # a 0-byte shard: inside a folder it is skipped with a warning, named explicitly it fails
+        raise NotRecordsError(item.path, "file is empty", hint="remove it or point selector at a data file")
     sha = hashlib.sha256(raw).hexdigest()
     suffix = data_suffix(os.path.basename(item.path)) or ""
     data = raw
     gz = raw[:2] == GZIP_MAGIC
     if gz:
-        data = decompress(item.path, raw)
+        data = decompress(item.path, raw, max_ratio=max_gzip_ratio)
     if suffix == ".parquet" or data[:4] == b"PAR1":
         layout = parse_parquet(item.path, data)
     elif suffix == ".csv":
@@ -166,6 +177,8 @@ def _load(item: Input, skip: bool) -> Layout:
         if not gz and not layout.single_object and layout.starts is not None:
             st = os.stat(item.path)
             layout.source = RecordSource(item.path, *byte_spans(data, text, layout.starts, layout.ends), *_stamp(st))
+    if data[:3] == BOM:  # written back in front of the output (Excel's "CSV UTF-8", a JSONL with a BOM)
+        layout.style["bom"] = True
     if gz:
         layout.container += ".gz"
         layout.style["gzip"] = True
@@ -183,7 +196,7 @@ def _choose_format(layout: Layout, mapped: Format | None) -> Format:
     if row is None:
         if layout.bad:
             raise InputError(layout.path, "no valid record in the file")
-        raise InputError(layout.path, "holds no records", hint="remove it or point selector at a data file")
+        raise NotRecordsError(layout.path, "holds no records", hint="remove it or point selector at a data file")
     first = layout.records[row]
     line = layout.lines[row] if layout.lines is not None else None
     if mapped is not None and mapped.required <= first.keys():
@@ -220,7 +233,7 @@ def _build(
     path = layout.path
     layout.format = fmt.name
     file_stem = stem(path)
-    name = os.path.basename(path.rstrip("/\\")) or path
+    name = text_name(os.path.basename(path.rstrip("/\\")) or path)
     samples = corpus.samples
     start = len(samples)
     skipped = 0

@@ -45,6 +45,7 @@ class RecordSource:
         self._format: Format | None = None
         self._pid = 0
         self._lock = threading.Lock()
+        self._last: tuple[int, Any] = (-1, None)  # the row parsed last and its record
 
     def __len__(self) -> int:
         return len(self.starts)
@@ -58,11 +59,20 @@ class RecordSource:
         return data.decode("utf-8", errors="surrogateescape")
 
     def record(self, row: int) -> Any:
-        """The record of ``row``, parsed again (an object equal to the one read)."""
+        """The record of ``row``, parsed again (an object equal to the one read).
+
+        The row parsed last is kept, so asking for the same row again (its record, then its messages; the instances
+        of one nested record, one after another) parses it once. Treat the record as read-only: it is shared.
+        """
+        last = self._last
+        if last[0] == row:
+            return last[1]
         try:
-            return json.loads(self.text(row))
+            record = json.loads(self.text(row))
         except ValueError:
             raise self._changed() from None
+        self._last = (row, record)
+        return record
 
     def messages(self, row: int, instance: int | None) -> list[Message]:
         """The messages of ``row`` (``instance`` of a nested record), built from the record as the reader did."""
@@ -82,7 +92,7 @@ class RecordSource:
 
     def __getstate__(self) -> dict[str, Any]:  # a copy sent to another process opens the file itself
         state = self.__dict__.copy()
-        state.update(_fd=None, _pid=0, _lock=None, _format=None)
+        state.update(_fd=None, _pid=0, _lock=None, _format=None, _last=(-1, None))
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:

@@ -39,8 +39,20 @@ def parse_parquet(path: str, data: bytes) -> Layout:
 
 
 def is_dataset_folder(path: Path) -> bool:
-    """A folder written by ``Dataset.save_to_disk`` (it holds ``state.json`` and ``dataset_info.json``)."""
-    return (path / "state.json").is_file() and (path / "dataset_info.json").is_file()
+    """A folder written by ``Dataset.save_to_disk``: it holds ``dataset_info.json`` and a ``state.json`` that is
+    the ``datasets`` state object (naming its ``_data_files``), not a data file that happens to have that name."""
+    return (path / "dataset_info.json").is_file() and written_by_datasets(path / "state.json", "_data_files")
+
+
+def written_by_datasets(path: Path, key: str) -> bool:
+    """Whether ``path`` is a small JSON object holding ``key``, as ``datasets`` writes its ``state.json``
+    (``_data_files``) and ``dataset_dict.json`` (``splits``); a JSON array of records by that name is data."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(1 << 16)
+    except OSError:
+        return False
+    return head.lstrip().startswith(b"{") and f'"{key}"'.encode() in head
 
 
 def folder_sha256(path: Path) -> str:

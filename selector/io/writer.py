@@ -22,8 +22,8 @@ from selector.errors import SelectorError
 from selector.formats import get_format
 from selector.io.atomic import atomic_path, gzip_writer
 from selector.io.corpus import Corpus, Layout
+from selector.io.readers import GZIP_MAGIC, decompress, encode
 from selector.io.tables import folder_sha256
-from selector.io.text import GZIP_MAGIC, decompress, encode
 from selector.sample import Sample
 
 KIND = {"json": "json", "jsonl": "jsonl", "jsonl.gz": "jsonl.gz", "json.gz": "json.gz", "csv": "csv"}
@@ -149,7 +149,7 @@ def _source_text(layout: Layout) -> str:
     if hashlib.sha256(raw).hexdigest() != layout.sha256:
         raise _changed(layout)
     if raw[:2] == GZIP_MAGIC:
-        raw = decompress(layout.path, raw)
+        raw = decompress(layout.path, raw, limited=False)  # bounded when it was read
     return raw.decode("utf-8-sig", errors="surrogateescape")
 
 
@@ -198,6 +198,8 @@ def _render_text(kind: str, units: list[_Unit], layouts: list[Layout]) -> Iterat
     first = layouts[0] if layouts else None
     style = first.style if first else {}
     ensure_ascii = bool(style.get("ensure_ascii"))
+    if style.get("bom"):
+        yield "\ufeff"  # the input's byte-order mark, so that the output is the input's bytes
     if kind == "csv":
         yield _render_csv(units, first, texts)
         return

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from selector.sample import Sample
     from selector.selection.clustering import KMeansResult
     from selector.selection.coreset import CoresetResult
+    from selector.selection.coreset_plan import CoresetPlan
     from selector.selection.coverage import Coverage
-    from selector.selection.targeting import CoresetPlan
 
 
 class ManifestBuilder:

@@ -90,7 +90,7 @@ def dedup(
     """
     cfg = dedup_config(config, near, semantic, jaccard, eps, decontaminate)
     if embeddings is not None and not Path(embeddings).is_file():
-        raise ConfigError(f"--embeddings {embeddings}: file not found (write one with `selector embed`)")
+        raise ConfigError(f"embeddings={embeddings}: file not found (write one with `selector embed`)")
     read = ReadOptions(source_field, None, mapping, skip_invalid)
     request = keeping_request(
         inputs, cfg, read, out=out, export=export, overwrite=overwrite, progress=progress, embeddings=embeddings
@@ -131,7 +131,7 @@ def dedup_config(
         overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
     cfg = load_run_config(base, overrides)
     if not (cfg.dedup.near_duplicate or cfg.dedup.semantic_duplicate or cfg.filters.decontaminate):
-        raise ConfigError("nothing to do: both dedup rules are off (--near / --semantic) and no --decontaminate")
+        raise ConfigError("nothing to do: both dedup rules are off (near= / semantic=) and no decontaminate=")
     return cfg
 
 

@@ -18,14 +18,16 @@ import numpy as np
 
 from selector.config import EncoderConfig
 from selector.distributed import fill_cache_ray
+from selector.embedding.cache import default_cache_dir
 from selector.embedding.precomputed import STORAGE, sidecar_rows
 from selector.embedding.step import encode_texts, load_encoder, ray_options
 from selector.embedding.templates import check_template, render_all
 from selector.errors import SelectorError
-from selector.io import Corpus, ReadOptions, atomic_path, output_guard
+from selector.io import Corpus, ReadOptions, output_guard
+from selector.io.atomic import atomic_files
 from selector.io.guard import holds_output_lock
 from selector.pipeline.manifest import run_header
-from selector.pipeline.outputs import write_manifest
+from selector.pipeline.outputs import write_json
 
 
 @dataclass
@@ -62,14 +64,15 @@ def embed_corpus(
     check_template(enc.template)
     ray = ray_options(enc)
     if ray is not None and not cache:
-        raise SelectorError("--ray fills the embedding cache that this command then reads: drop --no-cache")
+        raise SelectorError("ray= fills the embedding cache that this command then reads: drop cache=False")
     if storage not in STORAGE:
-        raise SelectorError(f"--storage {storage}: choose float32 or float16")
+        raise SelectorError(f"storage={storage}: choose float32 or float16")
     if out.suffix != ".npy":
-        raise SelectorError(f"--out {out}: the output must be a .npy file")
-    guard = output_guard(out, "embed", inputs, overwrite=overwrite, kind="file")
+        raise SelectorError(f"out={out}: the output must be a .npy file")
+    used_cache = (enc.cache_dir or default_cache_dir()) if cache else None  # checked against out before work
+    guard = output_guard(out, "embed", inputs, overwrite=overwrite, kind="file", cache_dir=used_cache)
     corpus = (read or ReadOptions()).read(inputs)
-    guard.check([f.path for f in corpus.files], overwrite)  # inputs found inside folders too
+    guard.check([f.path for f in corpus.files], overwrite, used_cache)  # inputs found inside folders too
     if not corpus.samples:
         raise SelectorError("the inputs hold no samples to embed")
     model = load_encoder(enc, cache=cache)
@@ -90,7 +93,7 @@ def embed_corpus(
     )
     with guard.locked():
         guard.check([f.path for f in corpus.files], overwrite)
-        with atomic_path(out) as tmp:
-            np.save(tmp, X.astype(storage, copy=False))
-        write_manifest(guard.marker, meta, indent=1)
+        with atomic_files([out, guard.marker]) as (npy, sidecar):  # the pair appears together or not at all
+            np.save(npy, X.astype(storage, copy=False))
+            write_json(sidecar, meta, indent=1)
     return EmbedRun(X, meta, corpus, model, out, guard.marker)

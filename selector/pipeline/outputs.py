@@ -20,6 +20,7 @@ import numpy as np
 
 from selector.formats.export import dataset_info, export_rows
 from selector.io import Corpus, atomic_path, write_jsonl, write_records
+from selector.io.atomic import json_safe
 from selector.io.guard import OutputGuard
 from selector.pipeline.manifest import finite_json
 from selector.report import write_html_report
@@ -137,10 +138,16 @@ def write_rejected(
 
 
 def write_manifest(path: Path, manifest: dict[str, Any], indent: int = 2) -> Path:
-    """Write a manifest as strict JSON (non-finite floats as strings, numpy values as plain numbers)."""
-    text = json.dumps(finite_json(manifest), ensure_ascii=False, indent=indent, default=_json_default)
+    """Write a manifest as strict JSON (non-finite floats as strings, numpy values as plain numbers), atomically."""
     with atomic_path(path) as tmp:
-        tmp.write_text(text + "\n", encoding="utf-8")
+        write_json(tmp, manifest, indent)
+    return path
+
+
+def write_json(path: Path, manifest: dict[str, Any], indent: int = 2) -> Path:
+    """Write ``manifest`` to ``path`` (in place) as :func:`write_manifest` does; for a file already staged."""
+    text = json_safe(json.dumps(finite_json(manifest), ensure_ascii=False, indent=indent, default=_json_default))
+    path.write_text(text + "\n", encoding="utf-8")
     return path
 
 

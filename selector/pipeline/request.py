@@ -1,14 +1,15 @@
 """What a user asked for, built once: :class:`SelectRequest` and its :data:`Budget`.
 
-``select()`` and ``selector select`` both build a request from their arguments (:func:`build_request`): the
-config is loaded and merged with the arguments here and nowhere else, the budget becomes one of three objects
-(:class:`Count`, :class:`Fraction`, :class:`Tokens`), and every check that needs no data runs before anything is
-read. A request is frozen: later stages read it and never change it.
+``select()`` and ``selector select`` both build a request from one
+:class:`~selector.pipeline.options.SelectOptions` (:func:`build_request`): the config is loaded and merged with
+the options here and nowhere else, the budget becomes one of three objects (:class:`Count`, :class:`Fraction`,
+:class:`Tokens`), and every check that needs no data runs before anything is read. A request is frozen: later
+stages read it and never change it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,8 @@ from selector.embedding.models import load_local_tokenizer
 from selector.errors import ConfigError
 from selector.formats.export import check_shape
 from selector.io import ReadOptions
-from selector.pipeline.arguments import check_cache_dir, check_options, check_target, config_overrides, resolve_budget
+from selector.pipeline.arguments import check_cache_dir, check_options, check_target, resolve_budget
+from selector.pipeline.options import SelectOptions
 from selector.pipeline.tokens import parse_count, records_needed
 from selector.selection.strategies import PIPELINE_STRATEGIES
 
@@ -143,104 +145,54 @@ def budget_of(budget: int | None, fraction: float | None, tokens: int | str | No
     if tokens is not None:
         if budget is not None or fraction is not None:
             raise ConfigError(
-                "give exactly one budget: --budget N (records), --fraction F (of the filtered pool) or --tokens N "
+                "give exactly one budget: budget=N (records), fraction=F (of the filtered pool) or tokens=N "
                 "(training tokens, e.g. 2M)"
             )
-        return Tokens(parse_count(tokens, "--tokens"))
+        return Tokens(parse_count(tokens, "tokens="))
     resolve_budget(budget, fraction, 1)  # a missing, doubled or invalid budget fails before any work
     return Count(int(budget)) if budget is not None else Fraction(float(fraction))  # type: ignore[arg-type]
 
 
-def _config_and_budget(
-    config: RunConfig | str | Path | None,
-    budget: int | None,
-    fraction: float | None,
-    tokens: int | str | None,
-    tokenizer: str | Path | None,
-    seed: int | None,
-    model: str | Path | None,
-    device: str | None,
-    cache_dir: str | Path | None,
-    trust_remote_code: bool | None,
-    encoder_keys: Mapping[str, Any],
-    decontaminate: Sequence[str | Path] | None,
-) -> tuple[RunConfig, Budget]:
-    """The run config (loaded and merged with the arguments, once) and the one budget it asks for."""
-    if tokens is None and tokenizer is not None:
-        raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
-    if tokens is not None:
-        budget_of(budget, fraction, tokens)  # --tokens with --budget or --fraction fails before the config is merged
-    overrides = config_overrides(budget, fraction, seed, model, device, cache_dir, trust_remote_code, encoder_keys)
-    if decontaminate:
-        overrides["filters"] = {"decontaminate": [str(p) for p in decontaminate]}
-    if tokens is not None:
-        overrides.update(budget=None, fraction=None)
-    cfg = load_run_config(config, overrides)
-    the_budget = budget_of(cfg.budget, cfg.fraction, tokens)
+def _config_and_budget(options: SelectOptions) -> tuple[RunConfig, Budget]:
+    """The run config (loaded and merged with the options, once) and the one budget it asks for."""
+    size = options.size
+    if size.tokens is None and size.tokenizer is not None:
+        raise ConfigError("tokenizer= counts the tokens of tokens=N; give a token budget or leave it out")
+    if size.tokens is not None:
+        budget_of(size.budget, size.fraction, size.tokens)  # with a budget or fraction: fails before the merge
+    cfg = load_run_config(options.config, options.config_overrides())
+    the_budget = budget_of(cfg.budget, cfg.fraction, size.tokens)
     if isinstance(the_budget, Tokens):
         if cfg.coreset.strategy in PIPELINE_STRATEGIES:
-            raise ConfigError(f"--tokens works with coreset.strategy kcenter or random, not {cfg.coreset.strategy!r}")
-        tok = load_local_tokenizer(tokenizer, key="--tokenizer")
-        the_budget = Tokens(the_budget.n, str(tokenizer) if tokenizer is not None else None, tok)
+            raise ConfigError(f"tokens= works with coreset.strategy kcenter or random, not {cfg.coreset.strategy!r}")
+        tok = load_local_tokenizer(size.tokenizer, key="tokenizer=")
+        the_budget = Tokens(the_budget.n, str(size.tokenizer) if size.tokenizer is not None else None, tok)
     return cfg, the_budget
 
 
-def build_request(
-    inputs: Sequence[str | Path],
-    *,
-    budget: int | None = None,
-    fraction: float | None = None,
-    tokens: int | str | None = None,
-    tokenizer: str | Path | None = None,
-    out: str | Path | None = None,
-    config: RunConfig | str | Path | None = None,
-    seed: int | None = None,
-    source_field: str | None = None,
-    task_field: str | None = None,
-    task: str | None = None,
-    target: str | Path | None = None,
-    model: str | Path | None = None,
-    embeddings: str | Path | None = None,
-    device: str | None = None,
-    cache_dir: str | Path | None = None,
-    mapping: Mapping[str, str] | None = None,
-    decontaminate: Sequence[str | Path] | None = None,
-    skip_invalid: bool = False,
-    overwrite: bool = False,
-    progress: bool = True,
-    trust_remote_code: bool | None = None,
-    export: str | None = None,
-    backend: str | None = None,
-    quantize: str | None = None,
-    dtype: str | None = None,
-    encoder: Mapping[str, Any] | None = None,
-) -> SelectRequest:
-    """The request of ``select()``'s arguments: the config merged once, one budget, the checks that need no data.
+def build_request(inputs: Sequence[str | Path], options: SelectOptions | None = None) -> SelectRequest:
+    """The request of ``select()``'s options: the config merged once, one budget, the checks that need no data.
 
-    Arguments left ``None`` take the config's value. ``tokens`` (``"2M"``, counted with ``tokenizer``) replaces a
-    config's budget or fraction. ``trust_remote_code=True`` runs a model folder's own code (only for models you
-    trust). ``backend``, ``quantize``, ``dtype`` and ``encoder`` (the CLI's ``--ray*``) set ``encoder:`` keys.
+    Options left ``None`` take the config's value (:mod:`selector.pipeline.options` describes each).
     """
-    cfg, the_budget = _config_and_budget(
-        config, budget, fraction, tokens, tokenizer, seed, model, device, cache_dir, trust_remote_code,
-        {"backend": backend, "quantize": quantize, "dtype": dtype, **(encoder or {})}, decontaminate,
-    )  # fmt: skip
-    if export is not None:
-        check_shape(export)
-    check_options(task, task_field, target, embeddings)
-    read = ReadOptions(source_field, task_field, mapping, skip_invalid)
-    check_cache_dir(cfg.encoder.cache_dir, embeddings)
-    check_target(target, read)
+    options = options if options is not None else SelectOptions()
+    cfg, the_budget = _config_and_budget(options)
+    output = options.output
+    if output.export is not None:
+        check_shape(output.export)
+    check_options(options.task, options.read.task_field, options.target, options.embeddings)
+    check_cache_dir(cfg.encoder.cache_dir, options.embeddings)
+    check_target(options.target, options.read)
     return SelectRequest(
         inputs=tuple(str(p) for p in inputs),
         config=cfg,
         budget=the_budget,
-        read=read,
-        out=Path(out) if out is not None else None,
-        task=task,
-        target=str(target) if target is not None else None,
-        embeddings=str(embeddings) if embeddings is not None else None,
-        export=export,
-        overwrite=overwrite,
-        progress=progress,
+        read=options.read,
+        out=Path(output.out) if output.out is not None else None,
+        task=options.task,
+        target=str(options.target) if options.target is not None else None,
+        embeddings=str(options.embeddings) if options.embeddings is not None else None,
+        export=output.export,
+        overwrite=output.overwrite,
+        progress=output.progress,
     )

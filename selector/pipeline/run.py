@@ -12,7 +12,7 @@ Budget: ``budget`` (a count), ``fraction`` (of the pool after filters, rounded h
 ranking is cut per group at its token quota, see :mod:`selector.pipeline.tokens`). ``export`` also writes
 ``train.jsonl`` in a trainer's shape and a LLaMA-Factory ``dataset_info.json`` (:mod:`selector.formats.export`).
 How candidates, seeds and group quotas are chosen (a labelled task, an external target, several tasks, or none)
-is in :mod:`selector.selection.targeting`.
+is in :mod:`selector.selection.coreset_plan`.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from selector.config import RunConfig
 from selector.io import Corpus, ReadOptions
 from selector.io.guard import output_lock
 from selector.pipeline.context import RunContext
+from selector.pipeline.options import SelectOptions, merged
 from selector.pipeline.request import Count, SelectRequest, build_request
 from selector.pipeline.stages import (
     CleanStage,
@@ -50,7 +51,7 @@ from selector.pipeline.stages import (
     run_stages,
 )
 from selector.sample import Sample
-from selector.selection.targeting import CoresetPlan
+from selector.selection.coreset_plan import CoresetPlan
 
 POOL_STAGES: tuple[Stage, ...] = (ClusterStage(), SemanticDedupStage(), PlanStage(), PickStage())
 """From a pool in memory to the picks: what :func:`select_pool` runs."""
@@ -99,42 +100,48 @@ class SelectResult:
 
 def select(
     inputs: Sequence[str | Path],
+    options: SelectOptions | None = None,
     *,
     budget: int | None = None,
     fraction: float | None = None,
-    out: str | Path | None = None,
-    config: RunConfig | str | Path | None = None,
-    seed: int | None = None,
-    source_field: str | None = None,
-    task_field: str | None = None,
-    task: str | None = None,
-    target: str | Path | None = None,
-    model: str | Path | None = None,
-    embeddings: str | Path | None = None,
-    device: str | None = None,
-    cache_dir: str | Path | None = None,
-    mapping: Mapping[str, str] | None = None,
-    decontaminate: Sequence[str | Path] | None = None,
-    skip_invalid: bool = False,
-    overwrite: bool = False,
-    progress: bool = True,
-    trust_remote_code: bool | None = None,
     tokens: int | str | None = None,
     tokenizer: str | Path | None = None,
+    out: str | Path | None = None,
+    overwrite: bool = False,
+    progress: bool = True,
     export: str | None = None,
+    source_field: str | None = None,
+    task_field: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    skip_invalid: bool = False,
+    max_gzip_ratio: float | None = None,
+    model: str | Path | None = None,
+    device: str | None = None,
+    cache_dir: str | Path | None = None,
+    trust_remote_code: bool | None = None,
     backend: str | None = None,
     quantize: str | None = None,
     dtype: str | None = None,
+    ray: bool | None = None,
+    ray_address: str | None = None,
+    ray_workers: int | None = None,
+    config: RunConfig | str | Path | None = None,
+    seed: int | None = None,
+    task: str | None = None,
+    target: str | Path | None = None,
+    embeddings: str | Path | None = None,
+    decontaminate: Sequence[str | Path] | None = None,
 ) -> SelectResult:
     """Select the samples worth training on from ``inputs`` (files, folders or Hub names).
 
-    Every argument is described at :func:`~selector.pipeline.request.build_request`; those left ``None`` take
-    their value from ``config`` (a RunConfig, a YAML path or preset name, or ``None`` for the defaults). With
-    ``out``, the outputs are written into that folder as a whole (new or empty, or an earlier ``select`` run with
-    ``overwrite=True``). Give one budget: ``budget``, ``fraction`` or ``tokens``.
+    Give either ``options`` (a :class:`~selector.pipeline.options.SelectOptions`) or these keywords, which are its
+    fields, flattened and described there; those left ``None`` take their value from ``config`` (a RunConfig, a
+    YAML path or preset name, or ``None`` for the defaults). With ``out``, the outputs are written into that
+    folder as a whole (new or empty, or an earlier ``select`` run with ``overwrite=True``). Give one budget:
+    ``budget``, ``fraction`` or ``tokens``.
     """
-    arguments = dict(locals())  # exactly build_request's keywords
-    return run_request(build_request(arguments.pop("inputs"), **arguments))
+    keywords = {k: v for k, v in locals().items() if k not in ("inputs", "options")}  # SelectOptions.keywords()
+    return run_request(build_request(inputs, merged(options, keywords)))
 
 
 def run_request(request: SelectRequest) -> SelectResult:

@@ -1,294 +1,35 @@
-"""Token budgets: count each sample's training tokens and cut a coreset ranking at a budget in tokens.
-
-``select --tokens 2M`` is the third form of budget beside ``--budget`` (records) and ``--fraction``. A sample's
-training tokens are the tokens of all its turns (system, prompt and answer: a trainer runs the forward and backward
-pass over the prompt too, whether or not it masks the prompt from the loss), counted without special tokens by a
-local tokenizer: the default encoder's (all-MiniLM-L6-v2's WordPiece) unless ``--tokenizer DIR`` names the tokenizer
-of the model you will train, which gives that model's counts. Chat-template tokens are not counted (they depend on
-the trainer's template; a few per turn).
-
-How the cut works (:func:`cut_ranking`). The coreset ranks the candidates farthest-first without quotas; the
-selection is then, for each group (source or task, as ``allocation.group_by`` says), the longest prefix of that
-group's picks, in ranking order, whose tokens fit the group's token quota. The quotas are the temperature shares
-(:func:`selector.selection.allocation.temperature_shares`) of the token budget with each group's size measured
-in tokens, so no quota exceeds what the group holds; a group stops short of its quota by less than the length of
-its next pick. Without groups (``coreset.balance: false``) the whole ranking is cut at its longest prefix that fits.
-Because the greedy ranking is prefix-consistent, a ranking long enough to fill every quota is found by doubling
-the record budget of the coreset (:func:`records_needed` gives the first guess).
+"""Token budgets, by job: the count (:mod:`selector.embedding.tokens`), ``2M`` parsed
+(:mod:`selector.pipeline.counts`), the cut of a ranking at a budget (:mod:`selector.pipeline.token_budget`) and what
+the manifest says of it (:mod:`selector.pipeline.token_manifest`). This module names them in one place.
 """
 
 from __future__ import annotations
 
-import logging
-import math
-import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
-
-import numpy as np
-
 from selector.embedding.models import load_local_tokenizer
-from selector.errors import ConfigError
-from selector.sample import Sample
-from selector.selection.allocation import group_name, temperature_shares
-from selector.selection.coreset import CoresetResult, kcenter_greedy
+from selector.embedding.tokens import count_tokens
+from selector.pipeline.counts import parse_count
+from selector.pipeline.token_budget import (
+    TokenCut,
+    TokenSelection,
+    cut_ranking,
+    records_needed,
+    select_tokens,
+    token_quotas,
+)
+from selector.pipeline.token_manifest import check_token_cut, picked_per_group, quota_names, token_manifest
 
 __all__ = [
     "TokenCut",
+    "TokenSelection",
+    "check_token_cut",
     "count_tokens",
     "cut_ranking",
     "load_local_tokenizer",
     "parse_count",
+    "picked_per_group",
+    "quota_names",
     "records_needed",
+    "select_tokens",
+    "token_manifest",
     "token_quotas",
 ]
-
-log = logging.getLogger(__name__)
-
-_SUFFIX = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9, "g": 10**9, "t": 10**12}
-_COUNT = re.compile(r"^\s*([0-9][0-9_,]*(?:\.[0-9]+)?|\.[0-9]+)\s*([kmbgt]?)\s*$", re.IGNORECASE)
-
-
-def parse_count(value: str | int | float, option: str = "--tokens") -> int:
-    """A positive count from ``2M``, ``500k``, ``1.5B``, ``7b``, ``2_000_000`` or a plain integer.
-
-    Suffixes are decimal (k = 1e3, M = 1e6, B or G = 1e9, T = 1e12), case-insensitive. Raises
-    :class:`ConfigError` naming ``option`` for anything else, and for zero or negative values.
-    """
-    if isinstance(value, bool):
-        raise ConfigError(f"{option} must be a positive count such as 2M, 500k or 120000, got {value!r}")
-    if isinstance(value, (int, np.integer)):
-        number = float(value)
-    elif isinstance(value, float):
-        number = value
-    else:
-        match = _COUNT.match(str(value))
-        if match is None:
-            raise ConfigError(
-                f"{option} must be a positive count such as 2M, 500k, 1.5B or 120000 (k, M, B, T suffixes), "
-                f"got {value!r}"
-            )
-        number = float(match.group(1).replace("_", "").replace(",", "")) * _SUFFIX[match.group(2).lower()]
-    if not math.isfinite(number) or number < 1:
-        raise ConfigError(f"{option} must be at least 1, got {value!r}")
-    return round(number)
-
-
-def count_tokens(samples: Sequence[Sample], tokenizer: Any, batch: int = 1024) -> np.ndarray:
-    """``(n,)`` int64: each sample's training tokens, the sum over its turns without special tokens."""
-    texts: list[str] = []
-    owners: list[int] = []
-    for i, s in enumerate(samples):
-        turns = [m.content for m in s.messages]  # read once: a sample may rebuild its messages from its file
-        texts += turns
-        owners += [i] * len(turns)
-    owner = np.asarray(owners, dtype=np.int64)
-    lengths = np.zeros(len(texts), dtype=np.int64)
-    for start in range(0, len(texts), batch):
-        chunk = texts[start : start + batch]
-        ids = tokenizer(chunk, add_special_tokens=False, verbose=False)["input_ids"]
-        lengths[start : start + len(chunk)] = [len(x) for x in ids]
-    return np.bincount(owner, weights=lengths, minlength=len(samples)).astype(np.int64)
-
-
-def token_quotas(group_tokens: Sequence[int], budget: int, tau: float) -> list[int]:
-    """Token quota per group: the temperature share of ``budget`` with group sizes in tokens, floored.
-
-    A share never exceeds the group's tokens (the excess of a capped group goes to the others), so the quotas sum
-    to at most ``min(budget, sum(group_tokens))``.
-    """
-    return [math.floor(x) for x in temperature_shares([int(t) for t in group_tokens], budget, tau)]
-
-
-def records_needed(tokens: np.ndarray, eligible: np.ndarray, budget: int) -> int:
-    """A first record budget for the coreset: the candidates the token budget holds at their median length,
-    plus a quarter (at least 1, at most the number of candidates)."""
-    n = int(eligible.sum())
-    median = float(np.median(tokens[eligible])) if n else 1.0
-    return max(1, min(n, math.ceil(1.25 * budget / max(median, 1.0))))
-
-
-@dataclass
-class TokenCut:
-    """The outcome of :func:`cut_ranking`.
-
-    Attributes:
-        picks: positions in the ranking that are kept, in ranking order.
-        tokens: tokens of the kept picks, in all.
-        by_group: group id -> tokens kept.
-        full: group ids whose quota stopped the cut (the next pick would not fit); the others ran out of ranking.
-    """
-
-    picks: list[int]
-    tokens: int
-    by_group: dict[int, int] = field(default_factory=dict)
-    full: set[int] = field(default_factory=set)
-
-
-def cut_ranking(
-    ranking: Sequence[int],
-    tokens: np.ndarray,
-    budget: int,
-    groups: np.ndarray | None = None,
-    quotas: Sequence[int] | None = None,
-) -> TokenCut:
-    """Cut ``ranking`` (sample indices, best first) at a budget in tokens (see the module docstring).
-
-    ``tokens`` is ``(n,)`` per sample; with ``groups`` (``(n,)`` group id per sample) and ``quotas`` (tokens per
-    group id) each group keeps the longest prefix of its own picks that fits its quota, else the whole ranking
-    keeps its longest prefix that fits ``budget``.
-    """
-    if groups is None or quotas is None:
-        used, kept = 0, []
-        for r, i in enumerate(ranking):
-            if used + int(tokens[i]) > budget:
-                return TokenCut(kept, used, {0: used}, {0})
-            used += int(tokens[i])
-            kept.append(r)
-        return TokenCut(kept, used, {0: used}, set())
-    used_by: dict[int, int] = {}
-    full: set[int] = set()
-    kept = []
-    for r, i in enumerate(ranking):
-        g = int(groups[i])
-        if g in full:
-            continue
-        if used_by.get(g, 0) + int(tokens[i]) > quotas[g]:
-            full.add(g)
-            continue
-        used_by[g] = used_by.get(g, 0) + int(tokens[i])
-        kept.append(r)
-    return TokenCut(kept, sum(used_by.values()), used_by, full)
-
-
-@dataclass
-class TokenSelection:
-    """What :func:`select_tokens` returns: the selection as a coreset result, its cut, and the quotas.
-
-    ``result.indices`` are the kept pool indices in ranking order, with the coverage radius after each;
-    ``ranked`` is how long the coreset ranking that was cut grew; ``quotas`` maps group id -> token quota.
-    """
-
-    result: Any
-    cut: TokenCut
-    ranked: int
-    n_seeds: int
-    quotas: dict[int, int]
-
-
-def select_tokens(
-    X: np.ndarray,
-    plan: Any,
-    tokens: np.ndarray,
-    budget: int,
-    tau: float,
-    strategy: Any,
-    kwargs: dict[str, Any],
-) -> TokenSelection:
-    """Rank the candidates with ``strategy`` (no record quotas) and cut the ranking at ``budget`` tokens.
-
-    ``plan`` is the :class:`~selector.selection.targeting.CoresetPlan` (candidates, seeds, groups); the group quotas in
-    tokens come from :func:`token_quotas` over the candidates' tokens per group. The record budget of the ranking
-    starts at :func:`records_needed` and doubles until every group's quota stopped the cut or the ranking holds
-    every candidate (the greedy ranking is prefix-consistent, so only the length changes).
-    """
-    eligible = plan.eligible
-    n_eligible = int(eligible.sum())
-    groups = plan.groups
-    quotas: dict[int, int] = {}
-    if groups is not None:
-        ids = np.unique(groups[eligible])
-        totals = [int(tokens[eligible & (groups == g)].sum()) for g in ids]
-        quotas = dict(zip((int(g) for g in ids), token_quotas(totals, budget, tau), strict=True))
-    quota_list = [quotas.get(g, 0) for g in range(int(groups.max()) + 1)] if groups is not None else None
-    n_records = records_needed(tokens, eligible, budget)
-    while True:
-        ranked = strategy(X, n_records, seeds=plan.seeds, eligible=eligible, **kwargs)
-        cut = cut_ranking(ranked.indices, tokens, budget, groups, quota_list)
-        open_groups = {0} - cut.full if groups is None else {g for g, q in quotas.items() if q > 0} - cut.full
-        if not open_groups or len(ranked.indices) >= n_eligible or n_records >= n_eligible:
-            break
-        n_records = min(n_eligible, 2 * n_records)
-        log.info("token budget: ranking %d candidates to fill the token quotas", n_records)
-    picks = np.asarray(ranked.indices, dtype=np.int64)[cut.picks]
-    n_seeds = sum(1 for r in cut.picks if r < ranked.n_seeds)
-    device = kwargs.get("device", "auto")
-    # The kept picks are not a prefix of the ranking: their coverage is measured by replaying them as seeds.
-    replay = kcenter_greedy(X, len(picks), seeds=picks, eligible=eligible, device=device, progress=False)
-    stats = {k: v for k, v in ranked.stats.items() if k != "seconds"}
-    stats.update({"budget": len(picks), "selected": len(picks), "ranked": len(ranked.indices)})
-    result = CoresetResult(picks, replay.radii, replay.min_dist, n_seeds, stats)
-    return TokenSelection(result, cut, len(ranked.indices), n_seeds, quotas)
-
-
-def token_budget_of(
-    tokens: int | str | None, budget: int | None, fraction: float | None, tokenizer: str | Path | None
-) -> int | None:
-    """``tokens`` as a count (``"2M"`` -> 2,000,000), checked against the other two forms of budget."""
-    if tokens is None:
-        if tokenizer is not None:
-            raise ConfigError("--tokenizer counts the tokens of --tokens N; give a token budget or leave it out")
-        return None
-    if budget is not None or fraction is not None:
-        raise ConfigError(
-            "give exactly one budget: --budget N (records), --fraction F (of the filtered pool) or --tokens N "
-            "(training tokens, e.g. 2M)"
-        )
-    return parse_count(tokens, "--tokens")
-
-
-def check_token_cut(res: Any, counts: np.ndarray, plan: Any, token_budget: int) -> None:
-    """A token budget smaller than every candidate leaves nothing: say so, with the shortest sample's length."""
-    if len(res.indices):
-        return
-    shortest = int(counts[plan.eligible].min()) if plan.eligible.any() else 0
-    raise ConfigError(
-        f"--tokens {token_budget:,} holds no sample: the shortest candidate has {shortest:,} tokens (per-group "
-        "quotas are smaller still); raise --tokens"
-    )
-
-
-def picked_per_group(picks: np.ndarray, groups: np.ndarray | None) -> list[int] | None:
-    """Picks per group id (the record quotas of the random baseline of a token-budget run)."""
-    if groups is None:
-        return None
-    return [int(x) for x in np.bincount(groups[picks], minlength=int(groups.max()) + 1)]
-
-
-def quota_names(plan: Any, pool: Sequence[Sample], by_id: Mapping[int, int]) -> dict[str, int]:
-    """Group id -> value as group name -> value (the group of any pool sample with that id names it)."""
-    if plan.groups is None:
-        return {}
-    names: dict[int, str] = {}
-    for s, g in zip(pool, plan.groups, strict=True):
-        names.setdefault(int(g), _group_label(s, plan.group_by, int(g)))
-    return {names[g]: int(v) for g, v in sorted(by_id.items(), key=lambda kv: names[kv[0]])}
-
-
-def _group_label(sample: Sample, group_by: str, group: int) -> str:
-    return f"cluster {group}" if group_by == "cluster" else group_name(sample, group_by)
-
-
-def token_manifest(
-    pool: Sequence[Sample],
-    counts: np.ndarray,
-    picks: np.ndarray,
-    budget: int,
-    tokenizer: str | Path | None,
-    ranked: int,
-) -> dict[str, Any]:
-    """The manifest's ``tokens`` section: the budget, the tokenizer, and tokens per source and in all."""
-    by_source: dict[str, int] = {}
-    for i in picks:
-        by_source[pool[i].source] = by_source.get(pool[i].source, 0) + int(counts[i])
-    return {
-        "budget": budget,
-        "tokenizer": str(tokenizer) if tokenizer is not None else "default encoder (all-MiniLM-L6-v2)",
-        "counted": "all turns (system, prompt, answer), no special tokens, no chat template",
-        "selected": int(counts[picks].sum()),
-        "pool": int(counts.sum()),
-        "ranked": ranked,
-        "by_source": dict(sorted(by_source.items())),
-    }

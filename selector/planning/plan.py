@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from selector.embedding.models import load_local_tokenizer
+from selector.embedding.tokens import count_tokens
 from selector.errors import ConfigError
 from selector.io import ReadOptions
 from selector.io.guard import MANIFEST, read_marker
-from selector.pipeline.tokens import count_tokens
 from selector.planning.scaling import (
     ACCELERATORS,
     CHINCHILLA_SOURCE,
@@ -169,13 +169,17 @@ def tokens_for_hours(
     return int(gpu_hours * 3600.0 * acc.tflops * 1e12 * mfu / (FLOPS_PER_PARAM_TOKEN * params * epochs))
 
 
+CHOSEN = ("selected", "kept")
+"""The names of a selection folder's chosen records: ``selected.jsonl``, or a ``selected/`` folder of files."""
+
+
 def corpus_tokens(source: str | Path, tokenizer: str | Path | None = None) -> tuple[int, int, str]:
     """Training tokens, samples and what was read, for a selection folder or any corpus.
 
     A folder written by ``selector select`` or ``filter`` is read through its chosen records: its ``train.jsonl``
     when it was exported, else its ``selected.*`` (``kept.*``) file, with the run's ``--map`` options. Anything
     else is read as a corpus. Tokens are counted as ``select --tokens`` counts them
-    (:func:`selector.pipeline.tokens.count_tokens`).
+    (:mod:`selector.embedding.tokens`).
     """
     tok = load_local_tokenizer(tokenizer, key="--tokenizer")
     path = Path(source)
@@ -184,11 +188,12 @@ def corpus_tokens(source: str | Path, tokenizer: str | Path | None = None) -> tu
     marker = read_marker(path / MANIFEST) if path.is_dir() else None
     if marker is not None:
         outputs = [str(x) for x in marker.get("outputs", [])]
-        records = [x for x in outputs if x.startswith(("selected.", "kept."))]
+        records = [x for x in outputs if x.startswith(("selected.", "kept.")) or x.split("/")[0] in CHOSEN]
         chosen = [x for x in outputs if x == "train.jsonl"] or records
         if not chosen:
             raise ConfigError(f"{source} is a `selector {marker.get('command')}` folder without chosen records")
-        files = [str(path / chosen[0])]
+        # one selected.* file, or a selected/ folder holding one file per input
+        files = [str(path / x) for x in chosen] if chosen[0] != "train.jsonl" else [str(path / chosen[0])]
         if chosen[0] != "train.jsonl":
             mapping = (marker.get("options") or {}).get("mapping")
     corpus = ReadOptions(None, None, mapping, False).read(list(files))

@@ -14,13 +14,17 @@ from selector.report.plots import PLOTS
 def md_escape(value: Any, code: bool = False) -> str:
     """``value`` as literal text in ``report.md`` (a table cell or a list item), whatever a source name, id or
     record holds: line breaks become spaces, raw HTML is escaped (``&lt;script&gt;``), and the backslash, pipe and
-    backtick are backslash-escaped so that they neither split a table row nor open a code span. With ``code``, the
+    backtick are backslash-escaped so that they neither split a table row nor open a code span; brackets and
+    ``://`` are escaped so that data never renders as a link or a remote image. With ``code``, the
     value as a code span instead (shown verbatim, so only its backticks, which would end it, become ``'``)."""
     text = " ".join(str(value).splitlines())
     if code:
         return "`" + text.replace("`", "'") + "`"
     text = html.escape(text, quote=False)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    text = text.replace("\\", "\\\\").replace("|", "\\|").replace("`", "\\`")
+    # brackets escaped: a value never becomes a link or an image (``![x](http://...)`` would load a remote image
+    # when the report is viewed); ``://`` broken with an escaped slash so no bare URL is autolinked
+    return text.replace("[", "\\[").replace("]", "\\]").replace("://", ":\\/\\/")
 
 
 def _table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:

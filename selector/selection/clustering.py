@@ -20,6 +20,7 @@ import numpy as np
 from selector.device import faiss_uses_gpu
 from selector.errors import ConfigError, SelectorError
 from selector.selection._rows import as_rows, widened
+from selector.selection.config import ClusteringConfig
 
 log = logging.getLogger(__name__)
 
@@ -146,14 +147,14 @@ def _training_rows(X: np.ndarray, size: int, seed: int) -> np.ndarray:
     return np.ascontiguousarray(X[rows], dtype=np.float32)
 
 
-def kmeans_for_run(X: np.ndarray, config: Any) -> KMeansResult:
-    """:func:`kmeans` with a run config's ``clustering:`` keys, seed and device (what ``select`` and ``dedup`` run)."""
-    c = config.clustering
+def kmeans_for_run(X: np.ndarray, clustering: ClusteringConfig, *, seed: int, device: str) -> KMeansResult:
+    """:func:`kmeans` with a run config's ``clustering:`` keys, its seed and the run's device (what ``select`` and
+    ``dedup`` run)."""
     return kmeans(
         X,
-        c.k,
-        seed=config.seed,
-        niter=c.niter,
-        max_points_per_centroid=c.max_points_per_centroid,
-        device=config.encoder.device,
+        clustering.k,
+        seed=seed,
+        niter=clustering.niter,
+        max_points_per_centroid=clustering.max_points_per_centroid,
+        device=device,
     )

@@ -1,7 +1,7 @@
 """The engines that turn texts into vectors behind :class:`~selector.embedding.encoder.Encoder`.
 
-- ``torch`` (default): the transformer in PyTorch (:mod:`selector.embedding.encoder`), exact float32 on a CPU,
-  bf16/fp16 on a GPU;
+- ``torch`` (default): the transformer in PyTorch (:mod:`~selector.embedding.backends.torch`), exact float32 on a
+  CPU, bf16/fp16 on a GPU;
 - ``onnx``: the same transformer exported once to ONNX and run by ONNX Runtime, float32 or dynamic int8
   (:mod:`~selector.embedding.backends.onnx_runtime`; extra ``selector[onnx]``);
 - ``static``: a static embedding model distilled from the transformer with model2vec, one table lookup per token
@@ -40,7 +40,7 @@ def check_backend(backend: str, quantize: str | None) -> tuple[str, str | None]:
     if quantize is not None and backend != "onnx":
         raise ConfigError(
             f"encoder.quantize: {quantize} needs encoder.backend: onnx (got {backend!r}); "
-            "set --backend onnx or drop --quantize"
+            'set backend="onnx" or drop quantize='
         )
     return backend, quantize
 

@@ -12,7 +12,7 @@ import hashlib
 import re
 from typing import Any
 
-from selector.filters.base import Filter
+from selector.filters.base import Filter, rule
 from selector.sample import Sample
 
 __all__ = ["DuplicateFilter", "dedup_key", "normalise"]
@@ -36,13 +36,14 @@ def dedup_key(sample: Sample) -> bytes:
     return h.digest()
 
 
+@rule(
+    "duplicate",
+    order=90,
+    text="The same text as an earlier record after folding case and white space; the first one read is kept.",
+)
 class DuplicateFilter(Filter):
     """Drops a sample whose :func:`dedup_key` equals one already kept; its rejected row names that sample
     (``duplicate_of``, with ``similarity`` 1.0, as the near and semantic rules do)."""
-
-    name = "duplicate"
-    reasons = ("duplicate",)
-    order = 90
 
     @classmethod
     def from_config(cls, config: Any) -> Filter | None:

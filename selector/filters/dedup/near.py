@@ -21,7 +21,6 @@ band's keys and the candidate pairs of one band at a time.
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +30,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from selector.errors import ConfigError
-from selector.filters.base import CorpusRule
+from selector.filters.base import CorpusRule, rule
 from selector.filters.dedup.exact import normalise
 from selector.filters.score import read_score
 from selector.sample import Sample
@@ -258,11 +257,12 @@ def near_duplicates(
     return DuplicateGroups(duplicate_of, similarity, stats)
 
 
-def band_collision(s: float, bands: int, rows: int) -> float:
-    """Probability that a pair of Jaccard ``s`` shares at least one of ``bands`` bands of ``rows`` rows."""
-    return 1 - (1 - s**rows) ** bands if 0 <= s <= 1 else math.nan
-
-
+@rule(
+    "near_duplicate",
+    order=100,
+    text="Near duplicate of a kept record: MinHash + LSH estimate a word-shingle Jaccard similarity at or above "
+    "dedup.jaccard.",
+)
 class NearDuplicateRule(CorpusRule):
     """Drops near copies among the samples the other filters kept (``near_duplicate``), one kept per group.
 
@@ -270,8 +270,13 @@ class NearDuplicateRule(CorpusRule):
     member of a group is kept; samples without it rank below every scored one.
     """
 
-    name = "near_duplicate"
-    reasons = ("near_duplicate",)
+    @classmethod
+    def from_config(cls, config: Any, dedup: Any, seed: int = 0) -> CorpusRule | None:
+        if dedup is None or not dedup.near_duplicate:
+            return None
+        return cls(
+            dedup.jaccard, dedup.shingle, dedup.shingle_size, dedup.num_perm, score_field=config.score_field, seed=seed
+        )
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from selector.filters.base import rule
 from selector.filters.config import check_eps
 from selector.filters.dedup.near import DuplicateGroups, group_duplicates
 from selector.sample import Sample
@@ -123,6 +124,12 @@ class PoolDedup:
     stats: dict[str, Any]
 
 
+@rule(
+    "semantic_duplicate",
+    order=110,
+    text="Semantic duplicate (SemDeDup): cosine similarity of the embeddings within one K-Means cluster above "
+    "1 - dedup.semantic_eps.",
+)
 def drop_semantic_duplicates(
     pool: Sequence[Sample], X: np.ndarray, labels: np.ndarray, eps: float, scores: np.ndarray | None = None
 ) -> PoolDedup:

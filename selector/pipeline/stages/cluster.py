@@ -14,4 +14,5 @@ class ClusterStage(BaseStage):
 
     def run(self, ctx: RunContext) -> None:
         assert ctx.X is not None
-        ctx.kmeans = kmeans_for_run(ctx.X, ctx.config)
+        cfg = ctx.config
+        ctx.kmeans = kmeans_for_run(ctx.X, cfg.clustering, seed=cfg.seed, device=cfg.encoder.device)

@@ -12,14 +12,17 @@ from selector.distributed import fill_cache_ray
 from selector.embedding.step import embed_target, load_encoder_soon, pool_embeddings
 from selector.pipeline.context import RunContext
 from selector.pipeline.stages.base import BaseStage
+from selector.selection.strategies import resolve_strategy
 
 
 def keeps_float16(ctx: RunContext) -> bool:
     """A float16 ``--embeddings`` file stays float16 in memory where every later stage widens only the rows it
     uses (K-Means in blocks, the sharded coreset shard by shard): half of X's memory at 10M rows."""
-    c = ctx.config
-    kcenter = c.coreset.strategy in ("kcenter", "auto")  # sharded mode resolves auto to kcenter
-    return c.coreset.mode == "sharded" and kcenter and not c.dedup.semantic_duplicate
+    c = ctx.config.coreset
+    if c.mode != "sharded" or ctx.config.dedup.semantic_duplicate:
+        return False
+    # in sharded mode the resolution depends on nothing but the mode (auto is kcenter there)
+    return resolve_strategy(c.strategy, plan_mode="pool", mode=c.mode, tokens=False, candidates=0) == "kcenter"
 
 
 class LoadEncoderStage(BaseStage):

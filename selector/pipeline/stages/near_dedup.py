@@ -4,7 +4,7 @@ other filter runs."""
 
 from __future__ import annotations
 
-from selector.filters import ContaminationFilter, FilterPipeline, build_corpus_rules
+from selector.filters import FilterPipeline, build_corpus_rules, build_filters
 from selector.pipeline.context import RunContext
 from selector.pipeline.stages.base import BaseStage
 
@@ -18,7 +18,7 @@ class NearDedupStage(BaseStage):
         cfg, pool = ctx.config, ctx.pool
         assert pool is not None
         f = cfg.filters
-        filters = [ContaminationFilter(f.decontaminate, f.contamination_ngram)] if f.decontaminate else []
-        pipeline = FilterPipeline(filters, build_corpus_rules(f, cfg.dedup, cfg.seed))
+        only = ("contaminated",)  # of the per-sample rules, dedup runs decontamination alone
+        pipeline = FilterPipeline(build_filters(f, only), build_corpus_rules(f, cfg.dedup, cfg.seed))
         ctx.filtered = pipeline.run(pool, progress=ctx.request.progress)
         ctx.pool = ctx.filtered.kept

@@ -3,7 +3,6 @@ token budget cuts each group's ranking at its token quota (:mod:`selector.pipeli
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,43 +16,27 @@ from selector.pipeline.request import Tokens
 from selector.pipeline.stages.base import BaseStage
 from selector.pipeline.stages.read import counts_of
 from selector.pipeline.tokens import check_token_cut, picked_per_group, quota_names, select_tokens, token_manifest
-from selector.selection.coreset import kcenter_greedy, random_selection
 from selector.selection.sharded import sharded_kcenter
-from selector.selection.strategies import run_ranked
+from selector.selection.strategies import STRATEGIES, TYPICAL_MAX_CANDIDATES, resolve_strategy
 
-TYPICAL_MAX_CANDIDATES = 200_000
-"""Above this many candidates ``auto`` runs KCenterGreedy: ``typical_kcenter``'s own K-Means and per-cluster exact
-neighbour search cost more than the whole exact greedy (at 1M rows, budget 5,000: 333.8 s and 7.63 GB peak against
-147.5 s and 2.45 GB; ``benchmarks/bench_scale.py``), and its evidence comes from pools of about 35,000."""
+__all__ = ["TYPICAL_MAX_CANDIDATES", "PickStage", "coreset_function", "strategy_name"]
 
 
 def strategy_name(cfg: RunConfig, plan_mode: str, tokens: bool, candidates: int) -> str:
-    """The strategy a run uses: the config's, with ``auto`` resolved by the evidence of ``docs/quality.md``.
-
-    ``auto`` is ``typical_kcenter`` (typical cluster members as seeds, then KCenterGreedy) for a label-free pool
-    (plan mode ``pool``) selected by a record count in global mode, where it beat KCenterGreedy against random
-    selections on most (budget, proxy) cells; else ``kcenter`` (task centres as seeds when tasks or a target are
-    known, where neither won; token budgets and sharded mode need KCenterGreedy's prefix-consistent ranking; and
-    above :data:`TYPICAL_MAX_CANDIDATES` candidates, where the typical seeds cost more than the greedy)."""
-    name = cfg.coreset.strategy
-    if name != "auto":
-        return name
-    label_free = plan_mode == "pool" and cfg.coreset.mode == "global" and not tokens
-    return "typical_kcenter" if label_free and candidates <= TYPICAL_MAX_CANDIDATES else "kcenter"
+    """The strategy a run uses: the config's, with ``auto`` resolved by
+    :func:`~selector.selection.strategies.resolve_strategy` (the one place its rule lives)."""
+    c = cfg.coreset
+    return resolve_strategy(c.strategy, plan_mode=plan_mode, mode=c.mode, tokens=tokens, candidates=candidates)
 
 
 def coreset_function(
     name: str, cfg: RunConfig, labels: np.ndarray, progress: bool, device: str
 ) -> tuple[Callable[..., Any], dict[str, Any]]:
-    """The coreset function of strategy ``name`` and its keyword arguments (``coreset.mode: sharded`` included):
-    KCenterGreedy and the random baseline run on their own engines, every other strategy of
-    :data:`~selector.selection.strategies.STRATEGIES` through :func:`~selector.selection.strategies.run_ranked`."""
-    if name == "random":
-        return random_selection, {"seed": cfg.seed, "device": device}
-    if name != "kcenter":
-        return functools.partial(run_ranked, name), {"seed": cfg.seed}
-    if cfg.coreset.mode == "global":
-        return kcenter_greedy, {"clusters": labels, "progress": progress, "device": device}
+    """The coreset function of strategy ``name`` and its keyword arguments: the registered strategy
+    (:data:`~selector.selection.strategies.STRATEGIES`), or with ``coreset.mode: sharded`` the sharded
+    KCenterGreedy for ``kcenter``."""
+    if name != "kcenter" or cfg.coreset.mode == "global":
+        return STRATEGIES[name], {"seed": cfg.seed, "clusters": labels, "progress": progress, "device": device}
     c = cfg.coreset
     kwargs: dict[str, Any] = {"clusters": labels, "shards": c.shards, "tau": c.shard_tau, "workers": c.workers}
     if c.backend == "ray":

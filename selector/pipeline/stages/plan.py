@@ -1,4 +1,4 @@
-"""Plan: the coreset plan (:class:`~selector.selection.targeting.CoresetPlan`), namely candidates, seeds (task
+"""Plan: the coreset plan (:class:`~selector.selection.coreset_plan.CoresetPlan`), namely candidates, seeds (task
 centres) and group quotas, for the budget in records; not the training plan of :mod:`selector.planning`."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 from selector.pipeline.context import RunContext
 from selector.pipeline.stages.base import BaseStage
 from selector.pipeline.stages.read import counts_of
-from selector.selection.targeting import plan_selection
+from selector.selection.coreset_plan import plan_selection
 
 
 class PlanStage(BaseStage):

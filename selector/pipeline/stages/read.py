@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from selector.embedding.cache import default_cache_dir
 from selector.errors import SelectorError
 from selector.io import output_guard
 from selector.pipeline.context import RunContext
@@ -27,6 +28,8 @@ class ReadStage(BaseStage):
         req = ctx.request
         if req.out is not None:
             cache = ctx.config.encoder.cache_dir
+            if cache is None and self.command != "filter" and req.embeddings is None:
+                cache = default_cache_dir()  # the cache the run will use, checked against --out before any work
             ctx.guard = output_guard(req.out, self.command, req.protected, overwrite=req.overwrite, cache_dir=cache)
         ctx.corpus = req.read.read(req.inputs)
         if not ctx.corpus.samples:

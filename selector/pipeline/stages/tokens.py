@@ -1,12 +1,12 @@
 """Tokens: under a token budget, count every pool sample's training tokens (all turns, no special tokens) with
-the request's tokenizer (:mod:`selector.pipeline.tokens`)."""
+the request's tokenizer (:mod:`selector.embedding.tokens`)."""
 
 from __future__ import annotations
 
+from selector.embedding.tokens import count_tokens
 from selector.pipeline.context import RunContext
 from selector.pipeline.request import Tokens
 from selector.pipeline.stages.base import BaseStage
-from selector.pipeline.tokens import count_tokens
 
 
 class TokensStage(BaseStage):

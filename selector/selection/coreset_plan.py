@@ -78,7 +78,7 @@ def plan_selection(
     known = sorted({t for t in tasks if t is not None})
     group_by = cfg.allocation.group_by
     if target is not None and task is not None:
-        raise ConfigError("give either --task NAME or --target FILE, not both")
+        raise ConfigError("give either task=NAME or target=FILE, not both")
 
     if target is not None:
         tc = target_centre(X, labels, centroids, target, budget, candidate_factor=cfg.coreset.candidate_factor)
@@ -89,10 +89,10 @@ def plan_selection(
         stats["centre_id"] = pool[tc.centre].id
     elif task is not None:
         if not known:
-            raise ConfigError(f"--task {task!r} needs --task-field F (the record key that names each sample's task)")
+            raise ConfigError(f"task={task!r} needs task_field=F (the record key that names each sample's task)")
         if task not in known:
             shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
-            raise SelectorError(f"--task {task!r} is not among the {len(known)} tasks in the pool: {shown}")
+            raise SelectorError(f"task={task!r} is not among the {len(known)} tasks in the pool: {shown}")
         (tc,) = task_centres(X, labels, centroids, [t if t == task else None for t in tasks])
         eligible = np.zeros(n, dtype=bool)
         eligible[tc.members] = True
@@ -172,7 +172,7 @@ def _split_budget(
 ) -> None:
     if group_by in ("source", "task"):
         if group_by == "task" and all(s.task is None for s in pool):
-            raise ConfigError("allocation.group_by is 'task' but no sample has a task; pass --task-field F")
+            raise ConfigError("allocation.group_by is 'task' but no sample has a task; pass task_field=F")
         keys = [group_name(s, group_by) for s in pool]
     elif group_by == "cluster":
         keys = [f"cluster {int(c)}" for c in labels]

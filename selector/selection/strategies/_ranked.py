@@ -1,0 +1,73 @@
+"""From a ranking to a :class:`~selector.selection.coreset.CoresetResult`: what the strategies that compute only an
+order (medoids, facility location, typical seeds, ...) share.
+
+A ranking function is called as ``rank(X, budget, *, seeds, seed, groups, quotas, lengths, scores, stats)`` on the
+candidate rows only and returns ``(m,)`` int64 row indices of its ``X`` in ranking order; it may set
+``stats["seeds"]`` to the number of first picks it counts as seeds (``typical_kcenter``: the given plus the
+typical ones).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from selector.selection.coreset import CoresetResult
+
+Ranking = Callable[..., np.ndarray]
+
+
+def ranked_result(
+    name: str,
+    rank: Ranking,
+    X: np.ndarray,
+    budget: int,
+    *,
+    seeds: Sequence[int] | np.ndarray | None = None,
+    eligible: np.ndarray | None = None,
+    groups: np.ndarray | None = None,
+    quotas: Sequence[int] | np.ndarray | None = None,
+    seed: int = 0,
+    lengths: np.ndarray | None = None,
+    scores: np.ndarray | None = None,
+    **_: Any,
+) -> CoresetResult:
+    """Run ``rank`` on the eligible rows of ``X`` (``(n, d)`` float32) and return the picks as rows of ``X``.
+
+    Seeds outside ``eligible`` are dropped. The coverage radius after each pick and every candidate's distance to
+    its nearest pick are measured exactly over the eligible rows (:func:`selector.selection.coverage.coverage_curve`);
+    ``min_dist`` is NaN outside them. ``stats`` holds ``n``, ``budget``, ``selected``, ``seed``, ``strategy`` and
+    ``seeds``.
+    """
+    from selector.selection.coreset import CoresetResult
+    from selector.selection.coverage import coverage_curve
+
+    n = X.shape[0]
+    rows = np.flatnonzero(eligible) if eligible is not None else np.arange(n)
+    position = {int(r): i for i, r in enumerate(rows)}
+    given = [] if seeds is None else np.asarray(seeds).reshape(-1).tolist()
+    sub_seeds = [position[int(s)] for s in given if int(s) in position]
+    sub_groups = None if groups is None else np.asarray(groups)[rows]
+    extra = {key: np.asarray(v)[rows] for key, v in (("lengths", lengths), ("scores", scores)) if v is not None}
+    info: dict[str, int] = {}
+    order = rank(X[rows], budget, seeds=sub_seeds, seed=seed, groups=sub_groups, quotas=quotas, stats=info, **extra)
+    picks = rows[np.asarray(order, dtype=np.int64)]
+    radii, dist = coverage_curve(X, picks, rows)
+    min_dist = np.full(n, np.nan, dtype=np.float32)
+    min_dist[rows] = dist
+    n_seeds = info.get("seeds", min(len(sub_seeds), budget))
+    stats = {"n": n, "budget": budget, "selected": len(picks), "seed": seed, "strategy": name, "seeds": n_seeds}
+    return CoresetResult(picks, radii, min_dist, n_seeds, stats)
+
+
+def ranked_strategy(name: str, rank: Ranking) -> Callable[..., CoresetResult]:
+    """``rank`` under the strategy contract (:func:`ranked_result`), e.g. for a variant registered in a benchmark."""
+
+    def run(X: np.ndarray, budget: int, **rules: Any) -> CoresetResult:
+        return ranked_result(name, rank, X, budget, **rules)
+
+    run.__doc__ = rank.__doc__
+    return run
