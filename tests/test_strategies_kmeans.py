@@ -48,3 +48,27 @@ def test_stratified_labels_are_those_of_the_candidates():
     eligible[10:] = True  # 10 candidates in cluster 0, 20 in cluster 1
     picks = STRATEGIES["stratified"](X, 6, seed=0, clusters=labels, eligible=eligible).indices
     assert eligible[picks].all() and np.bincount(labels[picks], minlength=2).tolist() == [2, 4]
+
+
+def test_medoids_reuse_the_pipeline_labels_only_when_their_count_is_the_budget():
+    from selector.selection.centres import cluster_medoids
+
+    X, blob = _blobs([30, 30])
+    labels = np.arange(60) % 2  # two "clusters" that each span both blobs: no K-Means would find them
+    reused = STRATEGIES["medoids"](X, 2, seed=0, clusters=labels).indices
+    assert sorted(reused.tolist()) == sorted(cluster_medoids(X, labels).tolist())
+    own = STRATEGIES["medoids"](X, 2, seed=0, clusters=np.arange(60) % 3).indices  # 3 labels: its own K-Means
+    assert sorted(int(blob[p]) for p in own) == [0, 1]
+
+
+def test_typical_seeds_reuse_the_pipeline_labels_when_their_count_matches():
+    from selector.selection.typical import typical_seeds, typicality
+
+    X, blob = _blobs([30, 30])
+    halves = np.repeat([0, 1], [40, 20])  # blob 0 and a third of blob 1, then the rest of blob 1
+    expected = []
+    for c in (0, 1):  # the larger given cluster first, each one's most typical member
+        rows = np.flatnonzero(halves == c)
+        expected.append(int(rows[np.argmax(typicality(X[rows]))]))
+    assert typical_seeds(X, 2, seed=0, clusters=halves).tolist() == expected
+    assert sorted(int(blob[s]) for s in typical_seeds(X, 2, seed=0, clusters=np.arange(60) % 3)) == [0, 1]

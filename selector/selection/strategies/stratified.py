@@ -66,6 +66,15 @@ def stratified_ranking(
     return fill_in_order(order, budget, seeds=picks, groups=groups, quotas=quotas)
 
 
+def candidate_labels(clusters: np.ndarray | None, eligible: np.ndarray | None) -> np.ndarray | None:
+    """The K-Means labels (``(n,)``, one per row of ``X``) of the candidate rows only, in row order: what a ranking
+    run on ``X[eligible]`` (:func:`~selector.selection.strategies.ranked_result`) indexes; ``None`` stays ``None``."""
+    if clusters is None:
+        return None
+    labels = np.asarray(clusters)
+    return labels if eligible is None else labels[np.asarray(eligible, dtype=bool)]
+
+
 @strategy("stratified")
 def stratified(
     X: np.ndarray,
@@ -77,10 +86,5 @@ def stratified(
 ) -> CoresetResult:
     """Random within the K-Means clusters of the candidate rows (``clusters``: the pipeline's labels, one per row
     of ``X``; they are reused, so no second K-Means runs), in proportion to cluster size."""
-    labels = None
-    if clusters is not None:
-        labels = np.asarray(clusters)
-        if eligible is not None:
-            labels = labels[np.asarray(eligible, dtype=bool)]
-    rank = partial(stratified_ranking, clusters=labels)
+    rank = partial(stratified_ranking, clusters=candidate_labels(clusters, eligible))
     return ranked_result("stratified", rank, X, budget, eligible=eligible, **rules)
