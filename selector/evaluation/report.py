@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from selector.measures.proxies import HIGHER_IS_BETTER
+
+if TYPE_CHECKING:
+    from selector.evaluation.run import EvaluationResult
 
 PLOTTED = ("transfer", "coverage_mean", "vendi")
 
@@ -30,7 +33,7 @@ def format_table(results: list[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_table(result: Any) -> str:
+def render_table(result: EvaluationResult) -> str:
     """``evaluation.md``: the settings, the split, how to read the numbers, and the full table."""
     s, sp = result.settings, result.split
     direction = ", ".join(f"{p} ({'higher' if h else 'lower'} is better)" for p, h in HIGHER_IS_BETTER.items())
@@ -51,7 +54,7 @@ def render_table(result: Any) -> str:
     )
 
 
-def plot_evaluation(result: Any, path: Path) -> None:
+def plot_evaluation(result: EvaluationResult, path: Path) -> None:
     """One panel per proxy in :data:`PLOTTED`: the random p10-p90 band and median per budget, each strategy on top."""
     import matplotlib
 
