@@ -13,9 +13,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from selector.evaluation.effect import effect
 from selector.evaluation.groups import ROW, dataset_prefixes, detect_group_field, empty_answer_tasks, group_keys
 from selector.evaluation.split import split_by_group, split_by_task
+from selector.measures.effect import effect
 from selector.measures.evidence import random_draws
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,7 @@ task centres as seeds, temperature quotas per task). Baselines, measured once pe
   with exactly the selection's own picks per group (the counts of its first seed), so a win is the strategy's and
   not the quota's.
 
-The row's ``z``/interval/``percentile``/``verdict`` (:mod:`selector.evaluation.effect`) are against the matched
+The row's ``z``/interval/``percentile``/``verdict`` (:mod:`selector.measures.effect`) are against the matched
 baseline where there is one, else the uniform one; both are kept under ``baselines``. Draw ``r`` is seeded
 ``seed + 1 + r`` (:func:`selector.measures.evidence.random_draws`): integers only, so the draws and every figure
 are the same under any ``PYTHONHASHSEED``.
@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from selector.evaluation.effect import effect, summary
+from selector.measures.effect import effect, summary
 from selector.measures.evidence import random_draws
 from selector.measures.proxies import HIGHER_IS_BETTER, ProxyData
 
