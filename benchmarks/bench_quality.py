@@ -11,28 +11,25 @@ pool under another template), every strategy with ``--seeds`` selection seeds, `
 baseline. Three modes, as strategy-name suffixes: none (one merged file, no labels, uniform baseline),
 ``+sources`` (one file per template, count-matched baseline), ``+tasks`` (``--task-field @file``, count-matched).
 Prints every row, the z table per (mode, budget) cell for transfer / coverage_mean / probe, the best strategy per
-cell, and the goals of issue 27; writes ``benchmarks/results/bench_quality_<pool>.{json,md}``. Skips with a message
-when the shared data is absent.
+cell, and the goals of issue 27; writes ``benchmarks/results/bench_quality.{json,md}`` (:mod:`harness`). Skips with
+a message when the shared data is absent.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 import time
 from pathlib import Path
 
+import harness
+
 from selector.evaluation import evaluate
 from selector.evaluation.cells import split_name
 from selector.evaluation.report import format_table
 
-ROOT = Path(__file__).resolve().parents[1]
-DATA = next(
-    (p for p in (ROOT.parent / "shared" / "data", ROOT.parents[1] / "shared" / "data") if p.is_dir()),
-    ROOT.parent / "shared" / "data",
-)  # beside the checkout, or beside a folder of worktrees
+DATA = harness.DATA
 SHORT = (
     "rotten_tomatoes", "ag_news", "amazon_polarity", "paws_labeled_final", "glue_mrpc", "quarel", "quartz",
     "commonsense_qa", "social_i_qa", "common_gen", "gigaword", "wiki_qa", "kilt_tasks_hotpotqa", "wiqa",
@@ -50,20 +47,37 @@ def pool_files(pool: str) -> list[Path]:
     return files
 
 
-def cell_table(results: list[dict], budgets: list[float]) -> list[str]:
-    """Per strategy and budget: z [90% interval] and verdict for each proxy of :data:`CELL_PROXIES`."""
-    lines = ["| strategy | mode | budget | " + " | ".join(CELL_PROXIES) + " |", "|---|---|---:|" + "---|" * 3]
+def cell_table(results: list[dict], budgets: list[float]) -> harness.Table:
+    """Per strategy and budget: z [90% interval] and verdict for each proxy of :data:`CELL_PROXIES`, and the
+    transfer value beside its random baseline's median."""
+    table = harness.Table(["strategy", "mode", "budget", *CELL_PROXIES, "transfer", "random median"])
     rows = {(r["strategy"], r["budget"], r["proxy"]): r for r in results}
     for name in dict.fromkeys(r["strategy"] for r in results):
         for b in budgets:
-            cells = []
-            for p in CELL_PROXIES:
-                r = rows[(name, b, p)]
-                cells.append(
-                    "-" if r["z"] is None else f"{r['z']:+.2f} [{r['z_lo']:+.2f}, {r['z_hi']:+.2f}] {r['verdict']}"
-                )
-            lines.append(f"| {name} | {rows[(name, b, 'transfer')]['mode']} | {b:g} | " + " | ".join(cells) + " |")
-    return lines
+            cells = [_z(rows[(name, b, p)]) for p in CELL_PROXIES]
+            t = rows[(name, b, "transfer")]
+            table.add(name, t["mode"], f"{b:g}", *cells, f"{t['value']:.4f}", f"{t['random_median']:.4f}", echo=False)
+    return table
+
+
+def best_table(results: list[dict], budgets: list[float]) -> harness.Table:
+    """Per (mode, budget) cell: the strategy with the highest mean z over transfer and coverage, with its cells."""
+    table = harness.Table(["mode", "budget", "best", "transfer", "coverage_mean", "probe"])
+    rows = {(r["strategy"], r["budget"], r["proxy"]): r for r in results}
+    for mode in dict.fromkeys(r["mode"] for r in results):
+        names = [
+            n
+            for n in dict.fromkeys(r["strategy"] for r in results)
+            if rows[(n, budgets[0], "transfer")]["mode"] == mode
+        ]
+        for b in budgets:
+            best = max(names, key=lambda n: sum(rows[(n, b, p)]["z"] or -99 for p in ("transfer", "coverage_mean")))
+            table.add(mode, f"{b:g}", best, *(_z(rows[(best, b, p)]) for p in CELL_PROXIES), echo=False)
+    return table
+
+
+def _z(r: dict) -> str:
+    return "-" if r["z"] is None else f"{r['z']:+.2f} [{r['z_lo']:+.2f}, {r['z_hi']:+.2f}] {r['verdict']}"
 
 
 def goals(results: list[dict], budgets: list[float], default: str = "default") -> list[str]:
@@ -117,12 +131,11 @@ def main() -> int:
         f"{', '.join(sp['empty_answer_tasks']) or 'none'}; {args.seeds} seeds, {args.draws} draws, coverage on "
         f"{args.coverage_sample or 'all'} pool rows; {time.perf_counter() - start:.0f} s"
     )
-    text = "\n".join([head, "", *cell_table(res.results, budgets), "", *goals(res.results, budgets), "",
-                      format_table(res.results)])  # fmt: skip
-    print(text)
-    results = ROOT / "benchmarks" / "results"
-    (results / f"bench_quality_{args.pool}.md").write_text(text + "\n", encoding="utf-8")
-    (results / f"bench_quality_{args.pool}.json").write_text(json.dumps(res.to_json(), indent=1) + "\n")
+    cells, best = cell_table(res.results, budgets), best_table(res.results, budgets)
+    notes = [head, *goals(res.results, budgets)]
+    print("\n".join([head, "", cells.markdown(), "", best.markdown(), "", *notes[1:], "", format_table(res.results)]))
+    title = "z against random (90% interval, verdict); merged: uniform baseline, sources/tasks: count-matched"
+    harness.write_results("bench_quality", {title: cells, "best strategy per cell": best}, notes=notes)
     return 0
 
 
