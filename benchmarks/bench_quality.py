@@ -1,24 +1,18 @@
-"""Does the selection beat random? ``selector.evaluation.evaluate`` on the shared P3 pool (issue 11).
+"""Does the selection beat random? ``selector.evaluation.evaluate`` on the shared P3 pool (issue 27).
 
 Usage::
 
-    python benchmarks/bench_quality.py                 # 231 templates, 4 budgets, 20 random seeds, all strategies
-    python benchmarks/bench_quality.py --quick         # the 10-file P3 folder, 2 budgets, 5 seeds
-    python benchmarks/bench_quality.py --out DIR --strategies default,kcenter,random
-    python benchmarks/bench_quality.py --pool holdout   # leave 5 of the 26 P3 source datasets out (issue 20)
-    python benchmarks/bench_quality.py --pool mixed     # P3 plus natural_instructions
+    python benchmarks/bench_quality.py                       # all 231 P3 templates (embedding: ~30 min on 2 cores)
+    python benchmarks/bench_quality.py --pool p3-short       # the 14 P3 datasets of short records (111 templates)
+    python benchmarks/bench_quality.py --budgets 0.01,0.05 --seeds 5 --draws 200 --cache-dir /work/cache/p3
 
-Prints one row per strategy, budget and proxy: value, random median, random p10-p90 band, and the strategy's
-percentile among the random selections (higher is better for every proxy), then the goals of issue 20 for every
-strategy (cells of budget x {transfer, coverage_mean, probe} at or above the random 75th percentile; with
-``--pool holdout``, cells of budget x {transfer, coverage_mean} at or above the median) and the best strategy of
-every cell, label-free and ``+tasks`` apart. The first run embeds the pool (about 30 minutes on a shared 2-core
-CPU; cached afterwards). Skips with a message when ``../shared/data`` is absent.
-
-Pools: ``p3`` (231 P3 templates, every template split 80/20), ``holdout`` (the same split, then 5 whole source
-datasets of the 26 out of the pool and the only ones tested: transfer to unseen task families), ``mixed`` (P3 plus
-the Super-NaturalInstructions task files, one task per file). fewglue is not in the mixed pool: its SuperGLUE
-records carry task-specific fields (premise, choice1, word...) with no prompt, so each task would need a template.
+Split by example (group key ``@row``: the row index within the source dataset, so no held-out example is in the
+pool under another template), every strategy with ``--seeds`` selection seeds, ``--draws`` random draws per
+baseline. Three modes, as strategy-name suffixes: none (one merged file, no labels, uniform baseline),
+``+sources`` (one file per template, count-matched baseline), ``+tasks`` (``--task-field @file``, count-matched).
+Prints every row, the z table per (mode, budget) cell for transfer / coverage_mean / probe, the best strategy per
+cell, and the goals of issue 27; writes ``benchmarks/results/bench_quality.{json,md}`` (:mod:`harness`). Skips with
+a message when the shared data is absent.
 """
 
 from __future__ import annotations
@@ -26,133 +20,122 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from selector.evaluation import STRATEGIES, evaluate
+import harness
+
+from selector.evaluation import evaluate
+from selector.evaluation.cells import split_name
 from selector.evaluation.report import format_table
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-ALL = ["default", "default+tasks", *STRATEGIES, *(f"{s}+tasks" for s in STRATEGIES)]
-GOAL_PROXIES = ("transfer", "coverage_mean", "probe")
-P3_DATASETS = (
-    "adversarial_qa", "ag_news", "amazon_polarity", "cnn_dailymail", "common_gen", "commonsense_qa", "cosmos_qa",
-    "dream", "duorc", "gigaword", "glue_mrpc", "kilt_tasks_hotpotqa", "multi_news", "paws_labeled_final", "quarel",
-    "quartz", "quoref", "ropes", "rotten_tomatoes", "samsum", "social_i_qa", "wiki_bio", "wiki_hop_original",
-    "wiki_qa", "wiqa", "xsum",
+DATA = harness.DATA
+SHORT = (
+    "rotten_tomatoes", "ag_news", "amazon_polarity", "paws_labeled_final", "glue_mrpc", "quarel", "quartz",
+    "commonsense_qa", "social_i_qa", "common_gen", "gigaword", "wiki_qa", "kilt_tasks_hotpotqa", "wiqa",
 )  # fmt: skip
-"""The 26 source datasets of ``p3_templates/`` (each file is ``<dataset>_<template>.jsonl``)."""
+"""The ``p3-short`` pool: the P3 datasets whose records average under 600 characters (embedding fits 2 cores)."""
+BASES = ("default", "medoids", "stratified")
+CELL_PROXIES = ("transfer", "coverage_mean", "probe")
 
 
-def goal_lines(results: list[dict], budgets: list[float], holdout: bool = False) -> list[str]:
-    """Issue 20's goal per strategy: cells at or above the random p75 (``holdout``: the median)."""
-    proxies = ("transfer", "coverage_mean") if holdout else GOAL_PROXIES
-    need = 50.0 if holdout else 75.0
-    lines = []
-    for name in dict.fromkeys(r["strategy"] for r in results):
-        rows = {(r["budget"], r["proxy"]): r for r in results if r["strategy"] == name}
-        cells = [rows[(b, p)]["percentile"] for b in budgets for p in proxies if (b, p) in rows]
-        ok = sum(c >= need for c in cells)
-        lines.append(f"{name}: {ok} of {len(cells)} cells at or above the random p{need:.0f}")
-    return lines
-
-
-def best_per_cell(results: list[dict], budgets: list[float], proxies: tuple[str, ...]) -> list[str]:
-    """Per budget and proxy, the label-free and the ``+tasks`` strategy with the highest percentile (ties: first)."""
-    lines = ["| budget | proxy | best label-free (percentile) | best +tasks (percentile) |", "|---|---|---|---|"]
-    for b in budgets:
-        for p in proxies:
-            rows = [r for r in results if r["budget"] == b and r["proxy"] == p and r["strategy"] != "random"]
-            best = []
-            for tasks in (False, True):
-                side = [
-                    r for r in rows if r["strategy"].endswith("+tasks") == tasks and r["percentile"] == r["percentile"]
-                ]
-                top = max(side, key=lambda r: r["percentile"], default=None)
-                best.append(f"{top['strategy']} ({top['percentile']:.0f})" if top else "-")
-            lines.append(f"| {b:g} | {p} | {best[0]} | {best[1]} |")
-    return lines
-
-
-def percentile_table(results: list[dict], budgets: list[float], proxies: tuple[str, ...]) -> list[str]:
-    """One markdown row per strategy: its percentile among the random selections in every (budget, proxy) cell,
-    with the value in brackets (``*``: at or above the random p75)."""
-    head = [f"{b:g} {p}" for b in budgets for p in proxies]
-    lines = ["| strategy | " + " | ".join(head) + " |", "|---" * (len(head) + 1) + "|"]
-    for name in dict.fromkeys(r["strategy"] for r in results):
-        rows = {(r["budget"], r["proxy"]): r for r in results if r["strategy"] == name}
-        cells = []
-        for b in budgets:
-            for p in proxies:
-                r = rows.get((b, p))
-                star = "*" if r and r["percentile"] >= 75 else ""
-                cells.append(f"{r['percentile']:.0f}{star} ({r['value']:.3f})" if r else "-")
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return lines
-
-
-def pool_files(pool: str, quick: bool) -> list[Path]:
+def pool_files(pool: str) -> list[Path]:
     """The input files of a benchmark pool (empty when the shared data is absent)."""
-    folder = DATA / ("p3_t0_train_50k" if quick else "p3_templates")
-    files = sorted(folder.glob("*.jsonl"))
-    if pool == "mixed" and files:
-        files += sorted((DATA / "natural_instructions").glob("task*.json"))
+    files = sorted((DATA / "p3_templates").glob("*.jsonl"))
+    if pool == "p3-short":
+        files = [f for f in files if any(f.stem.startswith(d + "_") for d in SHORT)]
     return files
+
+
+def cell_table(results: list[dict], budgets: list[float]) -> harness.Table:
+    """Per strategy and budget: z [90% interval] and verdict for each proxy of :data:`CELL_PROXIES`, and the
+    transfer value beside its random baseline's median."""
+    table = harness.Table(["strategy", "mode", "budget", *CELL_PROXIES, "transfer", "random median"])
+    rows = {(r["strategy"], r["budget"], r["proxy"]): r for r in results}
+    for name in dict.fromkeys(r["strategy"] for r in results):
+        for b in budgets:
+            cells = [_z(rows[(name, b, p)]) for p in CELL_PROXIES]
+            t = rows[(name, b, "transfer")]
+            table.add(name, t["mode"], f"{b:g}", *cells, f"{t['value']:.4f}", f"{t['random_median']:.4f}", echo=False)
+    return table
+
+
+def best_table(results: list[dict], budgets: list[float]) -> harness.Table:
+    """Per (mode, budget) cell: the strategy with the highest mean z over transfer and coverage, with its cells."""
+    table = harness.Table(["mode", "budget", "best", "transfer", "coverage_mean", "probe"])
+    rows = {(r["strategy"], r["budget"], r["proxy"]): r for r in results}
+    for mode in dict.fromkeys(r["mode"] for r in results):
+        names = [
+            n
+            for n in dict.fromkeys(r["strategy"] for r in results)
+            if rows[(n, budgets[0], "transfer")]["mode"] == mode
+        ]
+        for b in budgets:
+            best = max(names, key=lambda n: sum(rows[(n, b, p)]["z"] or -99 for p in ("transfer", "coverage_mean")))
+            table.add(mode, f"{b:g}", best, *(_z(rows[(best, b, p)]) for p in CELL_PROXIES), echo=False)
+    return table
+
+
+def _z(r: dict) -> str:
+    return "-" if r["z"] is None else f"{r['z']:+.2f} [{r['z_lo']:+.2f}, {r['z_hi']:+.2f}] {r['verdict']}"
+
+
+def goals(results: list[dict], budgets: list[float], default: str = "default") -> list[str]:
+    """Issue 27's goals for the default (and for every base, to show the best): cells with z >= +0.5 on transfer and
+    coverage, and the cells below -0.5 on any proxy of :data:`CELL_PROXIES`."""
+    rows = {(r["strategy"], r["budget"], r["proxy"]): r for r in results}
+    out = []
+    for base in dict.fromkeys(split_name(r["strategy"])[0] for r in results):
+        names = [n for n in dict.fromkeys(r["strategy"] for r in results) if split_name(n)[0] == base]
+        cells = [(n, b) for n in names for b in budgets]
+        good = sum(all((rows[(n, b, p)]["z"] or -99) >= 0.5 for p in ("transfer", "coverage_mean")) for n, b in cells)
+        bad = [f"{n}@{b:g}:{p}" for n, b in cells for p in CELL_PROXIES if (rows[(n, b, p)]["z"] or 0) < -0.5]
+        loses = sum(rows[(n, b, p)]["verdict"] == "loses" for n, b in cells for p in CELL_PROXIES)
+        mark = " (the default)" if base == default else ""
+        out.append(
+            f"{base}{mark}: z >= +0.5 on transfer and coverage in {good} of {len(cells)} cells (goal >= 9 of 12); "
+            f"{len(bad)} cells below -0.5 (goal 0){': ' + ', '.join(bad) if bad else ''}; {loses} losing verdicts"
+        )
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="10 P3 files, budgets 0.01,0.05, 5 seeds")
-    parser.add_argument("--strategies", default=",".join(s for s in ALL if s not in ("deita", "deita+tasks")))
-    parser.add_argument("--budgets", default=None, help="default: 0.005,0.01,0.02,0.05 (quick: 0.01,0.05)")
-    parser.add_argument("--seeds", type=int, default=None, help="random selections per budget (default 20; quick 5)")
+    parser.add_argument("--pool", choices=("p3", "p3-short"), default="p3")
+    parser.add_argument("--bases", default=",".join(BASES), help="strategies run in all three modes")
+    parser.add_argument("--budgets", default="0.005,0.01,0.02,0.05")
+    parser.add_argument("--seeds", type=int, default=5, help="selection seeds per strategy")
+    parser.add_argument("--draws", type=int, default=200, help="random draws per baseline")
     parser.add_argument("--coverage-sample", type=int, default=None, help="pool rows for coverage (default: all)")
-    parser.add_argument("--out", type=Path, default=None, help="keep evaluation.json/.md/.png here")
-    parser.add_argument("--pool", choices=("p3", "holdout", "mixed"), default="p3", help="see the module docstring")
-    parser.add_argument("--config", default=None, help="run config (YAML or preset) for the default strategies")
-    parser.add_argument("--holdout-datasets", type=int, default=5, help="datasets left out with --pool holdout")
+    parser.add_argument("--cache-dir", default=None, help="embedding cache (default: the user's)")
     args = parser.parse_args()
-    files = pool_files(args.pool, args.quick)
+    files = pool_files(args.pool)
     if not files:
         print(f"skipped: no P3 files under {DATA} (the shared data sits beside the repository in ../shared/data)")
         return 0
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    for noisy in ("faiss", "faiss.loader"):
+    for noisy in ("faiss", "faiss.loader", "selector.selection.clustering"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    budgets = [float(b) for b in (args.budgets or ("0.01,0.05" if args.quick else "0.005,0.01,0.02,0.05")).split(",")]
-    seeds = args.seeds or (5 if args.quick else 20)
-    strategies = [s for s in args.strategies.split(",") if s]
+    budgets = [float(b) for b in args.budgets.split(",")]
+    bases = [b for b in args.bases.split(",") if b]
+    strategies = [f"{b}{sfx}" for sfx in ("", "+sources", "+tasks") for b in bases]
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        out = args.out or Path(tmp) / "evaluation"
-        res = evaluate(
-            files,
-            task_field="@file",
-            budgets=budgets,
-            strategies=strategies,
-            seeds=seeds,
-            test_fraction=0.2,
-            out=out,
-            overwrite=True,
-            coverage_sample=args.coverage_sample,
-            holdout_datasets=args.holdout_datasets if args.pool == "holdout" else 0,
-            config=args.config,
-            datasets=P3_DATASETS,
-        )
+    res = evaluate(
+        files, task_field="@file", budgets=budgets, strategies=strategies, seeds=args.seeds, draws=args.draws,
+        coverage_sample=args.coverage_sample, cache_dir=args.cache_dir,
+    )  # fmt: skip
     sp = res.split
-    print(
-        f"\n{args.pool}: {sp['pool']:,} pool / {sp['test']:,} test records, {sp['tasks']} tasks; "
-        f"{sp['dropped_exact'] + sp['dropped_normalised']} leaked test prompts dropped; {seeds} random seeds; "
-        f"{time.perf_counter() - start:.0f} s\n"
+    head = (
+        f"{args.pool}: {len(files)} files; split by example (`{sp['group_field']}`, {sp['groups']:,} groups): "
+        f"{sp['pool']:,} pool / {sp['test']:,} test records, {sp['tasks']} tasks; empty-answer tasks left out: "
+        f"{', '.join(sp['empty_answer_tasks']) or 'none'}; {args.seeds} seeds, {args.draws} draws, coverage on "
+        f"{args.coverage_sample or 'all'} pool rows; {time.perf_counter() - start:.0f} s"
     )
-    print(format_table(res.results))
-    print("\n".join(percentile_table(res.results, budgets, GOAL_PROXIES)))
-    holdout = args.pool == "holdout"
-    if holdout:
-        print(f"held-out datasets: {', '.join(sp['held_out_datasets'])}")
-    print("\n".join(goal_lines(res.results, budgets, holdout)))
-    print("\n".join(best_per_cell(res.results, budgets, ("transfer", "coverage_mean") if holdout else GOAL_PROXIES)))
+    cells, best = cell_table(res.results, budgets), best_table(res.results, budgets)
+    notes = [head, *goals(res.results, budgets)]
+    print("\n".join([head, "", cells.markdown(), "", best.markdown(), "", *notes[1:], "", format_table(res.results)]))
+    title = "z against random (90% interval, verdict); merged: uniform baseline, sources/tasks: count-matched"
+    harness.write_results("bench_quality", {title: cells, "best strategy per cell": best}, notes=notes)
     return 0
 
 

@@ -155,6 +155,7 @@ def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny, caplog)
         "budgets": [0.1, 12],
         "strategies": ["default", "default+tasks", "kcenter+tasks", "medoids+tasks", "facility_location", "random"],
         "seeds": 3,
+        "draws": 5,
         "model": str(tiny),
         "cache_dir": tmp_path / "cache",
     }
@@ -169,8 +170,12 @@ def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny, caplog)
     for b in res.sizes:  # the registry's kcenter under the task plan is what `selector select --task-field` picks
         assert res.selections[("kcenter+tasks", b)].tolist() == res.selections[("default+tasks", b)].tolist()
     data = json.loads((tmp_path / "a" / "evaluation.json").read_text())
-    keys = {"strategy", "budget", "size", "proxy", "value", "random_median", "random_p10", "random_p90", "percentile"}
+    keys = {"strategy", "mode", "base", "budget", "size", "proxy", "value", "values", "baseline", "random_median",
+            "random_p10", "random_p90", "z", "z_lo", "z_hi", "percentile", "verdict", "baselines"}  # fmt: skip
     assert data["results"] and all(set(r) == keys for r in data["results"])
+    assert all(len(r["values"]) == 3 for r in data["results"])  # one value per selection seed
+    assert {r["baseline"] for r in data["results"] if r["strategy"].endswith("+tasks")} == {"matched"}
+    assert {r["baseline"] for r in data["results"] if not r["strategy"].endswith("+tasks")} == {"uniform"}
     assert len(data["results"]) == 6 * 2 * 7  # strategies x budgets x proxies (probe included)
     assert (tmp_path / "a" / "evaluation.png").stat().st_size > 0
     assert "| strategy |" in (tmp_path / "a" / "evaluation.md").read_text()
@@ -226,7 +231,7 @@ def test_evaluate_embeds_with_the_configured_backend(tmp_path, tiny):
     cfg = load_run_config(None, {"encoder": {"backend": "onnx", "model": str(tiny), "cache_dir": str(tmp_path / "c")}})
     evaluate(
         _write_tasks(tmp_path), out=tmp_path / "a", task_field="@file", budgets=[8], strategies=["random"], seeds=2,
-        config=cfg,
+        draws=3, config=cfg,
     )  # fmt: skip
     assert [p.name.split("-")[0] for p in (tmp_path / "c" / "models").iterdir()] == ["onnx"]  # exported, then used
 

@@ -37,6 +37,8 @@ def test_a_selection_that_spans_the_topics_covers_better_than_random():
     cov = section["proxies"]["coverage_mean"]
     assert cov["value"] < cov["random_median"] and cov["percentile"] == 100.0
     assert section["proxies"]["vendi"]["percentile"] == 100.0
+    assert cov["verdict"] == "beats" and 0 < cov["z_lo"] <= cov["z"] <= cov["z_hi"]  # lower is better: z oriented
+    assert section["baseline"] == "uniform"
     again = versus_random_proxies(pool, spread, clumped, [s.source for s in pool], seed=0)
     assert again == section
 
@@ -47,7 +49,11 @@ def test_every_select_run_reports_versus_random(tmp_path, demo_vectors):
     res = select([DEMO], budget=12, source_field="source", embeddings=demo_vectors, out=tmp_path / "o", progress=False)
     section = res.manifest["versus_random"]
     assert section["random_draws"] == RANDOM_DRAWS and set(section["proxies"]) >= {"coverage_mean", "vendi"}
-    assert "## Versus random" in (tmp_path / "o" / "report.md").read_text()
+    report = (tmp_path / "o" / "report.md").read_text()
+    assert "## Versus random" in report and "| z [90% interval] | verdict |" in report
+    assert section["baseline"] == "count-matched"  # source quotas fix the counts: the draws hold the same per source
+    cov = section["proxies"]["coverage_mean"]
+    assert f"{cov['z']:+.2f} [{cov['z_lo']:+.2f}, {cov['z_hi']:+.2f}]" in report
     again = select([DEMO], budget=12, source_field="source", embeddings=demo_vectors, progress=False)
     assert json.dumps(again.manifest["versus_random"]) == json.dumps(section)
 

@@ -76,6 +76,15 @@ KEYWORDS = [
     "mfu",
     "epochs",
     "peak_tflops",
+    "budgets",
+    "strategies",
+    "seeds",
+    "draws",
+    "group_field",
+    "test_fraction",
+    "coverage_sample",
+    "holdout_datasets",
+    "datasets",
 ]
 """The library's keywords (``select()``, ``embed()``, ``dedup()``, ``Encoder``) that a flag of the same name sets;
 library errors name these (``budget=N``), and :func:`as_flags` spells them as flags for the command line."""

@@ -31,67 +31,83 @@ def _floats(text: str, option: str) -> list[float]:
         raise ConfigError(f"{option} expects comma-separated numbers (e.g. 0.005,0.01,100), got {text!r}") from None
 
 
+Budgets = Annotated[
+    str,
+    typer.Option("--budgets", metavar="B,B,...", help="Comma-separated: below 1 a share of the pool, else a count."),
+]
+Strategies = Annotated[
+    str,
+    typer.Option(
+        "--strategies",
+        metavar="NAME,NAME,...",
+        help="Comma-separated: default or registry names, each with an optional +sources or +tasks mode.",
+    ),
+]
+Seeds = Annotated[int, typer.Option("--seeds", metavar="N", help="Selection seeds per strategy (>= 5).")]
+Draws = Annotated[int, typer.Option("--draws", metavar="N", help="Random draws per baseline (>= 200).")]
+GroupField = Annotated[
+    str | None,
+    typer.Option(
+        "--group-field",
+        metavar="KEY",
+        help="Record key naming the example (one group goes whole to pool or test); @row: the row index within "
+        "the source dataset (P3-style template files; detected when left out).",
+    ),
+]
+TestFraction = Annotated[float, typer.Option("--test-fraction", metavar="SHARE", help="Share of every task held out.")]
+Seed = Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the split and the random selections.")]
+ScoreField = Annotated[
+    str | None, typer.Option("--score-field", metavar="KEY", help="Numeric record field for the deita strategy.")
+]
+CoverageSample = Annotated[
+    int | None, typer.Option("--coverage-sample", metavar="N", help="Measure coverage on this many seeded pool rows.")
+]
+HoldoutDatasets = Annotated[
+    int,
+    typer.Option(
+        "--holdout-datasets", metavar="N", help="Leave this many whole datasets out of the pool; test on them."
+    ),
+]
+Datasets = Annotated[
+    str | None,
+    typer.Option(
+        "--datasets",
+        metavar="NAME,NAME,...",
+        help="Comma-separated dataset names that prefix the task names (default: tasks).",
+    ),
+]
+
+
 @handles_errors
 def evaluate(
     inputs: Inputs = None,
     *,
     out: Annotated[Path, out_option("Output folder (new or empty).")],
     task_field: TaskField = None,
-    budgets: Annotated[
-        str,
-        typer.Option(
-            "--budgets", metavar="B,B,...", help="Comma-separated: below 1 a share of the pool, else a count."
-        ),
-    ] = "0.005,0.01,0.02,0.05",
-    strategies: Annotated[
-        str,
-        typer.Option(
-            "--strategies",
-            metavar="NAME,NAME,...",
-            help="Comma-separated: default, default+tasks, or registry names (+tasks).",
-        ),
-    ] = "default,default+tasks,kcenter,medoids,random",
-    seeds: Annotated[
-        int, typer.Option("--seeds", metavar="N", help="Random selections per budget (the yardstick).")
-    ] = 20,
-    test_fraction: Annotated[
-        float, typer.Option("--test-fraction", metavar="SHARE", help="Share of every task held out.")
-    ] = 0.2,
-    seed: Annotated[int, typer.Option("--seed", metavar="N", help="Seed of the split and the random selections.")] = 0,
+    budgets: Budgets = "0.005,0.01,0.02,0.05",
+    strategies: Strategies = "default,default+sources,default+tasks,medoids,stratified,kcenter",
+    seeds: Seeds = 5,
+    draws: Draws = 200,
+    group_field: GroupField = None,
+    test_fraction: TestFraction = 0.2,
+    seed: Seed = 0,
     config: ConfigOption = None,
     model: Model = None,
     device: Device = None,
     cache_dir: CacheDir = None,
-    score_field: Annotated[
-        str | None,
-        typer.Option("--score-field", metavar="KEY", help="Numeric record field for the deita strategy."),
-    ] = None,
-    coverage_sample: Annotated[
-        int | None,
-        typer.Option("--coverage-sample", metavar="N", help="Measure coverage on this many seeded pool rows."),
-    ] = None,
-    holdout_datasets: Annotated[
-        int,
-        typer.Option(
-            "--holdout-datasets", metavar="N", help="Leave this many whole datasets out of the pool; test on them."
-        ),
-    ] = 0,
-    datasets: Annotated[
-        str | None,
-        typer.Option(
-            "--datasets",
-            metavar="NAME,NAME,...",
-            help="Comma-separated dataset names that prefix the task names (default: tasks).",
-        ),
-    ] = None,
+    score_field: ScoreField = None,
+    coverage_sample: CoverageSample = None,
+    holdout_datasets: HoldoutDatasets = 0,
+    datasets: Datasets = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
 ) -> None:
     """Hold out part of every task, select from the rest with each strategy and at random, and compare.
 
-    Writes OUT/evaluation.json (one row per strategy, budget and proxy, with the random median, p10, p90 and the
-    strategy's percentile), OUT/evaluation.md and OUT/evaluation.png.
+    Splits by example, runs every strategy with several seeds, and writes OUT/evaluation.json (one row per
+    strategy, budget and proxy: z against random with its 90% interval, percentile and verdict), OUT/evaluation.md
+    and OUT/evaluation.png (docs/quality.md).
     """
     from selector.evaluation import evaluate as run_evaluate
 
@@ -104,6 +120,8 @@ def evaluate(
         budgets=_floats(budgets, "--budgets"),
         strategies=[s.strip() for s in strategies.split(",") if s.strip()],
         seeds=seeds,
+        draws=draws,
+        group_field=group_field,
         test_fraction=test_fraction,
         seed=seed,
         out=out,
@@ -117,11 +135,12 @@ def evaluate(
         holdout_datasets=holdout_datasets,
         datasets=[d.strip() for d in datasets.split(",") if d.strip()] if datasets else None,
     )
-    goal = [r for r in result.results if r["proxy"] in ("transfer", "coverage_mean", "probe")]
-    for r in goal:
-        echo(
-            f"{r['strategy']:>22} {r['budget']:>7g} {r['proxy']:<14} {r['value']:.4f} "
-            f"(random {r['random_median']:.4f}, p10-p90 {r['random_p10']:.4f}-{r['random_p90']:.4f}) "
-            f"percentile {r['percentile']:.0f}"
-        )
+    _echo_cells(result.results)
     echo(f"wrote {out}/ (evaluation.json, evaluation.md, evaluation.png)")
+
+
+def _echo_cells(results: list[dict]) -> None:
+    """One line per (strategy, budget) and headline proxy: value, z with its 90% interval, verdict."""
+    for r in [r for r in results if r["proxy"] in ("transfer", "coverage_mean", "probe")]:
+        z = "not measured" if r["z"] is None else f"z {r['z']:+.2f} [{r['z_lo']:+.2f}, {r['z_hi']:+.2f}]"
+        echo(f"{r['strategy']:>22} {r['budget']:>7g} {r['proxy']:<14} {r['value']:.4f} {z} {r['verdict']}")

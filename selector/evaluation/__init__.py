@@ -1,8 +1,11 @@
 """Judge a selection against random on held-out tasks (``docs/algorithms.md`` section 7).
 
-:func:`evaluate` splits every task into a pool and a held-out test set (:mod:`.split`), selects from the pool with
-each strategy (:mod:`.strategies`) and with seeded random draws, and scores every selection with proxies in an
-independent TF-IDF space (:mod:`selector.measures.proxies`); :mod:`.report` writes the table and the plot.
+:func:`evaluate` reads and filters with the pipeline's own stages (:mod:`.prepare`), splits by example so that no
+held-out example is in the pool under another template (:mod:`.groups`, :mod:`.split`), runs each registry strategy
+over several selection seeds (:mod:`.measure`) against uniform and count-matched random draws (:mod:`.cells`), and
+reports an effect size with a bootstrap interval and a verdict per cell (:mod:`selector.measures.effect`); the
+proxies live in an independent TF-IDF space (:mod:`selector.measures.proxies`); :mod:`.report` and :mod:`.write`
+write the table and the plot.
 """
 
 from __future__ import annotations

@@ -3,47 +3,58 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from selector.measures.proxies import HIGHER_IS_BETTER
 
+if TYPE_CHECKING:
+    from selector.evaluation.run import EvaluationResult
+
 PLOTTED = ("transfer", "coverage_mean", "vendi")
 
 
 def format_table(results: list[dict[str, Any]]) -> str:
-    """One markdown row per strategy, budget and proxy: value, random median, p10-p90 band and percentile."""
+    """One markdown row per strategy, budget and proxy: mean over seeds, the baseline (count-matched or uniform),
+    its median and p10-p90 band, z with its 90% interval, percentile and verdict."""
     lines = [
-        "| strategy | budget | size | proxy | value | random median | random p10-p90 | percentile |",
-        "|---|---:|---:|---|---:|---:|---:|---:|",
+        "| strategy | budget | size | proxy | mean | baseline | random median | random p10-p90 | z [90% interval] "
+        "| percentile | verdict |",
+        "|---|---:|---:|---|---:|---|---:|---:|---:|---:|---|",
     ]
     for r in results:
+        z = "-" if r["z"] is None else f"{r['z']:+.2f} [{r['z_lo']:+.2f}, {r['z_hi']:+.2f}]"
+        pct = "-" if r["percentile"] is None else f"{r['percentile']:.0f}"
         lines.append(
-            f"| {r['strategy']} | {r['budget']:g} | {r['size']} | {r['proxy']} | {r['value']:.4f} | "
-            f"{r['random_median']:.4f} | {r['random_p10']:.4f}-{r['random_p90']:.4f} | {r['percentile']:.0f} |"
+            f"| {r['strategy']} | {r['budget']:g} | {r['size']} | {r['proxy']} | {r['value']:.4f} | {r['baseline']} | "
+            f"{r['random_median']:.4f} | {r['random_p10']:.4f}-{r['random_p90']:.4f} | {z} | {pct} | {r['verdict']} |"
         )
     return "\n".join(lines) + "\n"
 
 
-def render_table(result: Any) -> str:
+def render_table(result: EvaluationResult) -> str:
     """``evaluation.md``: the settings, the split, how to read the numbers, and the full table."""
     s, sp = result.settings, result.split
     direction = ", ".join(f"{p} ({'higher' if h else 'lower'} is better)" for p, h in HIGHER_IS_BETTER.items())
+    empty = ", ".join(sp.get("empty_answer_tasks", [])) or "none"
     return (
         "# Selection versus random\n\n"
-        f"Inputs: {', '.join(s['inputs'])} (task field `{s['task_field']}`). Split: {sp['pool']:,} pool and "
-        f"{sp['test']:,} test records in {sp['tasks']} tasks (test fraction {sp['test_fraction']}, seed "
-        f"{sp['seed']}); {sp['dropped_exact']} held-out records dropped because their prompt is in the pool, "
-        f"{sp['dropped_normalised']} more after normalisation.\n\n"
-        f"Yardstick: {s['seeds']} seeded uniformly random selections of the same size. Proxies in {s['proxy_space']}: "
-        f"{direction}. `percentile` is the strategy's mid-rank place among the random selections, oriented so "
-        "that higher is better for every proxy (50 = the random median; task_kl is reported, not a goal).\n\n"
+        f"Inputs: {', '.join(s['inputs'])} (task field `{s['task_field']}`). Split by example (group key "
+        f"`{sp['group_field']}`: {sp['groups']:,} groups): {sp['pool']:,} pool and {sp['test']:,} test records in "
+        f"{sp['tasks']} tasks (test fraction {sp['test_fraction']}, seed {sp['seed']}); {sp['dropped_exact']} "
+        f"held-out records dropped because their prompt is in the pool, {sp['dropped_normalised']} more after "
+        f"normalisation. Tasks left out because every answer is empty: {empty}.\n\n"
+        f"Every strategy ran with {s['seeds']} selection seeds; the baselines are {s['draws']} random draws of the "
+        "same size: uniform, or with the selection's own per-group counts (`matched`, for `+sources`/`+tasks` rows). "
+        f"Proxies in {s['proxy_space']}: {direction}. `z` = (mean over seeds - random mean) / random sd, oriented "
+        "so that higher is better, with a bootstrap 90% interval over seeds and draws; the verdict is `beats`, "
+        "`ties` or `loses` as that interval lies above, across or below 0 (task_kl is reported, not a goal).\n\n"
         + format_table(result.results)
     )
 
 
-def plot_evaluation(result: Any, path: Path) -> None:
+def plot_evaluation(result: EvaluationResult, path: Path) -> None:
     """One panel per proxy in :data:`PLOTTED`: the random p10-p90 band and median per budget, each strategy on top."""
     import matplotlib
 

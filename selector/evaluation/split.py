@@ -49,7 +49,7 @@ def split_by_task(tasks: Sequence[str], prompts: Sequence[str], *, test_fraction
     if len(tasks) != len(prompts):
         raise ConfigError(f"split_by_task got {len(tasks)} tasks for {len(prompts)} prompts")
     if not 0 < test_fraction < 1:
-        raise ConfigError(f"--test-fraction must be in (0, 1), got {test_fraction!r}")
+        raise ConfigError(f"test_fraction= must be in (0, 1), got {test_fraction!r}")
     by_task: dict[str, list[int]] = {}
     for i, t in enumerate(tasks):
         by_task.setdefault(str(t), []).append(i)
@@ -62,6 +62,13 @@ def split_by_task(tasks: Sequence[str], prompts: Sequence[str], *, test_fraction
         perm = rows[np.random.default_rng(_task_seed(seed, task)).permutation(n)]
         test.extend(perm[:n_test].tolist())
         pool.extend(perm[n_test:].tolist())
+    split = _leak_checked(pool, test, prompts)
+    split.stats.update(tasks=len(by_task), test_fraction=test_fraction, seed=seed)
+    return split
+
+
+def _leak_checked(pool: list[int], test: list[int], prompts: Sequence[str]) -> Split:
+    """Drop the held-out rows whose prompt is in the pool, exactly or after :func:`normalise`; count them."""
     pool_exact = {prompts[i] for i in pool}
     pool_norm = {normalise(prompts[i]) for i in pool}
     kept, exact, near = [], 0, 0
@@ -72,17 +79,30 @@ def split_by_task(tasks: Sequence[str], prompts: Sequence[str], *, test_fraction
             near += 1
         else:
             kept.append(i)
-    stats = {
-        "tasks": len(by_task),
-        "pool": len(pool),
-        "test": len(kept),
-        "held_out": len(test),
-        "dropped_exact": exact,
-        "dropped_normalised": near,
-        "test_fraction": test_fraction,
-        "seed": seed,
-    }
+    stats = {"pool": len(pool), "test": len(kept), "held_out": len(test), "dropped_exact": exact,
+             "dropped_normalised": near}  # fmt: skip
     return Split(np.sort(np.asarray(pool, dtype=np.int64)), np.sort(np.asarray(kept, dtype=np.int64)), stats)
+
+
+def split_by_group(
+    tasks: Sequence[str], groups: Sequence[str], prompts: Sequence[str], *, test_fraction: float, seed: int = 0
+) -> Split:
+    """Split rows by example: every group (:mod:`selector.evaluation.groups`) goes whole to the pool or to the
+    test set, so no held-out example is in the pool under another template. Groups are visited in sorted order and
+    a ``test_fraction`` share of them, drawn by a generator seeded ``[seed, 3]``, is held out (about that share of
+    every task when groups span the tasks). The prompt leak check of :func:`split_by_task` then applies."""
+    if not len(tasks) == len(groups) == len(prompts):
+        raise ConfigError(f"split_by_group got {len(tasks)} tasks, {len(groups)} groups, {len(prompts)} prompts")
+    if not 0 < test_fraction < 1:
+        raise ConfigError(f"test_fraction= must be in (0, 1), got {test_fraction!r}")
+    names, inv = np.unique(np.asarray(groups, dtype=str), return_inverse=True)
+    held = np.zeros(len(names), dtype=bool)
+    n_test = min(len(names) - 1, max(1, round(test_fraction * len(names)))) if len(names) > 1 else 0
+    held[np.random.default_rng([int(seed), 3]).permutation(len(names))[:n_test]] = True
+    rows = np.arange(len(tasks))
+    split = _leak_checked(rows[~held[inv]].tolist(), rows[held[inv]].tolist(), prompts)
+    split.stats.update(tasks=len(set(tasks)), groups=len(names), test_fraction=test_fraction, seed=seed)
+    return split
 
 
 def dataset_of(task: str, datasets: Sequence[str] | None) -> str:
@@ -106,7 +126,7 @@ def leave_datasets_out(
     names = sorted({dataset_of(str(t), datasets) for t in tasks})
     if not 0 < n_datasets < len(names):
         raise ConfigError(
-            f"--holdout-datasets must be between 1 and {len(names) - 1} (of {len(names)}), got {n_datasets}"
+            f"holdout_datasets= must be between 1 and {len(names) - 1} (of {len(names)}), got {n_datasets}"
         )
     held = {names[i] for i in np.random.default_rng([int(seed), 1]).permutation(len(names))[:n_datasets]}
     held_row = np.asarray([dataset_of(str(t), datasets) in held for t in tasks], dtype=bool)

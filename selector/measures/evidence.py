@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from selector.measures.effect import effect
 from selector.measures.proxies import coverage, percentile, task_mix, tfidf_space, vendi
 from selector.sample import Sample
 
@@ -51,9 +52,12 @@ def versus_random_proxies(
     groups: Sequence[str],
     *,
     seed: int,
+    baseline: str = "uniform",
 ) -> dict[str, Any]:
     """The manifest's ``versus_random`` section: each proxy for ``picks`` and for every selection of
-    ``random_picks`` (positions in ``pool``), with the random median, p10, p90 and the selection's percentile."""
+    ``random_picks`` (positions in ``pool``), with the random median, p10, p90, the selection's percentile and the
+    effect size ``z`` with its 90% interval and verdict. ``baseline`` names how the draws were made (``uniform``
+    under the run's eligibility, or ``count-matched``: the selection's own picks per group, where quotas fix them)."""
     rng = np.random.default_rng(seed)
     n = len(pool)
     rows = np.arange(n) if n <= MAX_POOL_ROWS else np.sort(rng.choice(n, MAX_POOL_ROWS, replace=False))
@@ -86,26 +90,35 @@ def versus_random_proxies(
         }
 
     ours = measure(picks)
-    randoms = [measure(r) for r in random_picks]
+    results = _proxy_rows(ours, [measure(r) for r in random_picks], seed)
+    return {
+        "space": SPACE,
+        "baseline": baseline,
+        "random_draws": len(random_picks),
+        "pool_rows_measured": len(rows),
+        "vendi_rows": int(min(len(picks), MAX_VENDI_ROWS)),
+        "proxies": results,
+    }
+
+
+def _proxy_rows(ours: dict[str, float], randoms: list[dict[str, float]], seed: int) -> dict[str, dict[str, Any]]:
+    """Per proxy: the selection's value, the random median and p10-p90 band, the percentile, and the effect size
+    ``z`` with its bootstrap 90% interval and verdict (:func:`selector.measures.effect.effect`, over the draws)."""
     results = {}
     for name, (higher, what) in PROXIES.items():
         values = [r[name] for r in randoms]
+        z = effect([ours[name]], values, higher, seed=seed)
         results[name] = {
             "value": round(ours[name], 6),
             "random_median": round(float(np.median(values)), 6),
             "random_p10": round(float(np.percentile(values, 10)), 6),
             "random_p90": round(float(np.percentile(values, 90)), 6),
             "percentile": round(percentile(ours[name], values, higher), 1),
+            **{key: z[key] for key in ("z", "z_lo", "z_hi", "verdict")},
             "higher_is_better": higher,
             "what": what,
         }
-    return {
-        "space": SPACE,
-        "random_draws": len(random_picks),
-        "pool_rows_measured": len(rows),
-        "vendi_rows": int(min(len(picks), MAX_VENDI_ROWS)),
-        "proxies": results,
-    }
+    return results
 
 
 def _vendi_subset(sel: np.ndarray, seed: int) -> np.ndarray:
@@ -116,13 +129,19 @@ def _vendi_subset(sel: np.ndarray, seed: int) -> np.ndarray:
 
 
 def random_draws(
-    eligible: np.ndarray, groups: np.ndarray | None, quotas: Sequence[int] | None, size: int, seed: int
+    eligible: np.ndarray,
+    groups: np.ndarray | None,
+    quotas: Sequence[int] | None,
+    size: int,
+    seed: int,
+    count: int = RANDOM_DRAWS,
 ) -> list[np.ndarray]:
-    """``RANDOM_DRAWS`` uniform random selections of ``size`` eligible rows, each group holding at most its quota
-    (as many picks per group as the quotas allow, like the selection itself); seeds ``seed + 1``, ``seed + 2``, ..."""
+    """``count`` uniform random selections of ``size`` eligible rows, each group holding at most its quota
+    (as many picks per group as the quotas allow, like the selection itself; quotas equal to the selection's own
+    per-group counts give the count-matched baseline); seeds ``seed + 1``, ``seed + 2``, ... in that fixed order."""
     candidates = np.flatnonzero(eligible)
     draws = []
-    for i in range(RANDOM_DRAWS):
+    for i in range(count):
         rng = np.random.default_rng(seed + 1 + i)
         order = candidates[rng.permutation(len(candidates))]
         if groups is None or quotas is None:
@@ -148,9 +167,11 @@ def render_evidence(section: dict[str, Any] | None) -> list[str]:
         return [*out, f"Not measured: {section['skipped']}."]
     out.append(
         f"Label-free proxies in an independent space ({section['space']}), for this selection and for "
-        f"{section['random_draws']} seeded random selections of the same size under the same rules; the percentile "
-        "is this selection's place among them (higher is better for every proxy). This is not proof that the "
-        "selection teaches more than random: `selector evaluate` answers that on held-out tasks."
+        f"{section['random_draws']} seeded random selections of the same size ({_baseline_words(section)}). "
+        "z is how many random standard deviations the selection sits above the draws (oriented so that higher is "
+        "better for every proxy), with a bootstrap 90% interval over the draws; the verdict is beats / ties / loses "
+        "as the interval lies above, across or below 0. This is not proof that the selection teaches more than "
+        "random: `selector evaluate` answers that on held-out examples."
     )
     if section["pool_rows_measured"] < MAX_POOL_ROWS or section["vendi_rows"] >= MAX_VENDI_ROWS:
         out.append("")
@@ -158,11 +179,28 @@ def render_evidence(section: dict[str, Any] | None) -> list[str]:
             f"Measured on {section['pool_rows_measured']:,} pool records; Vendi on {section['vendi_rows']:,} "
             "selected records."
         )
-    out += ["", "| proxy | selection | random median | random p10-p90 | percentile |", "|---|---|---|---|---|"]
+    out += [
+        "",
+        "| proxy | selection | random median | random p10-p90 | z [90% interval] | verdict |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, r in section["proxies"].items():
         arrow = "higher is better" if r["higher_is_better"] else "lower is better"
         out.append(
             f"| {name} ({arrow}) | {r['value']:.4g} | {r['random_median']:.4g} | "
-            f"{r['random_p10']:.4g}-{r['random_p90']:.4g} | {r['percentile']:.0f} |"
+            f"{r['random_p10']:.4g}-{r['random_p90']:.4g} | {z_text(r)} | {r.get('verdict', '-')} |"
         )
     return out
+
+
+def z_text(row: dict[str, Any]) -> str:
+    """``+1.23 [+0.40, +2.10]``, or ``-`` where ``z`` was not measured (sections written before it was)."""
+    if row.get("z") is None:
+        return "-"
+    return f"{row['z']:+.2f} [{row['z_lo']:+.2f}, {row['z_hi']:+.2f}]"
+
+
+def _baseline_words(section: dict[str, Any]) -> str:
+    if section.get("baseline") == "count-matched":
+        return "count-matched: each draw holds the selection's own picks per group, so the quotas are not credited"
+    return "uniform under the same rules"

@@ -160,38 +160,46 @@ def run_request(request: SelectRequest) -> SelectResult:
 
 
 def select_pool(
-    pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int, *, tasks: bool = False
+    pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int, *, tasks: bool = False, sources: bool = False
 ) -> np.ndarray:
     """What :func:`select` picks from ``pool`` (samples already read and filtered, ``X`` their unit vectors, one
     row each) for a budget of ``budget`` records: :data:`POOL_STAGES` in memory, no files. With ``tasks`` the
     samples' tasks plan the run (task centres as seeds, quotas per task); without, the pool is one merged source
-    with no task labels, as a user without labels runs it. Returns ``(m,)`` positions in ``pool``, ranked."""
-    ctx = run_stages(POOL_STAGES, _pool_context(pool, X, config, budget, tasks))
+    with no task labels, as a user without labels runs it (``sources``: the samples keep their sources, as one file
+    per template does). Returns ``(m,)`` positions in ``pool``, ranked."""
+    ctx = run_stages(POOL_STAGES, _pool_context(pool, X, config, budget, tasks, sources))
     assert ctx.pool is not None  # given
     return ctx.pool.at[ctx.picks]
 
 
-def pool_plan(pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int) -> CoresetPlan:
+def pool_plan(
+    pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int, *, sources: bool = False
+) -> CoresetPlan:
     """The plan :func:`select_pool` with ``tasks`` would follow (task centres as seeds, temperature quotas per
-    task), for strategies that take the same rules (``selector evaluate``'s ``+tasks`` rows)."""
-    ctx = run_stages((ClusterStage(), PlanStage()), _pool_context(pool, X, config, budget, tasks=True))
+    task; ``sources``: the plan of the samples' own sources and no tasks), for strategies that take the same rules
+    (``selector evaluate``'s ``+tasks`` and ``+sources`` rows)."""
+    ctx = run_stages((ClusterStage(), PlanStage()), _pool_context(pool, X, config, budget, not sources, sources))
     assert ctx.plan is not None  # the plan stage fills it
     return ctx.plan
 
 
-def _pool_context(pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int, tasks: bool) -> RunContext:
-    samples = [_as_one_source(s, keep_task=tasks) for s in pool]
+def _pool_context(
+    pool: Sequence[Sample], X: np.ndarray, config: RunConfig, budget: int, tasks: bool, sources: bool = False
+) -> RunContext:
+    samples = [_as_one_source(s, keep_task=tasks, keep_source=sources) for s in pool]
     request = SelectRequest(inputs=(), config=config, budget=Count(budget), read=ReadOptions(), progress=False)
     vectors = np.ascontiguousarray(X, dtype=np.float32)
     return RunContext(request, config, pool=Pool.of(samples).with_(X=vectors))
 
 
-def _as_one_source(sample: Sample, keep_task: bool) -> Sample:
-    """A copy of ``sample`` in one source for the whole pool (``"pool"``), with its task or none."""
+def _as_one_source(sample: Sample, keep_task: bool, keep_source: bool = False) -> Sample:
+    """A copy of ``sample`` in one source for the whole pool (``"pool"``; ``keep_source``: its own), with its task
+    or none."""
     copy = Sample.__new__(Sample)
     for name in Sample.__slots__:
         setattr(copy, name, getattr(sample, name))
-    copy.source = "pool"
+    if not keep_source:
+        copy.source = "pool"
     if not keep_task:
         copy.task = None
     return copy

@@ -14,6 +14,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from selector.measures.evidence import z_text
 from selector.report.data import HtmlReportData
 
 POOL, PICKED, RANDOM = "#9aa5b1", "#d62728", "#7f7f7f"
@@ -100,7 +101,7 @@ def versus_random(data: HtmlReportData) -> dict[str, Any] | None:
                 marker={"color": PICKED, "size": 11},
                 name="this selection",
                 showlegend=k == 1,
-                hovertemplate=f"%{{y:.4g}}, percentile {p['percentile']:.0f}<extra>selection</extra>",
+                hovertemplate=f"%{{y:.4g}}, z {z_text(p)}<extra>selection</extra>",
             ),
             row=1,
             col=k,

@@ -20,6 +20,7 @@ from typing import Any
 
 from plotly.offline import get_plotlyjs
 
+from selector.measures.evidence import z_text
 from selector.report.data import HtmlReportData, ReportData, html_report_data
 from selector.report.figures import figures, seconds
 from selector.sample import Sample
@@ -196,18 +197,25 @@ def _evidence_section(data: HtmlReportData) -> str:
         return ""
     if "skipped" in section:  # the evidence could not be measured; the run says why
         return _section("evidence", "Versus random", "", f"Not measured: {section['skipped']}.")
-    head = "<tr><th>proxy</th><th>what</th><th>selection</th><th>random median</th><th>p10-p90</th><th>pct</th></tr>"
+    head = (
+        "<tr><th>proxy</th><th>what</th><th>selection</th><th>random median</th><th>p10-p90</th>"
+        "<th>z [90% interval]</th><th>verdict</th></tr>"
+    )
     rows = "".join(
         f"<tr><td>{escape(name)}</td><td>{escape(p['what'])}</td>"
         + "".join(f'<td class="num">{p[k]:.4g}</td>' for k in ("value", "random_median"))
-        + f'<td class="num">{p["random_p10"]:.4g}-{p["random_p90"]:.4g}</td><td class="num">{p["percentile"]:.0f}</td>'
-        "</tr>"
+        + f'<td class="num">{p["random_p10"]:.4g}-{p["random_p90"]:.4g}</td><td class="num">{escape(z_text(p))}</td>'
+        f"<td>{escape(str(p.get('verdict', '-')))}</td></tr>"
         for name, p in section["proxies"].items()
     )
+    matched = section.get("baseline") == "count-matched"
+    rule = "count-matched: each holds the selection's own picks per group" if matched else "under the same rules"
     note = (
         f"Label-free proxies in an independent space ({section['space']}) for this selection and for "
-        f"{section['random_draws']} seeded random selections of the same size under the same rules; the percentile "
-        "is this selection's place among them. Not proof that it teaches more: `selector evaluate` answers that."
+        f"{section['random_draws']} seeded random selections of the same size ({rule}); z is how many random "
+        "standard deviations the selection sits above them (higher is better), with a bootstrap 90% interval; the "
+        "verdict is beats / ties / loses as the interval lies above, across or below 0. Not proof that it teaches "
+        "more: `selector evaluate` answers that."
     )
     table = f'<table class="sortable"><thead>{head}</thead><tbody>{rows}</tbody></table>'
     return _section("evidence", "Versus random", _div("fig-evidence") + table, note)

@@ -64,17 +64,32 @@ def typicality(X: np.ndarray, k: int = NEIGHBOURS, block: int = 4096) -> np.ndar
     return out
 
 
-def typical_seeds(X: np.ndarray, n_seeds: int, *, seed: int = 0, k: int = NEIGHBOURS) -> np.ndarray:
+def reusable_labels(clusters: np.ndarray | None, k: int) -> np.ndarray | None:
+    """``clusters`` (``(n,)`` labels of the pipeline's K-Means, restricted to the rows at hand) renumbered
+    ``0..k-1`` in label order when they hold exactly ``k`` distinct clusters, so a strategy that wants a
+    ``k``-means of the same rows reuses them instead of running a second K-Means; else ``None``."""
+    if clusters is None or k <= 0:
+        return None
+    distinct, ids = np.unique(np.asarray(clusters), return_inverse=True)
+    return ids.astype(np.int64) if len(distinct) == k else None
+
+
+def typical_seeds(
+    X: np.ndarray, n_seeds: int, *, seed: int = 0, k: int = NEIGHBOURS, clusters: np.ndarray | None = None
+) -> np.ndarray:
     """The most typical row of each of the ``n_seeds`` K-Means clusters of ``X``, largest cluster first.
 
-    Returns ``(m,)`` int64 rows of ``X`` (``m <= n_seeds``: empty clusters give no seed). Ties in cluster size go
-    to the lower cluster id, ties in typicality to the lower row.
+    ``clusters``: the pipeline's labels of these rows, reused when they hold exactly ``n_seeds`` clusters
+    (:func:`reusable_labels`). Returns ``(m,)`` int64 rows of ``X`` (``m <= n_seeds``: empty clusters give no
+    seed). Ties in cluster size go to the lower cluster id, ties in typicality to the lower row.
     """
     if n_seeds <= 0 or X.shape[0] == 0:
         return np.empty(0, dtype=np.int64)
-    km = kmeans(X, min(n_seeds, X.shape[0]), seed=seed, device="cpu")
-    labels = np.asarray(km.labels, dtype=np.int64)
-    sizes = np.bincount(labels, minlength=len(km.centroids))
+    want = min(n_seeds, X.shape[0])
+    labels = reusable_labels(clusters, want)
+    if labels is None:
+        labels = np.asarray(kmeans(X, want, seed=seed, device="cpu").labels, dtype=np.int64)
+    sizes = np.bincount(labels, minlength=want)
     present = np.flatnonzero(sizes)
     order = present[np.lexsort((present, -sizes[present]))]
     by_cluster = np.argsort(labels, kind="stable")
@@ -98,6 +113,7 @@ def typical_kcenter(
     share: float = TYPICAL_SHARE,
     cap: int = TYPICAL_CAP,
     stats: dict[str, int] | None = None,
+    clusters: np.ndarray | None = None,
     **_: Any,
 ) -> np.ndarray:
     """Typical seeds then KCenterGreedy (module docstring); the strategy contract of
@@ -105,12 +121,13 @@ def typical_kcenter(
 
     X: ``(n, d)`` float32 unit rows. share: typical seeds per pick left after the given ``seeds`` (0.25-1 typical;
     0 is plain KCenterGreedy). cap: most typical seeds. Given seeds are kept as the other strategies keep them; a
-    typical seed whose group is already full is skipped.
+    typical seed whose group is already full is skipped. clusters: ``(n,)`` K-Means labels of these rows (the
+    pipeline's), reused for the typical seeds when their count is the number of seeds wanted.
     Returns ``(m,)`` int64 rows in ranking order, ``m == budget`` unless candidates or quotas run out.
     """
     given = seed_list(seeds, budget)
     n_typical = min(cap, round(share * (budget - len(given))))
-    extra = typical_seeds(X, n_typical, seed=seed)
+    extra = typical_seeds(X, n_typical, seed=seed, clusters=clusters)
     picks = fill_in_order(extra, budget, seeds=given, groups=groups, quotas=quotas)
     if stats is not None:
         stats["seeds"] = len(picks)

@@ -77,9 +77,18 @@ class EvidenceStage(BaseStage):
     def run(self, ctx: RunContext) -> None:
         plan, picked, pool, seed = ctx.plan, ctx.picked, ctx.pool.samples, ctx.config.seed
         picks = picked.indices
-        draws = random_draws(plan.eligible, plan.groups, picked.quotas, len(picks), seed)
+        matched = plan.groups is not None and picked.quotas is not None
+        quotas = None
+        if matched:  # count-matched: the draws hold the selection's own picks per group, not the quotas' caps
+            groups = np.asarray(plan.groups)
+            size = max(len(picked.quotas), int(groups.max()) + 1 if len(groups) else 0)
+            quotas = np.bincount(groups[picks], minlength=size).tolist()
+        draws = random_draws(plan.eligible, plan.groups, quotas, len(picks), seed)
         group_of = [str(g) for g in plan.groups] if plan.groups is not None else [s.source for s in pool]
-        ctx.evidence = versus_random_proxies(pool, picks, draws, group_of, seed=seed) if len(picks) else None
+        baseline = "count-matched" if matched else "uniform"
+        ctx.evidence = (
+            versus_random_proxies(pool, picks, draws, group_of, seed=seed, baseline=baseline) if len(picks) else None
+        )
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
         out: dict[str, Any] = {"versus_random": ctx.evidence}

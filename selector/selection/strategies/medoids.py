@@ -1,9 +1,21 @@
 """``medoids``: the record nearest each centroid of a K-Means with ``k = budget`` (per group, ``k = quota``),
-largest cluster first."""
+largest cluster first (``docs/quality.md``).
+
+The selection spreads over the pool in proportion to its density, as TypiClust (arXiv 2202.02794) and "Rethinking
+Data Selection at Scale" (arXiv 2410.09335) recommend at small budgets; for unit rows the member nearest the
+(normalised) centroid is the cluster's cosine medoid (:func:`~selector.selection.centres.cluster_medoids`).
+
+Order: clusters largest first (ties: the lower cluster id), so any prefix holds the medoids of the densest regions
+and is a sensible smaller selection. It is not the selection a K-Means with a smaller ``k`` would give (those
+clusters are coarser), so for a fraction of the budget, rerun at that budget. With ``groups``/``quotas`` every group
+gets its own K-Means with ``k`` = its quota left after the seeds, and the groups' lists are interleaved. A cluster
+faiss leaves empty leaves the selection short; KCenterGreedy completes it from the medoids.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -11,35 +23,49 @@ import numpy as np
 from selector.selection._order import fill_in_order, seed_list
 from selector.selection.strategies._ranked import ranked_result
 from selector.selection.strategies.registry import strategy
+from selector.selection.strategies.stratified import candidate_labels
 
 if TYPE_CHECKING:
     from selector.selection.coreset import CoresetResult
 
 
-def medoid_order(X: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Medoids of a ``k``-means of ``X``, largest cluster first (ties: lowest cluster id)."""
+def medoid_order(X: np.ndarray, k: int, seed: int, clusters: np.ndarray | None = None) -> np.ndarray:
+    """Medoids of a ``k``-means of ``X``, largest cluster first (ties: lowest cluster id). ``clusters``: the
+    pipeline's labels of these rows, reused instead of a second K-Means when they hold exactly ``k`` clusters."""
     from selector.selection.centres import cluster_medoids
     from selector.selection.clustering import kmeans
+    from selector.selection.typical import reusable_labels
 
     k = max(1, min(k, X.shape[0]))
-    km = kmeans(X, k, seed=seed, device="cpu")
-    med = cluster_medoids(X, km.labels)
-    sizes = np.bincount(km.labels, minlength=len(km.centroids))
-    present = np.unique(km.labels)  # cluster_medoids returns one medoid per non-empty cluster, in id order
+    labels = reusable_labels(clusters, k)
+    if labels is None:
+        labels = kmeans(X, k, seed=seed, device="cpu").labels
+    med = cluster_medoids(X, labels)
+    sizes = np.bincount(labels, minlength=k)
+    present = np.unique(labels)  # cluster_medoids returns one medoid per non-empty cluster, in id order
     order = np.lexsort((present, -sizes[present]))
     return med[order]
 
 
 def medoid_ranking(
-    X: np.ndarray, budget: int, *, seeds: Any = None, seed: int = 0, groups: Any = None, quotas: Any = None, **_: Any
+    X: np.ndarray,
+    budget: int,
+    *,
+    seeds: Any = None,
+    seed: int = 0,
+    groups: Any = None,
+    quotas: Any = None,
+    clusters: np.ndarray | None = None,
+    **_: Any,
 ) -> np.ndarray:
     """Seeds first; a seed's group gets that many fewer clusters. Empty clusters leave the selection short by as
-    many picks; they are filled by KCenterGreedy from the medoids (rare: faiss re-seeds empty clusters)."""
+    many picks; they are filled by KCenterGreedy from the medoids (rare: faiss re-seeds empty clusters).
+    ``clusters`` (labels of these rows) are reused wherever a group's K-Means would have as many clusters."""
     from selector.selection.coreset import kcenter_greedy
 
     picks = seed_list(seeds, budget)
     if groups is None or quotas is None:
-        order = medoid_order(X, budget - len(picks), seed) if budget > len(picks) else np.empty(0, np.int64)
+        order = medoid_order(X, budget - len(picks), seed, clusters) if budget > len(picks) else np.empty(0, np.int64)
     else:
         left = np.asarray(quotas, dtype=np.int64).copy()
         for s in picks:
@@ -47,7 +73,8 @@ def medoid_ranking(
         lists = []
         for g in np.flatnonzero(left > 0).tolist():
             rows = np.flatnonzero(groups == g)
-            lists.append(rows[medoid_order(X[rows], int(left[g]), seed)])
+            sub = None if clusters is None else np.asarray(clusters)[rows]
+            lists.append(rows[medoid_order(X[rows], int(left[g]), seed, sub)])
         order = _round_robin(lists)
     out = fill_in_order(order, budget, seeds=picks, groups=groups, quotas=quotas)
     if len(out) < budget:  # empty clusters: complete with farthest-first from what we have
@@ -62,6 +89,10 @@ def _round_robin(lists: Sequence[np.ndarray]) -> np.ndarray:
 
 
 @strategy("medoids")
-def medoids(X: np.ndarray, budget: int, **rules: Any) -> CoresetResult:
-    """K-Means medoids, largest cluster first (:func:`medoid_ranking`), on the candidate rows."""
-    return ranked_result("medoids", medoid_ranking, X, budget, **rules)
+def medoids(
+    X: np.ndarray, budget: int, *, clusters: np.ndarray | None = None, eligible: np.ndarray | None = None, **rules: Any
+) -> CoresetResult:
+    """K-Means medoids, largest cluster first (:func:`medoid_ranking`), on the candidate rows; ``clusters`` (the
+    pipeline's K-Means labels, one per row of ``X``) are reused where their count is the ``k`` wanted."""
+    rank = partial(medoid_ranking, clusters=candidate_labels(clusters, eligible))
+    return ranked_result("medoids", rank, X, budget, eligible=eligible, **rules)
