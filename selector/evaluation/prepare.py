@@ -78,10 +78,13 @@ def prepare(
     run_stages((ReadStage("evaluate"), CleanStage(), FilterStage()), ctx, sections=False)
     if ctx.guard is not None and ctx.corpus is not None:  # inputs found inside folders are protected too
         ctx.guard.check([f.path for f in ctx.corpus.files], overwrite, cfg.encoder.cache_dir or default_cache_dir())
-    pool, test, split = split_pool(list(ctx.pool or []), rules)
-    ctx.pool = pool
-    EmbedStage().run(ctx)
-    return Prepared(pool, test, split, np.ascontiguousarray(ctx.X, dtype=np.float32))
+    assert ctx.pool is not None  # the read stage fills it
+    kept = ctx.pool.samples
+    pool, test, split = split_pool(list(kept), rules)
+    row = {id(s): i for i, s in enumerate(kept)}  # the split returns the kept samples themselves
+    ctx.pool = ctx.pool.narrow([row[id(s)] for s in pool])
+    run_stages((EmbedStage(),), ctx, sections=False)
+    return Prepared(pool, test, split, np.ascontiguousarray(ctx.pool.X, dtype=np.float32))
 
 
 def split_pool(kept: list[Any], rules: SplitRules) -> tuple[list[Any], list[Any], Split]:
