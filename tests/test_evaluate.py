@@ -167,8 +167,8 @@ def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny, caplog)
     assert test and not pool & test
     for picks in res.selections.values():
         assert {res.pool_ids[i] for i in picks} <= pool
-    for b in res.sizes:  # the registry's kcenter under the task plan is what `selector select --task-field` picks
-        assert res.selections[("kcenter+tasks", b)].tolist() == res.selections[("default+tasks", b)].tolist()
+    for b in res.sizes:  # the registry's medoids under the task plan is what `selector select --task-field` picks
+        assert res.selections[("medoids+tasks", b)].tolist() == res.selections[("default+tasks", b)].tolist()
     data = json.loads((tmp_path / "a" / "evaluation.json").read_text())
     keys = {"strategy", "mode", "base", "budget", "size", "proxy", "value", "values", "baseline", "random_median",
             "random_p10", "random_p90", "z", "z_lo", "z_hi", "percentile", "verdict", "baselines"}  # fmt: skip

@@ -146,7 +146,7 @@ def test_cli_select_writes_outputs_and_reports(tmp_path, demo_vectors):
     assert "selected 15 of 400 samples" in result.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["selected"] == 15 and manifest["config"]["coreset"]["strategy"] == "auto"
-    assert manifest["strategy"]["name"] == "typical_kcenter"  # auto, label-free: typical seeds, then KCenterGreedy
+    assert manifest["strategy"]["name"] == "stratified"  # auto, label-free: random within the K-Means clusters
     assert len(manifest["inputs"][0]["sha256"]) == 64
     report = (out / "report.md").read_text()
     for png in ("sources.png", "lengths.png", "clusters.png", "coverage.png", "projection.png"):
@@ -244,16 +244,20 @@ def test_manifest_is_strict_json_with_uniform_temperature(tmp_path, demo_vectors
 
 
 def test_auto_strategy_follows_the_evidence():
-    """``coreset.strategy: auto``: typical seeds then KCenterGreedy for a label-free record budget in global mode up
-    to TYPICAL_MAX_CANDIDATES candidates; KCenterGreedy with tasks, a target, a token budget, shards, or beyond."""
+    """``coreset.strategy: auto`` (docs/quality.md): stratified for a label-free record budget in global mode at any
+    size; medoids after the task centres with a task field, up to MEDOIDS_MAX_CANDIDATES candidates; KCenterGreedy
+    with a single task, a target, a token budget, shards, or beyond the cap."""
     from selector.config import load_run_config
-    from selector.pipeline.stages.pick import TYPICAL_MAX_CANDIDATES, strategy_name
+    from selector.pipeline.stages.pick import strategy_name
+    from selector.selection.strategies.auto import MEDOIDS_MAX_CANDIDATES
 
     cfg = load_run_config(None)
     assert cfg.coreset.strategy == "auto"
-    assert strategy_name(cfg, "pool", False, 1_000) == "typical_kcenter"
-    assert strategy_name(cfg, "pool", False, TYPICAL_MAX_CANDIDATES + 1) == "kcenter"
-    for mode in ("tasks", "task", "target"):
+    assert strategy_name(cfg, "pool", False, 1_000) == "stratified"
+    assert strategy_name(cfg, "pool", False, 10**7) == "stratified"  # it reuses the pipeline's K-Means: no cap
+    assert strategy_name(cfg, "tasks", False, 1_000) == "medoids"
+    assert strategy_name(cfg, "tasks", False, MEDOIDS_MAX_CANDIDATES + 1) == "kcenter"
+    for mode in ("task", "target"):
         assert strategy_name(cfg, mode, False, 1_000) == "kcenter"
     assert strategy_name(cfg, "pool", True, 1_000) == "kcenter"  # --tokens needs a prefix-consistent ranking
     sharded = load_run_config(None, {"coreset": {"mode": "sharded"}})

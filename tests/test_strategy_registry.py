@@ -65,11 +65,12 @@ def test_every_strategy_returns_a_coreset_result_over_the_candidates(name):
 
 def test_auto_resolution_lives_in_one_function():
     pool = {"plan_mode": "pool", "mode": "global", "tokens": False}
-    assert resolve_strategy("auto", **pool, candidates=10) == "typical_kcenter"
-    assert resolve_strategy("auto", **pool, candidates=TYPICAL_MAX_CANDIDATES + 1) == "kcenter"
+    assert resolve_strategy("auto", **pool, candidates=10) == "stratified"
+    assert resolve_strategy("auto", **pool, candidates=TYPICAL_MAX_CANDIDATES + 1) == "stratified"
     assert resolve_strategy("auto", **{**pool, "mode": "sharded"}, candidates=10) == "kcenter"
     assert resolve_strategy("auto", **{**pool, "tokens": True}, candidates=10) == "kcenter"
-    assert resolve_strategy("auto", **{**pool, "plan_mode": "tasks"}, candidates=10) == "kcenter"
+    assert resolve_strategy("auto", **{**pool, "plan_mode": "tasks"}, candidates=10) == "medoids"
+    assert resolve_strategy("auto", **{**pool, "plan_mode": "tasks"}, candidates=10**6) == "kcenter"
     assert resolve_strategy("medoids", **{**pool, "mode": "sharded"}, candidates=10**8) == "medoids"
 
 

@@ -51,9 +51,9 @@ class CoresetConfig:
             ``docs/quality.md``), or any strategy of the registry that ``selector select`` runs
             (:data:`selector.selection.strategies.SELECT_STRATEGIES`, one module each in
             ``selector/selection/strategies/``): ``kcenter`` (KCenterGreedy), ``random`` (a seeded random baseline
-            under the same rules), ``medoids``, ``kcenter_quota``, ``kcenter_guard``, ``kcenter_medoid``,
-            ``facility_location``, ``typical_kcenter`` or ``kcenter_robust``; ``docs/quality.md`` says how each
-            fares against random.
+            under the same rules), ``stratified``, ``medoids``, ``kcenter_quota``, ``kcenter_guard``,
+            ``kcenter_medoid``, ``facility_location``, ``typical_kcenter`` or ``kcenter_robust``; ``docs/quality.md``
+            says how each fares against random.
         seeding: first picks: ``task_centre`` (the sample nearest each task's distribution centre), ``medoids``
             (the sample nearest each cluster centroid, largest clusters first), or ``none``.
         candidate_factor: with ``--target``, keep adding the clusters nearest the target until the candidates
