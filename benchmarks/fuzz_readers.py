@@ -2,7 +2,7 @@
 
     python benchmarks/fuzz_readers.py [--examples 5000] [--containers json jsonl jsonl.gz csv] [--seed 0]
 
-The files come from ``tests/io_fuzz_cases.py`` (the generator ``tests/test_io_fuzz.py`` uses): valid files of
+The files come from ``tests/io_fuzz_cases.py`` (the generator ``tests/io/test_io_fuzz.py`` uses): valid files of
 every format with record-level and byte-level mutations. Each file is read without and with ``skip_invalid``; the
 outcomes are ``read``, ``read, records skipped``, ``file skipped`` and ``input error`` (a clean exit 2). Anything
 else is counted as ``BROKEN`` with its exception type, and the first such file is kept for each type; the script
@@ -21,8 +21,8 @@ from pathlib import Path
 import harness
 from hypothesis import HealthCheck, Phase, given, seed, settings
 
-harness.use_tests()  # the generator below is shared with tests/test_io_fuzz.py
-from io_fuzz_cases import malformed_files, read_outcome  # noqa: E402
+harness.use_tests()  # the generator below is shared with tests/io/test_io_fuzz.py
+from tests.io_fuzz_cases import malformed_files, read_outcome  # noqa: E402
 
 OUTCOMES = ("read", "read, records skipped", "file skipped", "input error")
 

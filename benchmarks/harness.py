@@ -71,11 +71,11 @@ def require_data(*parts: str) -> Path:
 
 
 def use_tests() -> Path:
-    """Put the checkout's ``tests/`` folder on ``sys.path`` (for a suite that reuses a test generator) and return it."""
-    tests = ROOT / "tests"
-    if str(tests) not in sys.path:
-        sys.path.insert(1, str(tests))
-    return tests
+    """Put the checkout on ``sys.path`` so a suite can import ``tests.<module>`` (a test generator it reuses), and
+    return the ``tests/`` folder."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(1, str(ROOT))
+    return ROOT / "tests"
 
 
 def cuda_sync() -> Callable[[], None] | None:

@@ -39,7 +39,7 @@ def demo_vectors(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny(tmp_path_factory) -> Path:
     """A tiny random-weight BERT folder (``tests/tiny_model.py``), built once per session; tests only read it."""
-    from tiny_model import build_tiny_bert
+    from tests.tiny_model import build_tiny_bert
 
     return build_tiny_bert(tmp_path_factory.mktemp("tiny-bert"))
 

@@ -1,6 +1,6 @@
 """Malformed input files for fuzzing the readers, and the one check every read must pass.
 
-Shared by ``tests/test_io_fuzz.py`` (a few thousand examples in the suite) and ``benchmarks/fuzz_readers.py``
+Shared by ``tests/io/test_io_fuzz.py`` (a few thousand examples in the suite) and ``benchmarks/fuzz_readers.py``
 (many more, with counts per outcome). A case starts from a valid file of some container and format (built from
 ``io_fixtures.RECORDS``) and applies one to three mutations: at the record level (a wrong type, a lone surrogate,
 a missing or renamed key, deep nesting) before serializing, and at the byte level (truncation, inserted or replaced
@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
-from io_fixtures import FLAT_STRING_FORMATS, RECORDS
 
 from selector.errors import InputError
 from selector.io import read_corpus
+from tests.io_fixtures import FLAT_STRING_FORMATS, RECORDS
 
 SUFFIXES = {"json": ".json", "jsonl": ".jsonl", "jsonl.gz": ".jsonl.gz", "csv": ".csv"}
 TOOL_CHAT = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 def alpaca_jsonl(path: Path, n: int, seed: int) -> Path:
     """Write ``n`` Alpaca records (seeded texts, sources ``s0``-``s2`` in turn) to ``path``; returns ``path``."""
-    from tiny_model import tiny_texts
+    from tests.tiny_model import tiny_texts
 
     prompts, answers = tiny_texts(n, seed=seed, max_words=8), tiny_texts(n, seed=seed + 1, max_words=20)
     rows = [

@@ -14,7 +14,7 @@ from selector.distributed.ray_embed import worker_plan
 from selector.errors import ConfigError
 
 runner = CliRunner()
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "data" / "demo.jsonl"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "data" / "demo.jsonl"
 
 
 @pytest.mark.parametrize("command", ["embed", "select"])

@@ -14,14 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tiny_model import build_tiny_bert, tiny_texts
 
 from selector.embedding import models
 from selector.embedding.encoder import Encoder
 from selector.embedding.pooling import mean_pool, normalize, pool
 from selector.errors import SelectorError
+from tests.tiny_model import build_tiny_bert, tiny_texts
 
-TESTS = Path(__file__).resolve().parent
+TESTS = Path(__file__).resolve().parents[1]
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

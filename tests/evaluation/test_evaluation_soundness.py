@@ -18,7 +18,7 @@ from selector.evaluation.split import split_by_group, split_by_task
 from selector.measures.effect import effect
 from selector.measures.evidence import random_draws
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _sample(source: str, line: int, prompt: str = "p") -> SimpleNamespace:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny_model import build_tiny_bert, tiny_texts
 from typer.testing import CliRunner
 
 from selector.cli import app
@@ -16,6 +15,7 @@ from selector.embedding.backends import check_backend
 from selector.embedding.backends.store import artifact_dir, get_or_build, verify
 from selector.embedding.encoder import Encoder
 from selector.errors import ConfigError
+from tests.tiny_model import build_tiny_bert, tiny_texts
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -176,8 +176,9 @@ def test_cli_embed_with_the_onnx_backend_records_it(tiny: Path, tmp_path: Path) 
 def tiny_words(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny BERT with a tokenizer that knows its vocabulary (``BertTokenizerFast(vocab_file=...)`` keeps only
     the special tokens under transformers 5, so the shared fixture maps every word to [UNK])."""
-    from tiny_model import tiny_vocab
     from transformers import BertTokenizerFast
+
+    from tests.tiny_model import tiny_vocab
 
     path = build_tiny_bert(tmp_path_factory.mktemp("tiny-words"))
     vocab = {token: i for i, token in enumerate(tiny_vocab())}

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-from io_fixtures import CONTAINERS, FLAT_STRING_FORMATS, RECORDS, write_container
 
 from selector.errors import SelectorError
 from selector.formats.transform import map_sample_text
 from selector.io import atomic_path, read_corpus, write_jsonl, write_records
 from selector.io.atomic import remove_path
+from tests.io_fixtures import CONTAINERS, FLAT_STRING_FORMATS, RECORDS, write_container
 
 FLAT = [(f, c) for f in RECORDS if f not in ("self_instruct", "natural_instructions") for c in CONTAINERS
         if c != "csv" or f in FLAT_STRING_FORMATS]  # fmt: skip

@@ -23,7 +23,7 @@ from selector.cli import app
 from selector.errors import SelectorError
 from selector.io import ReadOptions, read_corpus
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 
 
@@ -222,7 +222,7 @@ def test_the_gzip_bound_is_raised_by_an_option(tmp_path, monkeypatch):
     assert len(read_corpus([path]).samples) == len(corpus.samples)
 
 
-# Item 23 (CSV; JSONL is in tests/test_records.py): Excel's "CSV UTF-8" BOM stays in the written records.
+# Item 23 (CSV; JSONL is in tests/io/test_records.py): Excel's "CSV UTF-8" BOM stays in the written records.
 def test_a_csv_with_a_bom_is_written_back_with_it(tmp_path):
     from selector.io import write_records
 

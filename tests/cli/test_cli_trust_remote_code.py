@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
-from tiny_model import build_tiny_bert, tiny_texts
 from typer.testing import CliRunner
 
 from selector.cli import app
 from selector.pipeline import select
+from tests.tiny_model import build_tiny_bert, tiny_texts
 
 runner = CliRunner()
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from selector.cli import app
 from selector.errors import InputError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "data" / "demo.jsonl"
 GOOD = json.dumps({"instruction": "Say hi.", "input": "", "output": "Hi."})
 

@@ -19,7 +19,7 @@ from selector.cli.console import as_flags
 from selector.errors import SelectorError
 from selector.pipeline import resolve_budget, select
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "data" / "demo.jsonl"
 
 

@@ -7,12 +7,12 @@ import logging
 from pathlib import Path
 
 import pytest
-from io_fixtures import CONTAINERS, FLAT_STRING_FORMATS, RECORDS, write_container
 
 from selector.cli.console import as_flags
 from selector.errors import SelectorError
 from selector.formats import FORMATS
 from selector.io import read_corpus
+from tests.io_fixtures import CONTAINERS, FLAT_STRING_FORMATS, RECORDS, write_container
 
 CASES = [
     (fmt, container)

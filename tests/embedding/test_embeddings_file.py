@@ -12,7 +12,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny_model import build_tiny_bert, tiny_texts
 from typer.testing import CliRunner
 
 from selector.cli import app
@@ -20,6 +19,7 @@ from selector.embedding.precomputed import load_embeddings
 from selector.errors import SelectorError
 from selector.io import read_corpus
 from selector.pipeline import select
+from tests.tiny_model import build_tiny_bert, tiny_texts
 
 runner = CliRunner()
 N = 30

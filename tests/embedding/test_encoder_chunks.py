@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tiny_model import tiny_texts
 
 from selector.embedding import tokenizing
 from selector.embedding.encoder import Encoder
 from selector.embedding.tokenizing import chunk_plan, pad, round_width, tokenize_flat
+from tests.tiny_model import tiny_texts
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

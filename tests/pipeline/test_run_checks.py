@@ -21,7 +21,7 @@ from selector.io import read_corpus
 from selector.pipeline import select
 from selector.selection.allocation import NO_TASK
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "data" / "demo.jsonl"
 runner = CliRunner()
 

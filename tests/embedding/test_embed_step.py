@@ -7,12 +7,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny_model import tiny_texts
 
 from selector.config.run import EncoderConfig
 from selector.embedding.step import load_encoder, load_encoder_soon, pool_embeddings
 from selector.errors import SelectorError
 from selector.sample import Message, Sample
+from tests.tiny_model import tiny_texts
 
 
 def _sample(i: int, text: str) -> Sample:

@@ -173,7 +173,9 @@ def test_sigterm_while_writing_removes_the_lock_and_the_temporary_output(tmp_pat
         "except KeyboardInterrupt as exc:\n"
         "    sys.exit(type(exc).__name__ == 'Terminated' and 3)\n"
     )
-    proc = subprocess.run([sys.executable, "-c", script], cwd=os.path.dirname(os.path.dirname(__file__)), timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))), timeout=60
+    )
     assert proc.returncode == 3 and list(tmp_path.iterdir()) == []
 
 

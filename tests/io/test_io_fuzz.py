@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from io_fuzz_cases import malformed_files, read_outcome
+
+from tests.io_fuzz_cases import malformed_files, read_outcome
 
 EXAMPLES = {"json": 700, "jsonl": 700, "jsonl.gz": 300, "csv": 700}
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from pools import alpaca_jsonl
 from typer.testing import CliRunner
 
 from selector.cli import app
+from tests.pools import alpaca_jsonl
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'selector[ray]')")
 runner = CliRunner()

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tiny_model import build_tiny_bert, tiny_texts
 
 from selector.embedding.encoder import Encoder
 from selector.progress import Progress, format_seconds
+from tests.tiny_model import build_tiny_bert, tiny_texts
 
 
 class FakeClock:

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from tiny_model import tiny_texts
 
 from selector.cli.console import as_flags
 from selector.device import resolve_device
 from selector.embedding.encoder import Encoder
 from selector.embedding.gpu import cuda_dtype, is_out_of_memory
 from selector.errors import ConfigError, SelectorError
+from tests.tiny_model import tiny_texts
 
 
 class FailsAbove(torch.nn.Module):

@@ -12,7 +12,7 @@ from selector.config.run import SEED_MAX, load_run_config
 from selector.errors import ConfigError
 from selector.report.markdown import md_escape
 
-DEMO = Path(__file__).resolve().parents[1] / "examples" / "data" / "demo.jsonl"
+DEMO = Path(__file__).resolve().parents[2] / "examples" / "data" / "demo.jsonl"
 
 
 @pytest.mark.parametrize("seed", [-1, SEED_MAX + 1, 2**64])

@@ -8,13 +8,13 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from pools import alpaca_jsonl
 from typer.testing import CliRunner
 
 from selector.cli import app
 from selector.distributed.session import start_local_ray
 from selector.selection.clustering import kmeans
 from selector.selection.sharded import sharded_kcenter
+from tests.pools import alpaca_jsonl
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'selector[ray]')")
 runner = CliRunner()
@@ -46,10 +46,9 @@ def test_ray_tasks_pick_what_the_local_sharded_run_picks(local_cluster: None) ->
 
 
 def test_ray_data_embedding_equals_the_local_encoder_and_fills_its_cache(local_cluster: None, tmp_path) -> None:
-    from tiny_model import build_tiny_bert, tiny_texts
-
     from selector.distributed import embed_ray
     from selector.embedding.encoder import Encoder
+    from tests.tiny_model import build_tiny_bert, tiny_texts
 
     model = build_tiny_bert(tmp_path / "tiny")
     texts = tiny_texts(60, seed=3, max_words=12)
@@ -86,7 +85,7 @@ def test_embed_with_ray_gives_the_local_vectors_and_leaves_them_in_the_cache(loc
 
 
 def test_the_local_ray_listens_on_loopback_only(local_cluster: None) -> None:
-    from listening import listeners
+    from tests.listening import listeners
 
     found = listeners()  # this process and every Ray process below it (GCS, raylet, workers)
     assert {"gcs_server", "raylet"} <= {s.name for s in found}, found
@@ -121,10 +120,9 @@ def test_select_with_the_ray_coreset_backend_picks_what_the_local_backend_picks(
 def test_an_encoder_batch_that_always_fails_stops_after_bounded_tries_naming_its_row(
     local_cluster: None, tiny, tmp_path
 ) -> None:
-    from tiny_model import tiny_texts
-
     from selector.distributed import embed_ray
     from selector.distributed.failures import RETRIES, BatchError
+    from tests.tiny_model import tiny_texts
 
     texts = tiny_texts(40, seed=3, max_words=12)
     texts[21] = "a lone surrogate \ud800 the tokenizer refuses"  # a real encoder failure, on every try

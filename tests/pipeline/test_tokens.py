@@ -17,7 +17,7 @@ from selector.io import read_corpus
 from selector.pipeline import select
 from selector.pipeline.tokens import count_tokens, cut_ranking, parse_count, token_quotas
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "examples" / "data" / "demo.jsonl"
 runner = CliRunner()
 

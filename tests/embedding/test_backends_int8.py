@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from tiny_model import tiny_texts
 from typer.testing import CliRunner
 
 from selector.cli import app
 from selector.embedding.backends.onnx_runtime import INT8_DEFAULT, Int8Recipe, quantize_graph
 from selector.embedding.backends.store import get_or_build
 from selector.embedding.encoder import Encoder
+from tests.tiny_model import tiny_texts
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
