@@ -54,10 +54,19 @@ class CoresetResult:
     manifest."""
 
     indices: np.ndarray
-    radii: np.ndarray
+    curve: np.ndarray | Callable[[], np.ndarray] = field(repr=False)
     distances: np.ndarray | Callable[[], np.ndarray] = field(repr=False)
     n_seeds: int = 0
     stats: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def radii(self) -> np.ndarray:
+        """``(m,)`` float64 coverage radius over the candidates after each pick, non-increasing. A ranking strategy
+        hands a function here (measuring it costs ``n x m`` distances, the greedy's own price), so it is computed on
+        the first read only: the sampled coverage of large pools never reads it."""
+        if callable(self.curve):
+            object.__setattr__(self, "curve", self.curve())
+        return self.curve  # type: ignore[return-value]
 
     @property
     def min_dist(self) -> np.ndarray:
@@ -70,7 +79,7 @@ class CoresetResult:
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (sent to another process) with its distances computed: a function does not travel."""
-        return {**self.__dict__, "distances": self.min_dist}
+        return {**self.__dict__, "curve": self.radii, "distances": self.min_dist}
 
 
 class KCenterGreedy:

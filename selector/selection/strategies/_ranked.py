@@ -38,8 +38,9 @@ def ranked_result(
     """Run ``rank`` on the eligible rows of ``X`` (``(n, d)`` float32) and return the picks as rows of ``X``.
 
     Seeds outside ``eligible`` are dropped. The coverage radius after each pick and every candidate's distance to
-    its nearest pick are measured exactly over the eligible rows (:func:`selector.selection.coverage.coverage_curve`);
-    ``min_dist`` is NaN outside them. ``stats`` holds ``n``, ``budget``, ``selected``, ``seed``, ``strategy`` and
+    its nearest pick are measured exactly over the eligible rows (:func:`selector.selection.coverage.coverage_curve`)
+    when first read (``radii``, ``min_dist``; the sampled coverage of a large pool reads neither); ``min_dist`` is
+    NaN outside them. ``stats`` holds ``n``, ``budget``, ``selected``, ``seed``, ``strategy`` and
     ``seeds``.
     """
     from selector.selection.coreset import CoresetResult
@@ -55,12 +56,21 @@ def ranked_result(
     info: dict[str, int] = {}
     order = rank(X[rows], budget, seeds=sub_seeds, seed=seed, groups=sub_groups, quotas=quotas, stats=info, **extra)
     picks = rows[np.asarray(order, dtype=np.int64)]
-    radii, dist = coverage_curve(X, picks, rows)
-    min_dist = np.full(n, np.nan, dtype=np.float32)
-    min_dist[rows] = dist
+    measured: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def curve() -> tuple[np.ndarray, np.ndarray]:  # exact over the eligible rows, once, when first read
+        if not measured:
+            measured.append(coverage_curve(X, picks, rows))
+        return measured[0]
+
+    def min_dist() -> np.ndarray:
+        full = np.full(n, np.nan, dtype=np.float32)
+        full[rows] = curve()[1]
+        return full
+
     n_seeds = info.get("seeds", min(len(sub_seeds), budget))
     stats = {"n": n, "budget": budget, "selected": len(picks), "seed": seed, "strategy": name, "seeds": n_seeds}
-    return CoresetResult(picks, radii, min_dist, n_seeds, stats)
+    return CoresetResult(picks, lambda: curve()[0], min_dist, n_seeds, stats)
 
 
 def ranked_strategy(name: str, rank: Ranking) -> Callable[..., CoresetResult]:
