@@ -12,11 +12,14 @@ import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 
 from selector.errors import ConfigError
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
 
@@ -213,6 +216,6 @@ def _shown(value: Any) -> str:
     return _REPR.repr(value)
 
 
-def to_dict(config: Any) -> dict[str, Any]:
-    """The config as plain data (for manifests); tuples become lists."""
+def to_dict(config: DataclassInstance) -> dict[str, Any]:
+    """The config (any config dataclass: a RunConfig or one of its sections) as plain data for manifests."""
     return dataclasses.asdict(config)
