@@ -1,5 +1,5 @@
-"""``report.html``: one self-contained page (Plotly's JavaScript and our own inlined, no CDN, no server) to look
-through a run: the funnel, the map of the pool with the picks, the picks table, rejections with examples,
+"""``report.html``: one self-contained page (Plotly's JavaScript gzip-packed, ours inlined; no CDN, no server) to
+look through a run: the funnel, the map of the pool with the picks, the picks table, rejections with examples,
 duplicates beside the record kept, the evidence against random selections, coverage, lengths and time per stage.
 
 Every text from the data is escaped (:func:`html.escape` in the page; data for the scripts is JSON with ``<``,
@@ -18,9 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from plotly.offline import get_plotlyjs
-
 from selector.measures.evidence import z_text
+from selector.report.bundle import plotly_blocks
 from selector.report.data import HtmlReportData, ReportData, html_report_data
 from selector.report.figures import figures, seconds
 from selector.sample import Sample
@@ -113,8 +112,7 @@ def render_html(data: HtmlReportData) -> str:
             f"<main>\n{body}\n</main>",
             f'<script type="application/json" id="report-data">{script_json(payload)}</script>',
             f'<script type="application/json" id="report-seconds">{script_json({"figure": seconds(data)})}</script>',
-            f"<script>{get_plotlyjs()}</script>",
-            f"<script>{_asset('report.js')}</script>",
+            *plotly_blocks(_asset("report.js")),
             "</body></html>",
             "",
         ]

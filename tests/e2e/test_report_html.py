@@ -153,10 +153,14 @@ def _chromium():
 
 def test_report_renders_in_chromium_with_the_picks_the_table_filter_and_escaped_text(demo_run, tmp_path):
     from selenium.webdriver.common.by import By  # optional: the browser test's driver
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser = _chromium()
     try:
         browser.get((demo_run / "report.html").resolve().as_uri())
+        # The page unpacks its gzip-packed Plotly bundle after load, then draws and marks <html data-report>.
+        WebDriverWait(browser, 30).until(lambda b: b.execute_script("return document.documentElement.dataset.report"))
+        assert browser.execute_script("return document.documentElement.dataset.report") == "ready"
         picked = browser.execute_script(
             "const g = document.getElementById('map');"
             "return g && g.data ? g.data.find(t => t.name === 'selected').x.length : -1;"
@@ -189,3 +193,15 @@ def _alert_open(browser) -> bool:
     except NoAlertPresentException:
         return False
     return True
+
+
+def test_the_page_carries_the_whole_plotly_bundle_packed_and_under_half_its_size():
+    import base64
+    import gzip
+
+    from plotly.offline import get_plotlyjs
+
+    page = render_html(html_report_data({"command": "select", "counts": {"read": 0, "selected": 0}}))
+    packed = re.search(r'id="plotly-gzip">(.*?)</script>', page, re.S).group(1)
+    assert gzip.decompress(base64.b64decode(packed)).decode("utf-8") == get_plotlyjs()
+    assert get_plotlyjs()[:2000] not in page and len(page.encode()) < len(get_plotlyjs().encode()) / 2
