@@ -86,15 +86,7 @@ def greedy_loop(X, budget, seeds, eligible, groups, quotas, engine, progress, ch
     pickable = eligible.copy()
     counts = full = members = None
     if groups is not None:
-        order = np.argsort(groups, kind="stable")
-        bounds = np.searchsorted(groups[order], np.arange(len(quotas) + 1))
-        members = [order[bounds[g] : bounds[g + 1]] for g in range(len(quotas))]
-        counts = np.zeros(len(quotas), dtype=np.int64)
-        full = np.zeros(len(quotas), dtype=bool)
-        for g in np.flatnonzero(quotas == 0):
-            full[g] = True
-            pickable[members[g]] = False
-            engine.disable(members[g])
+        members, counts, full = _quota_state(groups, quotas, pickable, engine)
 
     def take(i: int) -> None:
         engine.update(i)
@@ -117,13 +109,7 @@ def greedy_loop(X, budget, seeds, eligible, groups, quotas, engine, progress, ch
     if len(seeds) > budget:
         log.warning("%d seeds given for a budget of %d: only the first %d are used", len(seeds), budget, budget)
     if budget > 0 and not picks and pickable.any():
-        if choose is not None:
-            first = choose(pickable)
-        elif hasattr(engine, "first_pick"):  # the engine holds X on a device: the same rule, computed there
-            first = engine.first_pick(eligible, pickable)
-        else:
-            first = _first_pick(X, eligible, pickable)
-        take(first)
+        take(_opening_pick(X, eligible, pickable, engine, choose))
         bar.update(1)
     while len(picks) < budget:
         i = choose(pickable) if choose is not None else engine.argmax()
@@ -140,3 +126,29 @@ def greedy_loop(X, budget, seeds, eligible, groups, quotas, engine, progress, ch
             n,
         )
     return picks, radii
+
+
+def _quota_state(groups, quotas, pickable, engine):
+    """Per-group bookkeeping for quota'd selection: ``(members, counts, full)`` where ``members[g]`` are the rows of
+    group ``g`` (in row order), ``counts`` the picks per group so far (zeros) and ``full`` the groups closed. Groups
+    whose quota is 0 are closed at once: their rows are made unpickable in ``pickable`` and disabled in the engine."""
+    order = np.argsort(groups, kind="stable")
+    bounds = np.searchsorted(groups[order], np.arange(len(quotas) + 1))
+    members = [order[bounds[g] : bounds[g + 1]] for g in range(len(quotas))]
+    counts = np.zeros(len(quotas), dtype=np.int64)
+    full = np.zeros(len(quotas), dtype=bool)
+    for g in np.flatnonzero(quotas == 0):
+        full[g] = True
+        pickable[members[g]] = False
+        engine.disable(members[g])
+    return members, counts, full
+
+
+def _opening_pick(X, eligible, pickable, engine, choose) -> int:
+    """The first pick when no seeds were given: ``choose(pickable)`` when the strategy has its own rule, else the
+    cosine medoid of the eligible rows (computed by the engine when it holds X on a device)."""
+    if choose is not None:
+        return choose(pickable)
+    if hasattr(engine, "first_pick"):
+        return engine.first_pick(eligible, pickable)
+    return _first_pick(X, eligible, pickable)

@@ -94,9 +94,7 @@ def kmeans(
         verbose=False,
     )
     km.train(_training_rows(X, k * max_points_per_centroid, seed) if half else X)
-    centroids = np.ascontiguousarray(km.centroids, dtype=np.float32)
-    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
-    centroids = centroids / np.maximum(norms, np.float32(1e-12))
+    centroids = _unit_centroids(km.centroids)
     sims, labels = _assign(X, centroids)
     sizes = np.bincount(labels, minlength=k)
     seconds = time.perf_counter() - start
@@ -116,6 +114,13 @@ def kmeans(
     }
     log.info("k-means: %d points, k=%d, trained on %d, %.1fs", n, k, stats["train_size"], seconds)
     return KMeansResult(centroids=centroids, labels=labels, stats=stats)
+
+
+def _unit_centroids(centroids: np.ndarray) -> np.ndarray:
+    """faiss's ``(k, d)`` centroids as contiguous float32 rows scaled to unit length (norms clamped at 1e-12)."""
+    centroids = np.ascontiguousarray(centroids, dtype=np.float32)
+    norms = np.linalg.norm(centroids, axis=1, keepdims=True)
+    return centroids / np.maximum(norms, np.float32(1e-12))
 
 
 def _checked_k(X: np.ndarray, k: int | None, niter: int) -> int:
