@@ -129,16 +129,9 @@ def near_duplicates(
         code = code[~np.isin(code, seen, assume_unique=True)]
         n_candidates += len(code)
         for start in range(0, len(code), VERIFY_BATCH):
-            c = code[start : start + VERIFY_BATCH]
-            ci, cj = c // n, c % n
-            est = (sig[ci] == sig[cj]).mean(axis=1)
-            if exact is None:
-                ok = est >= threshold
-            else:
-                near = np.flatnonzero(est >= threshold - EXACT_MARGIN)
-                ok = near[exact(ci[near], cj[near]) >= threshold]
-            keep_left.append(ci[ok])
-            keep_right.append(cj[ok])
+            ci, cj = _verified(sig, code[start : start + VERIFY_BATCH], threshold, exact)
+            keep_left.append(ci)
+            keep_right.append(cj)
         # Candidates already verified are skipped by later bands; verified pairs are few.
         seen = np.union1d(seen, code)
     left = np.concatenate(keep_left) if keep_left else np.empty(0, np.int64)
@@ -160,13 +153,25 @@ def near_duplicates(
     }
     logger.info(
         "near duplicates: %d candidate pairs, %d at Jaccard >= %s, %d groups, %d dropped",
-        n_candidates,
-        len(left),
-        threshold,
-        groups,
-        len(dropped),
+        *(n_candidates, len(left), threshold, groups, len(dropped)),
     )
     return DuplicateGroups(duplicate_of, similarity, stats)
+
+
+def _verified(
+    sig: np.ndarray, code: np.ndarray, threshold: float, exact: Callable[[np.ndarray, np.ndarray], np.ndarray] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs (``code`` = ``i * n + j``) whose Jaccard reaches ``threshold``: estimated from the
+    signatures, or with ``exact`` checked exactly from :data:`EXACT_MARGIN` below the threshold up."""
+    n = sig.shape[0]
+    ci, cj = code // n, code % n
+    est = (sig[ci] == sig[cj]).mean(axis=1)
+    if exact is None:
+        ok = est >= threshold
+    else:
+        near = np.flatnonzero(est >= threshold - EXACT_MARGIN)
+        ok = near[exact(ci[near], cj[near]) >= threshold]
+    return ci[ok], cj[ok]
 
 
 @rule(
