@@ -47,8 +47,7 @@ def _dedup_panel(dedup: Mapping[str, Any]) -> list[str]:
 
 def render_markdown(manifest: Mapping[str, Any], plots: Sequence[str]) -> str:
     """The readable report: what was asked, what each stage kept, how well the selection covers the pool."""
-    counts = manifest["counts"]
-    cov = manifest["coverage"]
+    counts, cov = manifest["counts"], manifest["coverage"]
     out = ["# selector report", ""]
     out.append(
         f"Selected **{counts['selected']:,}** of {counts['read']:,} samples read "
@@ -64,36 +63,10 @@ def render_markdown(manifest: Mapping[str, Any], plots: Sequence[str]) -> str:
         out.append(_table(sorted(rejected.items(), key=lambda kv: (-kv[1], kv[0])), ["reason", "samples"]))
     if manifest.get("dedup"):
         out += _dedup_panel(manifest["dedup"])
-    out += ["", "## Sources", ""]
-    src = manifest["sources"]
-    rows = [
-        (
-            s,
-            f"{src['read'].get(s, 0):,}",
-            f"{src['pool'].get(s, 0):,}",
-            src["quota"].get(s, "-"),
-            src["selected"].get(s, 0),
-        )
-        for s in sorted(src["read"])
-    ]
-    out.append(_table(rows, ["source", "read", "after filters", "quota", "selected"]))
+    out += _sources_panel(manifest["sources"])
     out += ["", "![source mix](sources.png)", "", "![response lengths](lengths.png)"]
     out += render_evidence(manifest.get("versus_random"))
-    out += ["", "## Coverage", ""]
-    out.append(
-        "Coverage radius: the largest distance from a candidate to its nearest pick (Euclidean on unit vectors, "
-        "`sqrt(2 - 2 cos)`); mean distance: the average over candidates. Lower is better."
-    )
-    out.append("")
-    out.append(
-        _table(
-            [
-                ("KCenterGreedy", f"{cov['selection']['radius']:.4f}", f"{cov['selection']['mean_distance']:.4f}"),
-                ("random (seeded)", f"{cov['random']['radius']:.4f}", f"{cov['random']['mean_distance']:.4f}"),
-            ],
-            ["selection", "coverage radius", "mean distance to nearest pick"],
-        )
-    )
+    out += _coverage_panel(cov, manifest.get("strategy", {}).get("name", "selection"))
     out += ["", "![coverage curve](coverage.png)", ""]
     clusters = manifest["clusters"]
     out += ["## Clusters", ""]
@@ -108,3 +81,35 @@ def render_markdown(manifest: Mapping[str, Any], plots: Sequence[str]) -> str:
     if missing:
         out += ["", f"Plots not drawn: {', '.join(missing)}"]
     return "\n".join(out) + "\n"
+
+
+def _sources_panel(src: Mapping[str, Any]) -> list[str]:
+    """Per source: read, after filters, quota and selected."""
+    rows = [
+        (
+            s,
+            f"{src['read'].get(s, 0):,}",
+            f"{src['pool'].get(s, 0):,}",
+            src["quota"].get(s, "-"),
+            src["selected"].get(s, 0),
+        )
+        for s in sorted(src["read"])
+    ]
+    return ["", "## Sources", "", _table(rows, ["source", "read", "after filters", "quota", "selected"])]
+
+
+def _coverage_panel(cov: Mapping[str, Any], strategy: str) -> list[str]:
+    """Coverage radius and mean distance of the selection (by its strategy's name) and of the seeded random one."""
+    rows = [
+        (strategy, f"{cov['selection']['radius']:.4f}", f"{cov['selection']['mean_distance']:.4f}"),
+        ("random (seeded)", f"{cov['random']['radius']:.4f}", f"{cov['random']['mean_distance']:.4f}"),
+    ]
+    return [
+        "",
+        "## Coverage",
+        "",
+        "Coverage radius: the largest distance from a candidate to its nearest pick (Euclidean on unit vectors, "
+        "`sqrt(2 - 2 cos)`); mean distance: the average over candidates. Lower is better.",
+        "",
+        _table(rows, ["selection", "coverage radius", "mean distance to nearest pick"]),
+    ]
