@@ -146,8 +146,8 @@ def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
 
 
 def echo_json(data: Any) -> None:
-    """Print ``data`` as indented JSON whose strings hold no control character raw: each is a ``\\uXXXX`` escape,
-    so the text is still valid JSON and parses back to the same strings."""
+    """Print ``data`` as indented JSON whose strings hold no control character raw: each is written as a JSON
+    ``\\u`` escape of its four hex digits, so the text is still valid JSON and parses back to the same strings."""
     text = json.dumps(data, ensure_ascii=False, indent=2)
     typer.echo(_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 

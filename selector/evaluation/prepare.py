@@ -79,23 +79,22 @@ def prepare(
     if ctx.guard is not None and ctx.corpus is not None:  # inputs found inside folders are protected too
         ctx.guard.check([f.path for f in ctx.corpus.files], overwrite, cfg.encoder.cache_dir or default_cache_dir())
     assert ctx.pool is not None  # the read stage fills it
-    kept = ctx.pool.samples
-    pool, test, split = split_pool(list(kept), rules)
-    row = {id(s): i for i, s in enumerate(kept)}  # the split returns the kept samples themselves
-    ctx.pool = ctx.pool.narrow([row[id(s)] for s in pool])
+    at, test, split = split_pool(ctx.pool.samples, rules)
+    ctx.pool = ctx.pool.narrow(at)
     run_stages((EmbedStage(),), ctx, sections=False)
-    return Prepared(pool, test, split, np.ascontiguousarray(ctx.pool.X, dtype=np.float32))
+    return Prepared(ctx.pool.samples, test, split, np.ascontiguousarray(ctx.pool.X, dtype=np.float32))
 
 
-def split_pool(kept: list[Any], rules: SplitRules) -> tuple[list[Any], list[Any], Split]:
+def split_pool(kept: list[Any], rules: SplitRules) -> tuple[np.ndarray, list[Any], Split]:
     """Tasks whose answers are all empty left out, then the example-level split
     (:func:`~selector.evaluation.split.split_by_group` with the group key of :mod:`selector.evaluation.groups`)
-    and the held-out datasets. Returns pool samples, test samples and the split (its ``stats`` name the group
-    field used and the tasks left out)."""
+    and the held-out datasets. Returns the pool's positions in ``kept``, the test samples and the split (its
+    ``stats`` name the group field used and the tasks left out)."""
     if any(s.task is None for s in kept):
         raise SelectorError(f"some records have no {rules.task_field!r} field: every record needs a task to be split")
     empty = set(empty_answer_tasks([str(s.task) for s in kept], [s.response for s in kept]))
-    kept = [s for s in kept if str(s.task) not in empty]
+    rows = np.asarray([i for i, s in enumerate(kept) if str(s.task) not in empty], dtype=np.int64)
+    kept = [kept[i] for i in rows.tolist()]
     field_used = rules.group_field if rules.group_field is not None else detect_group_field(kept)
     keys = group_keys(kept, field_used, rules.datasets)
     tasks = [str(s.task) for s in kept]
@@ -108,4 +107,4 @@ def split_pool(kept: list[Any], rules: SplitRules) -> tuple[list[Any], list[Any]
         "split: %d pool, %d test records, %d groups (%s); %d empty-answer tasks left out",
         split.stats["pool"], split.stats["test"], split.stats["groups"], field_used or "one per record", len(empty),
     )  # fmt: skip
-    return [kept[i] for i in split.pool], [kept[i] for i in split.test], split
+    return rows[np.asarray(split.pool, dtype=np.int64)], [kept[i] for i in split.test], split
