@@ -1,7 +1,8 @@
 """The static charts of ``report.html`` as Plotly figures: funnel, mix, versus random, coverage, lengths,
 clusters, time per stage.
 
-Each is a :class:`plotly.graph_objects.Figure` built from :class:`~selector.report.data.HtmlReportData` and
+Each is a :class:`plotly.graph_objects.Figure` of the trace types plotly.js's basic bundle draws (scatter, bar;
+:mod:`selector.report.bundle`) built from :class:`~selector.report.data.HtmlReportData` and
 returned as plain JSON data (``{"data": [...], "layout": {...}}``) without a template: the page applies one shared
 layout, so the figures cost only their numbers. The map is drawn in the page from the point store
 (``assets/report.js``), so its texts are written once.
@@ -29,12 +30,24 @@ def _spec(fig: go.Figure, height: int = 360) -> dict[str, Any]:
 
 
 def funnel(data: HtmlReportData) -> dict[str, Any]:
-    """Samples left after each stage, from read to selected."""
+    """Samples left after each stage, from read to selected: horizontal bars labelled with the count and its share
+    of the first stage (the basic Plotly bundle has no funnel trace)."""
     names = [name for name, _ in data.funnel]
+    counts = [n for _, n in data.funnel]
+    first = max(counts[0], 1) if counts else 1
+    labels = [f"{n:,} ({100 * n / first:.3g}%)" for n in counts]
     fig = go.Figure(
-        go.Funnel(y=names, x=[n for _, n in data.funnel], textinfo="value+percent initial", marker_color=OURS)
+        go.Bar(
+            y=names,
+            x=counts,
+            orientation="h",
+            text=labels,
+            textposition="auto",
+            marker_color=OURS,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
     )
-    fig.update_layout(title="Samples left after each stage")
+    fig.update_layout(title="Samples left after each stage", yaxis={"autorange": "reversed"})
     spec = _spec(fig, 70 + 32 * len(names))
     spec["layout"]["margin"]["l"] = 130  # room for the stage names
     return spec

@@ -1,11 +1,13 @@
-"""``report.html``: one self-contained page (Plotly's JavaScript gzip-packed, ours inlined; no CDN, no server) to
-look through a run: the funnel, the map of the pool with the picks, the picks table, rejections with examples,
-duplicates beside the record kept, the evidence against random selections, coverage, lengths and time per stage.
+"""``report.html``: one self-contained page (Plotly's basic bundle and the page's data gzip-packed, our script
+inlined; no CDN, no server) to look through a run: the funnel, the map of the pool with the picks, the picks table,
+rejections with examples, duplicates beside the record kept, the evidence against random selections, coverage,
+lengths and time per stage.
 
 Every text from the data is escaped (:func:`html.escape` in the page; data for the scripts is JSON with ``<``,
-``>`` and ``&`` written as ``\\u`` escapes), so a record holding ``<script>`` shows as text. The page is
-deterministic: fixed element ids, no timestamps; only the ``report-seconds`` block (time per stage) differs
-between two identical runs, as ``manifest.json``'s ``seconds`` does. Limits: ``docs/report.md``.
+``>`` and ``&`` written as ``\\u`` escapes, then packed by :mod:`selector.report.bundle`), so a record holding
+``<script>`` shows as text. The page is deterministic: fixed element ids, no timestamps; only the
+``report-seconds`` block (time per stage) differs between two identical runs, as ``manifest.json``'s ``seconds``
+does. Limits: ``docs/report.md``.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from selector.measures.evidence import z_text
-from selector.report.bundle import plotly_blocks
+from selector.report.bundle import script_blocks
 from selector.report.data import HtmlReportData, ReportData, html_report_data
 from selector.report.figures import figures, seconds
 from selector.sample import Sample
@@ -110,9 +112,8 @@ def render_html(data: HtmlReportData) -> str:
             f"<header><h1>selector {escape(data.command)} report</h1><p>{escape(data.summary)}</p>",
             f"<nav>{nav}</nav></header>",
             f"<main>\n{body}\n</main>",
-            f'<script type="application/json" id="report-data">{script_json(payload)}</script>',
             f'<script type="application/json" id="report-seconds">{script_json({"figure": seconds(data)})}</script>',
-            *plotly_blocks(_asset("report.js")),
+            *script_blocks(script_json(payload), _asset("report.js")),
             "</body></html>",
             "",
         ]
