@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from selector.cli import app
 from selector.filters import REASONS
 from selector.report import html as report_html
-from selector.report import html_report_data, render_html
+from selector.report import render_html, report_model
 from selector.report.bundle import packed_block, plotly_js
 from selector.report.data import MAX_PICKS_SHOWN, ReportData
 from selector.report.projection import PROJECTION_POINTS
@@ -124,7 +124,7 @@ def test_a_large_pool_gives_a_bounded_report():
         {"rank": r, "id": f"r{i}", "source": "s", "task": None, "cluster": 0, "distance": 1.0}
         for r, i in enumerate(picks)
     ]
-    data = html_report_data({"command": "select", "counts": {"read": n, "selected": m}}, report=pool, rows=rows)
+    data = report_model({"command": "select", "counts": {"read": n, "selected": m}}, pool=pool, rows=rows)
     page = render_html(data)
     assert len(data.pool_points) == PROJECTION_POINTS and len(data.pick_points) == len(data.picks) == MAX_PICKS_SHOWN
     assert len(data.points["id"]) <= PROJECTION_POINTS + MAX_PICKS_SHOWN
