@@ -132,6 +132,11 @@ class ReportModel:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
+def selection_label(model: ReportModel) -> str:
+    """The selection's name in chart legends: the strategy that picked it (``kcenter``, ``stratified``, ...)."""
+    return f"{model.strategy} (this selection)" if model.strategy else "this selection"
+
+
 def cap(text: str, limit: int = TEXT_CAP) -> str:
     """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from selector.measures.evidence import z_text
-from selector.report.data import CURVE_POINTS, ReportModel
+from selector.report.data import CURVE_POINTS, ReportModel, selection_label
 
 POOL, PICKED, RANDOM = "#9aa5b1", "#d62728", "#7f7f7f"
 OURS = "#1f77b4"
@@ -145,7 +145,7 @@ def coverage(data: ReportModel) -> dict[str, Any] | None:
     if not c:
         return None
     fig = go.Figure()
-    fig.add_scatter(x=c["m"], y=c["ours"], name="KCenterGreedy (ours)", line_color=OURS)
+    fig.add_scatter(x=c["m"], y=c["ours"], name=selection_label(data), line_color=OURS)
     fig.add_scatter(x=c["m"], y=c["random"], name="random (same candidates)", line_color=RANDOM)
     fig.update_layout(
         title="Coverage curve: lower is better",

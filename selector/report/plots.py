@@ -8,7 +8,7 @@ each ``draw_*`` function returns its figure and :func:`write_plots` saves them:
 - ``lengths.png``: response-length histogram (characters, log bins), pool vs selection, as shares of each;
 - ``clusters.png``: K-Means cluster sizes with the number of picks in each cluster;
 - ``coverage.png``: coverage radius (distance from the farthest candidate to its nearest pick) against the number
-  of picks, for the KCenterGreedy ranking and for a seeded random selection of the same candidates;
+  of picks, for the run's strategy (its legend names it) and for a seeded random selection of the same candidates;
 - ``projection.png``: a 2-D PCA projection of the pool (a seeded subsample of at most 20,000 points) with the
   picks on top.
 """
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from selector.report.data import ReportModel
+from selector.report.data import ReportModel, selection_label
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -105,7 +105,7 @@ def draw_coverage(data: ReportModel) -> Figure:
     plt = _pyplot()
     ours, random = data.coverage.get("ours", np.zeros(0)), data.coverage.get("random", np.zeros(0))
     fig, ax = plt.subplots(figsize=(7, 4.2))
-    ax.plot(np.arange(1, len(ours) + 1), ours, label="KCenterGreedy (ours)")
+    ax.plot(np.arange(1, len(ours) + 1), ours, label=selection_label(data))
     ax.plot(np.arange(1, len(random) + 1), random, label="random (same candidates)")
     ax.set_xscale("log")
     ax.set_xlabel("number of picks (log scale)")

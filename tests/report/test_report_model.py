@@ -113,3 +113,13 @@ def test_a_filter_run_has_no_pool_part():
     model = report_model({"command": "filter", "counts": {"input": 3, "kept": 3, "rejected": 0}})
     assert model.projection is None and not model.points and not model.coverage and not model.clusters
     assert set(html_figures.figures(model)) == {"fig-funnel"}
+
+
+@pytest.mark.parametrize("strategy", ["stratified", "medoids"])
+def test_the_coverage_curve_is_labelled_with_the_runs_strategy_in_both_reports(strategy):
+    pool, manifest, rows = _pool()
+    model = report_model({**manifest, "strategy": {"name": strategy}}, pool=pool, rows=rows)
+    legend = [t.get_text() for t in plots.draw_coverage(model).axes[0].get_legend().get_texts()]
+    assert legend == [f"{strategy} (this selection)", "random (same candidates)"]
+    assert html_figures.coverage(model)["data"][0]["name"] == f"{strategy} (this selection)"
+    assert "KCenterGreedy" not in " ".join(legend)
