@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 import typer
 
 from selector.errors import SelectorError
+from selector.safe_text import UNSAFE, terminal_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -116,30 +117,6 @@ def as_flags(message: str) -> str:
     return _KEYWORD.sub(flag, message)
 
 
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-"""What a terminal would act on instead of showing: C0 controls but tab and newline, DEL, C1 controls, line and
-paragraph separators, bidirectional overrides; and lone surrogates (a file name's bytes that are not UTF-8)."""
-_ONE_LINE = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
-_NAMED = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
-
-
-def _visible(char: str) -> str:
-    code = ord(char)
-    if char in _NAMED:
-        return _NAMED[char]
-    if 0xDC80 <= code <= 0xDCFF:  # a byte of a name that is not UTF-8 (os.fsdecode): shown as that byte
-        return f"\\x{code - 0xDC00:02x}"
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-def terminal_safe(text: str, *, one_line: bool = False) -> str:
-    r"""``text`` with each character a terminal would act on (ESC, CR, BEL, C1 controls, bidi overrides) written
-    as a visible escape: ESC + ``[31mred`` prints as ``\x1b[31mred``, not in red. ``one_line``: newlines and tabs
-    too (``\n``, ``\t``), for log and error lines."""
-    pattern = _ONE_LINE if one_line else _UNSAFE
-    return pattern.sub(lambda m: _visible(m.group()), text)
-
-
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
     """Print a command's output (``err``: on stderr), terminal-safe (:func:`terminal_safe`; lines kept)."""
     typer.echo(terminal_safe(str(text)), err=err, nl=nl)
@@ -149,7 +126,7 @@ def echo_json(data: Any) -> None:
     """Print ``data`` as indented JSON whose strings hold no control character raw: each is written as a JSON
     ``\\u`` escape of its four hex digits, so the text is still valid JSON and parses back to the same strings."""
     text = json.dumps(data, ensure_ascii=False, indent=2)
-    typer.echo(_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
+    typer.echo(UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def debug_enabled() -> bool:

@@ -18,6 +18,7 @@ from plotly.subplots import make_subplots
 
 from selector.measures.evidence import z_text
 from selector.report.data import CURVE_POINTS, ReportModel, selection_label
+from selector.safe_text import terminal_safe
 
 POOL, PICKED, RANDOM = "#9aa5b1", "#d62728", "#7f7f7f"
 OURS = "#1f77b4"
@@ -65,7 +66,7 @@ def mix(data: ReportModel, kind: str) -> dict[str, Any] | None:
     for col, colour in zip(columns, (POOL, PICKED), strict=True):
         total = max(sum(r[col] for r in data.mix[kind]), 1)
         fig.add_bar(
-            x=[r["name"] for r in rows],
+            x=[terminal_safe(r["name"], one_line=True) for r in rows],  # control characters as visible escapes
             y=[round(100 * r[col] / total, 3) for r in rows],
             name=f"{col} (n={total:,})",
             marker_color=colour,

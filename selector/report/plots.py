@@ -4,7 +4,8 @@
 Five PNG plots (matplotlib, Agg backend, fixed sizes and no timestamps, so the same run gives the same files);
 each ``draw_*`` function returns its figure and :func:`write_plots` saves them:
 
-- ``sources.png``: the share of each source in the pool (after filters) and in the selection;
+- ``sources.png``: the share of each source in the pool (after filters) and in the selection (control characters
+  in a source name drawn as visible escapes, :func:`~selector.safe_text.terminal_safe`);
 - ``lengths.png``: response-length histogram (characters, log bins), pool vs selection, as shares of each;
 - ``clusters.png``: K-Means cluster sizes with the number of picks in each cluster;
 - ``coverage.png``: coverage radius (distance from the farthest candidate to its nearest pick) against the number
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from selector.report.data import ReportModel, selection_label
+from selector.safe_text import terminal_safe
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -55,7 +57,7 @@ def draw_sources(data: ReportModel) -> Figure:
     fig, ax = plt.subplots(figsize=(max(6.0, 0.6 * len(names) + 2), 4.2))
     ax.bar(x - 0.2, [100 * pool[s] / n_pool for s in names], width=0.4, label=f"pool (n={n_pool:,})")
     ax.bar(x + 0.2, [100 * chosen[s] / n_sel for s in names], width=0.4, label=f"selected (n={n_sel:,})")
-    ax.set_xticks(x, names, rotation=30, ha="right")
+    ax.set_xticks(x, [terminal_safe(s, one_line=True) for s in names], rotation=30, ha="right")
     ax.set_ylabel("share of samples (%)")
     ax.set_title("Source mix: pool after filters vs selection")
     ax.legend()

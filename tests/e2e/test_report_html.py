@@ -208,3 +208,41 @@ def test_the_page_carries_plotlys_basic_bundle_packed_with_its_licence_and_uses_
     assert {"bar", "scatter"} <= traces <= {"scatter", "bar", "pie"}  # what the basic bundle draws
     assert "scattergl" not in Path(report_html.__file__).with_name("assets").joinpath("report.js").read_text()
     assert len(page.encode()) < 1_000_000  # issue 29: the demo's report at most 1 MB
+
+
+def test_map_labels_show_control_characters_in_the_data_as_visible_escapes(tmp_path):
+    from selenium.webdriver.common.by import By  # optional: the browser test's driver
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    bad, n = "\x1b[31mred\u202eevil", 30
+    samples = [
+        Sample(
+            f"r{i}",
+            bad if i % 2 else "plain",
+            None,
+            [Message("user", f"q{i}"), Message("assistant", "a")],
+            None,
+            "x",
+            "f",
+            i,
+        )
+        for i in range(n)
+    ]
+    X = np.random.default_rng(0).standard_normal((n, 8)).astype(np.float32)
+    picks = np.arange(5)
+    pool = ReportData(
+        [s.source for s in samples], np.ones(n), np.zeros(n, int), picks, np.ones(5), np.ones(5), X, 0, samples
+    )
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report_model({"command": "select"}, pool=pool)), encoding="utf-8")
+    browser = _chromium()
+    try:
+        browser.get(page.resolve().as_uri())
+        WebDriverWait(browser, 30).until(lambda b: b.execute_script("return document.documentElement.dataset.report"))
+        hover = browser.execute_script("return document.getElementById('map').data[0].hovertext.join(' ')")
+        browser.find_element(By.CSS_SELECTOR, '[data-colour-by="source"]').click()
+        legend = browser.find_element(By.ID, "map-legend").text
+        for shown in (hover, legend):
+            assert "\\x1b[31mred\\u202eevil" in shown and "\x1b" not in shown and "\u202e" not in shown
+    finally:
+        browser.quit()

@@ -123,3 +123,16 @@ def test_the_coverage_curve_is_labelled_with_the_runs_strategy_in_both_reports(s
     assert legend == [f"{strategy} (this selection)", "random (same candidates)"]
     assert html_figures.coverage(model)["data"][0]["name"] == f"{strategy} (this selection)"
     assert "KCenterGreedy" not in " ".join(legend)
+
+
+def test_control_characters_in_a_source_name_are_drawn_as_visible_escapes_in_both_reports():
+    pool, manifest, rows = _pool()
+    bad = "\x1b[31mred\u202eevil\r\nx"
+    sources = {s: (bad if s == "s0" else s) for s in manifest["sources"]["pool"]}
+    manifest["sources"] = {k: {sources[s]: n for s, n in v.items()} for k, v in manifest["sources"].items()}
+    model = report_model(manifest, pool=pool, rows=rows)
+    ticks = [t.get_text() for t in plots.draw_sources(model).axes[0].get_xticklabels()]
+    html_x = html_figures.mix(model, "source")["data"][0]["x"]
+    shown = "\\x1b[31mred\\u202eevil\\r\\nx"
+    assert shown in ticks and shown in html_x
+    assert not any(c in "".join(ticks) + "".join(html_x) for c in "\x1b\u202e\r\n")

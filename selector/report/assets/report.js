@@ -30,9 +30,21 @@
     if (el && spec) Plotly.newPlot(el, spec.data, withLayout(spec.layout), CONFIG);
   }
 
-  // Plotly reads hover text as light HTML: escape it, then wrap it for the label.
+  // Control characters from the data (escape sequences, CR, bidi overrides, tabs, newlines) shown in labels as
+  // visible escapes ("\x1b"), the rule of selector/safe_text.py's terminal_safe(one_line=True).
+  const UNSAFE = /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+  const NAMED = { "\r": "\\r", "\n": "\\n", "\t": "\\t" };
+  function visible(text) {
+    return String(text).replace(UNSAFE, (c) => {
+      const code = c.charCodeAt(0);
+      return NAMED[c] || (code < 0x100 ? "\\x" + code.toString(16).padStart(2, "0")
+        : "\\u" + code.toString(16).padStart(4, "0"));
+    });
+  }
+
+  // Plotly reads hover text as light HTML: make it visible and escape it, then wrap it for the label.
   function escapeLabel(text) {
-    return String(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    return visible(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   }
   function wrap(text, width) {
     const lines = [];
@@ -62,7 +74,7 @@
       const item = document.createElement("span");
       const chip = document.createElement("i");
       chip.style.background = PALETTE[k];
-      item.append(chip, document.createTextNode(name));
+      item.append(chip, document.createTextNode(visible(name)));
       box.append(item);
     });
   }
