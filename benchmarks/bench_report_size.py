@@ -34,7 +34,12 @@ if mode == "demo":
         selector.select([sys.argv[3]], out=Path(tmp) / "out", source_field="source", budget=40, progress=False)
         page = (Path(tmp) / "out" / "report.html").read_text(encoding="utf-8")
 else:
-    from selector.report import html_report_data, render_html
+    from selector.report import render_html
+    try:
+        from selector.report import report_model
+    except ImportError:  # a baseline tree from before the one report model
+        from selector.report import html_report_data
+        report_model = lambda manifest, pool, rows: html_report_data(manifest, report=pool, rows=rows)
     from selector.report.data import ReportData
     from selector.sample import Message, Sample
     rng = np.random.default_rng(0)
@@ -53,7 +58,7 @@ else:
     rows = [{"rank": r, "id": samples[i].id, "source": samples[i].source, "task": None,
              "cluster": int(labels[i]), "distance": 1.0, "seed": False} for r, i in enumerate(picks)]
     manifest = {"command": "select", "counts": {"read": n, "selected": m}}
-    page = render_html(html_report_data(manifest, report=pool, rows=rows))
+    page = render_html(report_model(manifest, pool=pool, rows=rows))
 seconds = time.perf_counter() - start
 blocks = re.findall(r"<script([^>]*)>(.*?)</script>", page, re.S)
 bundle = max(len(b.encode()) for tag, b in blocks if "report-" not in tag)  # Plotly's block, packed or plain

@@ -23,7 +23,7 @@ from selector.io import Corpus, atomic_path, write_jsonl, write_records
 from selector.io.atomic import json_safe
 from selector.io.guard import OutputGuard
 from selector.pipeline.manifest import finite_json
-from selector.report import write_html_report
+from selector.report import report_model, write_html_report
 from selector.report.data import ReportData
 from selector.report.markdown import render_markdown
 from selector.report.plots import write_plots
@@ -70,8 +70,9 @@ def write_selection(
             files += write_export(tmp, chosen, export, guard.path.name)
         write_jsonl(tmp / "selection.jsonl", rows)
         write_rejected(tmp / "rejected.jsonl", rejected, details)
-        plots = write_plots(report, tmp)
-        html = write_html_report(tmp, manifest, report=report, rows=rows, rejected=rejected, details=details)
+        model = report_model(manifest, pool=report, rows=rows, rejected=rejected, details=details)  # both reports'
+        plots = write_plots(model, tmp)
+        html = write_html_report(tmp, model)
         manifest["outputs"] = sorted([*files, "selection.jsonl", "rejected.jsonl", "report.md", html, *plots])
         (tmp / "report.md").write_text(render_markdown(manifest, plots), encoding="utf-8")
         write_manifest(tmp / "manifest.json", manifest)
@@ -99,7 +100,7 @@ def write_kept(
             manifest["export"] = export
             files += write_export(tmp, kept, export, guard.path.name)
         write_rejected(tmp / "rejected.jsonl", rejected, details)
-        html = write_html_report(tmp, manifest, rejected=rejected, details=details)
+        html = write_html_report(tmp, report_model(manifest, rejected=rejected, details=details))
         manifest["outputs"] = sorted([*files, "rejected.jsonl", html])
         write_manifest(tmp / "manifest.json", manifest)
     return guard.path

@@ -1,7 +1,8 @@
 """The static charts of ``report.html`` as Plotly figures: funnel, mix, versus random, coverage, lengths,
 clusters, time per stage.
 
-Each is a :class:`plotly.graph_objects.Figure` built from :class:`~selector.report.data.HtmlReportData` and
+Each is a :class:`plotly.graph_objects.Figure` of the trace types plotly.js's basic bundle draws (scatter, bar;
+:mod:`selector.report.bundle`) built from :class:`~selector.report.data.ReportModel` and
 returned as plain JSON data (``{"data": [...], "layout": {...}}``) without a template: the page applies one shared
 layout, so the figures cost only their numbers. The map is drawn in the page from the point store
 (``assets/report.js``), so its texts are written once.
@@ -11,11 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from selector.measures.evidence import z_text
-from selector.report.data import HtmlReportData
+from selector.report.data import CURVE_POINTS, ReportModel, selection_label
 
 POOL, PICKED, RANDOM = "#9aa5b1", "#d62728", "#7f7f7f"
 OURS = "#1f77b4"
@@ -28,19 +30,31 @@ def _spec(fig: go.Figure, height: int = 360) -> dict[str, Any]:
     return {"data": spec["data"], "layout": spec["layout"]}
 
 
-def funnel(data: HtmlReportData) -> dict[str, Any]:
-    """Samples left after each stage, from read to selected."""
+def funnel(data: ReportModel) -> dict[str, Any]:
+    """Samples left after each stage, from read to selected: horizontal bars labelled with the count and its share
+    of the first stage (the basic Plotly bundle has no funnel trace)."""
     names = [name for name, _ in data.funnel]
+    counts = [n for _, n in data.funnel]
+    first = max(counts[0], 1) if counts else 1
+    labels = [f"{n:,} ({100 * n / first:.3g}%)" for n in counts]
     fig = go.Figure(
-        go.Funnel(y=names, x=[n for _, n in data.funnel], textinfo="value+percent initial", marker_color=OURS)
+        go.Bar(
+            y=names,
+            x=counts,
+            orientation="h",
+            text=labels,
+            textposition="auto",
+            marker_color=OURS,
+            hovertemplate="%{y}: %{text}<extra></extra>",
+        )
     )
-    fig.update_layout(title="Samples left after each stage")
+    fig.update_layout(title="Samples left after each stage", yaxis={"autorange": "reversed"})
     spec = _spec(fig, 70 + 32 * len(names))
     spec["layout"]["margin"]["l"] = 130  # room for the stage names
     return spec
 
 
-def mix(data: HtmlReportData, kind: str) -> dict[str, Any] | None:
+def mix(data: ReportModel, kind: str) -> dict[str, Any] | None:
     """Share of each source (or task) in the pool and in the selection (``filter``/``dedup``: input and kept)."""
     rows = data.mix.get(kind)
     if not rows:
@@ -62,7 +76,7 @@ def mix(data: HtmlReportData, kind: str) -> dict[str, Any] | None:
     return _spec(fig)
 
 
-def versus_random(data: HtmlReportData) -> dict[str, Any] | None:
+def versus_random(data: ReportModel) -> dict[str, Any] | None:
     """Each label-free proxy for the selection against the band (p10-p90, median) of seeded random selections."""
     section = data.versus_random
     if not section or "skipped" in section:  # nothing picked, or the evidence could not be measured
@@ -111,13 +125,27 @@ def versus_random(data: HtmlReportData) -> dict[str, Any] | None:
     return _spec(fig, 340)
 
 
-def coverage(data: HtmlReportData) -> dict[str, Any] | None:
+def curve_points(ours: np.ndarray, random: np.ndarray) -> dict[str, list[float]]:
+    """The coverage curves at most :data:`~selector.report.data.CURVE_POINTS` pick counts, spaced evenly on a log
+    scale (``m`` counts picks from 1), radii rounded to 5 decimals; empty when either curve is."""
+    m = min(len(ours), len(random))
+    if m == 0:
+        return {}
+    at = np.unique(np.geomspace(1, m, num=min(m, CURVE_POINTS)).round().astype(np.int64))
+    return {
+        "m": at.tolist(),
+        "ours": np.round(ours[at - 1], 5).tolist(),
+        "random": np.round(random[at - 1], 5).tolist(),
+    }
+
+
+def coverage(data: ReportModel) -> dict[str, Any] | None:
     """Coverage radius after each pick, ours against a seeded random selection of the same candidates."""
-    c = data.coverage
+    c = curve_points(data.coverage.get("ours", np.zeros(0)), data.coverage.get("random", np.zeros(0)))
     if not c:
         return None
     fig = go.Figure()
-    fig.add_scatter(x=c["m"], y=c["ours"], name="KCenterGreedy (ours)", line_color=OURS)
+    fig.add_scatter(x=c["m"], y=c["ours"], name=selection_label(data), line_color=OURS)
     fig.add_scatter(x=c["m"], y=c["random"], name="random (same candidates)", line_color=RANDOM)
     fig.update_layout(
         title="Coverage curve: lower is better",
@@ -127,15 +155,20 @@ def coverage(data: HtmlReportData) -> dict[str, Any] | None:
     return _spec(fig)
 
 
-def lengths(data: HtmlReportData) -> dict[str, Any] | None:
-    """Response-length shares per log bin, pool against selection."""
+def lengths(data: ReportModel) -> dict[str, Any] | None:
+    """Response-length shares (%) per log bin, pool against selection."""
     h = data.lengths
     if not h:
         return None
     fig = go.Figure()
     for key, colour in (("pool", POOL), ("selected", PICKED)):
+        share = np.round(100.0 * h[key] / max(h["stats"][key]["n"], 1), 3).tolist()
         fig.add_scatter(
-            x=h["edges"], y=[*h[key], h[key][-1]], name=key, line={"shape": "hv", "color": colour}, fill="tozeroy"
+            x=np.round(h["edges"], 1).tolist(),
+            y=[*share, share[-1]],
+            name=key,
+            line={"shape": "hv", "color": colour},
+            fill="tozeroy",
         )
     fig.update_layout(
         title="Response length: pool vs selection",
@@ -145,7 +178,7 @@ def lengths(data: HtmlReportData) -> dict[str, Any] | None:
     return _spec(fig)
 
 
-def clusters(data: HtmlReportData) -> dict[str, Any] | None:
+def clusters(data: ReportModel) -> dict[str, Any] | None:
     """K-Means cluster sizes (largest first) with the picks in each."""
     c = data.clusters
     if not c:
@@ -165,7 +198,7 @@ def clusters(data: HtmlReportData) -> dict[str, Any] | None:
     return _spec(fig)
 
 
-def seconds(data: HtmlReportData) -> dict[str, Any] | None:
+def seconds(data: ReportModel) -> dict[str, Any] | None:
     """Wall-clock seconds per stage."""
     stages = {k: v for k, v in data.seconds.items() if k != "total"}
     if not stages:
@@ -175,7 +208,7 @@ def seconds(data: HtmlReportData) -> dict[str, Any] | None:
     return _spec(fig, 80 + 28 * len(stages))
 
 
-def figures(data: HtmlReportData) -> dict[str, dict[str, Any]]:
+def figures(data: ReportModel) -> dict[str, dict[str, Any]]:
     """Every chart the data holds but the time per stage (:func:`seconds`, kept apart as the one part that differs
     between identical runs), by the id of the element it is drawn into."""
     out = {

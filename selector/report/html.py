@@ -1,28 +1,29 @@
-"""``report.html``: one self-contained page (Plotly's JavaScript gzip-packed, ours inlined; no CDN, no server) to
-look through a run: the funnel, the map of the pool with the picks, the picks table, rejections with examples,
-duplicates beside the record kept, the evidence against random selections, coverage, lengths and time per stage.
+"""``report.html``: one self-contained page (Plotly's basic bundle and the page's data gzip-packed, our script
+inlined; no CDN, no server) to look through a run: the funnel, the map of the pool with the picks, the picks table,
+rejections with examples, duplicates beside the record kept, the evidence against random selections, coverage,
+lengths and time per stage.
 
 Every text from the data is escaped (:func:`html.escape` in the page; data for the scripts is JSON with ``<``,
-``>`` and ``&`` written as ``\\u`` escapes), so a record holding ``<script>`` shows as text. The page is
-deterministic: fixed element ids, no timestamps; only the ``report-seconds`` block (time per stage) differs
-between two identical runs, as ``manifest.json``'s ``seconds`` does. Limits: ``docs/report.md``.
+``>`` and ``&`` written as ``\\u`` escapes, then packed by :mod:`selector.report.bundle`), so a record holding
+``<script>`` shows as text. The page is deterministic: fixed element ids, no timestamps; only the
+``report-seconds`` block (time per stage) differs between two identical runs, as ``manifest.json``'s ``seconds``
+does. Limits: ``docs/report.md``.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from html import escape
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from selector.measures.evidence import z_text
-from selector.report.bundle import plotly_blocks
-from selector.report.data import HtmlReportData, ReportData, html_report_data
-from selector.report.figures import figures, seconds
-from selector.sample import Sample
+from selector.report.bundle import script_blocks
+from selector.report.data import ReportModel
+from selector.report.figures import curve_points, figures, seconds
 
 REPORT_FILE = "report.html"
 PICK_COLUMNS = (  # (key, header, numeric)
@@ -36,18 +37,9 @@ PICK_COLUMNS = (  # (key, header, numeric)
 )
 
 
-def write_html_report(
-    folder: Path,
-    manifest: Mapping[str, Any],
-    *,
-    report: ReportData | None = None,
-    rows: Sequence[Mapping[str, Any]] = (),
-    rejected: Sequence[tuple[Sample, str]] = (),
-    details: Mapping[str, Mapping[str, Any]] | None = None,
-) -> str:
-    """Write ``report.html`` into ``folder`` (a command's staging folder) and return its file name."""
-    data = html_report_data(manifest, report=report, rows=rows, rejected=rejected, details=details)
-    (folder / REPORT_FILE).write_text(render_html(data), encoding="utf-8")
+def write_html_report(folder: Path, model: ReportModel) -> str:
+    """Write ``report.html`` of ``model`` into ``folder`` (a command's staging folder) and return its file name."""
+    (folder / REPORT_FILE).write_text(render_html(model), encoding="utf-8")
     return REPORT_FILE
 
 
@@ -76,7 +68,7 @@ def _asset(name: str) -> str:
     return resources.files("selector.report").joinpath("assets", name).read_text(encoding="utf-8")
 
 
-def render_html(data: HtmlReportData) -> str:
+def render_html(data: ReportModel) -> str:
     """The whole page as one string."""
     sections = [
         _section("funnel", "What each stage kept", _div("fig-funnel")),
@@ -110,9 +102,8 @@ def render_html(data: HtmlReportData) -> str:
             f"<header><h1>selector {escape(data.command)} report</h1><p>{escape(data.summary)}</p>",
             f"<nav>{nav}</nav></header>",
             f"<main>\n{body}\n</main>",
-            f'<script type="application/json" id="report-data">{script_json(payload)}</script>',
             f'<script type="application/json" id="report-seconds">{script_json({"figure": seconds(data)})}</script>',
-            *plotly_blocks(_asset("report.js")),
+            *script_blocks(script_json(payload), _asset("report.js")),
             "</body></html>",
             "",
         ]
@@ -141,7 +132,7 @@ def _section(section_id: str, title: str, content: str, note: str = "") -> str:
     return f'<section id="{section_id}"><h2>{escape(title)}</h2>{note_html}\n{content}\n</section>'
 
 
-def _map_section(data: HtmlReportData) -> str:
+def _map_section(data: ReportModel) -> str:
     if not data.points:
         return ""
     note = (
@@ -168,7 +159,7 @@ def _cell(value: Any, numeric: bool) -> str:
     return f'<td class="num">{escape(text)}</td>' if numeric else f"<td>{escape(text)}</td>"
 
 
-def _picks_section(data: HtmlReportData) -> str:
+def _picks_section(data: ReportModel) -> str:
     if not data.picks:
         return ""
     head = "".join(f'<th data-type="{"num" if num else "text"}">{escape(title)}</th>' for _, title, num in PICK_COLUMNS)
@@ -189,7 +180,7 @@ def _picks_section(data: HtmlReportData) -> str:
     return _section("picks", "Picks", f"{toolbar}{table}<tbody>\n{rows}\n</tbody></table></div>", note)
 
 
-def _evidence_section(data: HtmlReportData) -> str:
+def _evidence_section(data: ReportModel) -> str:
     section = data.versus_random
     if not section:
         return ""
@@ -219,7 +210,7 @@ def _evidence_section(data: HtmlReportData) -> str:
     return _section("evidence", "Versus random", _div("fig-evidence") + table, note)
 
 
-def _mix_section(data: HtmlReportData) -> str:
+def _mix_section(data: ReportModel) -> str:
     parts = []
     for kind in ("source", "task"):
         rows = data.mix.get(kind)
@@ -244,7 +235,7 @@ def _example(ex: Any) -> str:
     )
 
 
-def _rejections_section(data: HtmlReportData) -> str:
+def _rejections_section(data: ReportModel) -> str:
     if not data.reasons:
         return ""
     parts = [
@@ -256,7 +247,7 @@ def _rejections_section(data: HtmlReportData) -> str:
     return _section("rejections", "Rejections by rule", "\n".join(parts), note)
 
 
-def _duplicates_section(data: HtmlReportData) -> str:
+def _duplicates_section(data: ReportModel) -> str:
     rows = []
     for reason, v in data.duplicates.items():
         for ex in v.get("examples", []):
@@ -273,7 +264,7 @@ def _duplicates_section(data: HtmlReportData) -> str:
     return _section("duplicates", "Duplicates beside the record kept", table)
 
 
-def _curves_section(data: HtmlReportData) -> str:
+def _curves_section(data: ReportModel) -> str:
     ids = [i for i in ("fig-coverage", "fig-lengths", "fig-clusters") if i[4:] in _present(data)]
     if not ids:
         return ""
@@ -282,5 +273,7 @@ def _curves_section(data: HtmlReportData) -> str:
     return _section("curves", "Coverage, lengths and clusters", grid, note)
 
 
-def _present(data: HtmlReportData) -> set[str]:
-    return {k for k in ("coverage", "lengths", "clusters") if getattr(data, k)}
+def _present(data: ReportModel) -> set[str]:
+    shown = {"lengths": bool(data.lengths), "clusters": bool(data.clusters)}
+    shown["coverage"] = bool(curve_points(data.coverage.get("ours", []), data.coverage.get("random", [])))
+    return {k for k, v in shown.items() if v}

@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,7 +14,9 @@ from typer.testing import CliRunner
 
 from selector.cli import app
 from selector.filters import REASONS
-from selector.report import html_report_data, render_html
+from selector.report import html as report_html
+from selector.report import render_html, report_model
+from selector.report.bundle import packed_block, plotly_js
 from selector.report.data import MAX_PICKS_SHOWN, ReportData
 from selector.report.projection import PROJECTION_POINTS
 from selector.report.reasons import REASON_TEXT
@@ -58,7 +61,7 @@ def test_select_writes_report_html_listed_in_the_manifest_with_texts_escaped(dem
     assert "alert(1)</script>" not in page  # neither in the page's markup nor in the data for the scripts
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page  # the dropped record, shown as text under `empty`
     assert "<script src" not in page and "<link" not in page  # offline: no CDN, nothing fetched
-    data = json.loads(re.search(r'id="report-data">(.*?)</script>', page, re.S).group(1))
+    data = json.loads(packed_block(page, "report-data"))
     assert len(data["pick_points"]) == 40 and SCRIPT in " ".join(r or "" for r in data["points"]["response"])
 
 
@@ -121,7 +124,7 @@ def test_a_large_pool_gives_a_bounded_report():
         {"rank": r, "id": f"r{i}", "source": "s", "task": None, "cluster": 0, "distance": 1.0}
         for r, i in enumerate(picks)
     ]
-    data = html_report_data({"command": "select", "counts": {"read": n, "selected": m}}, report=pool, rows=rows)
+    data = report_model({"command": "select", "counts": {"read": n, "selected": m}}, pool=pool, rows=rows)
     page = render_html(data)
     assert len(data.pool_points) == PROJECTION_POINTS and len(data.pick_points) == len(data.picks) == MAX_PICKS_SHOWN
     assert len(data.points["id"]) <= PROJECTION_POINTS + MAX_PICKS_SHOWN
@@ -195,13 +198,13 @@ def _alert_open(browser) -> bool:
     return True
 
 
-def test_the_page_carries_the_whole_plotly_bundle_packed_and_under_half_its_size():
-    import base64
-    import gzip
-
-    from plotly.offline import get_plotlyjs
-
-    page = render_html(html_report_data({"command": "select", "counts": {"read": 0, "selected": 0}}))
-    packed = re.search(r'id="plotly-gzip">(.*?)</script>', page, re.S).group(1)
-    assert gzip.decompress(base64.b64decode(packed)).decode("utf-8") == get_plotlyjs()
-    assert get_plotlyjs()[:2000] not in page and len(page.encode()) < len(get_plotlyjs().encode()) / 2
+def test_the_page_carries_plotlys_basic_bundle_packed_with_its_licence_and_uses_only_its_trace_types(demo_run):
+    page = (demo_run / "report.html").read_text(encoding="utf-8")
+    bundle = packed_block(page, "plotly-gzip")
+    assert bundle == plotly_js() and bundle.startswith("/**\n* plotly.js (basic - minified) v")
+    assert "Licensed under the MIT license" in bundle[:300] and bundle[:2000] not in page
+    data = json.loads(packed_block(page, "report-data"))
+    traces = {t.get("type", "scatter") for spec in data["figures"].values() for t in spec["data"]}
+    assert {"bar", "scatter"} <= traces <= {"scatter", "bar", "pie"}  # what the basic bundle draws
+    assert "scattergl" not in Path(report_html.__file__).with_name("assets").joinpath("report.js").read_text()
+    assert len(page.encode()) < 1_000_000  # issue 29: the demo's report at most 1 MB

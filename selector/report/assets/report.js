@@ -3,7 +3,7 @@
 // HTML. Shipped with selector (selector/report/assets/) and inlined into each report.
 (function () {
   "use strict";
-  const data = JSON.parse(document.getElementById("report-data").textContent);
+  const data = window.SELECTOR_REPORT; // the packed report-data block, inflated by the page's loader
   const seconds = JSON.parse(document.getElementById("report-seconds").textContent);
   const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22",
     "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1",
@@ -76,9 +76,8 @@
       return "<b>" + escapeLabel(P.id[i]) + "</b><br>source " + escapeLabel(P.source[i]) + " · cluster " +
         P.cluster[i] + " · " + rank + "<br>" + wrap(P.snippet[i], 70);
     };
-    const type = data.pool_points.length > 5000 ? "scattergl" : "scatter";
-    const trace = (points, name, marker) => ({
-      type: type, mode: "markers", name: name, marker: marker, customdata: points,
+        const trace = (points, name, marker) => ({
+      type: "scatter", mode: "markers", name: name, marker: marker, customdata: points,
       x: points.map((i) => P.x[i]), y: points.map((i) => P.y[i]),
       hovertext: points.map(hover), hoverinfo: "text",
     });
