@@ -85,17 +85,18 @@ def render_summary(manifest: dict[str, Any], out: Path) -> str:
     )
     notes = [
         (f"{rule['name']}: {label}", k)
-        for rule in manifest.get("rules", [])
+        for rule in manifest["filters"]["rules"]
         for label, k in rule.get("notes", {}).items()
     ]
     if notes:
         lines.append("")
         lines += _table(["note", "samples"], [list(n) for n in notes])
     reasons = [r for r, k in counts["by_reason"].items() if k]
+    by_source = manifest["filters"]["by_source"]
     lines.append("")
     lines += _table(
         ["source", "input", "kept", *reasons],
-        [[s, v["input"], v["kept"], *(v["by_reason"][r] for r in reasons)] for s, v in manifest["by_source"].items()],
+        [[s, v["input"], v["kept"], *(v["by_reason"][r] for r in reasons)] for s, v in by_source.items()],
     )
     lines.append("")
     lines.append(

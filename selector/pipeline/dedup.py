@@ -20,7 +20,7 @@ from selector.errors import ConfigError
 from selector.io import Corpus, ReadOptions
 from selector.io.guard import holds_output_lock
 from selector.pipeline.context import RunContext
-from selector.pipeline.manifest import run_header
+from selector.pipeline.kept import kept_section
 from selector.pipeline.outputs import write_kept
 from selector.pipeline.request import keeping_request
 from selector.pipeline.stages import (
@@ -95,10 +95,11 @@ def dedup(
     request = keeping_request(
         inputs, cfg, read, out=out, export=export, overwrite=overwrite, progress=progress, embeddings=embeddings
     )
-    ctx = run_stages(DEDUP_STAGES, RunContext(request, cfg), sections=False)
+    ctx = run_stages(DEDUP_STAGES, RunContext(request, cfg))
     assert ctx.corpus is not None and ctx.pool is not None and ctx.filtered is not None  # the stages fill them
     rejected, details = ctx.rejected, ctx.details
-    manifest = dedup_manifest(ctx, config)
+    ctx.manifest.add({**kept_section(ctx, config), "dedup": dedup_examples(rejected, details, ctx.corpus.samples)})
+    manifest = ctx.manifest.build()
     result = DedupResult(list(ctx.pool.samples), rejected, details, manifest, ctx.corpus)
     if ctx.guard is not None:
         result.out_dir = write_kept(
@@ -133,29 +134,6 @@ def dedup_config(
     if not (cfg.dedup.near_duplicate or cfg.dedup.semantic_duplicate or cfg.filters.decontaminate):
         raise ConfigError("nothing to do: both dedup rules are off (near= / semantic=) and no decontaminate=")
     return cfg
-
-
-def dedup_manifest(ctx: RunContext, config: object) -> dict[str, Any]:
-    """``manifest.json`` of a dedup run: header, counts per reason, the near rule's stats, SemDeDup's, and the
-    first duplicate pairs of each rule."""
-    assert ctx.corpus is not None and ctx.pool is not None and ctx.filtered is not None
-    rejected, details = ctx.rejected, ctx.details
-    manifest = run_header("dedup", ctx.config, ctx.corpus)
-    by_reason: dict[str, int] = {}
-    for _, reason in rejected:
-        by_reason[reason] = by_reason.get(reason, 0) + 1
-    manifest.update(
-        {
-            "config_file": str(config) if isinstance(config, (str, Path)) else None,
-            "counts": {"input": len(ctx.corpus.samples), "kept": len(ctx.pool), "rejected": len(rejected), **by_reason},
-            "rules": ctx.filtered.stats["rules"],
-            "semantic_dedup": ctx.semantic.stats if ctx.semantic is not None else None,
-            "dedup": dedup_examples(rejected, details, ctx.corpus.samples),
-            "options": {"embeddings": ctx.request.embeddings, "skip_invalid": ctx.request.read.skip_invalid},
-            "seconds": ctx.timer.as_dict(),
-        }
-    )
-    return manifest
 
 
 def _semantic_left(ctx: RunContext) -> bool:

@@ -2,8 +2,10 @@
 
 :func:`filter_corpus` runs the first stages of a selection (read, clean, filter) and, given ``out``, writes
 ``kept.<ext>`` (the records that passed, as cleaned, in the input's own container), ``rejected.jsonl`` (records as
-read, before cleaning, each with its reason; the shape ``select`` writes) and ``manifest.json`` (resolved config,
-input files, counts per rule, per source and cleaned, with ``input == kept + sum(rejected)``), whole or not at all.
+read, before cleaning, each with its reason; the shape ``select`` writes) and ``manifest.json`` (the stages'
+sections as in ``select``: resolved config, input files, ``filters`` with the rules and the counts per source,
+``cleaning``; then :func:`~selector.pipeline.kept.kept_section`'s counts, ``input == kept + rejected``), whole or
+not at all.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from selector.config import RunConfig, load_run_config
 from selector.io import Corpus, ReadOptions
 from selector.io.guard import holds_output_lock
 from selector.pipeline.context import RunContext
-from selector.pipeline.manifest import run_header
+from selector.pipeline.kept import kept_section
 from selector.pipeline.outputs import write_kept
 from selector.pipeline.request import keeping_request
 from selector.pipeline.stages import CleanStage, ExportCheckStage, FilterStage, ReadStage, run_stages
@@ -60,10 +62,11 @@ def filter_corpus(
     cfg = load_run_config(config, overrides)
     read = ReadOptions(source_field, None, mapping, skip_invalid)
     request = keeping_request(inputs, cfg, read, out=out, export=export, overwrite=overwrite, progress=progress)
-    ctx = run_stages(FILTER_STAGES, RunContext(request, cfg), sections=False)
+    ctx = run_stages(FILTER_STAGES, RunContext(request, cfg))
     assert ctx.corpus is not None and ctx.filtered is not None  # the stages fill them
     rejected = ctx.rejected_as_read()
-    manifest = filter_manifest(ctx, config)
+    ctx.manifest.add(kept_section(ctx, config))
+    manifest = ctx.manifest.build()
     run = FilterRun(list(ctx.filtered.kept), rejected, manifest, ctx.corpus)
     if ctx.guard is not None:
         run.out_dir = write_kept(
@@ -71,27 +74,3 @@ def filter_corpus(
             ctx.filtered.details,
         )  # fmt: skip
     return run
-
-
-def filter_manifest(ctx: RunContext, config: object) -> dict[str, Any]:
-    """``manifest.json`` of a filter run: header, counts (per rule, cleaned, skipped), per source, cleaning, rules."""
-    assert ctx.corpus is not None and ctx.filtered is not None
-    stats = ctx.filtered.stats
-    manifest = run_header("filter", ctx.config, ctx.corpus)
-    manifest.update(
-        {
-            "config_file": str(config) if isinstance(config, (str, Path)) else None,
-            "counts": {
-                "input": stats["input"],
-                "kept": stats["kept"],
-                "rejected": stats["rejected"],
-                "by_reason": stats["by_reason"],
-                "records_cleaned": ctx.clean_stats.get("records_cleaned", 0),
-                "skipped_invalid": len(ctx.corpus.skipped),
-            },
-            "by_source": stats["by_source"],
-            "cleaning": ctx.clean_stats,
-            "rules": stats["rules"],
-        }
-    )
-    return manifest

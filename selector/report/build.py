@@ -90,5 +90,5 @@ def _mix(command: str, manifest: Mapping[str, Any]) -> dict[str, list[dict[str, 
                 cols = [k for k in ("read", "pool", "quota", "selected") if k in section]
                 out[kind] = [{"name": s, **{c: section[c].get(s, 0) for c in cols}} for s in names]
         return out
-    by_source = manifest.get("by_source") or {}
+    by_source = (manifest.get("filters") or {}).get("by_source") or {}
     return {"source": [{"name": s, "input": v["input"], "kept": v["kept"]} for s, v in sorted(by_source.items())]}

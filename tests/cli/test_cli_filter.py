@@ -50,7 +50,8 @@ def test_filter_writes_kept_rejected_and_a_manifest_that_adds_up(tmp_path):
     counts = manifest["counts"]
     assert counts["input"] == 6 == counts["kept"] + sum(counts["by_reason"].values())
     assert counts["records_cleaned"] == 1
-    assert manifest["by_source"]["a"]["kept"] == 1 and manifest["by_source"]["b"]["by_reason"]["empty"] == 1
+    by_source = manifest["filters"]["by_source"]
+    assert by_source["a"]["kept"] == 1 and by_source["b"]["by_reason"]["empty"] == 1
     assert manifest["config"]["filters"]["first_person"] is True and manifest["config"]["allocation"]["tau"] == 3.0
     assert "first_person" in res.output and "kept 2 of 6 samples" in res.output
 

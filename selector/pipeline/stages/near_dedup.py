@@ -4,6 +4,9 @@ other filter runs."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from selector.filters import FilterPipeline, build_corpus_rules, build_filters
 from selector.pipeline.context import RunContext
 from selector.pipeline.stages.base import BaseStage
@@ -24,3 +27,6 @@ class NearDedupStage(BaseStage):
         ctx.filtered = pipeline.run(pool.samples, progress=ctx.request.progress)
         ctx.dropped_at.append(pool.at[ctx.filtered.rejected_at])
         ctx.pool = pool.narrow(ctx.filtered.kept_at)
+
+    def section(self, ctx: RunContext) -> Mapping[str, Any]:
+        return {"counts": {"after_near_dedup": len(ctx.filtered.kept)}, "filters": dict(ctx.filtered.stats)}
