@@ -1,0 +1,40 @@
+"""report.html's assets travel with the package: a non-editable wheel carries the vendored plotly.js basic bundle
+with its licence, and the page built from that wheel, away from any checkout, packs that very file."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+ASSETS = "selector/report/assets/"
+
+
+def test_the_wheel_carries_the_plotly_bundle_and_its_licence_and_the_page_packs_it(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    for folder in ("selector", "configs"):
+        shutil.copytree(REPO / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    wheels = tmp_path / "wheels"
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), "."]
+    subprocess.run(build, cwd=src, check=True, capture_output=True)
+    (wheel,) = wheels.glob("selector-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        shipped = {n[len(ASSETS) :] for n in zf.namelist() if n.startswith(ASSETS)}
+        assert {"plotly-basic.min.js", "plotly-basic.LICENSE", "report.js", "report.css"} <= shipped
+        assert "MIT License" in zf.read(ASSETS + "plotly-basic.LICENSE").decode()
+        zf.extractall(tmp_path / "site")
+    probe = (
+        "from selector.report import render_html, report_model; from selector.report.bundle import packed_block; "
+        "page = render_html(report_model({'command': 'filter'})); print(len(packed_block(page, 'plotly-gzip')))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    run = [sys.executable, "-c", probe]
+    out = subprocess.run(run, cwd=tmp_path, env=env, check=True, capture_output=True, text=True)
+    assert int(out.stdout) == len((REPO / ASSETS / "plotly-basic.min.js").read_text(encoding="utf-8"))
