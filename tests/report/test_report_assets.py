@@ -38,3 +38,11 @@ def test_the_wheel_carries_the_plotly_bundle_and_its_licence_and_the_page_packs_
     run = [sys.executable, "-c", probe]
     out = subprocess.run(run, cwd=tmp_path, env=env, check=True, capture_output=True, text=True)
     assert int(out.stdout) == len((REPO / ASSETS / "plotly-basic.min.js").read_text(encoding="utf-8"))
+
+
+def test_the_vendored_bundle_is_the_plotly_js_that_plotly_py_writes_figures_for():
+    # report.html's figures are specs from plotly.py; an upgrade of plotly.py without the bundle drifts apart
+    from plotly.offline import get_plotlyjs_version
+
+    head = (REPO / ASSETS / "plotly-basic.min.js").read_text(encoding="utf-8")[:200]
+    assert f"v{get_plotlyjs_version()}" in head, "re-vendor plotly.js-basic-dist-min at plotly.py's plotly.js version"
