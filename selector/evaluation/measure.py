@@ -94,6 +94,8 @@ def measure_cells(
             rows = cell_rows(name, budget, len(picks[0]), measured, uniform, matched, baselines.seed)
             cells.results.extend(rows)
             z = {r["proxy"]: r["z"] for r in rows}
+            z.setdefault("transfer", None)
+            z.setdefault("coverage_mean", None)
             log.info(
                 "%s at %g (%d): transfer z %s, coverage z %s (%.1f s)",
                 name, budget, size, z["transfer"], z["coverage_mean"], time.perf_counter() - t0,
