@@ -121,7 +121,6 @@ def evaluate(
     and OUT/evaluation.png (docs/quality.md).
     """
     from selector.evaluation import evaluate as run_evaluate
-    from selector.measures.proxies import DEFAULT_PROXIES
 
     setup_logging(verbose, quiet)
     if not task_field:
@@ -146,7 +145,7 @@ def evaluate(
         progress=not quiet,
         holdout_datasets=holdout_datasets,
         datasets=[d.strip() for d in datasets.split(",") if d.strip()] if datasets else None,
-        proxies=[p.strip() for p in proxies.split(",") if p.strip()] if proxies is not None else DEFAULT_PROXIES,
+        **({"proxies": [p.strip() for p in proxies.split(",") if p.strip()]} if proxies else {}),
     )
     _echo_cells(result.results)
     echo(f"wrote {out}/ (evaluation.json, evaluation.md, evaluation.png)")

@@ -58,6 +58,12 @@ def build_proxies(
     return data, extra
 
 
+def finetune_draws(data: ProxyData, draws: int) -> int:
+    """How many of the ``draws`` random draws of every baseline the fine-tuned proxy is measured on: its form's
+    ``draws`` (at most ``draws``), 0 without it."""
+    return min(draws, data.finetune.settings.draws) if data.finetune is not None else 0
+
+
 def finetune_tasks(task_names: Sequence[str], candidates: Sequence[int], max_tasks: int | None) -> list[int]:
     """Which classification tasks the fine-tuned proxy scores: with ``max_tasks``, one per dataset first (the
     dataset prefix of :func:`~selector.evaluation.groups.dataset_prefixes`; sibling templates of one dataset
