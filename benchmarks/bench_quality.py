@@ -5,14 +5,17 @@ Usage::
     python benchmarks/bench_quality.py                       # all 231 P3 templates (embedding: ~30 min on 2 cores)
     python benchmarks/bench_quality.py --pool p3-short       # the 14 P3 datasets of short records (111 templates)
     python benchmarks/bench_quality.py --budgets 0.01,0.05 --seeds 5 --draws 200 --cache-dir /work/cache/p3
+    python benchmarks/bench_quality.py --pool p3-short --bases default --seeds 3 --finetune   # + fine-tuned proxy
 
 Split by example (group key ``@row``: the row index within the source dataset, so no held-out example is in the
 pool under another template), every strategy with ``--seeds`` selection seeds, ``--draws`` random draws per
 baseline. Three modes, as strategy-name suffixes: none (one merged file, no labels, uniform baseline),
 ``+sources`` (one file per template, count-matched baseline), ``+tasks`` (``--task-field @file``, count-matched).
 Prints every row, the z table per (mode, budget) cell for transfer / coverage_mean / probe, the best strategy per
-cell, and the goals of issue 27; writes ``benchmarks/results/bench_quality.{json,md}`` (:mod:`harness`). Skips with
-a message when the shared data is absent.
+cell, and the goals of issue 27; ``--finetune`` adds the fine-tuned proxy (:mod:`selector.measures.finetune`: its
+reduced CPU form unless ``--device cuda``, on its own first 20 (CPU) or 30 (CUDA) draws per baseline); writes
+``benchmarks/results/<--suite>.{json,md}`` (default ``bench_quality``; :mod:`harness`). Skips with a message when
+the shared data is absent.
 """
 
 from __future__ import annotations
@@ -25,9 +28,11 @@ from pathlib import Path
 
 import harness
 
+from selector.config import RunConfig, load_run_config
 from selector.evaluation import evaluate
 from selector.evaluation.cells import split_name
 from selector.evaluation.report import format_table
+from selector.measures.proxies import DEFAULT_PROXIES
 
 DATA = harness.DATA
 SHORT = (
@@ -37,6 +42,8 @@ SHORT = (
 """The ``p3-short`` pool: the P3 datasets whose records average under 600 characters (embedding fits 2 cores)."""
 BASES = ("default", "medoids", "stratified")
 CELL_PROXIES = ("transfer", "coverage_mean", "probe")
+EXTRA_PROXIES = ("novelsum", "finetune")
+"""Shown in the cell table beside :data:`CELL_PROXIES` when measured (not part of the goals' z >= +0.5 count)."""
 
 
 def pool_files(pool: str) -> list[Path]:
@@ -50,11 +57,12 @@ def pool_files(pool: str) -> list[Path]:
 def cell_table(results: list[dict], budgets: list[float]) -> harness.Table:
     """Per strategy and budget: z [90% interval] and verdict for each proxy of :data:`CELL_PROXIES`, and the
     transfer value beside its random baseline's median."""
-    table = harness.Table(["strategy", "mode", "budget", *CELL_PROXIES, "transfer", "random median"])
     rows = {(r["strategy"], r["budget"], r["proxy"]): r for r in results}
+    shown = [*CELL_PROXIES, *(p for p in EXTRA_PROXIES if any(r["proxy"] == p for r in results))]
+    table = harness.Table(["strategy", "mode", "budget", *shown, "transfer", "random median"])
     for name in dict.fromkeys(r["strategy"] for r in results):
         for b in budgets:
-            cells = [_z(rows[(name, b, p)]) for p in CELL_PROXIES]
+            cells = [_z(rows[(name, b, p)]) for p in shown]
             t = rows[(name, b, "transfer")]
             table.add(name, t["mode"], f"{b:g}", *cells, f"{t['value']:.4f}", f"{t['random_median']:.4f}", echo=False)
     return table
@@ -96,7 +104,25 @@ def goals(results: list[dict], budgets: list[float], default: str = "default") -
             f"{base}{mark}: z >= +0.5 on transfer and coverage in {good} of {len(cells)} cells (goal >= 9 of 12); "
             f"{len(bad)} cells below -0.5 (goal 0){': ' + ', '.join(bad) if bad else ''}; {loses} losing verdicts"
         )
+        ft = [rows[(n, b, "finetune")] for n, b in cells if (n, b, "finetune") in rows]
+        if ft:
+            z = [r["z"] for r in ft if r["z"] is not None]
+            verdicts = [r["verdict"] for r in ft]
+            out.append(
+                f"{base}{mark}: finetune mean z over {len(z)} cells {sum(z) / max(1, len(z)):+.2f} (goal >= 0); "
+                f"{verdicts.count('beats')} beats / {verdicts.count('ties')} ties / {verdicts.count('loses')} loses; "
+                "cells: " + ", ".join(f"{r['strategy']}@{r['budget']:g} {_z(r)}" for r in ft)
+            )
     return out
+
+
+def _config(device: str | None) -> RunConfig | None:
+    """The default run config with ``device`` (``None``: no config, as before the option)."""
+    if not device:
+        return None
+    cfg = load_run_config(None)
+    cfg.encoder.device = device
+    return cfg
 
 
 def main() -> int:
@@ -108,6 +134,9 @@ def main() -> int:
     parser.add_argument("--draws", type=int, default=200, help="random draws per baseline")
     parser.add_argument("--coverage-sample", type=int, default=None, help="pool rows for coverage (default: all)")
     parser.add_argument("--cache-dir", default=None, help="embedding cache (default: the user's)")
+    parser.add_argument("--finetune", action="store_true", help="add the fine-tuned proxy (minutes on a CPU)")
+    parser.add_argument("--suite", default="bench_quality", help="results file name under benchmarks/results/")
+    parser.add_argument("--device", default=None, help="device of the run and of the fine-tuned proxy (cuda: full)")
     args = parser.parse_args()
     files = pool_files(args.pool)
     if not files:
@@ -123,6 +152,8 @@ def main() -> int:
     res = evaluate(
         files, task_field="@file", budgets=budgets, strategies=strategies, seeds=args.seeds, draws=args.draws,
         coverage_sample=args.coverage_sample, cache_dir=args.cache_dir,
+        proxies=[*DEFAULT_PROXIES, *(["finetune"] if args.finetune else [])],
+        config=_config(args.device),
     )  # fmt: skip
     sp = res.split
     head = (
@@ -131,11 +162,17 @@ def main() -> int:
         f"{', '.join(sp['empty_answer_tasks']) or 'none'}; {args.seeds} seeds, {args.draws} draws, coverage on "
         f"{args.coverage_sample or 'all'} pool rows; {time.perf_counter() - start:.0f} s"
     )
+    if res.settings.get("finetune"):
+        ft = res.settings["finetune"]
+        head += (
+            f"; finetune: {ft['tasks']} tasks, {ft['steps']} steps of {ft['batch_size']}, last {ft['max_length']} "
+            f"tokens, top {ft['train_layers'] or 'all'} layers trained, {ft['draws']} draws, on {ft['device']}"
+        )
     cells, best = cell_table(res.results, budgets), best_table(res.results, budgets)
     notes = [head, *goals(res.results, budgets)]
     print("\n".join([head, "", cells.markdown(), "", best.markdown(), "", *notes[1:], "", format_table(res.results)]))
     title = "z against random (90% interval, verdict); merged: uniform baseline, sources/tasks: count-matched"
-    harness.write_results("bench_quality", {title: cells, "best strategy per cell": best}, notes=notes)
+    harness.write_results(args.suite, {title: cells, "best strategy per cell": best}, notes=notes)
     return 0
 
 

@@ -68,6 +68,16 @@ HoldoutDatasets = Annotated[
         "--holdout-datasets", metavar="N", help="Leave this many whole datasets out of the pool; test on them."
     ),
 ]
+Proxies = Annotated[
+    str | None,
+    typer.Option(
+        "--proxies",
+        metavar="NAME,NAME,...",
+        help="Comma-separated proxies (default: all but finetune): transfer, coverage, mix, vendi, novelsum, probe, "
+        "finetune (a pretrained encoder fine-tuned per classification task: opt-in, minutes on a CPU; its full "
+        "form with --device cuda).",
+    ),
+]
 Datasets = Annotated[
     str | None,
     typer.Option(
@@ -99,6 +109,7 @@ def evaluate(
     coverage_sample: CoverageSample = None,
     holdout_datasets: HoldoutDatasets = 0,
     datasets: Datasets = None,
+    proxies: Proxies = None,
     overwrite: Overwrite = False,
     quiet: Quiet = False,
     verbose: Verbose = False,
@@ -134,6 +145,7 @@ def evaluate(
         progress=not quiet,
         holdout_datasets=holdout_datasets,
         datasets=[d.strip() for d in datasets.split(",") if d.strip()] if datasets else None,
+        **({"proxies": [p.strip() for p in proxies.split(",") if p.strip()]} if proxies else {}),
     )
     _echo_cells(result.results)
     echo(f"wrote {out}/ (evaluation.json, evaluation.md, evaluation.png)")
@@ -141,6 +153,6 @@ def evaluate(
 
 def _echo_cells(results: list[dict]) -> None:
     """One line per (strategy, budget) and headline proxy: value, z with its 90% interval, verdict."""
-    for r in [r for r in results if r["proxy"] in ("transfer", "coverage_mean", "probe")]:
+    for r in [r for r in results if r["proxy"] in ("transfer", "coverage_mean", "probe", "finetune")]:
         z = "not measured" if r["z"] is None else f"z {r['z']:+.2f} [{r['z_lo']:+.2f}, {r['z_hi']:+.2f}]"
         echo(f"{r['strategy']:>22} {r['budget']:>7g} {r['proxy']:<14} {r['value']:.4f} {z} {r['verdict']}")

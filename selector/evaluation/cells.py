@@ -47,7 +47,12 @@ class Baselines:
     data: ProxyData
     draws: int
     seed: int
+    finetune_draws: int = 0
+    """How many of the first draws the fine-tuned proxy is measured on (it costs seconds a draw)."""
     cache: dict[Any, list[dict[str, float]]] = field(default_factory=dict)
+
+    def _measure(self, draws: Sequence[np.ndarray]) -> list[dict[str, float]]:
+        return [self.data.measure(p, finetune=r < self.finetune_draws) for r, p in enumerate(draws)]
 
     def uniform(self, size: int) -> list[dict[str, float]]:
         """Every proxy of ``draws`` uniformly random selections of ``size`` pool rows."""
@@ -55,7 +60,7 @@ class Baselines:
         if key not in self.cache:
             n = len(self.data.pool_tasks)
             picks = random_draws(np.ones(n, dtype=bool), None, None, size, self.seed, self.draws)
-            self.cache[key] = [self.data.measure(p) for p in picks]
+            self.cache[key] = self._measure(picks)
         return self.cache[key]
 
     def matched(self, groups: np.ndarray, picks: np.ndarray) -> list[dict[str, float]]:
@@ -66,7 +71,7 @@ class Baselines:
         if key not in self.cache:
             every = np.ones(len(groups), dtype=bool)
             draws = random_draws(every, groups, counts.tolist(), int(counts.sum()), self.seed, self.draws)
-            self.cache[key] = [self.data.measure(p) for p in draws]
+            self.cache[key] = self._measure(draws)
         return self.cache[key]
 
 
@@ -79,17 +84,19 @@ def cell_rows(
     matched: Sequence[dict[str, float]] | None,
     seed: int,
 ) -> list[dict[str, Any]]:
-    """One row per proxy: the mean over seeds, the per-seed values, both baselines and the effect against the
-    matched one where given, else the uniform one (see the module docstring)."""
+    """One row per proxy the seeds were measured on: the mean over seeds, the per-seed values, both baselines and
+    the effect against the matched one where given, else the uniform one (see the module docstring). A proxy
+    measured on fewer draws (``finetune``) is compared with the draws that have it."""
     base, suffix = split_name(name)
     rows = []
-    for proxy, higher in HIGHER_IS_BETTER.items():
+    for proxy in [p for p in HIGHER_IS_BETTER if p in per_seed[0]]:
+        higher = HIGHER_IS_BETTER[proxy]
         values = [float(v[proxy]) for v in per_seed]
         sides: dict[str, Any] = {}
         for label, draws in (("uniform", uniform), ("matched", matched)):
             if draws is None:
                 continue
-            randoms = [float(d[proxy]) for d in draws]
+            randoms = [float(d[proxy]) for d in draws if proxy in d]
             sides[label] = {**summary(randoms), **effect(values, randoms, higher, seed=seed)}
         main = sides.get("matched", sides["uniform"])
         rows.append(
@@ -106,6 +113,7 @@ def cell_rows(
                 **{k: main[k] for k in ("random_median", "random_p10", "random_p90", "z", "z_lo", "z_hi")},
                 "percentile": main["percentile"],
                 "verdict": main["verdict"],
+                "draws": len(randoms),
                 "baselines": sides,
             }
         )

@@ -30,11 +30,16 @@ class Cells:
     selections: dict[tuple[str, float], np.ndarray] = field(default_factory=dict)
 
 
-def mode_rules(pool: Sequence[Any], X: np.ndarray, size: int, cfg: RunConfig, suffix: str) -> dict[str, Any]:
-    """Seeds, groups and quotas as ``selector select`` plans them with tasks (``+tasks``) or sources
-    (``+sources``); none for the merged mode."""
+def mode_rules(pool: Sequence[Any], X: np.ndarray, size: int, cfg: RunConfig, suffix: str,
+               seed: int | None = None) -> dict[str, Any]:  # fmt: skip
+    """Seeds, groups and quotas as ``selector select --seed seed`` (``None``: the config's seed) plans them with
+    tasks (``+tasks``) or sources (``+sources``); none for the merged mode. The plan depends on the seed (its
+    task centres come after the run's K-Means), so each selection seed gets its own, as ``default`` does."""
     if not suffix:
         return {}
+    if seed is not None:
+        cfg = copy.deepcopy(cfg)
+        cfg.seed = seed
     plan = pool_plan(pool, X, cfg, size, sources=suffix == "+sources")
     quotas = None if plan.quotas is None else np.asarray(plan.quotas, dtype=np.int64)
     return {"seeds": plan.seeds, "groups": plan.groups, "quotas": quotas}
@@ -79,21 +84,24 @@ def measure_cells(
     group_ids = {"+tasks": data.pool_tasks, "+sources": sorted_ids([str(s.source) for s in pool])}
     for budget, size in sizes.items():
         uniform = baselines.uniform(size)
-        rules = {sfx: mode_rules(pool, X, size, cfg, sfx) for sfx in sorted({split_name(n)[1] for n in names})}
+        rules: dict[tuple[str, int], dict[str, Any]] = {}  # (suffix, seed) -> plan; ``default`` plans itself
         for name in names:
             t0 = time.perf_counter()
-            suffix = split_name(name)[1]
-            picks = [
-                pick(pool, X, cfg, name, size, rules[suffix], {**extra, "clusters": labels[i] if labels else None},
-                     cfg.seed + i)
-                for i in range(seeds)
-            ]  # fmt: skip
+            base, suffix = split_name(name)
+            picks = []
+            for i in range(seeds):
+                if base != "default" and (suffix, i) not in rules:
+                    rules[(suffix, i)] = mode_rules(pool, X, size, cfg, suffix, cfg.seed + i)
+                more = {**extra, "clusters": labels[i] if labels else None}
+                picks.append(pick(pool, X, cfg, name, size, rules.get((suffix, i), {}), more, cfg.seed + i))
             cells.selections[(name, budget)] = picks[0]
             matched = baselines.matched(np.asarray(group_ids[suffix]), picks[0]) if suffix else None
             measured = [data.measure(p) for p in picks]
             rows = cell_rows(name, budget, len(picks[0]), measured, uniform, matched, baselines.seed)
             cells.results.extend(rows)
             z = {r["proxy"]: r["z"] for r in rows}
+            z.setdefault("transfer", None)
+            z.setdefault("coverage_mean", None)
             log.info(
                 "%s at %g (%d): transfer z %s, coverage z %s (%.1f s)",
                 name, budget, size, z["transfer"], z["coverage_mean"], time.perf_counter() - t0,

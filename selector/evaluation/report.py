@@ -12,7 +12,7 @@ from selector.measures.proxies import HIGHER_IS_BETTER
 if TYPE_CHECKING:
     from selector.evaluation.run import EvaluationResult
 
-PLOTTED = ("transfer", "coverage_mean", "vendi")
+PLOTTED = ("transfer", "coverage_mean", "vendi", "finetune")
 
 
 def format_table(results: list[dict[str, Any]]) -> str:
@@ -36,7 +36,10 @@ def format_table(results: list[dict[str, Any]]) -> str:
 def render_table(result: EvaluationResult) -> str:
     """``evaluation.md``: the settings, the split, how to read the numbers, and the full table."""
     s, sp = result.settings, result.split
-    direction = ", ".join(f"{p} ({'higher' if h else 'lower'} is better)" for p, h in HIGHER_IS_BETTER.items())
+    present = {r["proxy"] for r in result.results}
+    direction = ", ".join(
+        f"{p} ({'higher' if h else 'lower'} is better)" for p, h in HIGHER_IS_BETTER.items() if p in present
+    )
     empty = ", ".join(sp.get("empty_answer_tasks", [])) or "none"
     return (
         "# Selection versus random\n\n"
@@ -63,9 +66,10 @@ def plot_evaluation(result: EvaluationResult, path: Path) -> None:
 
     budgets = list(result.sizes)
     strategies = result.settings["strategies"]
-    fig, axes = plt.subplots(1, len(PLOTTED), figsize=(5 * len(PLOTTED), 4))
+    plotted = [p for p in PLOTTED if any(r["proxy"] == p for r in result.results)] or ["transfer"]
+    fig, axes = plt.subplots(1, len(plotted), figsize=(5 * len(plotted), 4), squeeze=False)
     x = np.arange(len(budgets))
-    for ax, proxy in zip(axes, PLOTTED, strict=True):
+    for ax, proxy in zip(axes[0], plotted, strict=True):
         rows = {(r["strategy"], r["budget"]): r for r in result.results if r["proxy"] == proxy}
         first = [rows[(strategies[0], b)] for b in budgets]
         ax.fill_between(x, [r["random_p10"] for r in first], [r["random_p90"] for r in first], color="0.85",
@@ -76,7 +80,7 @@ def plot_evaluation(result: EvaluationResult, path: Path) -> None:
         ax.set_xticks(x, [f"{b:g}\n({result.sizes[b]})" for b in budgets])
         ax.set_xlabel("budget (size)")
         ax.set_title(f"{proxy} ({'higher' if HIGHER_IS_BETTER[proxy] else 'lower'} is better)")
-    axes[-1].legend(fontsize=7, loc="best")
+    axes[0][-1].legend(fontsize=7, loc="best")
     fig.tight_layout()
     fig.savefig(path, metadata={"Software": None})
     plt.close(fig)

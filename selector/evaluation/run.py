@@ -35,8 +35,11 @@ from selector.evaluation.cells import MODES, Baselines
 from selector.evaluation.checks import check_args
 from selector.evaluation.measure import measure_cells
 from selector.evaluation.prepare import SplitRules, prepare, run_config
+from selector.evaluation.proxydata import build_proxies, check_proxies, finetune_draws
+from selector.evaluation.write import write_evaluation
 from selector.io.guard import holds_output_lock
-from selector.measures.proxies import ProxyData
+from selector.measures.finetune import FinetuneSettings
+from selector.measures.proxies import DEFAULT_PROXIES
 from selector.pipeline.request import Fraction
 from selector.selection.strategies import STRATEGIES
 
@@ -97,21 +100,6 @@ def check_strategies(names: Sequence[str], has_scores: bool) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def _proxies(pool: Sequence[Any], test: Sequence[Any], score_field: str | None, coverage_sample: int | None,
-             seed: int) -> tuple[ProxyData, dict[str, Any]]:  # fmt: skip
-    """The proxies' data (:class:`~selector.measures.proxies.ProxyData`) and what ``longest``/``deita`` rank by:
-    answer lengths and, with ``score_field``, a numeric score per pool sample."""
-    data = ProxyData.build(
-        [s.prompt for s in pool], [s.response for s in pool], [str(s.task) for s in pool],
-        [s.prompt for s in test], [s.response for s in test], [str(s.task) for s in test],
-        coverage_sample=coverage_sample, seed=seed,
-    )  # fmt: skip
-    extra: dict[str, Any] = {"lengths": np.asarray([len(s.response) for s in pool], dtype=np.int64)}
-    if score_field is not None:
-        extra["scores"] = np.asarray([float(s.record[score_field]) for s in pool], dtype=np.float64)
-    return data, extra
-
-
 @holds_output_lock("evaluate")  # the one output guard: held from before reading to the last file written
 def evaluate(
     inputs: Sequence[str | Path],
@@ -134,6 +122,8 @@ def evaluate(
     progress: bool = False,
     holdout_datasets: int = 0,
     datasets: Sequence[str] | None = None,
+    proxies: Sequence[str] = DEFAULT_PROXIES,
+    finetune: FinetuneSettings | None = None,
 ) -> EvaluationResult:
     """Evaluate selection strategies against random on held-out examples; see the module docstring.
 
@@ -143,31 +133,31 @@ def evaluate(
     config: a :class:`selector.RunConfig` (copied, never changed), a YAML path or ``None``. score_field: a numeric
     record field for ``deita``. coverage_sample: measure coverage on this many seeded pool rows (``None``: all).
     holdout_datasets: leave this many whole datasets out of the pool and test only on them (``datasets``: their
-    names). Returns an :class:`EvaluationResult`.
+    names). proxies: names of :data:`~selector.measures.proxies.PROXIES`; finetune: that proxy's form.
     """
     check_args(task_field, seeds, draws, budgets, strategies, coverage_sample)
     cfg = run_config(config, model, cache_dir)
     names = check_strategies(strategies, score_field is not None)
-    out_path = Path(out) if out is not None else None
-    started = time.perf_counter()
+    wanted = check_proxies(proxies)
+    out_path, started = Path(out) if out is not None else None, time.perf_counter()
     rules = SplitRules(task_field, group_field, test_fraction, seed, holdout_datasets, datasets)
     prep = prepare(inputs, cfg, rules, out=out_path, overwrite=overwrite, progress=progress)
     pool, test = prep.pool, prep.test
-    data, extra = _proxies(pool, test, score_field, coverage_sample, seed)
+    data, extra = build_proxies(pool, test, cfg, proxies=wanted, score_field=score_field,
+                                coverage_sample=coverage_sample, seed=seed, finetune=finetune)  # fmt: skip
     sizes = {float(b): budget_size(float(b), len(pool)) for b in budgets}
-    cells = measure_cells(pool, prep.X, cfg, names, sizes, data, extra, seeds, Baselines(data, draws, seed))
+    baselines = Baselines(data, draws, seed, finetune_draws=finetune_draws(data, draws))
+    cells = measure_cells(pool, prep.X, cfg, names, sizes, data, extra, seeds, baselines)
     settings = {
         "inputs": [str(p) for p in inputs], "task_field": task_field, "group_field": prep.split.stats["group_field"],
-        "budgets": list(sizes), "strategies": names, "seeds": seeds, "draws": draws,
-        "test_fraction": test_fraction, "seed": seed, "coverage_sample": coverage_sample,
-        "score_field": score_field, "holdout_datasets": holdout_datasets,
-        "proxy_space": PROXY_SPACE, "encoder": cfg.encoder.model or "default",
+        "budgets": list(sizes), "strategies": names, "seeds": seeds, "draws": draws, "test_fraction": test_fraction,
+        "seed": seed, "coverage_sample": coverage_sample, "score_field": score_field, "proxy_space": PROXY_SPACE,
+        "holdout_datasets": holdout_datasets, "encoder": cfg.encoder.model or "default", "proxies": list(data.proxies),
+        "finetune": {**data.finetune.describe(), "draws": baselines.finetune_draws} if data.finetune else None,
     }  # fmt: skip
-    ids = [s.id for s in pool], [s.id for s in test]
-    result = EvaluationResult(cells.results, prep.split.stats, sizes, cells.selections, settings, *ids)
+    result = EvaluationResult(cells.results, prep.split.stats, sizes, cells.selections, settings,
+                              [s.id for s in pool], [s.id for s in test])  # fmt: skip
     log.info("evaluation took %.1f s", time.perf_counter() - started)
     if out_path is not None:
-        from selector.evaluation.write import write_evaluation
-
         result.out_dir = write_evaluation(result, out_path, overwrite)
     return result

@@ -16,11 +16,13 @@ import math
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 from threadpoolctl import threadpool_limits
 
+from selector.measures.novelsum import density_factors, novelsum
 from selector.measures.probe import Probe
 
 HIGHER_IS_BETTER = {
@@ -30,9 +32,24 @@ HIGHER_IS_BETTER = {
     "tasks_hit": True,
     "task_kl": False,
     "vendi": True,
+    "novelsum": True,
     "probe": True,
+    "finetune": True,
 }
 """Proxy name -> whether a larger value is better (``task_kl`` is reported, not a goal: quotas move it on purpose)."""
+
+PROXIES = {
+    "transfer": ("transfer",),
+    "coverage": ("coverage_mean", "coverage_p95"),
+    "mix": ("tasks_hit", "task_kl"),
+    "vendi": ("vendi",),
+    "novelsum": ("novelsum",),
+    "probe": ("probe",),
+    "finetune": ("finetune",),
+}
+"""The proxies a caller can ask for (``proxies=``) -> the figures each one reports. ``finetune`` (a pretrained
+encoder fine-tuned per task, :mod:`selector.measures.finetune`) is opt-in: it is the costly one."""
+DEFAULT_PROXIES = ("transfer", "coverage", "mix", "vendi", "novelsum", "probe")
 
 _EOT = "<|endoftext|>"
 
@@ -154,6 +171,11 @@ class ProxyData:
     test_tasks: np.ndarray
     coverage_rows: np.ndarray
     probe: Probe | None = None
+    proxies: tuple[str, ...] = DEFAULT_PROXIES
+    sigma: np.ndarray | None = None
+    finetune: Any = None
+    """A :class:`~selector.measures.finetune.FinetuneProxy` when ``finetune`` is asked for (set by the caller,
+    which knows the encoder)."""
 
     @classmethod
     def build(
@@ -167,8 +189,10 @@ class ProxyData:
         *,
         coverage_sample: int | None = None,
         seed: int = 0,
+        proxies: Sequence[str] = DEFAULT_PROXIES,
     ) -> ProxyData:
-        """Fit the TF-IDF space on the pool prompts and encode answers and tasks as integer ids."""
+        """Fit the TF-IDF space on the pool prompts and encode answers and tasks as integer ids; ``proxies``
+        (names of :data:`PROXIES`) are the ones :meth:`measure` reports."""
         vec = tfidf_space(pool_prompts)
         answers = {a: i for i, a in enumerate(sorted({normalise_answer(a) for a in [*pool_answers, *test_answers]}))}
         task_ids = {t: i for i, t in enumerate(sorted({*pool_tasks, *test_tasks}))}
@@ -184,27 +208,45 @@ class ProxyData:
             pool_tasks=np.asarray([task_ids[t] for t in pool_tasks], dtype=np.int64),
             test_tasks=np.asarray([task_ids[t] for t in test_tasks], dtype=np.int64),
             coverage_rows=rows,
+            proxies=tuple(p for p in PROXIES if p in set(proxies)),
         )
-        data.probe = Probe.build(
-            data.pool_X, data.test_X, data.pool_answers, data.test_answers, data.pool_tasks, data.test_tasks
-        )
+        if "probe" in data.proxies:
+            data.probe = Probe.build(
+                data.pool_X, data.test_X, data.pool_answers, data.test_answers, data.pool_tasks, data.test_tasks
+            )
+        if "novelsum" in data.proxies:
+            data.sigma = density_factors(data.pool_X, data.pool_X[rows])
         return data
 
-    def measure(self, picks: np.ndarray) -> dict[str, float]:
-        """Every proxy of the selection ``picks`` (pool row indices), keyed as :data:`HIGHER_IS_BETTER`."""
+    def figures(self, finetune: bool = True) -> list[str]:
+        """The figures :meth:`measure` reports, in :data:`HIGHER_IS_BETTER` order (``finetune=False``: without
+        the fine-tuned proxy, as for the random draws past its own smaller count)."""
+        names = {f for p in self.proxies if finetune or p != "finetune" for f in PROXIES[p]}
+        return [f for f in HIGHER_IS_BETTER if f in names]
+
+    def measure(self, picks: np.ndarray, finetune: bool = True) -> dict[str, float]:
+        """The asked-for proxies of the selection ``picks`` (pool row indices), keyed as :data:`HIGHER_IS_BETTER`
+        (see :meth:`figures`)."""
         picks = np.asarray(picks, dtype=np.int64)
         sel_X = self.pool_X[picks]
-        cov_mean, cov_p95 = coverage(self.pool_X[self.coverage_rows], sel_X)
-        hit, kl = task_mix(self.pool_tasks, self.pool_tasks[picks])
-        return {
-            "transfer": transfer(self.test_X, self.test_answers, self.test_tasks, sel_X, self.pool_answers[picks]),
-            "coverage_mean": cov_mean,
-            "coverage_p95": cov_p95,
-            "tasks_hit": float(hit),
-            "task_kl": kl,
-            "vendi": vendi(sel_X),
-            "probe": self.probe.score(picks) if self.probe is not None else float("nan"),
-        }
+        want = set(self.figures(finetune))
+        out: dict[str, float] = {}
+        if "transfer" in want:
+            out["transfer"] = transfer(self.test_X, self.test_answers, self.test_tasks, sel_X, self.pool_answers[picks])
+        if "coverage_mean" in want:
+            out["coverage_mean"], out["coverage_p95"] = coverage(self.pool_X[self.coverage_rows], sel_X)
+        if "tasks_hit" in want:
+            hit, out["task_kl"] = task_mix(self.pool_tasks, self.pool_tasks[picks])
+            out["tasks_hit"] = float(hit)
+        if "vendi" in want:
+            out["vendi"] = vendi(sel_X)
+        if "novelsum" in want and self.sigma is not None:
+            out["novelsum"] = novelsum(sel_X, self.sigma[picks])
+        if "probe" in want:
+            out["probe"] = self.probe.score(picks) if self.probe is not None else float("nan")
+        if "finetune" in want:
+            out["finetune"] = self.finetune.score(picks) if self.finetune is not None else float("nan")
+        return {k: out[k] for k in HIGHER_IS_BETTER if k in out}
 
 
 def percentile(value: float, randoms: Sequence[float], higher_is_better: bool) -> float:

@@ -171,12 +171,16 @@ def test_evaluate_end_to_end_never_selects_a_test_record(tmp_path, tiny, caplog)
         assert res.selections[("medoids+tasks", b)].tolist() == res.selections[("default+tasks", b)].tolist()
     data = json.loads((tmp_path / "a" / "evaluation.json").read_text())
     keys = {"strategy", "mode", "base", "budget", "size", "proxy", "value", "values", "baseline", "random_median",
-            "random_p10", "random_p90", "z", "z_lo", "z_hi", "percentile", "verdict", "baselines"}  # fmt: skip
+            "random_p10", "random_p90", "z", "z_lo", "z_hi", "percentile", "verdict", "draws", "baselines"}  # fmt: skip
     assert data["results"] and all(set(r) == keys for r in data["results"])
     assert all(len(r["values"]) == 3 for r in data["results"])  # one value per selection seed
     assert {r["baseline"] for r in data["results"] if r["strategy"].endswith("+tasks")} == {"matched"}
     assert {r["baseline"] for r in data["results"] if not r["strategy"].endswith("+tasks")} == {"uniform"}
-    assert len(data["results"]) == 6 * 2 * 7  # strategies x budgets x proxies (probe included)
+    assert len(data["results"]) == 6 * 2 * 8  # strategies x budgets x proxies (probe and novelsum included)
+    by = {(r["strategy"], r["budget"], r["proxy"]): r["values"] for r in data["results"]}
+    for (name, b, proxy), values in by.items():  # at every seed, not only the first: each seed plans its own run
+        if name == "medoids+tasks":
+            assert values == by[("default+tasks", b, proxy)], (b, proxy)
     assert (tmp_path / "a" / "evaluation.png").stat().st_size > 0
     assert "| strategy |" in (tmp_path / "a" / "evaluation.md").read_text()
     evaluate(paths, out=tmp_path / "b", **kwargs)
