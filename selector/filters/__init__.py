@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from selector.filters.base import REASONS, REGISTRY, RULES, CorpusRule, Filter, FilterPipeline, FilterResult, rule
 from selector.filters.clean import CleanConfig, clean_samples, clean_text
@@ -83,12 +83,14 @@ def apply_filters(
     dedup: DedupConfig | None = None,
     seed: int = 0,
     progress: bool = True,
+    observe: Callable[[int, Sample], None] | None = None,
 ) -> FilterResult:
     """Filter ``samples`` by the rules of ``config`` (and the near-duplicate rule of ``dedup``, when on): kept
     samples, ``(sample, reason)`` drops, their details, and counts.
 
     Each dropped sample gets the reason of the first rule that fires; ``stats`` counts them per rule and per
     source, with ``input == kept + rejected`` (see :class:`FilterResult`). ``seed`` seeds the MinHash permutations.
+    ``observe(i, sample)`` sees every sample while its text is parsed (:meth:`FilterPipeline.run`).
     """
     rules = build_corpus_rules(config, dedup, seed)
-    return FilterPipeline(build_filters(config), rules).run(samples, progress=progress)
+    return FilterPipeline(build_filters(config), rules).run(samples, progress=progress, observe=observe)

@@ -207,8 +207,18 @@ class FilterPipeline:
             f.kept(sample)
         return None
 
-    def run(self, samples: Iterable[Sample], *, progress: bool = True) -> FilterResult:
-        """Filter ``samples`` (consumed once) and count drops per rule and per source."""
+    def run(
+        self,
+        samples: Iterable[Sample],
+        *,
+        progress: bool = True,
+        observe: Callable[[int, Sample], None] | None = None,
+    ) -> FilterResult:
+        """Filter ``samples`` (consumed once) and count drops per rule and per source.
+
+        ``observe(i, sample)`` is called for every sample (``i`` its position in ``samples``) while its text is
+        held parsed, before the rules see it: what a later stage needs of every sample's text is taken in the same
+        parse (:class:`selector.pipeline.stages.filter.TextFacts`)."""
         for f in self.filters:
             f.reset()
         tally = Tally(self.reasons)
@@ -217,6 +227,8 @@ class FilterPipeline:
         for done, sample in enumerate(held(samples)):  # each sample's text parsed once for every rule
             if done % 4096 == 4095:
                 bar.update(4096)
+            if observe is not None:
+                observe(done, sample)
             reason = self.check(sample)
             if reason is None:
                 tally.keep(done, sample)

@@ -95,6 +95,7 @@ class RunContext:
     cleaned: list[Sample] | None = None
     clean_stats: dict[str, Any] = field(default_factory=dict)
     filtered: FilterResult | None = None
+    text_hashes: np.ndarray | None = None  # (len(corpus),) S16 under encoder.template, from the filter pass
     pool: Pool | None = None
     encoder: Any = None  # a Future of the encoder while it loads (see LoadEncoderStage)
     encoder_info: dict[str, Any] = field(default_factory=dict)
