@@ -12,7 +12,17 @@ import importlib
 import pkgutil
 from collections.abc import Callable, Collection, Iterable
 
-from selector.filters.base import REASONS, REGISTRY, RULES, CorpusRule, Filter, FilterPipeline, FilterResult, rule
+from selector.filters.base import (
+    REASONS,
+    REGISTRY,
+    RULES,
+    CorpusRule,
+    Filter,
+    FilterPipeline,
+    FilterResult,
+    FilterRun,
+    rule,
+)
 from selector.filters.clean import CleanConfig, clean_samples, clean_text
 from selector.filters.config import DedupConfig, FilterConfig
 from selector.filters.contamination import ContaminationFilter
@@ -41,6 +51,7 @@ __all__ = [
     "FilterConfig",
     "FilterPipeline",
     "FilterResult",
+    "FilterRun",
     "FirstPersonFilter",
     "LanguageFilter",
     "LengthFilter",
@@ -53,6 +64,7 @@ __all__ = [
     "build_filters",
     "clean_samples",
     "clean_text",
+    "filter_pipeline",
     "rule",
 ]
 
@@ -92,5 +104,10 @@ def apply_filters(
     source, with ``input == kept + rejected`` (see :class:`FilterResult`). ``seed`` seeds the MinHash permutations.
     ``observe(i, sample)`` sees every sample while its text is parsed (:meth:`FilterPipeline.run`).
     """
-    rules = build_corpus_rules(config, dedup, seed)
-    return FilterPipeline(build_filters(config), rules).run(samples, progress=progress, observe=observe)
+    return filter_pipeline(config, dedup, seed).run(samples, progress=progress, observe=observe)
+
+
+def filter_pipeline(config: FilterConfig, dedup: DedupConfig | None = None, seed: int = 0) -> FilterPipeline:
+    """The :class:`FilterPipeline` of :func:`apply_filters`: the rules of ``config``, then the near-duplicate rule
+    of ``dedup`` when on (``seed`` seeds its MinHash permutations)."""
+    return FilterPipeline(build_filters(config), build_corpus_rules(config, dedup, seed))

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from selector.embedding.precomputed import row_hashes
-from selector.filters import FilterConfig, apply_filters
+from selector.filters import FilterConfig, apply_filters, filter_pipeline
 from selector.io import read_corpus
 from selector.pipeline.stages.filter import TextFacts
 
@@ -30,7 +30,7 @@ def _corpus(tmp_path: Path) -> list:
 
 def test_facts_cover_every_sample_dropped_or_kept_by_position(tmp_path: Path) -> None:
     samples = _corpus(tmp_path)
-    facts = TextFacts(len(samples), "default")
+    facts = TextFacts("default")
     seen: list[int] = []
 
     def observe(i: int, sample) -> None:
@@ -47,9 +47,29 @@ def test_facts_cover_every_sample_dropped_or_kept_by_position(tmp_path: Path) ->
 
 def test_hashes_follow_the_template_and_are_skipped_without_one(tmp_path: Path) -> None:
     samples = _corpus(tmp_path)
-    by_prompt, none = TextFacts(len(samples), "prompt"), TextFacts(len(samples), None)
+    by_prompt, none = TextFacts("prompt"), TextFacts(None)
     for i, s in enumerate(samples):
         by_prompt(i, s)
         none(i, s)
     assert [h.hex() for h in by_prompt.hashes.tolist()] == row_hashes(samples, "prompt")
     assert none.hashes is None and np.array_equal(none.lengths, by_prompt.lengths)
+
+
+def test_filtering_as_the_reader_builds_the_samples_gives_the_same_result(tmp_path: Path) -> None:
+    """``select`` feeds the rules from the reader (one parse of each record for both); the outcome must be the
+    filter pass over the samples read first: the same kept and dropped samples, reasons, details and counts."""
+    samples = _corpus(tmp_path)
+    config = FilterConfig(max_chars=20)  # drops the long answers too
+    after = apply_filters(samples, config, progress=False)
+    facts = TextFacts("default")
+    run = filter_pipeline(config).start(observe=facts)
+    corpus = read_corpus([tmp_path / "c.jsonl"], visit=run.feed)
+    during = run.finish()
+    assert run.done == len(corpus.samples) == len(samples)
+    assert [s.id for s in during.kept] == [s.id for s in after.kept]
+    assert [(s.id, r) for s, r in during.rejected] == [(s.id, r) for s, r in after.rejected]
+    assert set(after.stats["by_reason"]) >= {"duplicate", "empty", "too_long"}
+    assert during.stats == after.stats and during.details == after.details
+    assert during.kept_at.tolist() == after.kept_at.tolist()
+    assert facts.lengths.tolist() == [len(s.response) for s in samples]
+    assert [h.hex() for h in facts.hashes.tolist()] == row_hashes(samples, "default")
