@@ -13,7 +13,8 @@ Writes what it needs under ``--data`` (kept between runs, made once per size):
 Then, per size, it runs ``selector select --embeddings ... --budget B`` in a child process, once with the
 baseline's source tree (``--baseline REF``, default ``main``: its ``selector/`` exported with ``git archive``) and
 once with this checkout's, and prints the manifest's seconds per stage, the wall time, the child's peak RSS
-(``os.wait4``) and whether this checkout chose the baseline's ids (same order, same set, or how many differ).
+(``os.wait4``), its CPU seconds (user + system: on a machine shared with other work they move less than the
+wall time) and whether this checkout chose the baseline's ids (same order, same set, or how many differ).
 Results: ``benchmarks/results/bench_scale.{md,json}`` (``--suite`` names other files, e.g. for a sharded run).
 
     python benchmarks/bench_scale.py --sizes 1000000
@@ -162,6 +163,7 @@ def run_select(checkout: Path, folder: Path, emb: str, budget: int, sets: list[s
     return {
         "seconds": manifest["seconds"],
         "wall": round(wall, 1),
+        "cpu": round(usage.ru_utime + usage.ru_stime, 1),  # the child's CPU seconds: steadier than wall on a busy box
         "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),  # ru_maxrss is in KiB on Linux
         "radius": manifest.get("coverage", {}).get("selection", {}).get("radius"),
         "coverage": manifest.get("coverage", {}),
@@ -229,7 +231,8 @@ def row_of(n: int, tree: str, res: dict, same: str) -> list:
     sec = res["seconds"]
     strategy = res["coreset"].get("strategy", "?")
     cells = [round(float(sec.get(s, 0.0)), 1) for s in STAGES]
-    return [n, tree, *cells, round(float(sec["total"]), 1), res["wall"], res["peak_rss_gb"], strategy, same]
+    wall, cpu = res["wall"], res.get("cpu")
+    return [n, tree, *cells, round(float(sec["total"]), 1), wall, cpu, res["peak_rss_gb"], strategy, same]
 
 
 def main() -> None:
@@ -250,7 +253,7 @@ def main() -> None:
     trees = [("this checkout", ROOT)]
     if args.baseline:
         trees.insert(0, (f"baseline ({args.baseline})", export_tree(args.baseline)))
-    cols = ["records", "tree", *STAGES, "total s", "wall s", "peak RSS GB", "strategy", "picks vs baseline"]
+    cols = ["records", "tree", *STAGES, "total s", "wall s", "CPU s", "peak RSS GB", "strategy", "picks vs baseline"]
     table = harness.Table(cols)
     notes = [f"selector select --embeddings {emb} --budget {args.budget} {' '.join(args.sets)}".rstrip()]
     for n in args.sizes:

@@ -61,6 +61,7 @@ def load_embeddings(
     template: str | None = None,
     model: str | Path | None = None,
     keep_float16: bool = False,
+    digests: np.ndarray | None = None,
 ) -> np.ndarray:
     """Rows ``rows`` of the ``(len(samples), d)`` array in ``path``, as ``(len(rows), d)`` unit float32 rows.
 
@@ -70,7 +71,9 @@ def load_embeddings(
     ``samples`` are every sample as read, in order (the rows of the file); ``template`` and ``model`` are what the
     run was configured with (``None``: not set, nothing to compare). Raises :class:`SelectorError` naming the file
     and what differs when the file's sidecar shows the vectors belong to other samples, another order, another
-    template or another model.
+    template or another model. ``digests``: the samples' text hashes under ``template`` (``(len(samples),)``
+    ``S16``, :func:`~selector.embedding.cache.text_hash` of each rendered text) when the caller took them already
+    in a pass of its own (``select``'s filter pass); they stand in for rendering and hashing every sample again.
     """
     path = Path(path)
     arr = open_npy(path)
@@ -86,7 +89,7 @@ def load_embeddings(
             path.with_suffix(".json").name,
         )
     else:
-        check_alignment(path, arr.shape[0], meta, samples, template=template, model=model)
+        check_alignment(path, arr.shape[0], meta, samples, template=template, model=model, digests=digests)
     del meta  # the sidecar's ids and hashes (about 150 MB a million rows) go before X is allocated
     keep = keep_float16 and arr.dtype == np.float16
     return unit_rows(path, arr, np.asarray(rows, dtype=np.int64), dtype=np.float16 if keep else np.float32)
@@ -163,8 +166,12 @@ def check_alignment(
     *,
     template: str | None = None,
     model: str | Path | None = None,
+    digests: np.ndarray | None = None,
 ) -> None:
-    """Raise unless the sidecar ``meta`` of ``path`` (an ``n_rows``-row array) shows the rows are ``samples``."""
+    """Raise unless the sidecar ``meta`` of ``path`` (an ``n_rows``-row array) shows the rows are ``samples``.
+
+    ``digests``: the samples' text hashes under ``template``, already taken (used only when ``template`` is the
+    sidecar's and there is one per sample; otherwise every sample is rendered and hashed here)."""
     sidecar = path.with_suffix(".json")
     listed = meta.get("rows")
     if listed != n_rows:
@@ -200,7 +207,9 @@ def check_alignment(
             f"embeddings={path}: its sidecar {sidecar.name} is damaged (text_hashes does not hold one hash per "
             f"row); {_RERUN}"
         )
-    if np.array_equal(_digests(stored), _digests_of(samples, made_with)):  # 16 bytes a row, not a hex string
+    usable = digests is not None and template == made_with and len(digests) == len(samples)
+    now_digests = digests if usable else _digests_of(samples, made_with)
+    if np.array_equal(_digests(stored), now_digests):  # 16 bytes a row, not a hex string
         return
     now = row_hashes(samples, made_with)
     raise SelectorError(
@@ -209,7 +218,19 @@ def check_alignment(
 
 
 def _digests(hexes: Sequence[str]) -> np.ndarray:
-    """Hex text hashes as an ``S16`` array (a malformed entry becomes an empty digest, which matches nothing)."""
+    """Hex text hashes as an ``S16`` array (a malformed entry becomes an empty digest, which matches nothing).
+
+    Well-formed hashes (32 hex digits each) are decoded in one ``bytes.fromhex`` of their concatenation; any other
+    entry sends the whole list through the entry-by-entry decoding (white space, which ``fromhex`` skips, would
+    shorten the result, so a result of exactly 16 bytes a row proves every entry was 32 digits and nothing else).
+    """
+    if all(type(h) is str and len(h) == 32 for h in hexes):
+        try:
+            raw = bytes.fromhex("".join(hexes))
+        except ValueError:
+            raw = b""
+        if len(raw) == 16 * len(hexes):
+            return np.frombuffer(raw, dtype=HASH_DTYPE)
 
     def one(h: Any) -> bytes:
         try:

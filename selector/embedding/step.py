@@ -170,6 +170,7 @@ def pool_embeddings(
     fill_cache: CacheFiller | None = None,
     encoder: Future[Any] | None = None,
     rows: Sequence[int] | np.ndarray | None = None,
+    digests: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, Any], Any]:
     """Unit ``(len(pool), d)`` float32 vectors of ``pool`` (samples of ``corpus``), the manifest's encoder info, and
     the encoder (``None`` when the vectors come from the ``--embeddings`` file, checked against its sidecar).
@@ -178,6 +179,8 @@ def pool_embeddings(
     float16 in memory (:func:`selector.embedding.precomputed.load_embeddings`). ``encoder``: the future of
     :func:`load_encoder_soon` for this config, when the run started loading it early. ``rows``: where the pool's
     samples stand in ``corpus.samples`` (the rows of the ``--embeddings`` file; found by id when not given).
+    ``digests``: every corpus sample's text hash under ``config.template``, when a pass already took them (the
+    ``--embeddings`` sidecar check then renders nothing again).
     """
     if embeddings is not None:
         from selector.embedding.precomputed import load_embeddings
@@ -186,7 +189,13 @@ def pool_embeddings(
             position = {s.id: i for i, s in enumerate(corpus.samples)}
             rows = [position[s.id] for s in pool]
         X = load_embeddings(
-            embeddings, rows, corpus.samples, template=config.template, model=config.model, keep_float16=keep_float16
+            embeddings,
+            rows,
+            corpus.samples,
+            template=config.template,
+            model=config.model,
+            keep_float16=keep_float16,
+            digests=digests,
         )
         if config.ray:
             log.warning("encoder.ray is ignored: the vectors come from %s", embeddings)

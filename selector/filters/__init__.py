@@ -10,9 +10,19 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 
-from selector.filters.base import REASONS, REGISTRY, RULES, CorpusRule, Filter, FilterPipeline, FilterResult, rule
+from selector.filters.base import (
+    REASONS,
+    REGISTRY,
+    RULES,
+    CorpusRule,
+    Filter,
+    FilterPipeline,
+    FilterResult,
+    FilterRun,
+    rule,
+)
 from selector.filters.clean import CleanConfig, clean_samples, clean_text
 from selector.filters.config import DedupConfig, FilterConfig
 from selector.filters.contamination import ContaminationFilter
@@ -41,6 +51,7 @@ __all__ = [
     "FilterConfig",
     "FilterPipeline",
     "FilterResult",
+    "FilterRun",
     "FirstPersonFilter",
     "LanguageFilter",
     "LengthFilter",
@@ -53,6 +64,7 @@ __all__ = [
     "build_filters",
     "clean_samples",
     "clean_text",
+    "filter_pipeline",
     "rule",
 ]
 
@@ -83,12 +95,19 @@ def apply_filters(
     dedup: DedupConfig | None = None,
     seed: int = 0,
     progress: bool = True,
+    observe: Callable[[int, Sample], None] | None = None,
 ) -> FilterResult:
     """Filter ``samples`` by the rules of ``config`` (and the near-duplicate rule of ``dedup``, when on): kept
     samples, ``(sample, reason)`` drops, their details, and counts.
 
     Each dropped sample gets the reason of the first rule that fires; ``stats`` counts them per rule and per
     source, with ``input == kept + rejected`` (see :class:`FilterResult`). ``seed`` seeds the MinHash permutations.
+    ``observe(i, sample)`` sees every sample while its text is parsed (:meth:`FilterPipeline.run`).
     """
-    rules = build_corpus_rules(config, dedup, seed)
-    return FilterPipeline(build_filters(config), rules).run(samples, progress=progress)
+    return filter_pipeline(config, dedup, seed).run(samples, progress=progress, observe=observe)
+
+
+def filter_pipeline(config: FilterConfig, dedup: DedupConfig | None = None, seed: int = 0) -> FilterPipeline:
+    """The :class:`FilterPipeline` of :func:`apply_filters`: the rules of ``config``, then the near-duplicate rule
+    of ``dedup`` when on (``seed`` seeds its MinHash permutations)."""
+    return FilterPipeline(build_filters(config), build_corpus_rules(config, dedup, seed))

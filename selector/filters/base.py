@@ -33,6 +33,7 @@ __all__ = [
     "Filter",
     "FilterPipeline",
     "FilterResult",
+    "FilterRun",
     "RuleEntry",
     "rule",
 ]
@@ -207,25 +208,66 @@ class FilterPipeline:
             f.kept(sample)
         return None
 
-    def run(self, samples: Iterable[Sample], *, progress: bool = True) -> FilterResult:
-        """Filter ``samples`` (consumed once) and count drops per rule and per source."""
-        for f in self.filters:
-            f.reset()
-        tally = Tally(self.reasons)
+    def start(self, observe: Callable[[int, Sample], None] | None = None) -> FilterRun:
+        """A pass of this pipeline fed one sample at a time (:class:`FilterRun`): what :meth:`run` does, for a
+        caller that holds each sample parsed at its own moment (the reader, as it builds the samples)."""
+        return FilterRun(self, observe)
+
+    def run(
+        self,
+        samples: Iterable[Sample],
+        *,
+        progress: bool = True,
+        observe: Callable[[int, Sample], None] | None = None,
+    ) -> FilterResult:
+        """Filter ``samples`` (consumed once) and count drops per rule and per source.
+
+        ``observe(i, sample)`` is called for every sample (``i`` its position in ``samples``) while its text is
+        held parsed, before the rules see it: what a later stage needs of every sample's text is taken in the same
+        parse (:class:`selector.pipeline.stages.filter.TextFacts`)."""
+        run = self.start(observe)
         total = len(samples) if isinstance(samples, Sequence) else None
         bar = Progress(total or 0, desc="filter", unit="records", enabled=progress and total is not None)
         for done, sample in enumerate(held(samples)):  # each sample's text parsed once for every rule
             if done % 4096 == 4095:
                 bar.update(4096)
-            reason = self.check(sample)
-            if reason is None:
-                tally.keep(done, sample)
-            else:
-                tally.drop(done, sample, reason, self._fired.details(sample) if self._fired is not None else None)
+            run.feed(sample)
         bar.close()
-        for rule in self.corpus_rules:
+        return run.finish()
+
+
+class FilterRun:
+    """One pass of a :class:`FilterPipeline`: :meth:`feed` each sample in input order while its text is in memory
+    (the rules' state and the tally of kept and dropped samples build up), then :meth:`finish` for the corpus rules
+    and the :class:`FilterResult`. ``observe(i, sample)`` sees every sample first, ``i`` its input position."""
+
+    def __init__(self, pipeline: FilterPipeline, observe: Callable[[int, Sample], None] | None = None) -> None:
+        for f in pipeline.filters:
+            f.reset()
+        self.pipeline = pipeline
+        self.observe = observe
+        self.tally = Tally(pipeline.reasons)
+        self.done = 0
+
+    def feed(self, sample: Sample) -> None:
+        """Ask the rules about ``sample``, the next one in input order, and count it kept or dropped."""
+        at, pipeline = self.done, self.pipeline
+        self.done += 1
+        if self.observe is not None:
+            self.observe(at, sample)
+        reason = pipeline.check(sample)
+        if reason is None:
+            self.tally.keep(at, sample)
+        else:
+            fired = pipeline._fired
+            self.tally.drop(at, sample, reason, fired.details(sample) if fired is not None else None)
+
+    def finish(self) -> FilterResult:
+        """The corpus rules over the kept samples, then the result with its counts."""
+        pipeline, tally = self.pipeline, self.tally
+        for rule in pipeline.corpus_rules:
             tally.drop_kept(rule.find(tally.kept))
-        result = tally.result([{"name": f.name, **f.describe()} for f in [*self.filters, *self.corpus_rules]])
+        result = tally.result([{"name": f.name, **f.describe()} for f in [*pipeline.filters, *pipeline.corpus_rules]])
         logger.info(
             "filters kept %d of %d samples (%s)",
             len(result.kept),

@@ -19,7 +19,7 @@ from selector.formats import FORMATS, Format, FormatError, detect_format
 from selector.io.corpus import Layout
 from selector.io.discover import Input, data_suffix
 from selector.io.readers import GZIP_MAGIC, decode, decompress, parse_csv, parse_json, parse_jsonl, sniff_json
-from selector.io.records import BOM, RecordSource, byte_spans
+from selector.io.records import BOM, RecordSource, byte_spans, line_byte_spans
 from selector.io.tables import parse_dataset_folder, parse_hub, parse_parquet
 
 
@@ -57,7 +57,11 @@ def load_input(item: Input, skip: bool, max_gzip_ratio: float | None = None) -> 
         layout = (parse_jsonl if kind == "jsonl" else parse_json)(item.path, text, skip=skip)
         if not gz and not layout.single_object and layout.starts is not None:
             st = os.stat(item.path)
-            layout.source = RecordSource(item.path, *byte_spans(data, text, layout.starts, layout.ends), *_stamp(st))
+            if kind == "jsonl":  # rows are whole lines: their byte offsets come from the newlines, no text encoded
+                spans = line_byte_spans(data, layout.lines)
+            else:
+                spans = byte_spans(data, text, layout.starts, layout.ends)
+            layout.source = RecordSource(item.path, *spans, *_stamp(st))
     if data[:3] == BOM:  # written back in front of the output (Excel's "CSV UTF-8", a JSONL with a BOM)
         layout.style["bom"] = True
     if gz:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from selector.io.corpus import Corpus
+from selector.sample import Sample
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,10 @@ class ReadOptions:
     skip_invalid: bool = False
     max_gzip_ratio: float | None = None
 
-    def read(self, inputs: Sequence[str | os.PathLike[str]]) -> Corpus:
-        """:func:`~selector.io.read_corpus` of ``inputs`` with these options."""
+    def read(
+        self, inputs: Sequence[str | os.PathLike[str]], *, visit: Callable[[Sample], None] | None = None
+    ) -> Corpus:
+        """:func:`~selector.io.read_corpus` of ``inputs`` with these options (``visit``: see there)."""
         from selector.io.reader import read_corpus
 
         return read_corpus(
@@ -40,6 +43,7 @@ class ReadOptions:
             mapping=dict(self.mapping) if self.mapping else None,
             skip_invalid=self.skip_invalid,
             max_gzip_ratio=self.max_gzip_ratio,
+            visit=visit,
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ def read_corpus(
     mapping: Mapping[str, str] | None = None,
     skip_invalid: bool = False,
     max_gzip_ratio: float | None = None,
+    visit: Callable[[Sample], None] | None = None,
 ) -> Corpus:
     """Read files, folders (recursively) and Hub dataset names into one :class:`Corpus`.
 
@@ -56,6 +57,9 @@ def read_corpus(
     far a ``.gz`` input may inflate (:mod:`selector.io.readers.gz`). With ``skip_invalid``, bad records and
     unreadable files are left out and listed in ``Corpus.skipped`` instead of raising
     :class:`~selector.errors.InputError`.
+
+    ``visit(sample)`` is called for every sample as it is built, in corpus order, while its record and messages are
+    still in memory (``select`` filters the samples there: one parse of each record serves reading and filtering).
     """
     mapping = dict(mapping or {})
     mapped = mapped_format(mapping) if set(mapping) - {"id"} else None
@@ -67,7 +71,7 @@ def read_corpus(
     paused = gc.isenabled()
     gc.disable()  # millions of small objects, no cycles: the cyclic collector would only rescan them over and over
     try:
-        reading = _Reading(mapped, source_field, task_field, id_key, skip_invalid, max_gzip_ratio)
+        reading = _Reading(mapped, source_field, task_field, id_key, skip_invalid, max_gzip_ratio, visit)
         not_records = _read_all(inputs, corpus, ids, reading)
     finally:
         if paused:
@@ -112,6 +116,7 @@ class _Reading:
     id_key: str | None
     skip_invalid: bool
     max_gzip_ratio: float | None
+    visit: Callable[[Sample], None] | None = None
 
 
 def _read_all(inputs: list[Input], corpus: Corpus, ids: _Ids, how: _Reading) -> list[str]:
@@ -132,7 +137,7 @@ def _read_all(inputs: list[Input], corpus: Corpus, ids: _Ids, how: _Reading) -> 
                     not_records.append(item.path)
                 log.debug("skipped %s: %s", item.path, reason)
                 continue
-            info = _build(layout, fmt, corpus, ids, how.source_field, how.task_field, how.id_key, how.skip_invalid)
+            info = _build(layout, fmt, corpus, ids, how)
             corpus.files.append(info)
             corpus.layouts[layout.path] = layout
             bar.set_postfix(samples=len(corpus.samples))
@@ -144,12 +149,17 @@ def _build(
     fmt: Format,
     corpus: Corpus,
     ids: _Ids,
-    source_field: str | None,
-    task_field: str | None,
-    id_key: str | None,
-    skip: bool,
+    how: _Reading,
 ) -> FileInfo:
-    """Append the samples of one parsed file to ``corpus``; returns its FileInfo."""
+    """Append the samples of one parsed file to ``corpus`` (each shown to ``how.visit`` as it is built); returns
+    its FileInfo."""
+    source_field, task_field, id_key, skip, visit = (
+        how.source_field,
+        how.task_field,
+        how.id_key,
+        how.skip_invalid,
+        how.visit,
+    )
     path = layout.path
     layout.format = fmt.name
     file_stem = stem(path)
@@ -187,7 +197,10 @@ def _build(
             own = _own_id(record, inner, id_key, instance, fmt, file_stem)
             fallback = f"{name}#{row}" if instance is None else f"{name}#{row}/{instance}"
             sample_id = ids.claim(own, fallback, path)
-            samples.append(Sample(sample_id, source, task, messages, record, fmt.name, path, row, line, instance))
+            sample = Sample(sample_id, source, task, messages, record, fmt.name, path, row, line, instance)
+            samples.append(sample)
+            if visit is not None:
+                visit(sample)
     n = len(samples) - start
     records = sum(1 for r in layout.records if r is not None)
     if layout.source is not None and not fmt.nested:

@@ -95,6 +95,8 @@ class RunContext:
     cleaned: list[Sample] | None = None
     clean_stats: dict[str, Any] = field(default_factory=dict)
     filtered: FilterResult | None = None
+    filter_pass: Any = None  # a FilterPass the read stage feeds, until the filter stage finishes it
+    text_hashes: np.ndarray | None = None  # (len(corpus),) S16 under encoder.template, from the filter pass
     pool: Pool | None = None
     encoder: Any = None  # a Future of the encoder while it loads (see LoadEncoderStage)
     encoder_info: dict[str, Any] = field(default_factory=dict)

@@ -30,6 +30,8 @@ class Pool:
         X: ``(n, d)`` unit vectors, once embedded.
         labels: ``(n,)`` K-Means labels, once clustered.
         token_counts: ``(n,)`` training tokens per sample, under a token budget.
+        lengths: ``(n,)`` int64 characters of each sample's response (:attr:`Sample.response`), once the filter
+            pass measured them (the report's length histogram reads them instead of parsing every sample again).
     """
 
     samples: list[Sample]
@@ -37,6 +39,7 @@ class Pool:
     X: np.ndarray | None = None
     labels: np.ndarray | None = None
     token_counts: np.ndarray | None = None
+    lengths: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.samples)
@@ -67,5 +70,5 @@ class Pool:
         )
 
     def with_(self, **facts: np.ndarray) -> Pool:
-        """This pool with ``facts`` (``X=``, ``labels=``, ``token_counts=``) set; their rows must match."""
+        """This pool with ``facts`` (``X=``, ``labels=``, ``token_counts=``, ``lengths=``) set, rows matching."""
         return replace(self, **facts)

@@ -36,12 +36,13 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from selector.device import gpu_or_cpu, resolve_device
 from selector.errors import ConfigError, SelectorError
-from selector.selection._engines import DenseEngine, PicksOnlyEngine, PrunedEngine
+from selector.selection._engine_choice import engine_device, use_lazy
+from selector.selection._engines import DenseEngine, PrunedEngine
 from selector.selection._greedy import check_inputs, greedy_loop
 from selector.selection._half_engine import HalfEngine
 from selector.selection._lazy_engine import LazyEngine
+from selector.selection._random import random_selection
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +140,7 @@ class KCenterGreedy:
         if self.chunk_size < 1:
             raise ConfigError(f"chunk_size must be positive, got {self.chunk_size!r}")
         n = X.shape[0]
-        device, moved = _engine_device(
+        device, moved = engine_device(
             self.device, X, self.chunk_size, "the KCenterGreedy coreset", bytes_of=HalfEngine.cuda_bytes
         )
         prune = self.prune
@@ -208,36 +209,9 @@ class KCenterGreedy:
             if clusters.shape != (n,):
                 raise SelectorError(f"clusters must be one label per row, shape ({n},), got {clusters.shape}")
             return PrunedEngine(X, sqn, eligible, clusters, self.chunk_size)
-        if _use_lazy(self.lazy, device, n):
+        if use_lazy(self.lazy, device, n):
             return LazyEngine(X, sqn, eligible, self.chunk_size)
         return DenseEngine(X, sqn, eligible, self.chunk_size, device)
-
-
-LAZY_MIN_N = 50_000
-"""``lazy="auto"`` uses lazy evaluation on the CPU from this many rows: below it X is small enough that the dense
-loop's full passes are cheaper than the bookkeeping (benchmarks/bench_lazy.py: 0.13 s dense vs 0.30 s lazy on 8.5k
-real embeddings, 3.4 s vs 1.4 s on 100k clustered vectors)."""
-
-
-def _engine_device(
-    device: str, X: np.ndarray, chunk: int, what: str, bytes_of: Callable[[int, int, int], int] = DenseEngine.cuda_bytes
-) -> tuple[torch.device, str | None]:
-    """The torch device an engine runs on for ``device`` (no MPS path: MPS runs on the CPU), and the reason when a
-    CUDA device lacked the free memory for ``bytes_of(n, d, chunk)`` (the engine's ``cuda_bytes``;
-    :func:`selector.device.gpu_or_cpu` then warned, and the engine runs on the CPU)."""
-    name, moved = gpu_or_cpu(resolve_device(device, mps=False), bytes_of(*X.shape, chunk), what)
-    return torch.device(name), moved
-
-
-def _use_lazy(lazy: bool | str, device: Any, n: int) -> bool:
-    """Lazy evaluation is the CPU default for large inputs (it reads a small share of X per pick)."""
-    if lazy == "auto":
-        return device.type == "cpu" and n >= LAZY_MIN_N
-    if not isinstance(lazy, bool):
-        raise ConfigError(f"lazy must be 'auto', True or False, not {lazy!r}")
-    if lazy and device.type != "cpu":
-        raise ConfigError("lazy evaluation runs on the CPU; use device='cpu' or lazy=False on a GPU")
-    return lazy
 
 
 def kcenter_greedy(
@@ -273,60 +247,5 @@ def kcenter_greedy(
     ).fit(X, eligible=eligible, groups=groups, quotas=quotas)
     return CoresetResult(sel.ranking_, sel.radii_, lambda: sel.min_dist_, sel.n_seeds_, sel.stats_)
 
-
-def random_selection(
-    X: np.ndarray,
-    budget: int,
-    *,
-    seeds: np.ndarray | list[int] | None = None,
-    eligible: np.ndarray | None = None,
-    groups: np.ndarray | None = None,
-    quotas: np.ndarray | list[int] | None = None,
-    seed: int | None = 0,
-    chunk_size: int = 16384,
-    device: str = "auto",
-    progress: bool = True,
-    distances: bool = True,
-) -> CoresetResult:
-    """A uniformly random selection under the same rules (seeds first, eligibility, quotas), with its radii.
-
-    The baseline the run report compares the coreset's coverage radius against. ``seed`` seeds a
-    ``numpy.random.Generator``. With ``distances=False`` no distance is tracked (``radii`` and ``min_dist`` are
-    NaN): the picks are the same, at a fraction of the cost, for callers that measure coverage themselves
-    (:func:`selector.selection.coverage.versus_random` on large pools).
-    """
-    X, budget, seed_list, eligible, groups, quotas = check_inputs(X, budget, seeds, eligible, groups, quotas)
-    rng = np.random.default_rng(seed)
-    moved = None
-    engine: DenseEngine | LazyEngine | PicksOnlyEngine
-    if not distances:
-        dev = torch.device("cpu")  # no distance is kept, nothing is copied to a device
-        engine = PicksOnlyEngine(X.shape[0], eligible)
-    else:
-        X = np.ascontiguousarray(X, dtype=np.float32)  # distances are float32 math over every row
-        sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
-        dev, moved = _engine_device(device, X, chunk_size, "the random baseline")
-        if _use_lazy("auto", dev, X.shape[0]):
-            engine = LazyEngine(X, sqn, eligible, chunk_size)
-        else:
-            engine = DenseEngine(X, sqn, eligible, chunk_size, dev)
-    if isinstance(engine, PicksOnlyEngine):
-        choose = lambda _: engine.random_pick(rng)  # noqa: E731  (the same draws as _random_pick, without O(n) scans)
-    else:
-        choose = lambda p: _random_pick(rng, p)  # noqa: E731
-    picks, radii = greedy_loop(X, budget, seed_list, eligible, groups, quotas, engine, progress, choose=choose)
-    stats = {"n": X.shape[0], "budget": budget, "selected": len(picks), "seed": seed, "strategy": "random"}
-    stats.update(device=str(dev), **engine.stats(), **({"gpu_fallback": moved} if moved else {}))
-    return CoresetResult(
-        np.asarray(picks, dtype=np.int64), np.asarray(radii), engine.min_dist, min(len(seed_list), budget), stats
-    )
-
-
-def _random_pick(rng: np.random.Generator, mask: np.ndarray) -> int:
-    idx = np.flatnonzero(mask)
-    return int(rng.choice(idx)) if idx.size else -1
-
-
-"""Selection strategies by name, for configs: each takes ``(X, budget, *, seeds, eligible, groups, quotas)``."""
 
 __all__ = ["CoresetResult", "KCenterGreedy", "kcenter_greedy", "random_selection"]

@@ -9,7 +9,6 @@ only samples that passed every rule, so a copy of a record dropped for another r
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import TYPE_CHECKING, Any
 
 from selector.filters.base import Filter, rule
@@ -20,23 +19,20 @@ if TYPE_CHECKING:
 
 __all__ = ["DuplicateFilter", "dedup_key", "normalise"]
 
-_SPACE = re.compile(r"\s+")
-
 
 def normalise(text: str) -> str:
-    """Case-folded ``text`` with runs of white space collapsed to one space, ends stripped."""
-    return _SPACE.sub(" ", text.casefold()).strip()
+    """Case-folded ``text`` with runs of white space collapsed to one space, ends stripped.
+
+    White space is what ``str.isspace`` calls so (the same characters as the ``\\s`` of a ``re`` str pattern), so
+    splitting and joining gives what ``re.sub(r"\\s+", " ", ...).strip()`` gives, at about half the cost."""
+    return " ".join(text.casefold().split())
 
 
 def dedup_key(sample: Sample) -> bytes:
-    """16-byte digest of the sample's normalised turns (roles included)."""
-    h = hashlib.blake2b(digest_size=16)
-    for m in sample.messages:
-        h.update(m.role.encode())
-        h.update(b"\x1f")
-        h.update(normalise(m.content).encode("utf-8", "surrogatepass"))
-        h.update(b"\x1e")
-    return h.digest()
+    """16-byte digest of the sample's normalised turns (roles included): per turn, the role, ``\\x1f``, the
+    normalised content and ``\\x1e``, UTF-8 (surrogates passed through), hashed in one update."""
+    text = "".join(f"{m.role}\x1f{normalise(m.content)}\x1e" for m in sample.messages)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 @rule(

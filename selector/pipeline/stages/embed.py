@@ -60,6 +60,7 @@ class EmbedStage(BaseStage):
             fill_cache=fill_cache_ray,
             encoder=ctx.encoder,  # a model loading since the run began (on CUDA), or None
             rows=ctx.pool.at,
+            digests=ctx.text_hashes,  # taken by the filter pass: the sidecar check parses no sample again
         )
         ctx.pool = ctx.pool.with_(X=X)
         ctx.encoder_info["dtype_in_memory"] = str(X.dtype)

@@ -14,11 +14,16 @@ from selector.pipeline.context import RunContext
 from selector.pipeline.manifest import run_header
 from selector.pipeline.pool import Pool
 from selector.pipeline.stages.base import BaseStage
+from selector.pipeline.stages.filter import filter_while_reading
+
+FILTERED_AS_READ = ("select",)
+"""Commands whose read stage feeds each sample to the filter rules as it builds it (:func:`~selector.pipeline.
+stages.filter.filter_while_reading`; the filter stage follows and finishes the pass): one parse of each record."""
 
 
 class ReadStage(BaseStage):
     """Fills ``ctx.guard`` (when the request has an ``out``), ``ctx.corpus`` and ``ctx.pool`` (every sample read,
-    until a later stage narrows it)."""
+    until a later stage narrows it); for ``select``, ``ctx.filter_pass`` too (the rules run as samples are read)."""
 
     name = "read"
     fills = ("corpus", "pool")
@@ -33,7 +38,9 @@ class ReadStage(BaseStage):
             if cache is None and self.command != "filter" and req.embeddings is None:
                 cache = default_cache_dir()  # the cache the run will use, checked against --out before any work
             ctx.guard = output_guard(req.out, self.command, req.protected, overwrite=req.overwrite, cache_dir=cache)
-        ctx.corpus = req.read.read(req.inputs)
+        early = filter_while_reading(ctx) if self.command in FILTERED_AS_READ else None
+        ctx.filter_pass = early
+        ctx.corpus = req.read.read(req.inputs, visit=early.run.feed if early is not None else None)
         if not ctx.corpus.samples:
             raise SelectorError(f"no samples were read from {', '.join(req.inputs)}")
         ctx.pool = Pool.of(ctx.corpus.samples)

@@ -27,7 +27,7 @@ class WriteStage(BaseStage):
         assert guard is not None  # applies() checked it
         report = ReportData(
             sources=[s.source for s in pool],
-            lengths=np.asarray([len(s.response) for s in pool]),
+            lengths=ctx.pool.lengths if ctx.pool.lengths is not None else np.asarray([len(s.response) for s in pool]),
             labels=ctx.pool.labels,
             picks=ctx.picks,
             radii=cov.radii,

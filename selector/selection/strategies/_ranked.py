@@ -48,13 +48,14 @@ def ranked_result(
 
     n = X.shape[0]
     rows = np.flatnonzero(eligible) if eligible is not None else np.arange(n)
-    position = {int(r): i for i, r in enumerate(rows)}
-    given = [] if seeds is None else np.asarray(seeds).reshape(-1).tolist()
-    sub_seeds = [position[int(s)] for s in given if int(s) in position]
+    every = len(rows) == n  # every row a candidate: the ranking gets X itself, not a copy (1.5 GB at 1M x 384)
+    sub_seeds = _candidate_positions(rows, seeds)
     sub_groups = None if groups is None else np.asarray(groups)[rows]
     extra = {key: np.asarray(v)[rows] for key, v in (("lengths", lengths), ("scores", scores)) if v is not None}
     info: dict[str, int] = {}
-    order = rank(X[rows], budget, seeds=sub_seeds, seed=seed, groups=sub_groups, quotas=quotas, stats=info, **extra)
+    sub_X = X if every else X[rows]
+    order = rank(sub_X, budget, seeds=sub_seeds, seed=seed, groups=sub_groups, quotas=quotas, stats=info, **extra)
+    del sub_X
     picks = rows[np.asarray(order, dtype=np.int64)]
     measured: list[tuple[np.ndarray, np.ndarray]] = []
 
@@ -71,6 +72,14 @@ def ranked_result(
     n_seeds = info.get("seeds", min(len(sub_seeds), budget))
     stats = {"n": n, "budget": budget, "selected": len(picks), "seed": seed, "strategy": name, "seeds": n_seeds}
     return CoresetResult(picks, lambda: curve()[0], min_dist, n_seeds, stats)
+
+
+def _candidate_positions(rows: np.ndarray, seeds: Sequence[int] | np.ndarray | None) -> list[int]:
+    """The positions in ``rows`` (ascending candidate rows) of the ``seeds`` that are candidates, in seed order."""
+    given = np.zeros(0, dtype=np.int64) if seeds is None else np.asarray(seeds, dtype=np.int64).reshape(-1)
+    at = np.searchsorted(rows, given)
+    found = (at < len(rows)) & (rows[np.minimum(at, len(rows) - 1)] == given) if len(rows) else at < 0
+    return at[found].tolist()
 
 
 def ranked_strategy(name: str, rank: Ranking) -> Callable[..., CoresetResult]:
