@@ -87,8 +87,49 @@ class VectorFile:
     def read(self, file_rows: np.ndarray) -> np.ndarray:
         """File rows ``file_rows`` as unit rows of :attr:`dtype` (the math float32, as ``load_embeddings``)."""
         path = Path(self.path)
-        arr = np.load(path, mmap_mode="r", allow_pickle=False)
-        return unit_rows(path, arr, np.asarray(file_rows, dtype=np.int64).reshape(-1), dtype=self.dtype)
+        return unit_rows(path, FileRows(path), np.asarray(file_rows, dtype=np.int64).reshape(-1), dtype=self.dtype)
+
+
+WINDOW = 8192
+"""Rows of the file read at a time by :class:`FileRows` (12 MB of float32 at 384-d)."""
+
+
+class FileRows:
+    """The ``(n, d)`` array of a ``.npy`` file as far as :func:`~selector.embedding.precomputed.unit_rows` needs
+    it (``dtype``, ``shape``, ``rows[idx]``), read by plain reads of at most :data:`WINDOW` consecutive rows.
+
+    Rows in any order and any density cost one buffer of :data:`WINDOW` rows beside the result: a memory map
+    indexed by scattered rows (a K-Means sample, a shard of clusters) would leave every page it touched counted
+    in the process's resident memory until it is closed.
+    """
+
+    def __init__(self, path: Path) -> None:
+        mapped = np.load(path, mmap_mode="r", allow_pickle=False)
+        self.path, self.dtype, self.shape = path, mapped.dtype, mapped.shape
+        self.offset = int(mapped.offset) if isinstance(mapped, np.memmap) else 0
+        self.plain = isinstance(mapped, np.memmap) and mapped.flags.c_contiguous and mapped.ndim == 2
+        del mapped  # nothing of it was read
+
+    def __getitem__(self, idx: np.ndarray) -> np.ndarray:
+        idx = np.asarray(idx, dtype=np.int64)
+        if not self.plain:
+            return np.asarray(np.load(self.path, mmap_mode="r", allow_pickle=False)[idx])
+        d = self.shape[1]
+        row_bytes = d * self.dtype.itemsize
+        order = np.argsort(idx, kind="stable")
+        wanted = idx[order]
+        out = np.empty((len(idx), d), dtype=self.dtype)
+        with open(self.path, "rb") as f:
+            i = 0
+            while i < len(wanted):
+                lo = int(wanted[i])
+                j = int(np.searchsorted(wanted, lo + WINDOW))
+                hi = int(wanted[j - 1]) + 1
+                f.seek(self.offset + lo * row_bytes)
+                span = np.fromfile(f, dtype=self.dtype, count=(hi - lo) * d).reshape(hi - lo, d)
+                out[order[i:j]] = span[wanted[i:j] - lo]
+                i = j
+        return out
 
 
 def open_vectors(

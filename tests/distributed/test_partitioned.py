@@ -69,6 +69,12 @@ def test_a_vector_file_reads_rows_and_refuses_to_become_one_array(tmp_path) -> N
     assert vf.shape == (25, 8) and len(vf.part(5, 9)) == 4
     with pytest.raises(SelectorError, match="stay in their file"):
         np.asarray(vf)
+    H = np.random.default_rng(1).standard_normal((30000, 8)).astype(np.float16)  # windows of 8,192 rows read
+    np.save(tmp_path / "h.npy", H)
+    scattered = np.random.default_rng(2).choice(30000, 5000)  # any order, repeats
+    half = VectorFile(str(tmp_path / "h.npy"), np.arange(30000)[::-1].copy(), 8, half=True)
+    expected = unit_rows(tmp_path / "h.npy", H, (29999 - scattered), dtype=np.float16)
+    assert half[scattered].dtype == np.float16 and half[scattered].tobytes() == expected.tobytes()
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
