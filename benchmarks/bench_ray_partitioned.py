@@ -102,6 +102,7 @@ def main() -> None:
     ap.add_argument("--shards", type=int, default=16)
     ap.add_argument("--workers", type=int, default=2, help="coreset.workers (forked workers, or Ray task groups)")
     ap.add_argument("--data", type=Path, default=Path(tempfile.gettempdir()) / "selector_bench_scale")
+    ap.add_argument("--suite", default="bench_ray_partitioned", help="name of the results files")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     harness.require_data(TEXTS[0])
@@ -128,7 +129,7 @@ def main() -> None:
         "process below it (Ray's GCS, raylet and workers included), an upper bound (shared pages counted per process)",
     ]
     harness.write_results(
-        "bench_ray_partitioned", {"select --embeddings, sharded: local vs partitioned": table}, notes=notes
+        args.suite, {"select --embeddings, sharded: local vs partitioned": table}, notes=notes
     )
 
 
