@@ -128,9 +128,7 @@ def main() -> None:
         "driver peak RSS: VmHWM of the selector process itself; tree: the peak of the RSS summed over it and every "
         "process below it (Ray's GCS, raylet and workers included), an upper bound (shared pages counted per process)",
     ]
-    harness.write_results(
-        args.suite, {"select --embeddings, sharded: local vs partitioned": table}, notes=notes
-    )
+    harness.write_results(args.suite, {"select --embeddings, sharded: local vs partitioned": table}, notes=notes)
 
 
 def _same(res: dict, local: dict) -> str:
