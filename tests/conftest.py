@@ -6,6 +6,7 @@ fixture, which skips with a clear reason when the folder is absent.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -53,3 +54,17 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def local_cluster() -> Iterator[None]:
+    """One local Ray of 2 CPUs (started as the tool starts it: loopback only) for a module's tests that need one,
+    stopped after the module (other modules test a Ray the tool starts and stops itself)."""
+    ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'selector[ray]')")
+    from selector.distributed.session import start_local_ray
+
+    start_local_ray(num_cpus=2)
+    try:
+        yield
+    finally:
+        ray.shutdown()

@@ -32,6 +32,12 @@ def retry_options() -> dict[str, Any]:
     return {"max_restarts": RETRIES, "max_task_retries": RETRIES}
 
 
+def task_retries() -> dict[str, Any]:
+    """The Ray remote options of a Ray Data map task: at most :data:`RETRIES` retries of a task whose worker died
+    (Ray Data's default is -1, forever)."""
+    return {"max_retries": RETRIES}
+
+
 def first_failing(texts: Sequence[str], encode: Callable[[list[str]], Any]) -> int | None:
     """The index of the first text that ``encode`` raises on by itself, by bisection (about ``log2(len)`` calls),
     or ``None`` when every half encodes (the batch fails only as a whole: memory, say)."""

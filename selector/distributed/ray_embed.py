@@ -164,6 +164,27 @@ def _data_context(ray: Any, progress: bool) -> Iterator[None]:
             setattr(ctx, k, v)
 
 
+def _worker_settings(
+    encoder: Any, plan: dict[str, Any], model: str | Path | None, batch_tokens: int | None
+) -> dict[str, Any]:
+    """The :class:`~selector.embedding.encoder.Encoder` keywords of a worker: the driver's resolved settings (so its
+    vectors land under the driver's cache key), the model as the user named it, and the worker plan's device and
+    threads."""
+    return {
+        "model": str(model) if model is not None else None,
+        "max_length": encoder.max_length,
+        "device": plan["device"],
+        "dtype": encoder.dtype,
+        "batch_tokens": batch_tokens,
+        "pooling": encoder.pooling,
+        "cache_dir": str(encoder.cache_dir),
+        "trust_remote_code": encoder.trust_remote_code,
+        "backend": encoder.backend,
+        "quantize": encoder.quantize,
+        "num_threads": plan["cpus_per_worker"] if plan["device"] == "cpu" else None,
+    }
+
+
 def fill_cache_ray(
     encoder: Any,
     texts: Sequence[str],
@@ -203,21 +224,8 @@ def fill_cache_ray(
         return {**info, "seconds": round(time.perf_counter() - start, 3)}
     with ray_session(address) as ray:
         plan = worker_plan(ray.cluster_resources(), workers)
-        settings = {
-            "model": str(model) if model is not None else None,
-            "max_length": encoder.max_length,
-            "device": plan["device"],
-            "dtype": encoder.dtype,
-            "batch_tokens": batch_tokens,
-            "pooling": encoder.pooling,
-            "cache_dir": str(encoder.cache_dir),
-            "trust_remote_code": encoder.trust_remote_code,
-            "backend": encoder.backend,
-            "quantize": encoder.quantize,
-            "num_threads": plan["cpus_per_worker"] if plan["device"] == "cpu" else None,
-        }
         actor_kwargs = {
-            "settings": settings,
+            "settings": _worker_settings(encoder, plan, model, batch_tokens),
             "template": template,
             "expected": encoder.cache_fields(template),
             "return_vectors": False,

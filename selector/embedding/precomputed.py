@@ -76,6 +76,17 @@ def load_embeddings(
     in a pass of its own (``select``'s filter pass); they stand in for rendering and hashing every sample again.
     """
     path = Path(path)
+    arr = checked_array(path, samples, template=template, model=model)
+    keep = keep_float16 and arr.dtype == np.float16
+    return unit_rows(path, arr, np.asarray(rows, dtype=np.int64), dtype=np.float16 if keep else np.float32)
+
+
+def checked_array(
+    path: Path, samples: Sequence[Sample], *, template: str | None = None, model: str | Path | None = None
+) -> np.ndarray:
+    """The memory-mapped ``(len(samples), d)`` array in ``path`` once its sidecar shows its rows are ``samples``
+    (what :func:`load_embeddings` checks before it reads a row; the partitioned executor reads the rows on its
+    workers instead). Raises :class:`SelectorError` as :func:`load_embeddings` describes."""
     arr = open_npy(path)
     if arr.ndim != 2:
         raise SelectorError(f"embeddings={path}: expected a 2-D array (samples x dims), got shape {arr.shape}")
@@ -91,8 +102,7 @@ def load_embeddings(
     else:
         check_alignment(path, arr.shape[0], meta, samples, template=template, model=model, digests=digests)
     del meta  # the sidecar's ids and hashes (about 150 MB a million rows) go before X is allocated
-    keep = keep_float16 and arr.dtype == np.float16
-    return unit_rows(path, arr, np.asarray(rows, dtype=np.int64), dtype=np.float16 if keep else np.float32)
+    return arr
 
 
 BLOCK_ROWS = 65_536

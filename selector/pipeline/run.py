@@ -29,6 +29,8 @@ from selector.io import Corpus, ReadOptions
 from selector.io.guard import output_lock
 from selector.pipeline.context import RunContext
 from selector.pipeline.options import SelectOptions, merged
+from selector.pipeline.partitioned import select_stages
+from selector.pipeline.partitioned import session as executor_session
 from selector.pipeline.pool import Pool
 from selector.pipeline.request import Count, SelectRequest, build_request
 from selector.pipeline.stages import (
@@ -145,9 +147,11 @@ def select(
 
 
 def run_request(request: SelectRequest) -> SelectResult:
-    """Run :data:`SELECT_STAGES` for ``request`` (what :func:`select` and ``selector select`` do)."""
-    with output_lock(request.out, "select"):  # held from before reading to the last file written
-        ctx = run_stages(SELECT_STAGES, RunContext(request, request.config))
+    """Run :data:`SELECT_STAGES` for ``request`` (what :func:`select` and ``selector select`` do), under the
+    in-memory executor or, when Ray is asked for, the partitioned one (:mod:`selector.pipeline.partitioned`)."""
+    stages = select_stages(SELECT_STAGES, request)  # the in-memory or the partitioned executor
+    with output_lock(request.out, "select"), executor_session(request, stages):  # the lock: to the last file written
+        ctx = run_stages(stages, RunContext(request, request.config))
     assert ctx.corpus is not None and ctx.pool is not None  # the read stage fills both
     return SelectResult(
         samples=[ctx.pool[i] for i in ctx.picks.tolist()],

@@ -25,7 +25,7 @@ first) or by nothing.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,7 +34,7 @@ import numpy as np
 from selector.errors import ConfigError, SelectorError
 from selector.sample import Sample
 from selector.selection.allocation import AllocationConfig, group_name, resolve_group_by, temperature_quotas
-from selector.selection.centres import cluster_medoids, target_centre, task_centres
+from selector.selection.centres import TaskCentre, cluster_medoids, target_centre, task_centres
 from selector.selection.clustering import KMeansResult
 from selector.selection.config import CoresetConfig
 
@@ -72,12 +72,15 @@ def plan_selection(
     *,
     task: str | None = None,
     target: np.ndarray | None = None,
+    centres_of: Callable[..., list[TaskCentre]] = task_centres,
 ) -> CoresetPlan:
     """Candidates, seeds and group quotas for selecting ``budget`` of ``pool`` (rows of ``X``), under the run's
-    ``coreset:`` and ``allocation:`` sections."""
+    ``coreset:`` and ``allocation:`` sections. ``centres_of`` computes the task centres of the pool and of labelled
+    tasks (:func:`~selector.selection.centres.task_centres`'s arguments and result; the partitioned executor's
+    runs on Ray workers)."""
     if target is not None and task is not None:
         raise ConfigError("give either task=NAME or target=FILE, not both")
-    eligible, centres, stats = _candidates(pool, X, km, budget, coreset, task, target)
+    eligible, centres, stats = _candidates(pool, X, km, budget, coreset, task, target, centres_of)
     seeds = _seeds(pool, X, km.labels, eligible, centres, budget, coreset.seeding, stats)
     plan = CoresetPlan(eligible=eligible, seeds=[int(s) for s in seeds], stats=stats)
     if coreset.balance:
@@ -94,6 +97,7 @@ def _candidates(
     coreset: CoresetConfig,
     task: str | None,
     target: np.ndarray | None,
+    centres_of: Callable[..., list[TaskCentre]] = task_centres,
 ) -> tuple[np.ndarray, list[int], dict[str, Any]]:
     """``(eligible, centres, stats)`` of the plan's mode: a target, one task, several tasks, or the whole pool."""
     n = len(pool)
@@ -114,19 +118,19 @@ def _candidates(
         if task not in known:
             shown = ", ".join(known[:20]) + (" ..." if len(known) > 20 else "")
             raise SelectorError(f"task={task!r} is not among the {len(known)} tasks in the pool: {shown}")
-        (tc,) = task_centres(X, labels, centroids, [t if t == task else None for t in tasks])
+        (tc,) = centres_of(X, labels, centroids, [t if t == task else None for t in tasks])
         eligible = np.zeros(n, dtype=bool)
         eligible[tc.members] = True
         stats = {"mode": "task", "task": task, "cluster": tc.cluster, "centre_id": pool[tc.centre].id, **tc.stats}
         return eligible, [tc.centre], stats
     if known:
-        found = task_centres(X, labels, centroids, tasks)
+        found = centres_of(X, labels, centroids, tasks)
         stats = {
             "mode": "tasks",
             "tasks": {str(c.task): {"cluster": c.cluster, "centre_id": pool[c.centre].id, **c.stats} for c in found},
         }
         return np.ones(n, dtype=bool), [c.centre for c in found], stats
-    (tc,) = task_centres(X, labels, centroids, ["pool"] * n)
+    (tc,) = centres_of(X, labels, centroids, ["pool"] * n)
     stats = {"mode": "pool", "cluster": tc.cluster, "centre_id": pool[tc.centre].id, **tc.stats}
     return np.ones(n, dtype=bool), [tc.centre], stats
 

@@ -87,14 +87,15 @@ def versus_random(
     Exact over every candidate up to ``full_max`` candidates. Above, the random picks are drawn without tracking
     distances, and both selections are measured on one seeded uniform sample of ``sample`` candidates (a
     blocked matrix product, ``O(sample x m x d)``): the radius is then the sample's, a lower bound of the true
-    one for both alike, and the mean distance an unbiased estimate (standard error about ``std / sqrt(sample)``).
+    one for both alike, and the mean distance an unbiased estimate (standard error about ``std / sqrt(sample)``);
+    only the sampled rows and the picks of ``X`` are read then (``X`` may be any row source indexed by rows).
     """
     from selector.selection.coreset import random_selection
 
     n_candidates = int(eligible.sum())
     exact = n_candidates <= full_max
     rnd = random_selection(
-        X,
+        X if exact else np.empty((X.shape[0], 0), dtype=np.float32),  # picks only: no row of X is read
         len(result.indices),
         eligible=eligible,
         groups=groups,

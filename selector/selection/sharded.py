@@ -37,6 +37,7 @@ import logging
 import math
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -101,21 +102,8 @@ def plan_shards(
         q = None if quotas is None else np.asarray(quotas)
         return [ShardJob(0, rows, budget, np.asarray(seeds, dtype=np.int64), eligible, groups, q)]
     seeds = list(seeds)[:budget]
-    seed_mask = np.zeros(n, dtype=bool)
-    seed_mask[seeds] = True
-    open_rows = eligible & ~seed_mask  # rows a shard may still pick
     g = np.zeros(n, dtype=np.int64) if groups is None else np.asarray(groups, dtype=np.int64)
-    n_groups = 1 if groups is None else len(quotas)
-    left = np.array([budget - len(seeds)]) if groups is None else np.asarray(quotas, dtype=np.int64).copy()
-    if groups is not None:
-        np.subtract.at(left, g[seeds], 1)
-    left = np.maximum(left, 0)
-    if left.sum() > budget - len(seeds):  # quotas above the budget: the budget split across groups, proportionally
-        left = np.asarray(temperature_quotas(left.tolist(), budget - len(seeds), 1.0), dtype=np.int64)
-    share = np.zeros((n_groups, n_shards), dtype=np.int64)  # picks of group gi in shard s, seeds aside
-    for gi in range(n_groups):
-        avail = np.bincount(shard_of[open_rows & (g == gi)], minlength=n_shards)
-        share[gi] = temperature_quotas(avail.tolist(), int(left[gi]), tau)
+    share = _shares(shard_of, n_shards, budget, seeds, eligible, g, None if groups is None else quotas, tau)
     if groups is None and share.sum() + len(seeds) < budget:
         log.warning("budget %d exceeds the %d candidates: all of them taken", budget, share.sum() + len(seeds))
     jobs = []
@@ -129,9 +117,40 @@ def plan_shards(
             continue
         s_quotas = None
         if groups is not None:
-            s_quotas = share[:, s] + np.bincount(g[rows[s_seeds]], minlength=n_groups)
+            s_quotas = share[:, s] + np.bincount(g[rows[s_seeds]], minlength=share.shape[0])
         jobs.append(ShardJob(s, rows, b, s_seeds, eligible[rows], None if groups is None else g[rows], s_quotas))
     return jobs
+
+
+def _shares(
+    shard_of: np.ndarray,
+    n_shards: int,
+    budget: int,
+    seeds: list[int],
+    eligible: np.ndarray,
+    g: np.ndarray,
+    quotas: np.ndarray | None,
+    tau: float,
+) -> np.ndarray:
+    """``(n_groups, n_shards)`` picks of each group in each shard, seeds aside: each group's budget left after its
+    seeds (``quotas``; ``None``: one group with the whole budget), split across the shards by temperature over the
+    candidates each holds."""
+    n = len(shard_of)
+    seed_mask = np.zeros(n, dtype=bool)
+    seed_mask[seeds] = True
+    open_rows = eligible & ~seed_mask  # rows a shard may still pick
+    n_groups = 1 if quotas is None else len(quotas)
+    left = np.array([budget - len(seeds)]) if quotas is None else np.asarray(quotas, dtype=np.int64).copy()
+    if quotas is not None:
+        np.subtract.at(left, g[seeds], 1)
+    left = np.maximum(left, 0)
+    if left.sum() > budget - len(seeds):  # quotas above the budget: the budget split across groups, proportionally
+        left = np.asarray(temperature_quotas(left.tolist(), budget - len(seeds), 1.0), dtype=np.int64)
+    share = np.zeros((n_groups, n_shards), dtype=np.int64)
+    for gi in range(n_groups):
+        avail = np.bincount(shard_of[open_rows & (g == gi)], minlength=n_shards)
+        share[gi] = temperature_quotas(avail.tolist(), int(left[gi]), tau)
+    return share
 
 
 def merge(results: list[ShardResult], seeds: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -184,13 +203,20 @@ def sharded_kcenter(
     ``X`` ``(n, d)`` float32 unit rows; ``clusters`` ``(n,)`` K-Means labels; ``budget``, ``seeds``, ``eligible``,
     ``groups``, ``quotas`` as for :func:`~selector.selection.coreset.kcenter_greedy`; ``shards`` and ``tau`` as in
     :func:`plan_shards`; ``workers`` processes on this machine (1: in this process); ``runner`` replaces the local
-    runner (e.g. :func:`selector.distributed.run_ray`). ``progress`` and ``device`` are accepted for the
+    runner (e.g. :func:`selector.distributed.run_ray`). ``X`` may instead be a row source (the partitioned
+    executor's :class:`~selector.distributed.vectors.VectorFile`: ``len``, ``shape`` and rows read on demand)
+    handed to ``runner`` as it is; the runner then reads the rows (their values are checked as they are read).
+    ``progress`` and ``device`` are accepted for the
     strategies' common signature; shards run on the CPU. Returns a :class:`CoresetResult` whose ``stats`` say how
     many shards ran and their seconds.
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError(f"config key 'coreset.workers' must be a positive integer, got {workers!r}")
-    X, budget, seed_list, eligible, groups, quotas = check_inputs(X, budget, seeds, eligible, groups, quotas)
+    in_memory = isinstance(X, np.ndarray)
+    probe = X if in_memory else np.empty((len(X), 0), dtype=np.float32)  # a row source: its rows stay where they are
+    probe, budget, seed_list, eligible, groups, quotas = check_inputs(probe, budget, seeds, eligible, groups, quotas)
+    if in_memory:
+        X = probe
     labels = np.asarray(clusters)
     if labels.shape != (X.shape[0],) or not np.issubdtype(labels.dtype, np.integer) or labels.min() < 0:
         raise SelectorError(f"clusters must be ({X.shape[0]},) non-negative integer labels, got {labels.shape}")
@@ -202,7 +228,6 @@ def sharded_kcenter(
     min_dist = np.full(X.shape[0], np.inf, dtype=np.float32)
     for r, job in zip(sorted(results, key=lambda r: r.shard), sorted(jobs, key=lambda j: j.shard), strict=True):
         min_dist[job.rows] = r.min_dist
-    seconds = [r.seconds for r in results]
     stats = {
         "n": int(X.shape[0]),
         "d": int(X.shape[1]),
@@ -211,16 +236,24 @@ def sharded_kcenter(
         "n_seeds": min(len(seed_list), budget),
         "n_eligible": int(eligible.sum()),
         "final_radius": float(radii[-1]) if len(radii) else None,
+        **_shard_stats(results, workers, tau),
+        "seconds": round(time.perf_counter() - start, 3),
+    }
+    return CoresetResult(indices, radii, min_dist, min(len(seed_list), budget), stats)
+
+
+def _shard_stats(results: list[ShardResult], workers: int, tau: float) -> dict[str, Any]:
+    """The manifest's keys of a sharded run: the mode, how many shards ran on how many workers, their seconds."""
+    seconds = [r.seconds for r in results]
+    return {
         "mode": "sharded",
-        "shards": len(jobs),
+        "shards": len(results),
         "workers": workers,
         "shard_tau": tau if math.isfinite(tau) else "inf",
         "shard_seconds_max": max(seconds, default=0.0),
         "shard_seconds_sum": round(sum(seconds), 3),
-        "radius_is_upper_bound": len(jobs) > 1,
-        "seconds": round(time.perf_counter() - start, 3),
+        "radius_is_upper_bound": len(results) > 1,
     }
-    return CoresetResult(indices, radii, min_dist, min(len(seed_list), budget), stats)
 
 
 __all__ = [

@@ -4,29 +4,18 @@ API and ``--ray``), on one local Ray of 2 CPUs this module starts (as the tool d
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from selector.cli import app
-from selector.distributed.session import start_local_ray
 from selector.selection.clustering import kmeans
 from selector.selection.sharded import sharded_kcenter
 from tests.pools import alpaca_jsonl
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'selector[ray]')")
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def local_cluster() -> Iterator[None]:
-    start_local_ray(num_cpus=2)
-    try:
-        yield
-    finally:
-        ray.shutdown()
 
 
 def test_ray_tasks_pick_what_the_local_sharded_run_picks(local_cluster: None) -> None:

@@ -16,7 +16,7 @@ from selector.pipeline.request import Tokens
 from selector.pipeline.stages.base import BaseStage
 from selector.pipeline.stages.read import counts_of
 from selector.pipeline.tokens import check_token_cut, picked_per_group, quota_names, select_tokens, token_manifest
-from selector.selection.sharded import sharded_kcenter
+from selector.selection.sharded import Runner, sharded_kcenter
 from selector.selection.strategies import STRATEGIES, TYPICAL_MAX_CANDIDATES, resolve_strategy
 
 __all__ = ["TYPICAL_MAX_CANDIDATES", "PickStage", "coreset_function", "strategy_name"]
@@ -45,11 +45,15 @@ def coreset_function(
 
 
 class PickStage(BaseStage):
-    """Fills ``ctx.picked``."""
+    """Fills ``ctx.picked``. ``runner``: where the sharded coreset's shards run, when not as the config says (the
+    partitioned executor's Ray tasks read their rows from the vector file)."""
 
     name = "pick"
     needs = ("pool", "plan")
     fills = ("picked",)
+
+    def __init__(self, runner: Runner | None = None) -> None:
+        self.runner = runner
 
     def run(self, ctx: RunContext) -> None:
         pool, plan, cfg = ctx.pool, ctx.plan, ctx.config
@@ -59,6 +63,8 @@ class PickStage(BaseStage):
         tokens, candidates = isinstance(budget, Tokens), int(plan.eligible.sum())
         ctx.strategy = strategy_name(cfg, str(plan.stats.get("mode")), tokens, candidates)
         fn, kwargs = coreset_function(ctx.strategy, cfg, pool.labels, ctx.request.progress, device)
+        if self.runner is not None and fn is sharded_kcenter:
+            kwargs["runner"] = self.runner
         rules = {"seeds": plan.seeds, "eligible": plan.eligible, "groups": plan.groups, "quotas": plan.quotas}
         if not isinstance(budget, Tokens):
             res = fn(X, ctx.budget_records, **rules, **kwargs)

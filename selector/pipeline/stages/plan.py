@@ -3,21 +3,29 @@ centres) and group quotas, for the budget in records; not the training plan of :
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import numpy as np
 
 from selector.pipeline.context import RunContext
 from selector.pipeline.stages.base import BaseStage
 from selector.pipeline.stages.read import counts_of
+from selector.selection.centres import TaskCentre, task_centres
 from selector.selection.coreset_plan import plan_selection
 
 
 class PlanStage(BaseStage):
-    """Fills ``ctx.budget_records`` (the budget in records) and ``ctx.plan``."""
+    """Fills ``ctx.budget_records`` (the budget in records) and ``ctx.plan``; the task centres come from
+    :meth:`centres_of` (the partitioned executor's computes them on Ray workers)."""
 
     name = "plan"
     needs = ("pool", "kmeans")
     fills = ("plan",)
+
+    def centres_of(self, X: Any, labels: np.ndarray, centroids: np.ndarray, tasks: Sequence[Any]) -> list[TaskCentre]:
+        """The pool's or the labelled tasks' centres (:func:`~selector.selection.centres.task_centres`)."""
+        return task_centres(X, labels, centroids, tasks)
 
     def run(self, ctx: RunContext) -> None:
         pool, km, budget = ctx.pool, ctx.kmeans, ctx.request.budget
@@ -34,6 +42,7 @@ class PlanStage(BaseStage):
             ctx.config.allocation,
             task=ctx.request.task,
             target=ctx.target_X,
+            centres_of=self.centres_of,
         )
 
     def section(self, ctx: RunContext) -> Mapping[str, Any]:
