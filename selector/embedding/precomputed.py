@@ -76,13 +76,18 @@ def load_embeddings(
     in a pass of its own (``select``'s filter pass); they stand in for rendering and hashing every sample again.
     """
     path = Path(path)
-    arr = checked_array(path, samples, template=template, model=model)
+    arr = checked_array(path, samples, template=template, model=model, digests=digests)
     keep = keep_float16 and arr.dtype == np.float16
     return unit_rows(path, arr, np.asarray(rows, dtype=np.int64), dtype=np.float16 if keep else np.float32)
 
 
 def checked_array(
-    path: Path, samples: Sequence[Sample], *, template: str | None = None, model: str | Path | None = None
+    path: Path,
+    samples: Sequence[Sample],
+    *,
+    template: str | None = None,
+    model: str | Path | None = None,
+    digests: np.ndarray | None = None,
 ) -> np.ndarray:
     """The memory-mapped ``(len(samples), d)`` array in ``path`` once its sidecar shows its rows are ``samples``
     (what :func:`load_embeddings` checks before it reads a row; the partitioned executor reads the rows on its
