@@ -6,6 +6,10 @@ fixture, which skips with a clear reason when the folder is absent.
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -68,3 +72,23 @@ def local_cluster() -> Iterator[None]:
         yield
     finally:
         ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def built_wheel(tmp_path_factory) -> tuple[Path, Path]:
+    """A non-editable wheel of this checkout (built once per session from a copy of its sources) and the folder it
+    is unpacked in, away from any checkout: ``(wheel, site)``; put ``site`` on ``PYTHONPATH`` to import it."""
+    root = tmp_path_factory.mktemp("wheel")
+    src = root / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    for folder in ("selector", "configs"):
+        shutil.copytree(REPO / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    wheels = root / "wheels"
+    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), "."]
+    subprocess.run(build, cwd=src, check=True, capture_output=True)
+    (wheel,) = wheels.glob("selector-*.whl")
+    with zipfile.ZipFile(wheel) as zf:
+        zf.extractall(root / "site")
+    return wheel, root / "site"

@@ -31,7 +31,7 @@ import numpy as np
 from selector.device import faiss_uses_gpu
 from selector.distributed.failures import task_retries
 from selector.distributed.vectors import VectorFile
-from selector.selection.clustering import KMeansResult, _checked_k, _unit_centroids
+from selector.selection.clustering import KMeansResult, checked_k, kmeans_result, train_centroids
 from selector.selection.config import ClusteringConfig
 
 log = logging.getLogger(__name__)
@@ -144,42 +144,21 @@ def kmeans_partitioned(
 ) -> KMeansResult:
     """:func:`~selector.selection.clustering.kmeans_for_run` over the rows of ``vectors`` without holding them:
     trained here on :func:`training_rows`, assigned by :func:`assign_ray`. Same centroids, labels and statistics."""
-    k = _checked_k(vectors, clustering.k, clustering.niter)
-    n, d = vectors.shape
+    k = checked_k(vectors, clustering.k, clustering.niter)
     use_gpu = faiss_uses_gpu(device)
     start = time.perf_counter()
     mpc = clustering.max_points_per_centroid
-    km = faiss.Kmeans(
-        d,
-        k,
-        niter=clustering.niter,
-        seed=seed,
-        spherical=True,
-        max_points_per_centroid=mpc,
-        min_points_per_centroid=1,
+    centroids, objective = train_centroids(
+        training_rows(vectors, k * mpc, seed), k, niter=clustering.niter, seed=seed, max_points_per_centroid=mpc,
         gpu=use_gpu,
-        verbose=False,
-    )
-    km.train(training_rows(vectors, k * mpc, seed))
-    centroids = _unit_centroids(km.centroids)
+    )  # fmt: skip
     labels, sims, parts = assign_ray(ray, vectors, centroids)
-    sizes = np.bincount(labels, minlength=k)
-    seconds = time.perf_counter() - start
-    stats = {
-        "k": k,
-        "n": n,
-        "d": d,
-        "niter": clustering.niter,
-        "seed": seed,
-        "train_size": int(min(n, k * mpc)),
-        "objective": float(km.obj[-1]) if len(km.obj) else 0.0,
-        "mean_cosine": float(sims.mean()),
-        "cluster_sizes": sizes.tolist(),
-        "empty_clusters": int((sizes == 0).sum()),
-        "gpu": use_gpu,
-        "seconds": round(seconds, 3),
-    }
+    result = kmeans_result(
+        centroids, labels, sims, objective=objective, niter=clustering.niter, seed=seed, mpc=mpc, gpu=use_gpu,
+        start=start,
+    )  # fmt: skip
     log.info(
-        "k-means: %d points, k=%d, trained on %d here, assigned in %d Ray partitions", n, k, stats["train_size"], parts
-    )
-    return KMeansResult(centroids=centroids, labels=labels, stats=stats)
+        "k-means: %d points, k=%d, trained on %d here, assigned in %d Ray partitions",
+        len(labels), k, result.stats["train_size"], parts,
+    )  # fmt: skip
+    return result

@@ -153,13 +153,8 @@ def _build(
 ) -> FileInfo:
     """Append the samples of one parsed file to ``corpus`` (each shown to ``how.visit`` as it is built); returns
     its FileInfo."""
-    source_field, task_field, id_key, skip, visit = (
-        how.source_field,
-        how.task_field,
-        how.id_key,
-        how.skip_invalid,
-        how.visit,
-    )
+    source_field, task_field, id_key = how.source_field, how.task_field, how.id_key
+    skip, visit = how.skip_invalid, how.visit
     path = layout.path
     layout.format = fmt.name
     file_stem = stem(path)

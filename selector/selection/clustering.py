@@ -78,52 +78,86 @@ def kmeans(
     """
     X = as_rows(X)
     half = X.dtype == np.float16
-    k = _checked_k(X, k, niter)
-    n, d = X.shape
+    k = checked_k(X, k, niter)
     use_gpu = faiss_uses_gpu(device)
     start = time.perf_counter()
+    rows = _training_rows(X, k * max_points_per_centroid, seed) if half else X
+    centroids, objective = train_centroids(
+        rows, k, niter=niter, seed=seed, max_points_per_centroid=max_points_per_centroid, gpu=use_gpu
+    )
+    sims, labels = _assign(X, centroids)
+    result = kmeans_result(
+        centroids, labels, sims, objective=objective, niter=niter, seed=seed, mpc=max_points_per_centroid,
+        gpu=use_gpu, start=start,
+    )  # fmt: skip
+    stats = result.stats
+    log.info("k-means: %d points, k=%d, trained on %d, %.1fs", stats["n"], k, stats["train_size"], stats["seconds"])
+    return result
+
+
+def train_centroids(
+    rows: np.ndarray, k: int, *, niter: int, seed: int, max_points_per_centroid: int, gpu: bool
+) -> tuple[np.ndarray, float]:
+    """faiss's spherical ``Kmeans`` trained on ``rows`` (faiss draws its own seeded subsample of at most
+    ``k * max_points_per_centroid`` of them): the unit ``(k, d)`` centroids and faiss's final objective. What
+    :func:`kmeans` and the partitioned executor's K-Means (``selector.distributed.ray_kmeans``) both train."""
     km = faiss.Kmeans(
-        d,
+        rows.shape[1],
         k,
         niter=niter,
         seed=seed,
         spherical=True,
         max_points_per_centroid=max_points_per_centroid,
         min_points_per_centroid=1,
-        gpu=use_gpu,
+        gpu=gpu,
         verbose=False,
     )
-    km.train(_training_rows(X, k * max_points_per_centroid, seed) if half else X)
-    centroids = _unit_centroids(km.centroids)
-    sims, labels = _assign(X, centroids)
+    km.train(rows)
+    return unit_centroids(km.centroids), float(km.obj[-1]) if len(km.obj) else 0.0
+
+
+def kmeans_result(
+    centroids: np.ndarray,
+    labels: np.ndarray,
+    sims: np.ndarray,
+    *,
+    objective: float,
+    niter: int,
+    seed: int,
+    mpc: int,
+    gpu: bool,
+    start: float,
+) -> KMeansResult:
+    """The :class:`KMeansResult` of ``labels`` and ``sims`` (each row's centroid and cosine to it) with its stats;
+    ``mpc`` is ``max_points_per_centroid``, ``start`` the ``time.perf_counter()`` the clustering began at."""
+    k, d = centroids.shape
+    n = len(labels)
     sizes = np.bincount(labels, minlength=k)
-    seconds = time.perf_counter() - start
     stats = {
         "k": k,
         "n": n,
         "d": d,
         "niter": niter,
         "seed": seed,
-        "train_size": int(min(n, k * max_points_per_centroid)),
-        "objective": float(km.obj[-1]) if len(km.obj) else 0.0,
+        "train_size": int(min(n, k * mpc)),
+        "objective": objective,
         "mean_cosine": float(sims.mean()),
         "cluster_sizes": sizes.tolist(),
         "empty_clusters": int((sizes == 0).sum()),
-        "gpu": use_gpu,
-        "seconds": round(seconds, 3),
+        "gpu": gpu,
+        "seconds": round(time.perf_counter() - start, 3),
     }
-    log.info("k-means: %d points, k=%d, trained on %d, %.1fs", n, k, stats["train_size"], seconds)
     return KMeansResult(centroids=centroids, labels=labels, stats=stats)
 
 
-def _unit_centroids(centroids: np.ndarray) -> np.ndarray:
+def unit_centroids(centroids: np.ndarray) -> np.ndarray:
     """faiss's ``(k, d)`` centroids as contiguous float32 rows scaled to unit length (norms clamped at 1e-12)."""
     centroids = np.ascontiguousarray(centroids, dtype=np.float32)
     norms = np.linalg.norm(centroids, axis=1, keepdims=True)
     return centroids / np.maximum(norms, np.float32(1e-12))
 
 
-def _checked_k(X: np.ndarray, k: int | None, niter: int) -> int:
+def checked_k(X: np.ndarray, k: int | None, niter: int) -> int:
     """The number of clusters for ``X``: ``k`` checked (``None``: :func:`default_k`), lowered to ``n`` if above."""
     if X.ndim != 2:
         raise SelectorError(f"kmeans needs a 2-D (n, d) array of embeddings, got shape {X.shape}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -38,30 +37,20 @@ def test_an_existing_file_wins_over_a_shipped_name(tmp_path, monkeypatch):
     assert load_run_config("lima").budget == 7
 
 
-def test_the_wheel_carries_the_configs_and_finds_them_outside_the_repository(tmp_path):
+def test_the_wheel_carries_the_configs_and_finds_them_outside_the_repository(built_wheel, tmp_path):
     """A non-editable build: the wheel holds ``selector/configs/*.yaml`` and, unpacked away from any checkout,
     ``load_run_config("lima")`` reads its copy."""
-    src = tmp_path / "src"
-    src.mkdir()
-    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
-        shutil.copy(REPO / name, src / name)
-    for folder in ("selector", "configs"):
-        shutil.copytree(REPO / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    wheels = tmp_path / "wheels"
-    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), "."]
-    subprocess.run(build, cwd=src, check=True, capture_output=True)
-    (wheel,) = wheels.glob("selector-*.whl")
+    wheel, site = built_wheel
     with zipfile.ZipFile(wheel) as zf:
         shipped = {n for n in zf.namelist() if n.startswith("selector/configs/")}
         assert shipped == {f"selector/configs/{p.name}" for p in (REPO / "configs").glob("*.yaml")}
-        zf.extractall(tmp_path / "site")
     probe = (
         "import selector, selector.config as c; from selector.config.run import presets_dir; "
         "print(selector.__file__); print(presets_dir()); print(c.load_run_config('lima').filters.min_chars)"
     )
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    env = {**os.environ, "PYTHONPATH": str(site)}
     out = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, env=env, check=True, capture_output=True, text=True
     ).stdout.split()
-    assert out[0].startswith(str(tmp_path / "site"))
-    assert out[1] == str(tmp_path / "site" / "selector" / "configs") and out[2] == "1200"
+    assert out[0].startswith(str(site))
+    assert out[1] == str(site / "selector" / "configs") and out[2] == "1200"

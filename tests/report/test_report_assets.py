@@ -4,7 +4,6 @@ with its licence, and the page built from that wheel, away from any checkout, pa
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -14,27 +13,17 @@ REPO = Path(__file__).resolve().parents[2]
 ASSETS = "selector/report/assets/"
 
 
-def test_the_wheel_carries_the_plotly_bundle_and_its_licence_and_the_page_packs_it(tmp_path):
-    src = tmp_path / "src"
-    src.mkdir()
-    for name in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md"):
-        shutil.copy(REPO / name, src / name)
-    for folder in ("selector", "configs"):
-        shutil.copytree(REPO / folder, src / folder, ignore=shutil.ignore_patterns("__pycache__"))
-    wheels = tmp_path / "wheels"
-    build = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), "."]
-    subprocess.run(build, cwd=src, check=True, capture_output=True)
-    (wheel,) = wheels.glob("selector-*.whl")
+def test_the_wheel_carries_the_plotly_bundle_and_its_licence_and_the_page_packs_it(built_wheel, tmp_path):
+    wheel, site = built_wheel
     with zipfile.ZipFile(wheel) as zf:
         shipped = {n[len(ASSETS) :] for n in zf.namelist() if n.startswith(ASSETS)}
         assert {"plotly-basic.min.js", "plotly-basic.LICENSE", "report.js", "report.css"} <= shipped
         assert "MIT License" in zf.read(ASSETS + "plotly-basic.LICENSE").decode()
-        zf.extractall(tmp_path / "site")
     probe = (
         "from selector.report import render_html, report_model; from selector.report.bundle import packed_block; "
         "page = render_html(report_model({'command': 'filter'})); print(len(packed_block(page, 'plotly-gzip')))"
     )
-    env = {**os.environ, "PYTHONPATH": str(tmp_path / "site")}
+    env = {**os.environ, "PYTHONPATH": str(site)}
     run = [sys.executable, "-c", probe]
     out = subprocess.run(run, cwd=tmp_path, env=env, check=True, capture_output=True, text=True)
     assert int(out.stdout) == len((REPO / ASSETS / "plotly-basic.min.js").read_text(encoding="utf-8"))
