@@ -25,8 +25,9 @@ def resolve_strategy(name: str, *, plan_mode: str, mode: str, tokens: bool, cand
       (1 losing cell of 12 on one merged file, 2 of 12 with one file per template) and it beats random on
       transfer at 0.5-1%. It reuses the pipeline's K-Means labels, so it needs no size cut-off;
     - ``medoids`` after the task centres for a pool with a task field (``plan_mode`` ``tasks``) of at most
-      :data:`MEDOIDS_MAX_CANDIDATES` candidates: it beats random on transfer and the probe at every budget
-      (8 of 12 cells), losing coverage (4 of 12), where KCenterGreedy from the task centres won 2 and lost 4.
+      :data:`MEDOIDS_MAX_CANDIDATES` candidates: with each selection seed planned on its own it beats random in
+      4 of 12 cells (transfer at 1-5%, the probe at 5%) and loses 3 (coverage at 1-5%), where KCenterGreedy from
+      the task centres won 2 and lost 4 (that row is from the run before the per-seed plans, not rerun).
 
     Everywhere else it is ``kcenter`` (KCenterGreedy): token budgets and ``sharded`` mode need its
     prefix-consistent ranking, and ``--task``/``--target`` runs were not measured.
