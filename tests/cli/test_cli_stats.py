@@ -85,7 +85,7 @@ def test_bad_map_option_exits_2() -> None:
 
 @pytest.mark.usefixtures("shared_data")
 def test_shared_corpora_counts_match_their_readme(shared_data: Path) -> None:
-    result = run("stats", str(shared_data), "--skip-invalid", "--json", "--no-tokens")  # counts, not tokens: 9 s, not 70
+    result = run("stats", str(shared_data), "--skip-invalid", "--json", "--no-tokens")  # counts only: 9 s, not 70
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     files = {Path(f["path"]).relative_to(shared_data).as_posix(): f for f in data["files"]}
