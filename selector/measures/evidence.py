@@ -147,15 +147,28 @@ def random_draws(
         if groups is None or quotas is None:
             draws.append(np.sort(order[:size]))
             continue
-        g = np.asarray(groups)[order]
+        draws.append(_quota_prefix(order, np.asarray(groups), np.asarray(quotas, dtype=np.int64), size))
+    return draws
+
+
+def _quota_prefix(order: np.ndarray, groups: np.ndarray, quotas: np.ndarray, size: int) -> np.ndarray:
+    """The first ``size`` rows of ``order`` (a draw order) that fit their group's quota (at most ``quotas[g]``
+    rows of group ``g``, the first in draw order), sorted. A row's rank in its group depends only on the rows
+    before it, so a prefix of the order holding ``size`` such rows decides the draw: the prefix grows (doubling,
+    from ``4 * size``) until it does or is the whole order, and the rest of the order is never sorted."""
+    length = min(len(order), max(4 * size, 1))
+    while True:
+        head = order[:length]
+        g = groups[head]
         by_group = np.argsort(g, kind="stable")  # each group's members in draw order
         sorted_g = g[by_group]
         rank = np.empty(len(g), dtype=np.int64)
         rank[by_group] = np.arange(len(g)) - np.searchsorted(sorted_g, sorted_g, side="left")
-        keep = rank < np.asarray(quotas, dtype=np.int64)[g]  # the first `quota` of each group, in draw order
-        keep &= np.cumsum(keep) <= size
-        draws.append(np.sort(order[keep]))
-    return draws
+        keep = rank < quotas[g]  # the first `quota` of each group, in draw order
+        if length == len(order) or int(keep.sum()) >= size:
+            keep &= np.cumsum(keep) <= size
+            return np.sort(head[keep])
+        length = min(len(order), 2 * length)
 
 
 def render_evidence(section: dict[str, Any] | None) -> list[str]:
