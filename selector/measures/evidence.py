@@ -61,8 +61,12 @@ def versus_random_proxies(
     rng = np.random.default_rng(seed)
     n = len(pool)
     rows = np.arange(n) if n <= MAX_POOL_ROWS else np.sort(rng.choice(n, MAX_POOL_ROWS, replace=False))
+    # Every row any selection needs, its prompt read once (a prompt of a record not held is parsed from its file).
+    needed = np.unique(np.concatenate([rows, np.asarray(picks, dtype=np.int64), *random_picks]).astype(np.int64))
+    prompts = [pool[i].prompt for i in needed.tolist()]
+    at_rows = np.searchsorted(needed, rows)
     try:
-        vec = tfidf_space([pool[i].prompt for i in rows])  # fitted on the measured rows: the cost stays bounded
+        vec = tfidf_space([prompts[j] for j in at_rows.tolist()])  # fitted on the measured rows: bounded cost
     except ValueError as exc:  # scikit-learn's "empty vocabulary" / "After pruning, no terms remain"
         reason = (
             f"the TF-IDF space is empty: no word of two or more letters occurs in two of the {len(rows):,} "
@@ -70,10 +74,9 @@ def versus_random_proxies(
         )
         log.warning("versus random: skipped; %s", reason)
         return {"space": SPACE, "skipped": reason}
-    # Every row any selection needs, transformed once; each selection then indexes the sparse matrix.
-    needed = np.unique(np.concatenate([rows, np.asarray(picks, dtype=np.int64), *random_picks]).astype(np.int64))
-    needed_X = vec.transform([pool[i].prompt for i in needed])
-    pool_X = needed_X[np.searchsorted(needed, rows)]
+    needed_X = vec.transform(prompts)  # transformed once; each selection then indexes the sparse matrix
+    del prompts
+    pool_X = needed_X[at_rows]
     group_arr = np.asarray(groups, dtype=object).astype(str)
 
     def measure(sel: np.ndarray) -> dict[str, float]:
