@@ -12,7 +12,9 @@ Writes what it needs under ``--data`` (kept between runs, made once per size):
 
 Then, per size, it runs ``selector select --embeddings ... --budget B`` in a child process, once with the
 baseline's source tree (``--baseline REF``, default ``main``: its ``selector/`` exported with ``git archive``) and
-once with this checkout's, and prints the manifest's seconds per stage, the wall time, the child's peak RSS
+once with this checkout's, and prints the seconds per stage (the line the run logs last, ``write`` included; the
+manifest's ``seconds`` for a tree that does not log it, whose write then reads 0), the seconds outside the stages
+(wall minus total: imports, process start and exit), the wall time, the child's peak RSS
 (``os.wait4``), its CPU seconds (user + system: on a machine shared with other work they move less than the
 wall time) and whether this checkout chose the baseline's ids (same order, same set, or how many differ).
 Results: ``benchmarks/results/bench_scale.{md,json}`` (``--suite`` names other files, e.g. for a sharded run).
@@ -159,9 +161,10 @@ def run_select(checkout: Path, folder: Path, emb: str, budget: int, sets: list[s
     if proc.returncode != 0:
         raise SystemExit(f"selector select failed ({proc.returncode}):\n{err.decode(errors='replace')[-3000:]}")
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    seconds = logged_seconds(err.decode(errors="replace")) or manifest["seconds"]
     picks = [json.loads(line)["id"] for line in (out / "selection.jsonl").read_text(encoding="utf-8").splitlines()]
     return {
-        "seconds": manifest["seconds"],
+        "seconds": seconds,
         "wall": round(wall, 1),
         "cpu": round(usage.ru_utime + usage.ru_stime, 1),  # the child's CPU seconds: steadier than wall on a busy box
         "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),  # ru_maxrss is in KiB on Linux
@@ -170,6 +173,20 @@ def run_select(checkout: Path, folder: Path, emb: str, budget: int, sets: list[s
         "coreset": manifest.get("coreset", {}),
         "picks": picks,
     }
+
+
+SECONDS_LOG = "seconds per stage: "
+"""The prefix of the line ``run_stages`` logs last (:data:`selector.pipeline.stages.base.SECONDS_LOG`)."""
+
+
+def logged_seconds(stderr: str) -> dict | None:
+    """The stage seconds the run logged last, ``write`` included (the manifest, written during ``write``, cannot
+    hold its own writing time); ``None`` for a tree that does not log them (the write column then reads 0)."""
+    for line in reversed(stderr.splitlines()):
+        at = line.find(SECONDS_LOG)
+        if at >= 0:
+            return json.loads(line[at + len(SECONDS_LOG) :])
+    return None
 
 
 def _yaml(sets: list[str]) -> str:
@@ -231,8 +248,9 @@ def row_of(n: int, tree: str, res: dict, same: str) -> list:
     sec = res["seconds"]
     strategy = res["coreset"].get("strategy", "?")
     cells = [round(float(sec.get(s, 0.0)), 1) for s in STAGES]
-    wall, cpu = res["wall"], res.get("cpu")
-    return [n, tree, *cells, round(float(sec["total"]), 1), wall, cpu, res["peak_rss_gb"], strategy, same]
+    wall, cpu, total = res["wall"], res.get("cpu"), float(sec["total"])
+    outside = round(wall - total, 1)  # imports, config and request building, process start and exit
+    return [n, tree, *cells, round(total, 1), outside, wall, cpu, res["peak_rss_gb"], strategy, same]
 
 
 def main() -> None:
@@ -253,7 +271,8 @@ def main() -> None:
     trees = [("this checkout", ROOT)]
     if args.baseline:
         trees.insert(0, (f"baseline ({args.baseline})", export_tree(args.baseline)))
-    cols = ["records", "tree", *STAGES, "total s", "wall s", "CPU s", "peak RSS GB", "strategy", "picks vs baseline"]
+    cols = ["records", "tree", *STAGES, "total s", "outside s", "wall s", "CPU s", "peak RSS GB", "strategy"]
+    cols.append("picks vs baseline")
     table = harness.Table(cols)
     notes = [f"selector select --embeddings {emb} --budget {args.budget} {' '.join(args.sets)}".rstrip()]
     for n in args.sizes:

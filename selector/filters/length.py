@@ -33,6 +33,17 @@ def _has_answer(sample: Sample) -> bool:
     return any(m.role == "assistant" for m in sample.messages)
 
 
+def response_chars(sample: Sample) -> int | None:
+    """``len(sample.response)`` without building the response (its assistant turns joined by blank lines), or
+    ``None`` when the sample has no assistant turn: one pass over the turns, for the per-record hot path."""
+    total = turns = 0
+    for m in sample.messages:
+        if m.role == "assistant":
+            total += len(m.content)
+            turns += 1
+    return total + 2 * (turns - 1) if turns else None
+
+
 @rule("empty", order=10, text="The prompt or the answer is blank.")
 class EmptyFilter(Filter):
     """Drops samples with a blank prompt, or with assistant turns that are all blank (``empty``)."""
@@ -42,11 +53,16 @@ class EmptyFilter(Filter):
         return cls() if config.empty else None
 
     def check(self, sample: Sample) -> str | None:
-        if not any(m.content.strip() for m in sample.messages if m.role == "user"):
-            return "empty"
-        if _has_answer(sample) and not any(m.content.strip() for m in sample.messages if m.role == "assistant"):
-            return "empty"
-        return None
+        # One pass over the turns; a text is blank when it is empty or all white space (what strip() would empty).
+        prompt = answers = answered = False
+        for m in sample.messages:
+            role, text = m.role, m.content
+            if role == "user":
+                prompt = prompt or (bool(text) and not text.isspace())
+            elif role == "assistant":
+                answers = True
+                answered = answered or (bool(text) and not text.isspace())
+        return "empty" if not prompt or (answers and not answered) else None
 
 
 def check_bounds(lo: int | None, hi: int | None, what: str) -> None:
@@ -77,9 +93,9 @@ class LengthFilter(Filter):
         self.max_chars = max_chars
 
     def check(self, sample: Sample) -> str | None:
-        if not _has_answer(sample):
+        n = response_chars(sample)
+        if n is None:
             return None
-        n = len(sample.response)
         if self.min_chars is not None and n < self.min_chars:
             return "too_short"
         if self.max_chars is not None and n > self.max_chars:

@@ -61,8 +61,12 @@ def versus_random_proxies(
     rng = np.random.default_rng(seed)
     n = len(pool)
     rows = np.arange(n) if n <= MAX_POOL_ROWS else np.sort(rng.choice(n, MAX_POOL_ROWS, replace=False))
+    # Every row any selection needs, its prompt read once (a prompt of a record not held is parsed from its file).
+    needed = np.unique(np.concatenate([rows, np.asarray(picks, dtype=np.int64), *random_picks]).astype(np.int64))
+    prompts = [pool[i].prompt for i in needed.tolist()]
+    at_rows = np.searchsorted(needed, rows)
     try:
-        vec = tfidf_space([pool[i].prompt for i in rows])  # fitted on the measured rows: the cost stays bounded
+        vec = tfidf_space([prompts[j] for j in at_rows.tolist()])  # fitted on the measured rows: bounded cost
     except ValueError as exc:  # scikit-learn's "empty vocabulary" / "After pruning, no terms remain"
         reason = (
             f"the TF-IDF space is empty: no word of two or more letters occurs in two of the {len(rows):,} "
@@ -70,10 +74,9 @@ def versus_random_proxies(
         )
         log.warning("versus random: skipped; %s", reason)
         return {"space": SPACE, "skipped": reason}
-    # Every row any selection needs, transformed once; each selection then indexes the sparse matrix.
-    needed = np.unique(np.concatenate([rows, np.asarray(picks, dtype=np.int64), *random_picks]).astype(np.int64))
-    needed_X = vec.transform([pool[i].prompt for i in needed])
-    pool_X = needed_X[np.searchsorted(needed, rows)]
+    needed_X = vec.transform(prompts)  # transformed once; each selection then indexes the sparse matrix
+    del prompts
+    pool_X = needed_X[at_rows]
     group_arr = np.asarray(groups, dtype=object).astype(str)
 
     def measure(sel: np.ndarray) -> dict[str, float]:
@@ -147,15 +150,28 @@ def random_draws(
         if groups is None or quotas is None:
             draws.append(np.sort(order[:size]))
             continue
-        g = np.asarray(groups)[order]
+        draws.append(_quota_prefix(order, np.asarray(groups), np.asarray(quotas, dtype=np.int64), size))
+    return draws
+
+
+def _quota_prefix(order: np.ndarray, groups: np.ndarray, quotas: np.ndarray, size: int) -> np.ndarray:
+    """The first ``size`` rows of ``order`` (a draw order) that fit their group's quota (at most ``quotas[g]``
+    rows of group ``g``, the first in draw order), sorted. A row's rank in its group depends only on the rows
+    before it, so a prefix of the order holding ``size`` such rows decides the draw: the prefix grows (doubling,
+    from ``4 * size``) until it does or is the whole order, and the rest of the order is never sorted."""
+    length = min(len(order), max(4 * size, 1))
+    while True:
+        head = order[:length]
+        g = groups[head]
         by_group = np.argsort(g, kind="stable")  # each group's members in draw order
         sorted_g = g[by_group]
         rank = np.empty(len(g), dtype=np.int64)
         rank[by_group] = np.arange(len(g)) - np.searchsorted(sorted_g, sorted_g, side="left")
-        keep = rank < np.asarray(quotas, dtype=np.int64)[g]  # the first `quota` of each group, in draw order
-        keep &= np.cumsum(keep) <= size
-        draws.append(np.sort(order[keep]))
-    return draws
+        keep = rank < quotas[g]  # the first `quota` of each group, in draw order
+        if length == len(order) or int(keep.sum()) >= size:
+            keep &= np.cumsum(keep) <= size
+            return np.sort(head[keep])
+        length = min(len(order), 2 * length)
 
 
 def render_evidence(section: dict[str, Any] | None) -> list[str]:

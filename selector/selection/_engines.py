@@ -32,13 +32,20 @@ class CpuUpdater:
         size = min(chunk, X.shape[0])
         self.dot = np.empty(size, dtype=np.float32)
         self.base = np.empty(size, dtype=np.float32)
+        # float16 rows (unit vectors kept at half the size) are widened a chunk at a time: float32 math throughout
+        self.wide = np.empty((size, X.shape[1]), dtype=np.float32) if X.dtype == np.float16 else None
 
     def __call__(self, c: np.ndarray, nc: float, s: int, e: int) -> None:
         nc32 = np.float32(nc)
+        c = np.asarray(c, dtype=np.float32)
         for cs in range(s, e, self.chunk):
             ce = min(e, cs + self.chunk)
             dot, base = self.dot[: ce - cs], self.base[: ce - cs]
-            np.matmul(self.X[cs:ce], c, out=dot)
+            rows = self.X[cs:ce]
+            if self.wide is not None:
+                rows = self.wide[: ce - cs]
+                np.copyto(rows, self.X[cs:ce])
+            np.matmul(rows, c, out=dot)
             np.add(self.sqn[cs:ce], nc32, out=base)
             dot *= np.float32(-2.0)
             dot += base
@@ -262,7 +269,9 @@ class PicksOnlyEngine:
 
     def disable(self, idx: np.ndarray) -> None:
         idx = np.asarray(idx, dtype=np.int64)
-        idx = np.unique(idx[self.open[idx]])
+        idx = idx[self.open[idx]]
+        if len(idx) > 1 and not bool(np.all(idx[1:] > idx[:-1])):  # a row twice would be counted twice
+            idx = np.unique(idx)  # (the callers' rows are mostly ascending already: a group's members)
         self.open[idx] = False
         np.subtract.at(self.counts, idx // self.BLOCK, 1)
 

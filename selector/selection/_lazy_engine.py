@@ -124,7 +124,7 @@ class LazyEngine:
             self.eager_from = t
         self._append(i)
         if t == 1 or self.eager_from is not None:  # every row against the new pick, in one pass
-            self.updater(self.X[i], float(self.sqn[i]), 0, n)
+            self.updater(self.P[t - 1], float(self.sqn[i]), 0, n)  # row i, as float32
             self.stamp[:] = t
             self.distances += n
         self.ub[i] = 0.0
@@ -169,7 +169,7 @@ class LazyEngine:
         """``part`` (rows sorted by stamp) against the picks from its oldest stamp to ``t``, in one product."""
         s0 = int(self.stamp[part[0]])
         cols = np.asarray(self.picks[s0:t], dtype=np.int64)
-        d2 = self.X[part] @ self.P[s0:t].T
+        d2 = np.asarray(self.X[part], dtype=np.float32) @ self.P[s0:t].T  # float16 rows widened, as gathered
         d2 *= np.float32(-2.0)
         d2 += self.sqn[part, None] + self.sqn[None, cols]
         np.maximum(d2, np.float32(0.0), out=d2)

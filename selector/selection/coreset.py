@@ -43,6 +43,7 @@ from selector.selection._greedy import check_inputs, greedy_loop
 from selector.selection._half_engine import HalfEngine
 from selector.selection._lazy_engine import LazyEngine
 from selector.selection._random import random_selection
+from selector.selection._rows import widened
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +157,10 @@ class KCenterGreedy:
                 X, eligible, self.chunk_size, device
             )
         else:
-            X = np.ascontiguousarray(X, dtype=np.float32)  # the CPU engines' math is float32 (float16 is widened)
+            # The CPU engines' math is float32. The lazy engine keeps float16 rows as they are and widens the few it
+            # reads (the same picks as on the widened copy, at half its memory); the others take a float32 copy.
+            if not (X.dtype == np.float16 and not prune and use_lazy(self.lazy, device, n)):
+                X = np.ascontiguousarray(X, dtype=np.float32)
             engine = self._cpu_engine(X, eligible, prune, device)
         setup = time.perf_counter() - start
 
@@ -197,7 +201,7 @@ class KCenterGreedy:
     ) -> DenseEngine | PrunedEngine | LazyEngine:
         """The float32 engine for ``X``: pruned (``prune``), lazy (CPU, large inputs) or dense."""
         n = X.shape[0]
-        sqn = np.einsum("ij,ij->i", X, X, dtype=np.float32)
+        sqn = _squared_norms(X)
         if prune:
             clusters = self.clusters
             if clusters is None:
@@ -249,3 +253,11 @@ def kcenter_greedy(
 
 
 __all__ = ["CoresetResult", "KCenterGreedy", "kcenter_greedy", "random_selection"]
+
+
+def _squared_norms(X: np.ndarray) -> np.ndarray:
+    """``(n,)`` float32 squared norms of the rows; float16 rows widened block by block (no float32 copy of X)."""
+    if X.dtype != np.float16:
+        return np.einsum("ij,ij->i", X, X, dtype=np.float32)
+    parts = [np.einsum("ij,ij->i", b, b, dtype=np.float32) for b in widened(X)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)

@@ -28,6 +28,27 @@ def test_draws_respect_eligibility_quotas_and_seeds():
     assert not np.array_equal(draws[0], draws[1])
 
 
+def _draw_over_the_whole_order(eligible, groups, quotas, size, seed):
+    """The draw as defined: every eligible row ranked in its group over the whole permuted order."""
+    candidates = np.flatnonzero(eligible)
+    order = candidates[np.random.default_rng(seed + 1).permutation(len(candidates))]
+    g = groups[order]
+    rank = np.array([np.sum(g[:i] == g[i]) for i in range(len(g))])
+    keep = rank < np.asarray(quotas)[g]
+    keep &= np.cumsum(keep) <= size
+    return np.sort(order[keep])
+
+
+def test_draws_equal_the_whole_order_definition_when_quotas_push_the_picks_far_down_the_order():
+    rng = np.random.default_rng(7)
+    groups = rng.integers(0, 6, 3000)
+    eligible = rng.random(3000) < 0.9
+    # group 5 is rare in draw order terms only when its quota is large: the prefix must grow several times
+    for quotas, size in (([1, 1, 1, 1, 1, 400], 405), ([50, 0, 50, 0, 50, 50], 200), ([9, 9, 9, 9, 9, 9], 60)):
+        got = random_draws(eligible, groups, quotas, size, seed=3, count=1)[0]
+        assert np.array_equal(got, _draw_over_the_whole_order(eligible, groups, quotas, size, 3))
+
+
 def test_a_selection_that_spans_the_topics_covers_better_than_random():
     topics = ["apple pie recipe", "python list sort", "french verb tense", "planet orbit gravity"]
     pool = [_sample(i, f"{topics[i % 4]} question number {i}", f"s{i % 2}") for i in range(80)]

@@ -3,6 +3,9 @@ knows where each sample stands in the corpus (:mod:`selector.pipeline.pool`)."""
 
 from __future__ import annotations
 
+import json
+import logging
+
 import numpy as np
 import pytest
 
@@ -14,6 +17,7 @@ from selector.pipeline.context import RunContext
 from selector.pipeline.pool import Pool
 from selector.pipeline.request import Count, SelectRequest
 from selector.pipeline.stages import ClusterStage, PickStage, run_stages
+from selector.pipeline.stages.base import SECONDS_LOG
 from selector.pipeline.tokens import count_tokens
 from tests.conftest import DEMO
 
@@ -74,3 +78,17 @@ def test_indices_point_at_the_corpus_under_filters_and_semantic_dedup(tmp_path, 
     assert [res.corpus.samples[i].id for i in res.indices] == [s.id for s in res.samples]
     rejected = (tmp_path / "o" / "rejected.jsonl").read_text(encoding="utf-8")
     assert rejected.count('"semantic_duplicate"') == res.manifest["semantic_dedup"]["dropped"] > 0
+
+
+def test_the_stage_seconds_are_logged_last_with_every_stage_that_ran(caplog):
+    """The manifest is written inside ``write``, so it cannot hold that stage's seconds: the closing log line does
+    (what ``benchmarks/bench_scale.py`` reads)."""
+    request = SelectRequest(
+        inputs=(), config=load_run_config(None), budget=Count(2), read=ReadOptions(), progress=False
+    )
+    ctx = RunContext(request, request.config, pool=_pool())
+    with caplog.at_level(logging.INFO, logger="selector.pipeline.stages.base"):
+        run_stages([ClusterStage()], ctx)
+    line = [r.getMessage() for r in caplog.records if r.getMessage().startswith(SECONDS_LOG)][-1]
+    seconds = json.loads(line[len(SECONDS_LOG) :])
+    assert list(seconds) == ["cluster", "total"] and seconds["total"] == ctx.timer.as_dict()["total"]

@@ -290,3 +290,14 @@ def test_random_picks_without_distances_are_the_same_draws(n):
         exact = random_selection(X, 120, seed=3, device="cpu", **kw)
         fast = random_selection(X, 120, seed=3, device="cpu", distances=False, **kw)
         assert fast.indices.tolist() == exact.indices.tolist()
+
+
+def test_the_picks_only_engine_counts_a_row_closed_once_whatever_order_or_repeats_it_comes_in():
+    from selector.selection._engines import PicksOnlyEngine
+
+    engine = PicksOnlyEngine(10_000)
+    engine.disable(np.array([9000, 5, 5, 4097]))  # repeated and unsorted
+    engine.disable(np.array([1, 2, 3, 5]))  # ascending, one already closed
+    engine.disable(np.arange(4096, 4200))  # ascending, one already closed
+    assert int(engine.counts.sum()) == int(engine.open.sum()) == 10_000 - 3 - 3 - 103
+    assert engine.counts.tolist() == [4096 - 4, 4096 - 104, 10_000 - 8192 - 1]

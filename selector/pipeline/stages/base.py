@@ -10,11 +10,19 @@ with an attribute error deep inside. ``select``, ``dedup`` and ``evaluate`` are 
 
 from __future__ import annotations
 
+import json
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from selector.pipeline.context import RunContext
+
+log = logging.getLogger(__name__)
+
+SECONDS_LOG = "seconds per stage: "
+"""Prefix of the INFO line :func:`run_stages` logs at the end: the stage seconds as JSON, the stages that ran
+after the manifest was written (``write``) included, which the manifest's own ``seconds`` cannot hold."""
 
 
 class Stage(Protocol):
@@ -60,6 +68,7 @@ def run_stages(stages: Sequence[Stage], ctx: RunContext, *, sections: bool = Tru
         if sections:
             ctx.manifest.add(stage.section(ctx))
     ctx.manifest.add({"seconds": ctx.timer.as_dict()})
+    log.info("%s%s", SECONDS_LOG, json.dumps(ctx.timer.as_dict()))
     return ctx
 
 

@@ -14,6 +14,7 @@ from selector.embedding.cache import HASH_DTYPE, text_hash
 from selector.embedding.templates import TEMPLATES, check_template
 from selector.errors import SelectorError
 from selector.filters import FilterRun, apply_filters, filter_pipeline
+from selector.filters.length import response_chars
 from selector.formats.export import check_exportable
 from selector.pipeline.arguments import check_task, top_reasons
 from selector.pipeline.context import RunContext
@@ -38,7 +39,7 @@ class TextFacts:
         self._render = TEMPLATES[check_template(template)] if template is not None else None
 
     def __call__(self, i: int, sample: Sample) -> None:
-        self._lengths.append(len(sample.response))
+        self._lengths.append(response_chars(sample) or 0)  # len(sample.response), without joining the turns
         if self._render is not None:
             self._hashes += text_hash(self._render(sample))
 
