@@ -14,6 +14,7 @@ have materialised every vector fails loudly instead of using the driver's memory
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,16 +92,22 @@ class VectorFile:
 
 
 WINDOW = 8192
-"""Rows of the file read at a time by :class:`FileRows` (12 MB of float32 at 384-d)."""
+"""Most consecutive rows of the file read at a time by :class:`FileRows` (12 MB of float32 at 384-d)."""
+
+GAP_BYTES = 4096
+"""Wanted rows this close (the bytes between them) are read in one span; farther ones by reads of their own."""
 
 
 class FileRows:
     """The ``(n, d)`` array of a ``.npy`` file as far as :func:`~selector.embedding.precomputed.unit_rows` needs
-    it (``dtype``, ``shape``, ``rows[idx]``), read by plain reads of at most :data:`WINDOW` consecutive rows.
+    it (``dtype``, ``shape``, ``rows[idx]``), read by plain reads of spans of consecutive rows.
 
-    Rows in any order and any density cost one buffer of :data:`WINDOW` rows beside the result: a memory map
-    indexed by scattered rows (a K-Means sample, a shard of clusters) would leave every page it touched counted
-    in the process's resident memory until it is closed.
+    A span holds wanted rows at most :data:`GAP_BYTES` apart and at most :data:`WINDOW` rows, and every span is
+    read into one buffer as long as the longest: the rows read are those wanted and the few between them, and the
+    memory beside the result is one span. A memory map indexed by scattered rows (a K-Means sample, a shard of
+    clusters) would leave every page it touched counted in the process's resident memory until it is closed, and
+    reading whole windows around a sparse sample would read the whole file (the K-Means sample of 256,000 rows at
+    100M is one row in 400).
     """
 
     def __init__(self, path: Path) -> None:
@@ -119,17 +126,31 @@ class FileRows:
         order = np.argsort(idx, kind="stable")
         wanted = idx[order]
         out = np.empty((len(idx), d), dtype=self.dtype)
-        with open(self.path, "rb") as f:
-            i = 0
-            while i < len(wanted):
-                lo = int(wanted[i])
-                j = int(np.searchsorted(wanted, lo + WINDOW))
-                hi = int(wanted[j - 1]) + 1
+        spans = self.spans(wanted)
+        buf = np.empty(max((hi - lo for _, _, lo, hi in spans), default=0) * d, dtype=self.dtype)
+        with open(self.path, "rb", buffering=0) as f:
+            for i, j, lo, hi in spans:
+                view = buf[: (hi - lo) * d]
                 f.seek(self.offset + lo * row_bytes)
-                span = np.fromfile(f, dtype=self.dtype, count=(hi - lo) * d).reshape(hi - lo, d)
-                out[order[i:j]] = span[wanted[i:j] - lo]
-                i = j
+                if f.readinto(memoryview(view).cast("B")) != view.nbytes:
+                    raise SelectorError(f"{self.path}: the file ends before row {hi - 1}; was it cut short?")
+                out[order[i:j]] = view.reshape(hi - lo, d)[wanted[i:j] - lo]
         return out
+
+    def spans(self, wanted: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """``(i, j, lo, hi)`` for each read of the ascending ``wanted`` rows: ``wanted[i:j]`` read as file rows
+        ``lo`` to ``hi`` (exclusive)."""
+        gap = max(1, GAP_BYTES // (self.shape[1] * self.dtype.itemsize))
+        cuts = [0, *(np.flatnonzero(np.diff(wanted) > gap) + 1).tolist(), len(wanted)]
+        spans = []
+        for s, e in itertools.pairwise(cuts):
+            i = s
+            while i < e:
+                lo = int(wanted[i])
+                j = int(np.searchsorted(wanted[:e], lo + WINDOW, side="left")) if e - i > 1 else e
+                spans.append((i, j, lo, int(wanted[j - 1]) + 1))
+                i = j
+        return spans
 
 
 def open_vectors(

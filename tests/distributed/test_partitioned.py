@@ -14,7 +14,7 @@ import pytest
 
 import selector
 from selector.distributed.ray_kmeans import partitions
-from selector.distributed.vectors import VectorFile
+from selector.distributed.vectors import GAP_BYTES, WINDOW, FileRows, VectorFile
 from selector.embedding.precomputed import unit_rows
 from selector.errors import SelectorError
 from selector.pipeline.context import RunContext
@@ -77,6 +77,18 @@ def test_a_vector_file_reads_rows_and_refuses_to_become_one_array(tmp_path) -> N
     assert half[scattered].dtype == np.float16 and half[scattered].tobytes() == expected.tobytes()
 
 
+def test_a_sparse_sample_reads_its_rows_not_the_windows_around_them(tmp_path) -> None:
+    X = np.random.default_rng(0).standard_normal((40000, 128)).astype(np.float32)  # 512 B a row
+    np.save(tmp_path / "v.npy", X)
+    fr = FileRows(tmp_path / "v.npy")
+    sample = np.sort(np.random.default_rng(1).choice(40000, 1600, replace=False))  # one row in 25, as K-Means's
+    spans = fr.spans(sample)
+    assert sum(hi - lo for *_, lo, hi in spans) < 1600 * (1 + GAP_BYTES // 512)  # not the 40,000 rows
+    assert fr[sample[::-1]].tobytes() == X[sample[::-1]].tobytes()
+    dense = fr.spans(np.arange(40000))  # a partition: spans of at most WINDOW rows
+    assert [hi - lo for *_, lo, hi in dense] == [WINDOW] * 4 + [40000 - 4 * WINDOW]
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float16"])
 def test_kmeans_on_the_workers_equals_kmeans_in_memory(local_cluster, tmp_path, dtype) -> None:
     from selector.distributed.ray_kmeans import kmeans_partitioned
@@ -134,11 +146,6 @@ def test_partitioned_select_writes_the_bytes_of_the_local_sharded_run(local_clus
         assert remote[key] == local[key], key
 
 
-@pytest.mark.xfail(
-    reason="open (issue 30): after merging main the cluster stage peaks at about the vectors' size on the driver "
-    "(10.1 of 10.2 MB at 20k x 128); not traced yet",
-    strict=False,
-)
 def test_from_embed_to_pick_the_driver_holds_no_array_of_the_vectors(local_cluster, tmp_path) -> None:
     data, vectors = _corpus(tmp_path, 20000, 128)
     config = _config(tmp_path, "ray")
