@@ -26,3 +26,11 @@ def widened(X: np.ndarray, rows: np.ndarray | None = None, block: int = BLOCK) -
     for s in range(0, n, block):
         part = X[s : s + block] if rows is None else X[rows[s : s + block]]
         yield part.astype(np.float32)
+
+
+def squared_norms(X: np.ndarray) -> np.ndarray:
+    """``(n,)`` float32 squared norms of the rows of ``X``; float16 rows widened block by block (no float32 copy)."""
+    if X.dtype != np.float16:
+        return np.einsum("ij,ij->i", X, X, dtype=np.float32)
+    parts = [np.einsum("ij,ij->i", b, b, dtype=np.float32) for b in widened(X)]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)

@@ -43,7 +43,7 @@ from selector.selection._greedy import check_inputs, greedy_loop
 from selector.selection._half_engine import HalfEngine
 from selector.selection._lazy_engine import LazyEngine
 from selector.selection._random import random_selection
-from selector.selection._rows import widened
+from selector.selection._rows import as_rows, squared_norms
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +159,8 @@ class KCenterGreedy:
         else:
             # The CPU engines' math is float32. The lazy engine keeps float16 rows as they are and widens the few it
             # reads (the same picks as on the widened copy, at half its memory); the others take a float32 copy.
-            if not (X.dtype == np.float16 and not prune and use_lazy(self.lazy, device, n)):
-                X = np.ascontiguousarray(X, dtype=np.float32)
+            lazy = not prune and use_lazy(self.lazy, device, n)
+            X = as_rows(X) if lazy else np.ascontiguousarray(X, dtype=np.float32)
             engine = self._cpu_engine(X, eligible, prune, device)
         setup = time.perf_counter() - start
 
@@ -201,7 +201,7 @@ class KCenterGreedy:
     ) -> DenseEngine | PrunedEngine | LazyEngine:
         """The float32 engine for ``X``: pruned (``prune``), lazy (CPU, large inputs) or dense."""
         n = X.shape[0]
-        sqn = _squared_norms(X)
+        sqn = squared_norms(X)
         if prune:
             clusters = self.clusters
             if clusters is None:
@@ -253,11 +253,3 @@ def kcenter_greedy(
 
 
 __all__ = ["CoresetResult", "KCenterGreedy", "kcenter_greedy", "random_selection"]
-
-
-def _squared_norms(X: np.ndarray) -> np.ndarray:
-    """``(n,)`` float32 squared norms of the rows; float16 rows widened block by block (no float32 copy of X)."""
-    if X.dtype != np.float16:
-        return np.einsum("ij,ij->i", X, X, dtype=np.float32)
-    parts = [np.einsum("ij,ij->i", b, b, dtype=np.float32) for b in widened(X)]
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
