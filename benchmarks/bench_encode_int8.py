@@ -19,6 +19,7 @@ same encoder), and the float32 export is read from ``_runner.graph``.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import tempfile
 from collections.abc import Callable
@@ -29,12 +30,18 @@ import numpy as np
 import torch
 
 from selector import Encoder, kcenter_greedy
-from selector.embedding.backends.onnx_runtime import INT8_DEFAULT, Int8Recipe, OnnxRunner, quantize_graph
+from selector.embedding.backends.onnx_runtime import (
+    INT8_DEFAULT,
+    Int8Recipe,
+    OnnxRunner,
+    fused_graph,
+    quantize_graph,
+)
 from selector.embedding.models import default_model_path
 
 FFN_OUT = r"layer\.\d+/output/dense/MatMul$"  # the feed-forward down-projection of every layer
 # name -> recipe. "old" is what quantize="int8" did before this sweep (ONNX Runtime's default op list).
-RECIPES: dict[str, Int8Recipe] = {
+RECIPES: dict[str, Int8Recipe | None] = {  # None: the fused float32 graph
     "old (all ops, per-channel)": Int8Recipe(op_types=()),
     "MatMul": Int8Recipe(),
     "MatMul, per-tensor": Int8Recipe(per_channel=False),
@@ -47,6 +54,9 @@ RECIPES: dict[str, Int8Recipe] = {
     "MatMul, FFN out of layers 3-5 fp32": Int8Recipe(exclude=r"layer\.[345]/output/dense/MatMul$"),
     "MatMul, layer 0 fp32": Int8Recipe(exclude=r"layer\.0/"),
     "MatMul, FFN out and layer 0 fp32": Int8Recipe(exclude=r"layer\.0/|" + FFN_OUT),
+    "fused, fp32 (no quantisation)": None,
+    "fused, MatMul, FFN out fp32": Int8Recipe(exclude=FFN_OUT, fuse=True),
+    "fused, MatMul + Attention, FFN out fp32": Int8Recipe(op_types=("MatMul", "Attention"), exclude=FFN_OUT, fuse=True),
 }
 ST = "sentence-transformers torch"
 OURS = "ours torch fp32"
@@ -66,6 +76,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip", default=None, help="'|'-separated recipe names to leave out")
+    ap.add_argument("--suite", default="bench_encode_int8", help="results file name under benchmarks/results/")
     ap.add_argument("--cache-dir", default=None, help="where the float32 export is kept (default: a temp folder)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -88,11 +99,16 @@ def main() -> None:
     ours = Encoder(**common, device="cpu")
     fp32 = Encoder(**common, backend="onnx", device="cpu")  # exports the float32 graph once
     source_graph = fp32._runner.graph
+    config = json.loads((default_model_path() / "config.json").read_text())
+    shape = {"heads": config["num_attention_heads"], "width": config["hidden_size"]}  # what fusing needs
     encoders: dict[str, Encoder] = {}
     for name, recipe in recipes.items():
         enc = Encoder(**common, backend="onnx", device="cpu")
         graph = tmp / f"int8-{len(encoders)}.onnx"
-        seconds, excluded = harness.timed(lambda r=recipe, g=graph: quantize_graph(source_graph, g, r))
+        if recipe is None:
+            (seconds, _), excluded = harness.timed(lambda g=graph: fused_graph(source_graph, g, **shape)), []
+        else:
+            seconds, excluded = harness.timed(lambda r=recipe, g=graph: quantize_graph(source_graph, g, r, **shape))
         enc._runner = OnnxRunner(graph, num_threads=args.threads)  # same encoder, this recipe's graph
         enc.quantize = "int8"
         encoders[name] = enc
@@ -135,7 +151,7 @@ def main() -> None:
             cells += ["-"] * (3 + len(budgets))
         table.add(name, *cells)
     print("\n" + notes[2])
-    harness.write_results("bench_encode_int8", {"int8 recipes": table}, notes=notes)
+    harness.write_results(args.suite, {"int8 recipes": table}, notes=notes)
 
 
 if __name__ == "__main__":

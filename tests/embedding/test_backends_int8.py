@@ -60,6 +60,21 @@ def test_recipe_quantises_the_matmuls_and_keeps_the_excluded_ones(fp32_graph: Pa
     assert not any("embeddings" in t.name and t.name.endswith("_quantized") for t in graph.initializer)
 
 
+def test_a_fused_recipe_quantises_the_fused_attention_and_leaves_no_intermediate_file(
+    fp32_graph: Path, tmp_path: Path
+) -> None:
+    layers = (op_counts(fp32_graph)["LayerNormalization"] - 1) // 2
+    target = tmp_path / "fused.onnx"
+    recipe = Int8Recipe(op_types=("MatMul", "Attention"), exclude=r"layer\.\d+/output/dense/MatMul$", fuse=True)
+    excluded = quantize_graph(fp32_graph, target, recipe, heads=2, width=32)  # tests/tiny_model.py
+    counts = op_counts(target)
+    assert counts.get("QAttention", 0) == layers  # one fused attention a layer, its Q/K/V projection in int8
+    assert counts.get("MatMulInteger", 0) == 2 * layers  # attention out and FFN in, per layer
+    assert len(excluded) == layers  # FFN out stays float32
+    assert [p.name for p in tmp_path.iterdir()] == ["fused.onnx"]
+    assert "fuse" not in INT8_DEFAULT.fields() and recipe.fields()["fuse"] is True  # old keys stay as they were
+
+
 def test_int8_caches_are_keyed_by_the_recipe(tiny: Path, tmp_path: Path) -> None:
     pytest.importorskip("onnxruntime", reason="the onnx backend needs onnxruntime (pip install 'selector[onnx]')")
     import onnxruntime

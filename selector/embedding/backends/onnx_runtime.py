@@ -99,6 +99,10 @@ class Int8Recipe:
     - ``exclude``: a regular expression over node names whose matches stay float32 (``""``: none); for example
       ``r"layer\\.\\d+/output/dense/MatMul$"`` keeps every feed-forward down-projection (its GELU inputs carry the
       outliers). Only nodes of the quantised types are listed.
+    - ``fuse``: first run ONNX Runtime's transformer optimiser (BERT fusions: one ``Attention`` node per layer,
+      ``SkipLayerNormalization``, ``BiasGelu``), then quantise; with ``"Attention"`` in ``op_types`` the fused
+      attention's Q/K/V projection is quantised too (``QAttention``). Part of the key only when on, so graphs of
+      the recipes without it keep their key.
 
     :data:`INT8_DEFAULT` is the measured best trade-off (``benchmarks/bench_encode_int8.py``); every field is part
     of the cached graph's key, so a graph quantised with other settings is never reused for these.
@@ -109,29 +113,40 @@ class Int8Recipe:
     reduce_range: bool = False
     weight_type: str = "QInt8"
     exclude: str = ""
+    fuse: bool = False
 
     def fields(self) -> dict[str, Any]:
-        """The recipe as JSON-ready key fields."""
+        """The recipe as JSON-ready key fields (``fuse`` only when on)."""
         out = asdict(self)
         out["op_types"] = list(self.op_types)
+        if not self.fuse:
+            del out["fuse"]
         return out
 
 
 INT8_DEFAULT = Int8Recipe(exclude=r"layer\.\d+/output/dense/MatMul$")
 """Every weight MatMul in int8 except the feed-forward down-projections (BERT-style names; a model whose nodes are
-named otherwise gets every MatMul in int8). On MiniLM, 2,000 real texts: min cosine 0.990 and mean 0.996 to
-float32 at 3.5x our torch path, where every MatMul in int8 gives 0.971 / 0.991 at 4.0x (README)."""
+named otherwise gets every MatMul in int8). On MiniLM (``docs/benchmarks.md``, section 3.3): min cosine 0.977-0.990
+and mean 0.994-0.996 to float32; 1.4-1.7x our torch path and 2.4-2.7x sentence-transformers on this project's
+2-core AVX2 machine (no VNNI) when it is lightly loaded. Every MatMul in int8 is slightly faster and less exact."""
 
 
-def quantize_graph(source: Path, target: Path, recipe: Int8Recipe = INT8_DEFAULT) -> list[str]:
+def quantize_graph(
+    source: Path, target: Path, recipe: Int8Recipe = INT8_DEFAULT, *, heads: int = 0, width: int = 0
+) -> list[str]:
     """Dynamic int8 quantisation of the ONNX graph ``source`` into ``target`` following ``recipe``; returns the
-    names of the nodes left in float32 by ``recipe.exclude``."""
+    names of the nodes left in float32 by ``recipe.exclude``. A ``fuse`` recipe needs the model's attention
+    ``heads`` and hidden ``width`` (the optimiser cannot read them off this export's graph)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     if recipe.weight_type not in ("QInt8", "QUInt8"):
         raise ValueError(f"weight_type must be QInt8 or QUInt8, got {recipe.weight_type!r}")
     excluded: list[str] = []
+    extra: dict[str, Any] = {}
+    if recipe.fuse:
+        source = fused_graph(source, target.with_name(target.stem + ".fused.onnx"), heads=heads, width=width)
+        extra = {"DefaultTensorType": onnx.TensorProto.FLOAT}  # the fused nodes' domain has no type inference
     if recipe.exclude:
         pattern = re.compile(recipe.exclude)
         graph = onnx.load(str(source), load_external_data=False).graph
@@ -147,8 +162,23 @@ def quantize_graph(source: Path, target: Path, recipe: Int8Recipe = INT8_DEFAULT
             reduce_range=recipe.reduce_range,
             weight_type=getattr(QuantType, recipe.weight_type),
             nodes_to_exclude=excluded,
+            extra_options=extra,
         )
+    if recipe.fuse:
+        source.unlink()
     return excluded
+
+
+def fused_graph(source: Path, target: Path, *, heads: int, width: int) -> Path:
+    """Write ``source`` after ONNX Runtime's BERT fusions to ``target``, for a model of ``heads`` attention heads
+    and hidden size ``width`` (without them the attention of this export is not fused)."""
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    if heads <= 0 or width <= 0:
+        raise ValueError(f"fusing needs the model's heads= and width= (got {heads} and {width})")
+    model = optimize_model(str(source), model_type="bert", num_heads=heads, hidden_size=width, opt_level=1)
+    model.save_model_to_file(str(target))
+    return target
 
 
 def graph_path(
@@ -177,11 +207,22 @@ def graph_path(
 
     q_fields = {**fields, "quantize": quantize, "onnxruntime": onnxruntime.__version__, **INT8_DEFAULT.fields()}
     folder, built = get_or_build(
-        cache_dir, f"onnx-{quantize}", q_fields, lambda d: quantize_graph(fp32 / GRAPH, d / GRAPH, INT8_DEFAULT)
+        cache_dir,
+        f"onnx-{quantize}",
+        q_fields,
+        lambda d: quantize_graph(fp32 / GRAPH, d / GRAPH, INT8_DEFAULT, **_shape(model_config)),
     )
     if built:
         log.info("quantised %s's ONNX graph to %s (%s)", ref.name, quantize, folder)
     return folder / GRAPH
+
+
+def _shape(model_config: PretrainedConfig) -> dict[str, int]:
+    """The attention heads and hidden width a ``fuse`` recipe needs (0 when the config has none)."""
+    return {
+        "heads": int(getattr(model_config, "num_attention_heads", 0) or 0),
+        "width": int(getattr(model_config, "hidden_size", 0) or 0),
+    }
 
 
 def cpu_count() -> int:
