@@ -85,19 +85,23 @@ def take(run: FilterRun, verdicts: Verdicts, samples: list[Sample]) -> None:
     deciding exact duplicates against every sample kept before them."""
     tally, at = run.tally, run.done
     dup = next((f for f in run.pipeline.filters if isinstance(f, DuplicateFilter)), None)
-    keys, k = verdicts.keys, 0
+    raw = verdicts.keys
+    keys = iter([raw[k : k + KEY_BYTES] for k in range(0, len(raw), KEY_BYTES)])
     details = verdicts.details
+    kept: list[Sample] = []
+    kept_at: list[int] = []
     for i, (sample, reason) in enumerate(zip(samples, verdicts.reasons, strict=True)):
-        if reason is not None:
-            tally.drop(at + i, sample, reason, details.get(i))
-            continue
-        if dup is not None:
-            first = dup.first_kept(keys[k : k + KEY_BYTES], sample.id)
-            k += KEY_BYTES
-            if first is not None:
-                tally.drop(at + i, sample, "duplicate", {"duplicate_of": first, "similarity": 1.0})
+        if reason is None:
+            first = dup.first_kept(next(keys), sample.id) if dup is not None else None
+            if first is None:
+                kept.append(sample)
+                kept_at.append(at + i)
                 continue
-        tally.keep(at + i, sample)
+            reason, extra = "duplicate", {"duplicate_of": first, "similarity": 1.0}
+        else:
+            extra = details.get(i)
+        tally.drop(at + i, sample, reason, extra)
+    tally.keep_many(kept_at, kept)
     run.done += len(samples)
     rules = [f for f in run.pipeline.filters if not isinstance(f, DuplicateFilter)]
     for f, counts in zip(rules, verdicts.counts, strict=True):

@@ -170,7 +170,13 @@ def _read_one(index: int) -> Columns | None:
 
 def one_thread_each() -> None:
     """Pool initializer: a worker forked from a process that ran torch, faiss or a BLAS inherits thread pools
-    sized for the whole machine; parsing needs none of them, so each worker keeps one thread of each."""
+    sized for the whole machine; parsing needs none of them, so each worker keeps one thread of each. It also
+    leaves SIGINT to the driver (which stops the pool) and dies quietly on the pool's SIGTERM, instead of the
+    run's own handlers (:mod:`selector.signals`)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if "torch" in sys.modules:
         sys.modules["torch"].set_num_threads(1)
     if "faiss" in sys.modules:
