@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from selector.io.corpus import Corpus
+from selector.io.partition import PartitionRunner
 from selector.sample import Sample
 
 
@@ -35,9 +36,13 @@ class ReadOptions:
     read_workers: int | None = None
 
     def read(
-        self, inputs: Sequence[str | os.PathLike[str]], *, visit: Callable[[Sample], None] | None = None
+        self,
+        inputs: Sequence[str | os.PathLike[str]],
+        *,
+        visit: Callable[[Sample], None] | None = None,
+        runner: PartitionRunner | None = None,
     ) -> Corpus:
-        """:func:`~selector.io.read_corpus` of ``inputs`` with these options (``visit``: see there)."""
+        """:func:`~selector.io.read_corpus` of ``inputs`` with these options (``visit``, ``runner``: see there)."""
         from selector.io.reader import read_corpus
 
         return read_corpus(
@@ -49,6 +54,7 @@ class ReadOptions:
             max_gzip_ratio=self.max_gzip_ratio,
             visit=visit,
             workers=self.read_workers,
+            runner=runner,
         )
 
     def as_dict(self) -> dict[str, Any]:

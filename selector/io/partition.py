@@ -33,7 +33,15 @@ from selector.sample import Sample
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PartitionVisit", "PartitionWorker", "available_cpus", "read_workers"]
+__all__ = [
+    "Columns",
+    "PartitionRunner",
+    "PartitionVisit",
+    "PartitionWorker",
+    "available_cpus",
+    "read_partition",
+    "read_workers",
+]
 
 
 class PartitionWorker(ABC):
@@ -133,12 +141,19 @@ _JOB: tuple[list[Input], Any, PartitionVisit | None] | None = None  # set before
 
 
 def _read_one(index: int) -> Columns | None:
-    """In a worker: partition ``index`` as columns, or ``None`` for the driver to read it the one-process way."""
-    from selector.io.reader import _build  # the one-process reader's sample builder
-
+    """In a forked worker: partition ``index`` of the job the driver set before forking."""
     assert _JOB is not None  # set by the driver before forking
     inputs, how, visit = _JOB
-    item = inputs[index]
+    return read_partition(inputs[index], how, visit)
+
+
+def read_partition(item: Input, how: Any, visit: PartitionVisit | None) -> Columns | None:
+    """One partition (``item``, read with the reader's options ``how``) as columns, ``visit``'s worker shown each
+    sample; ``None`` for the driver to read it the one-process way (a container whose samples hold their records,
+    or any error: the driver then raises or skips exactly as one process does). Runs in a worker process (forked,
+    or a Ray task: :mod:`selector.distributed.ray_read`)."""
+    from selector.io.reader import _build  # the one-process reader's sample builder
+
     if item.kind != "file":
         return None
     try:
@@ -190,6 +205,11 @@ def _with_visit(how: Any, visit: Callable[[Sample], None] | None) -> Any:
     from dataclasses import replace
 
     return replace(how, visit=visit)
+
+
+#: Reads partitions somewhere else: ``runner(inputs, how, visit)`` yields each input's :class:`Columns` (or
+#: ``None``) in input order, each made by :func:`read_partition` (Ray tasks: :mod:`selector.distributed.ray_read`).
+PartitionRunner = Callable[[list[Input], Any, "PartitionVisit | None"], Iterator["Columns | None"]]
 
 
 def read_partitioned(inputs: list[Input], workers: int, how: Any, visit: PartitionVisit | None) -> Iterator[Any]:

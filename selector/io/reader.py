@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
 from selector.io.discover import Input, discover, stem, text_name
 from selector.io.ids import SampleIds, own_id
 from selector.io.loading import choose_format, load_input
-from selector.io.partition import PartitionVisit, merge_columns, read_partitioned, read_workers
+from selector.io.partition import PartitionRunner, PartitionVisit, merge_columns, read_partitioned, read_workers
 from selector.io.readers.gz import gzip_ratio
 from selector.sample import Sample
 
@@ -51,6 +51,7 @@ def read_corpus(
     max_gzip_ratio: float | None = None,
     visit: Callable[[Sample], None] | None = None,
     workers: int | None = 1,
+    runner: PartitionRunner | None = None,
 ) -> Corpus:
     """Read files, folders (recursively) and Hub dataset names into one :class:`Corpus`.
 
@@ -67,7 +68,8 @@ def read_corpus(
 
     ``workers`` > 1 (``None``: one per CPU) reads the input files in that many forked processes
     (:mod:`selector.io.partition`) when there are several files and ``visit`` is ``None`` or a
-    :class:`~selector.io.partition.PartitionVisit`; the corpus is the same as one process reads.
+    :class:`~selector.io.partition.PartitionVisit`; the corpus is the same as one process reads. ``runner`` reads
+    the partitions elsewhere instead (Ray tasks), whatever ``workers`` says.
     """
     mapping = dict(mapping or {})
     mapped = mapped_format(mapping) if set(mapping) - {"id"} else None
@@ -80,7 +82,8 @@ def read_corpus(
     gc.disable()  # millions of small objects, no cycles: the cyclic collector would only rescan them over and over
     try:
         reading = _Reading(mapped, source_field, task_field, id_key, skip_invalid, max_gzip_ratio, visit)
-        not_records = _read_all(inputs, corpus, ids, reading, _workers(workers, inputs, visit))
+        parts = _partitions(workers, inputs, reading, runner)
+        not_records = _read_all(inputs, corpus, ids, reading, parts)
     finally:
         if paused:
             gc.enable()
@@ -127,23 +130,31 @@ class _Reading:
     visit: Callable[[Sample], None] | None = None
 
 
-def _workers(workers: int | None, inputs: list[Input], visit: Callable[[Sample], None] | None) -> int:
-    """Worker processes for this read: 1 (one process) unless asked for, with several files and a ``visit`` that
-    can run by partition (or none)."""
-    n = read_workers(workers, inputs)
-    if n > 1 and visit is not None:
+def _partitions(
+    workers: int | None, inputs: list[Input], how: _Reading, runner: PartitionRunner | None
+) -> Iterator[Any] | None:
+    """The columns of each input read by partition (``runner``'s, or ``workers`` forked processes'), or ``None``
+    for the one-process read: one worker, or a ``visit`` that cannot run by partition."""
+    visit = how.visit
+    n = len(inputs) if runner is not None else read_workers(workers, inputs)
+    if n <= 1:
+        return None
+    if visit is not None:
         why = visit.partitionable() if isinstance(visit, PartitionVisit) else "its visitor does not run by partition"
         if why:
             log.info("reading in one process: %s", why)
-            return 1
-    return n
+            return None
+    if runner is not None:
+        return runner(inputs, how, visit)  # type: ignore[arg-type]
+    return read_partitioned(inputs, n, how, visit)  # type: ignore[arg-type]
 
 
-def _read_all(inputs: list[Input], corpus: Corpus, ids: SampleIds, how: _Reading, workers: int = 1) -> list[str]:
-    """Read every input into ``corpus`` (by ``workers`` processes when more than 1); returns the folder files
-    skipped as holding no records."""
+def _read_all(
+    inputs: list[Input], corpus: Corpus, ids: SampleIds, how: _Reading, parts: Iterator[Any] | None = None
+) -> list[str]:
+    """Read every input into ``corpus`` (``parts``: each one's columns read by partition, ``None`` where this
+    process reads it); returns the folder files skipped as holding no records."""
     not_records: list[str] = []
-    parts = read_partitioned(inputs, workers, how, how.visit) if workers > 1 else None  # type: ignore[arg-type]
     with (
         tqdm(inputs, desc="reading", unit="file", disable=None, leave=False) as bar,
         closing(parts) if parts is not None else nullcontext(),
