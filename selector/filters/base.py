@@ -112,6 +112,12 @@ class Filter(ABC):
     reasons: ClassVar[tuple[str, ...]]
     #: Where the rule runs in the chain (lower first); set by :func:`rule`.
     order: ClassVar[int]
+    #: Whether :meth:`check` depends on the sample alone (and the config), so that the rule can run on each
+    #: partition of the input apart (:mod:`selector.filters.split`); ``False`` for a rule that remembers samples.
+    per_sample: ClassVar[bool] = True
+    #: The attributes :meth:`check` counts into (ints, or dicts of ints) that :meth:`describe` reports: a rule run
+    #: by partition sends them to the driver, which adds them up.
+    counters: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def from_config(cls, config: FilterConfig) -> Filter | None:

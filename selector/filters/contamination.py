@@ -71,6 +71,8 @@ def ngram_hashes(tokens: Sequence[str], n: int) -> list[bytes]:
 class ContaminationFilter(Filter):
     """Drops samples sharing a word n-gram with a record of ``files`` (``contaminated``)."""
 
+    counters = ("matched",)
+
     @classmethod
     def from_config(cls, config: FilterConfig) -> Filter | None:
         if config.decontaminate is None:

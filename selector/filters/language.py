@@ -67,6 +67,8 @@ def check_languages(languages: list[str]) -> list[str]:
 class LanguageFilter(Filter):
     """Drops samples confidently detected in a language outside ``languages`` (``language``)."""
 
+    counters = ("too_short", "undetermined")
+
     @classmethod
     def from_config(cls, config: FilterConfig) -> Filter | None:
         if config.languages is None:

@@ -50,6 +50,8 @@ def read_score(record: Any, field: str) -> float | None:
 class LowScoreFilter(Filter):
     """Drops samples whose record's ``score_field`` is below ``min_score`` (``low_score``)."""
 
+    counters = ("unscored",)
+
     @classmethod
     def from_config(cls, config: FilterConfig) -> Filter | None:
         if config.score_field is None or config.min_score is None:

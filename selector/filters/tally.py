@@ -3,6 +3,7 @@ the counts per reason and per source that the manifest and report show."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +30,12 @@ class Tally:
         self.by_source: dict[str, dict[str, Any]] = {}
 
     def _source(self, sample: Sample) -> dict[str, Any]:
-        src = self.by_source.get(sample.source)
+        return self._source_named(sample.source)
+
+    def _source_named(self, source: str) -> dict[str, Any]:
+        src = self.by_source.get(source)
         if src is None:
-            src = self.by_source[sample.source] = {"input": 0, "kept": 0, "rejected": 0, "by_reason": {}}
+            src = self.by_source[source] = {"input": 0, "kept": 0, "rejected": 0, "by_reason": {}}
         return src
 
     def keep(self, at: int, sample: Sample) -> None:
@@ -40,6 +44,16 @@ class Tally:
         src["kept"] += 1
         self.kept.append(sample)
         self.kept_at.append(at)
+
+    def keep_many(self, at: list[int], samples: list[Sample]) -> None:
+        """:meth:`keep` for each of ``samples`` (input positions ``at``, ascending, after every position kept or
+        dropped so far except this batch's drops), counted by source at once."""
+        self.kept.extend(samples)
+        self.kept_at.extend(at)
+        for source, n in Counter(s.source for s in samples).items():
+            src = self._source_named(source)
+            src["input"] += n
+            src["kept"] += n
 
     def drop(
         self, at: int, sample: Sample, reason: str, extra: Mapping[str, Any] | None, counted: bool = False

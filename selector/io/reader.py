@@ -18,7 +18,8 @@ from __future__ import annotations
 import gc
 import logging
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ from selector.errors import InputError, NotRecordsError, SelectorError
 from selector.formats import Format, FormatError, as_text, mapped_format
 from selector.io.corpus import Corpus, FileInfo, Layout, Skipped
 from selector.io.discover import Input, discover, stem, text_name
+from selector.io.ids import SampleIds, own_id
 from selector.io.loading import choose_format, load_input
+from selector.io.partition import PartitionRunner, PartitionVisit, merge_columns, read_partitioned, read_workers
 from selector.io.readers.gz import gzip_ratio
 from selector.sample import Sample
 
@@ -47,6 +50,8 @@ def read_corpus(
     skip_invalid: bool = False,
     max_gzip_ratio: float | None = None,
     visit: Callable[[Sample], None] | None = None,
+    workers: int | None = 1,
+    runner: PartitionRunner | None = None,
 ) -> Corpus:
     """Read files, folders (recursively) and Hub dataset names into one :class:`Corpus`.
 
@@ -60,6 +65,11 @@ def read_corpus(
 
     ``visit(sample)`` is called for every sample as it is built, in corpus order, while its record and messages are
     still in memory (``select`` filters the samples there: one parse of each record serves reading and filtering).
+
+    ``workers`` > 1 (``None``: one per CPU) reads the input files in that many forked processes
+    (:mod:`selector.io.partition`) when there are several files and ``visit`` is ``None`` or a
+    :class:`~selector.io.partition.PartitionVisit`; the corpus is the same as one process reads. ``runner`` reads
+    the partitions elsewhere instead (Ray tasks), whatever ``workers`` says.
     """
     mapping = dict(mapping or {})
     mapped = mapped_format(mapping) if set(mapping) - {"id"} else None
@@ -67,12 +77,13 @@ def read_corpus(
     gzip_ratio(max_gzip_ratio)  # a bad $SELECTOR_MAX_GZIP_RATIO fails before anything is read
     inputs = discover(paths)
     corpus = Corpus(samples=[], files=[], skipped=[])
-    ids = _Ids()
+    ids = SampleIds()
     paused = gc.isenabled()
     gc.disable()  # millions of small objects, no cycles: the cyclic collector would only rescan them over and over
     try:
         reading = _Reading(mapped, source_field, task_field, id_key, skip_invalid, max_gzip_ratio, visit)
-        not_records = _read_all(inputs, corpus, ids, reading)
+        parts = _partitions(workers, inputs, reading, runner)
+        not_records = _read_all(inputs, corpus, ids, reading, parts)
     finally:
         if paused:
             gc.enable()
@@ -119,11 +130,41 @@ class _Reading:
     visit: Callable[[Sample], None] | None = None
 
 
-def _read_all(inputs: list[Input], corpus: Corpus, ids: _Ids, how: _Reading) -> list[str]:
-    """Read every input into ``corpus``; returns the folder files skipped as holding no records."""
+def _partitions(
+    workers: int | None, inputs: list[Input], how: _Reading, runner: PartitionRunner | None
+) -> Iterator[Any] | None:
+    """The columns of each input read by partition (``runner``'s, or ``workers`` forked processes'), or ``None``
+    for the one-process read: one worker, or a ``visit`` that cannot run by partition."""
+    visit = how.visit
+    n = len(inputs) if runner is not None else read_workers(workers, inputs)
+    if n <= 1:
+        return None
+    if visit is not None:
+        why = visit.partitionable() if isinstance(visit, PartitionVisit) else "its visitor does not run by partition"
+        if why:
+            log.info("reading in one process: %s", why)
+            return None
+    if runner is not None:
+        return runner(inputs, how, visit)  # type: ignore[arg-type]
+    return read_partitioned(inputs, n, how, visit)  # type: ignore[arg-type]
+
+
+def _read_all(
+    inputs: list[Input], corpus: Corpus, ids: SampleIds, how: _Reading, parts: Iterator[Any] | None = None
+) -> list[str]:
+    """Read every input into ``corpus`` (``parts``: each one's columns read by partition, ``None`` where this
+    process reads it); returns the folder files skipped as holding no records."""
     not_records: list[str] = []
-    with tqdm(inputs, desc="reading", unit="file", disable=None, leave=False) as bar:
+    with (
+        tqdm(inputs, desc="reading", unit="file", disable=None, leave=False) as bar,
+        closing(parts) if parts is not None else nullcontext(),
+    ):
         for item in bar:
+            columns = next(parts) if parts is not None else None
+            if columns is not None:
+                corpus.files.append(merge_columns(columns, corpus, ids, how.visit))  # type: ignore[arg-type]
+                bar.set_postfix(samples=len(corpus.samples))
+                continue
             try:
                 layout = load_input(item, how.skip_invalid, how.max_gzip_ratio)
                 fmt = choose_format(layout, how.mapped)
@@ -148,7 +189,7 @@ def _build(
     layout: Layout,
     fmt: Format,
     corpus: Corpus,
-    ids: _Ids,
+    ids: SampleIds,
     how: _Reading,
 ) -> FileInfo:
     """Append the samples of one parsed file to ``corpus`` (each shown to ``how.visit`` as it is built); returns
@@ -189,7 +230,7 @@ def _build(
                 continue
             if task is None and fmt.name == "natural_instructions":
                 task = file_stem
-            own = _own_id(record, inner, id_key, instance, fmt, file_stem)
+            own = own_id(record, inner, id_key, instance, fmt, file_stem)
             fallback = f"{name}#{row}" if instance is None else f"{name}#{row}/{instance}"
             sample_id = ids.claim(own, fallback, path)
             sample = Sample(sample_id, source, task, messages, record, fmt.name, path, row, line, instance)
@@ -245,49 +286,3 @@ def _field(key: str, record: Mapping[str, Any], inner: Mapping[str, Any] | None,
     if key in record:
         return as_text(record[key], key)
     raise FormatError(f"record has no field {key!r} (named by source_field= or task_field=); keys: {sorted(record)}")
-
-
-def _own_id(
-    record: Mapping[str, Any],
-    inner: Mapping[str, Any] | None,
-    id_key: str | None,
-    instance: int | None,
-    fmt: Format,
-    file_stem: str,
-) -> str | None:
-    key = id_key or "id"
-    if inner is not None and isinstance(inner, Mapping) and inner.get(key) not in (None, ""):
-        return str(inner[key])
-    parent = record.get(key)
-    if instance is None:
-        return None if parent in (None, "") else str(parent)
-    if parent in (None, ""):
-        return f"{file_stem}/{instance}" if fmt.name == "natural_instructions" else None
-    return f"{parent}/{instance}"
-
-
-class _Ids:
-    """Keeps sample ids unique: the record's own id, else ``<file name>#<row>``, else ``<full path>#<row>``, else
-    that with ``~n`` appended (n = 2, 3, ...)."""
-
-    def __init__(self) -> None:
-        self.used: set[str] = set()
-        self.renamed = 0
-
-    def claim(self, own: str | None, fallback: str, path: str) -> str:
-        used = self.used
-        if own is not None and own not in used:
-            used.add(own)
-            return own
-        if own is not None:
-            self.renamed += 1
-        candidate = fallback
-        if candidate in used:
-            candidate = f"{path}#{fallback.partition('#')[2]}"
-        n = 1
-        base = candidate
-        while candidate in used:
-            n += 1
-            candidate = f"{base}~{n}"
-        used.add(candidate)
-        return candidate

@@ -117,6 +117,7 @@ def select(
     mapping: Mapping[str, str] | None = None,
     skip_invalid: bool = False,
     max_gzip_ratio: float | None = None,
+    read_workers: int | None = None,
     model: str | Path | None = None,
     device: str | None = None,
     cache_dir: str | Path | None = None,

@@ -44,6 +44,8 @@ class DuplicateFilter(Filter):
     """Drops a sample whose :func:`dedup_key` equals one already kept; its rejected row names that sample
     (``duplicate_of``, with ``similarity`` 1.0, as the near and semantic rules do)."""
 
+    per_sample = False  # remembers what it kept: by partition, the driver decides (:meth:`first_kept`)
+
     @classmethod
     def from_config(cls, config: FilterConfig) -> Filter | None:
         return cls() if config.duplicate else None
@@ -66,6 +68,14 @@ class DuplicateFilter(Filter):
         last, key = self._last
         self._seen.setdefault(key if last is sample else dedup_key(sample), sample.id)
         self._last = (None, b"")
+
+    def first_kept(self, key: bytes, sample_id: str) -> str | None:
+        """The id of the sample kept earlier with :func:`dedup_key` ``key``, or ``None``, ``sample_id`` then
+        remembered as that key's: :meth:`check` and :meth:`kept` in one, for a sample every other rule kept."""
+        first = self._seen.get(key)
+        if first is None:
+            self._seen[key] = sample_id
+        return first
 
     def reset(self) -> None:
         self._seen.clear()

@@ -15,7 +15,9 @@ from selector.embedding.templates import TEMPLATES, check_template
 from selector.errors import SelectorError
 from selector.filters import FilterRun, apply_filters, filter_pipeline
 from selector.filters.length import response_chars
+from selector.filters.split import RuleWorker, Verdicts, partition_gap, take
 from selector.formats.export import check_exportable
+from selector.io.partition import PartitionVisit, PartitionWorker
 from selector.pipeline.arguments import check_task, top_reasons
 from selector.pipeline.context import RunContext
 from selector.pipeline.stages.base import BaseStage
@@ -34,6 +36,7 @@ class TextFacts:
     """
 
     def __init__(self, template: str | None) -> None:
+        self.template = template
         self._lengths = array("q")
         self._hashes = bytearray()
         self._render = TEMPLATES[check_template(template)] if template is not None else None
@@ -42,6 +45,11 @@ class TextFacts:
         self._lengths.append(response_chars(sample) or 0)  # len(sample.response), without joining the turns
         if self._render is not None:
             self._hashes += text_hash(self._render(sample))
+
+    def extend(self, other: TextFacts) -> None:
+        """Append the facts ``other`` took of the samples that follow (one partition's, read in a worker)."""
+        self._lengths.extend(other._lengths)
+        self._hashes += other._hashes
 
     @property
     def lengths(self) -> np.ndarray:
@@ -55,13 +63,48 @@ class TextFacts:
 
 
 @dataclass
-class FilterPass:
+class FilterPass(PartitionVisit):
     """A filter run fed by the reader (:func:`filter_while_reading`): the rules see each sample as it is built,
     while its record is parsed, so reading and filtering cost one parse of each record. The filter stage finishes
-    it (the corpus rules, the counts)."""
+    it (the corpus rules, the counts).
+
+    Read by partition (:mod:`selector.io.partition`), each worker runs the per-record rules and takes the text
+    facts of its partition; the driver decides exact duplicates in input order (:func:`selector.filters.split.
+    take`)."""
 
     run: FilterRun
     facts: TextFacts
+
+    def __call__(self, sample: Sample) -> None:
+        self.run.feed(sample)
+
+    def partitionable(self) -> str | None:
+        return partition_gap(self.run)
+
+    def worker(self) -> PartitionWorker:
+        return _PassWorker(RuleWorker(self.run), TextFacts(self.facts.template))
+
+    def merge(self, columns: Any, samples: list[Sample]) -> None:
+        verdicts, facts = columns
+        self.facts.extend(facts)
+        take(self.run, verdicts, samples)
+
+
+class _PassWorker(PartitionWorker):
+    """A :class:`FilterPass` over one partition in a worker: the text facts of each sample, then the rules."""
+
+    def __init__(self, rules: RuleWorker, facts: TextFacts) -> None:
+        self.rules, self.facts, self.n = rules, facts, 0
+
+    def __call__(self, sample: Sample) -> None:
+        self.facts(self.n, sample)
+        self.n += 1
+        self.rules(sample)
+
+    def columns(self) -> tuple[Verdicts, TextFacts]:
+        facts = self.facts
+        facts._render = None  # a function of the template, not sent back
+        return self.rules.verdicts(), facts
 
 
 def filter_while_reading(ctx: RunContext) -> FilterPass | None:

@@ -40,7 +40,7 @@ class ReadStage(BaseStage):
             ctx.guard = output_guard(req.out, self.command, req.protected, overwrite=req.overwrite, cache_dir=cache)
         early = filter_while_reading(ctx) if self.command in FILTERED_AS_READ else None
         ctx.filter_pass = early
-        ctx.corpus = req.read.read(req.inputs, visit=early.run.feed if early is not None else None)
+        ctx.corpus = req.read.read(req.inputs, visit=early)
         if not ctx.corpus.samples:
             raise SelectorError(f"no samples were read from {', '.join(req.inputs)}")
         ctx.pool = Pool.of(ctx.corpus.samples)
