@@ -29,12 +29,15 @@ from selector.selection.strategies.stratified import candidate_labels
 if TYPE_CHECKING:
     from selector.selection.coreset import CoresetResult
 
-DUPLICATE_COSINE = 0.9
+DUPLICATE_COSINE = 0.85
 """Cosine at or above which a candidate repeats a pick of another task. On the p3-short pool (16,426 rows, 111
-templates, 2,228 examples) 80% of rows have a sibling rendering (same example, other template) at or above 0.9,
-and 7% have a row of another task and another example that close (median nearest: sibling 0.955, non-sibling
-0.655); ``benchmarks/results/bench_quality_duplicates.md``. Typical range 0.85-0.95; 1.0 keeps only exact
-repeats (and the ``examples`` rule)."""
+templates, 2,228 examples; ``benchmarks/results/bench_quality_duplicates.md``) 91% of rows have a sibling rendering
+(same example, other template) at or above 0.85, and 14% have a row of another task and another example that close
+somewhere in the pool (median nearest: sibling 0.955, non-sibling 0.655); against the few rows already picked far
+fewer are. In tasks mode at 2% / 5% (``benchmarks/results/bench_quality_distinct.md``) 0.85 lifted the distinct
+examples among the picks from 55% / 48% to 69% / 70% and coverage z from -7.98 / -17.66 to -5.06 / -6.74, transfer
+z staying +1.61 / +1.28 (0.9: 63% / 64%, coverage -6.18 / -9.73). Typical range 0.8-0.95; above 1 only the
+``examples`` rule is left."""
 
 
 def cluster_queues(X: np.ndarray, k: int, seed: int, clusters: np.ndarray | None = None) -> list[np.ndarray]:
