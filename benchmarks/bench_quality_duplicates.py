@@ -21,7 +21,7 @@ import time
 
 import harness
 import numpy as np
-from bench_quality import pool_files
+from bench_quality import POOLS, pool_files
 
 from selector.evaluation.groups import ROW, group_keys
 from selector.evaluation.prepare import SplitRules, prepare, run_config
@@ -48,7 +48,7 @@ def nearest_split(X: np.ndarray, tasks: np.ndarray, examples: np.ndarray, block:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pool", choices=("p3", "p3-short"), default="p3-short")
+    parser.add_argument("--pool", choices=POOLS, default="p3-short")
     parser.add_argument("--cache-dir", default=None)
     parser.add_argument("--suite", default="bench_quality_duplicates")
     args = parser.parse_args()
