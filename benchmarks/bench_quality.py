@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_quality.py                       # all 231 P3 templates (embedding: ~30 min on 2 cores)
     python benchmarks/bench_quality.py --pool p3-short       # the 14 P3 datasets of short records (111 templates)
+    python benchmarks/bench_quality.py --pool mixed          # p3-short plus the Super-NaturalInstructions tasks
     python benchmarks/bench_quality.py --budgets 0.01,0.05 --seeds 5 --draws 200 --cache-dir /work/cache/p3
     python benchmarks/bench_quality.py --pool p3-short --bases default --seeds 3 --finetune   # + fine-tuned proxy
 
@@ -46,11 +47,18 @@ EXTRA_PROXIES = ("novelsum", "finetune")
 """Shown in the cell table beside :data:`CELL_PROXIES` when measured (not part of the goals' z >= +0.5 count)."""
 
 
+POOLS = ("p3", "p3-short", "mixed")
+
+
 def pool_files(pool: str) -> list[Path]:
-    """The input files of a benchmark pool (empty when the shared data is absent)."""
+    """The input files of a benchmark pool (empty when the shared data is absent): ``p3`` (every P3 template),
+    ``p3-short`` (the datasets of :data:`SHORT`) or ``mixed`` (``p3-short`` plus the 7 Super-NaturalInstructions
+    task files, one task and one example set per file: a pool where not every task is a template of another)."""
     files = sorted((DATA / "p3_templates").glob("*.jsonl"))
-    if pool == "p3-short":
+    if pool in ("p3-short", "mixed"):
         files = [f for f in files if any(f.stem.startswith(d + "_") for d in SHORT)]
+    if pool == "mixed" and files:
+        files += sorted((DATA / "natural_instructions").glob("task*.json"))
     return files
 
 
@@ -127,8 +135,9 @@ def _config(device: str | None) -> RunConfig | None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pool", choices=("p3", "p3-short"), default="p3")
+    parser.add_argument("--pool", choices=POOLS, default="p3")
     parser.add_argument("--bases", default=",".join(BASES), help="strategies run in all three modes")
+    parser.add_argument("--also", default="", help="more strategies, each with its mode suffix (medoids+tasks)")
     parser.add_argument("--budgets", default="0.005,0.01,0.02,0.05")
     parser.add_argument("--seeds", type=int, default=5, help="selection seeds per strategy")
     parser.add_argument("--draws", type=int, default=200, help="random draws per baseline")
@@ -148,6 +157,7 @@ def main() -> int:
     budgets = [float(b) for b in args.budgets.split(",")]
     bases = [b for b in args.bases.split(",") if b]
     strategies = [f"{b}{sfx}" for sfx in ("", "+sources", "+tasks") for b in bases]
+    strategies += [s for s in args.also.split(",") if s and s not in strategies]
     start = time.perf_counter()
     res = evaluate(
         files, task_field="@file", budgets=budgets, strategies=strategies, seeds=args.seeds, draws=args.draws,

@@ -12,6 +12,8 @@ against random draws with each variant's own per-task counts (as ``bench_quality
 - ``medoids`` / ``kcenter`` / ``stratified``: the registry strategies after the task centres (what ``evaluate`` runs);
 - ``centres+random``: the task centres, then random within each task's quota (isolates the centres);
 - ``medoids-nocentres``: ``medoids`` under the same quotas without the centres;
+- ``medoids_distinct@0.9`` / ``@0.85``: ``medoids`` skipping near-duplicates of other tasks' picks at that cosine;
+  ``medoids_distinct+examples``: at its default cosine, and never a second rendering of a held example;
 - each other registry strategy named by ``--extra``.
 
 Beside z for transfer and coverage it prints what explains coverage: the share of coverage rows whose nearest pick
@@ -26,10 +28,11 @@ import argparse
 import logging
 import sys
 import time
+from functools import partial
 
 import harness
 import numpy as np
-from bench_quality import pool_files
+from bench_quality import POOLS, pool_files
 
 from selector.evaluation.groups import ROW, group_keys
 from selector.evaluation.measure import cluster_labels, mode_rules
@@ -62,22 +65,27 @@ def cluster_random(X, size, rules, seed):
     return fill_in_order(np.asarray(order), size, seeds=rules["seeds"], groups=groups, quotas=quotas)
 
 
-def variants(X, size, rules, labels, seed, extra):
-    """Variant name -> picks at one selection seed (see the module docstring)."""
+def variants(X, size, rules, labels, seed, extra, only, examples):
+    """Variant name -> picks at one selection seed (see the module docstring); ``only``: the names to run (all when
+    empty); ``examples``: the split's example id per pool row (for ``medoids_distinct+examples``)."""
     groups, quotas = rules["groups"], rules["quotas"]
     perm = np.random.default_rng(1000 + seed).permutation(X.shape[0])
-    out = {
-        "medoids": STRATEGIES["medoids"](X, size, seed=seed, clusters=labels, **rules).indices,
-        "kcenter": STRATEGIES["kcenter"](X, size, seed=seed, clusters=labels, **rules).indices,
-        "stratified": STRATEGIES["stratified"](X, size, seed=seed, clusters=labels, **rules).indices,
-        "centres+random": fill_in_order(perm, size, seeds=rules["seeds"], groups=groups, quotas=quotas),
-        "medoids-nocentres": STRATEGIES["medoids"](X, size, seed=seed, groups=groups, quotas=quotas).indices,
-        "centres+cluster_random": cluster_random(X, size, rules, seed),
-        "cluster_random-nocentres": cluster_random(X, size, {**rules, "seeds": []}, seed),
+    base = {"seed": seed, "clusters": labels, **rules}
+    runs = {
+        "medoids": lambda: STRATEGIES["medoids"](X, size, **base).indices,
+        "kcenter": lambda: STRATEGIES["kcenter"](X, size, **base).indices,
+        "stratified": lambda: STRATEGIES["stratified"](X, size, **base).indices,
+        "centres+random": lambda: fill_in_order(perm, size, seeds=rules["seeds"], groups=groups, quotas=quotas),
+        "medoids-nocentres": lambda: STRATEGIES["medoids"](X, size, seed=seed, groups=groups, quotas=quotas).indices,
+        "centres+cluster_random": lambda: cluster_random(X, size, rules, seed),
+        "cluster_random-nocentres": lambda: cluster_random(X, size, {**rules, "seeds": []}, seed),
+        "medoids_distinct@0.9": lambda: STRATEGIES["medoids_distinct"](X, size, duplicate_cosine=0.9, **base).indices,
+        "medoids_distinct@0.85": lambda: STRATEGIES["medoids_distinct"](X, size, duplicate_cosine=0.85, **base).indices,
+        "medoids_distinct+examples": lambda: STRATEGIES["medoids_distinct"](X, size, examples=examples, **base).indices,
     }
     for name in extra:
-        out[name] = STRATEGIES[name](X, size, seed=seed, clusters=labels, **rules).indices
-    return {k: np.asarray(v, dtype=np.int64) for k, v in out.items()}
+        runs[name] = partial(lambda n: STRATEGIES[n](X, size, **base).indices, name)
+    return {k: np.asarray(fn(), dtype=np.int64) for k, fn in runs.items() if not only or k in only}
 
 
 def explain(data: ProxyData, picks: np.ndarray, examples: np.ndarray) -> dict[str, float]:
@@ -108,13 +116,14 @@ def explain(data: ProxyData, picks: np.ndarray, examples: np.ndarray) -> dict[st
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pool", choices=("p3", "p3-short"), default="p3-short")
+    parser.add_argument("--pool", choices=POOLS, default="p3-short")
     parser.add_argument("--budgets", default="0.02,0.05")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--draws", type=int, default=50)
     parser.add_argument("--coverage-sample", type=int, default=4000)
     parser.add_argument("--cache-dir", default=None)
     parser.add_argument("--extra", default="", help="more registry strategies run after the task centres")
+    parser.add_argument("--only", default="", help="comma-separated variants to run (default: all)")
     parser.add_argument("--suite", default="bench_quality_coverage")
     args = parser.parse_args()
     files = pool_files(args.pool)
@@ -134,6 +143,7 @@ def main() -> int:
     labels = cluster_labels(X, cfg, args.seeds)
     examples = np.unique(group_keys(pool, ROW), return_inverse=True)[1]
     extra = [e for e in args.extra.split(",") if e]
+    only = {e for e in args.only.split(",") if e}
     table = harness.Table(["budget", "variant", "transfer z", "coverage z", "own task", "within", "typicality",
                            "nnz", "distinct", "random within", "random typicality", "random distinct"])  # fmt: skip
     for budget in [float(b) for b in args.budgets.split(",")]:
@@ -141,7 +151,7 @@ def main() -> int:
         per: dict[str, list[tuple[dict, dict, dict]]] = {}
         for i in range(args.seeds):
             rules = mode_rules(pool, X, size, cfg, "+tasks", cfg.seed + i)
-            for name, picks in variants(X, size, rules, labels[i], cfg.seed + i, extra).items():
+            for name, picks in variants(X, size, rules, labels[i], cfg.seed + i, extra, only, examples).items():
                 counts = np.bincount(data.pool_tasks[picks], minlength=int(data.pool_tasks.max()) + 1)
                 draws = random_draws(np.ones(len(pool), bool), data.pool_tasks, counts.tolist(), len(picks), 0,
                                      args.draws)  # fmt: skip
