@@ -14,7 +14,7 @@ faiss leaves empty leaves the selection short; KCenterGreedy completes it from t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -29,10 +29,12 @@ if TYPE_CHECKING:
     from selector.selection.coreset import CoresetResult
 
 
-def medoid_order(X: np.ndarray, k: int, seed: int, clusters: np.ndarray | None = None) -> np.ndarray:
-    """Medoids of a ``k``-means of ``X``, largest cluster first (ties: lowest cluster id). ``clusters``: the
-    pipeline's labels of these rows, reused instead of a second K-Means when they hold exactly ``k`` clusters."""
-    from selector.selection.centres import cluster_medoids
+def ranked_clusters(
+    X: np.ndarray, k: int, seed: int, clusters: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A ``k``-means of ``X`` (``clusters``, the pipeline's labels of these rows, reused instead of a second
+    K-Means when they hold exactly ``k`` clusters): its labels, its non-empty cluster ids in id order, and the
+    positions of those ids largest cluster first (ties: lowest cluster id)."""
     from selector.selection.clustering import kmeans
     from selector.selection.typical import reusable_labels
 
@@ -40,11 +42,34 @@ def medoid_order(X: np.ndarray, k: int, seed: int, clusters: np.ndarray | None =
     labels = reusable_labels(clusters, k)
     if labels is None:
         labels = kmeans(X, k, seed=seed, device="cpu").labels
-    med = cluster_medoids(X, labels)
     sizes = np.bincount(labels, minlength=k)
-    present = np.unique(labels)  # cluster_medoids returns one medoid per non-empty cluster, in id order
-    order = np.lexsort((present, -sizes[present]))
-    return med[order]
+    present = np.unique(labels)
+    return labels, present, np.lexsort((present, -sizes[present]))
+
+
+def medoid_order(X: np.ndarray, k: int, seed: int, clusters: np.ndarray | None = None) -> np.ndarray:
+    """Medoids of a ``k``-means of ``X``, largest cluster first (:func:`ranked_clusters`)."""
+    from selector.selection.centres import cluster_medoids
+
+    labels, _, order = ranked_clusters(X, k, seed, clusters)
+    return cluster_medoids(X, labels)[order]  # one medoid per non-empty cluster, in id order
+
+
+def quota_left(quotas: Any, groups: np.ndarray, picks: Sequence[int]) -> np.ndarray:
+    """Each group's quota less the ``picks`` (seeds) it already holds."""
+    left = np.asarray(quotas, dtype=np.int64).copy()
+    for s in picks:
+        left[groups[s]] -= 1
+    return left
+
+
+def groups_to_fill(
+    groups: np.ndarray, left: np.ndarray, clusters: np.ndarray | None
+) -> Iterator[tuple[int, np.ndarray, np.ndarray | None]]:
+    """``(group, its rows, the pipeline's labels of those rows or None)`` for every group with quota left."""
+    for g in np.flatnonzero(left > 0).tolist():
+        rows = np.flatnonzero(groups == g)
+        yield g, rows, None if clusters is None else np.asarray(clusters)[rows]
 
 
 def medoid_ranking(
@@ -67,14 +92,11 @@ def medoid_ranking(
     if groups is None or quotas is None:
         order = medoid_order(X, budget - len(picks), seed, clusters) if budget > len(picks) else np.empty(0, np.int64)
     else:
-        left = np.asarray(quotas, dtype=np.int64).copy()
-        for s in picks:
-            left[groups[s]] -= 1
-        lists = []
-        for g in np.flatnonzero(left > 0).tolist():
-            rows = np.flatnonzero(groups == g)
-            sub = None if clusters is None else np.asarray(clusters)[rows]
-            lists.append(rows[medoid_order(X[rows], int(left[g]), seed, sub)])
+        left = quota_left(quotas, groups, picks)
+        lists = [
+            rows[medoid_order(X[rows], int(left[g]), seed, sub)]
+            for g, rows, sub in groups_to_fill(groups, left, clusters)
+        ]
         order = _round_robin(lists)
     out = fill_in_order(order, budget, seeds=picks, groups=groups, quotas=quotas)
     if len(out) < budget:  # empty clusters: complete with farthest-first from what we have

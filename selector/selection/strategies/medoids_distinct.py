@@ -22,7 +22,7 @@ import numpy as np
 
 from selector.selection._order import fill_in_order, seed_list
 from selector.selection.strategies._ranked import ranked_result
-from selector.selection.strategies.medoids import medoid_ranking
+from selector.selection.strategies.medoids import groups_to_fill, medoid_ranking, quota_left, ranked_clusters
 from selector.selection.strategies.registry import strategy
 from selector.selection.strategies.stratified import candidate_labels
 
@@ -44,18 +44,9 @@ def cluster_queues(X: np.ndarray, k: int, seed: int, clusters: np.ndarray | None
     """A ``k``-means of the unit rows ``X``: per non-empty cluster, largest first (ties: lowest cluster id), its
     members by cosine to the cluster's normalised mean, highest first (ties: lowest row), so each list starts with
     the medoid ``medoids`` takes. ``clusters``: labels of these rows, reused when they hold exactly ``k``."""
-    from selector.selection.clustering import kmeans
-    from selector.selection.typical import reusable_labels
-
-    k = max(1, min(k, X.shape[0]))
-    labels = reusable_labels(clusters, k)
-    if labels is None:
-        labels = kmeans(X, k, seed=seed, device="cpu").labels
-    labels = np.asarray(labels, dtype=np.int64)
-    sizes = np.bincount(labels, minlength=k)
-    present = np.unique(labels)
+    labels, present, order = ranked_clusters(X, k, seed, clusters)
     out = []
-    for c in present[np.lexsort((present, -sizes[present]))].tolist():
+    for c in present[order].tolist():
         rows = np.flatnonzero(labels == c)
         mean = X[rows].sum(axis=0, dtype=np.float64).astype(np.float32)
         sims = X[rows] @ mean
@@ -114,15 +105,13 @@ def distinct_ranking(
     groups = np.asarray(groups)
     picks = seed_list(seeds, budget)
     held = _Held(X, groups, None if examples is None else np.asarray(examples), budget)
-    left = np.asarray(quotas, dtype=np.int64).copy()
+    left = quota_left(quotas, groups, picks)
     for s in picks:
-        left[groups[s]] -= 1
         held.add(s)
-    queues = {}
-    for g in np.flatnonzero(left > 0).tolist():
-        rows = np.flatnonzero(groups == g)
-        sub = None if clusters is None else np.asarray(clusters)[rows]
-        queues[g] = [rows[q] for q in cluster_queues(X[rows], int(left[g]), seed, sub)]
+    queues = {
+        g: [rows[q] for q in cluster_queues(X[rows], int(left[g]), seed, sub)]
+        for g, rows, sub in groups_to_fill(groups, left, clusters)
+    }
     taken = set(picks)
     for r in range(max((len(q) for q in queues.values()), default=0)):
         for q in queues.values():
